@@ -1,0 +1,28 @@
+// Unit tests live beside the code (src/**/__tests__), need no app and no database.
+// Integration tests (__tests__/integration) boot NocoBase through @nocobase/test against a real database;
+// every @nocobase/* package resolves from the dev app's node_modules (.app), so there is one copy of each.
+const path = require('path');
+const appModules = path.join(__dirname, '.app', 'node_modules');
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', tsx: true, decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: false, react: { runtime: 'automatic' } },
+      target: 'es2021',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+const common = {
+  transform: { '^.+\\.(t|j)sx?$': swc },
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
+  modulePaths: [appModules],
+  testEnvironment: 'node',
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/__tests__/**/*.test.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'] },
+  ],
+};

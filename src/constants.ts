@@ -1,0 +1,37 @@
+// Every name this plugin owns. None may equal a name of NocoBase's built-in
+// @nocobase/plugin-backups (backups, backup, backupSettings, pm.backups), so both can be enabled together.
+export const NAMESPACE = '@nbkit/plugin-backups-manager';
+export const TASKS = 'backupsManagerTasks';
+export const SETTINGS = 'backupsManagerSettings';
+export const SETTINGS_KEY = 'backups-manager';
+export const ACL_SNIPPET = `pm.${SETTINGS_KEY}`;
+export const CLI_NAMESPACE = 'backups-manager';
+
+/** Folder under the app's storage that holds our archives: storage/backups-manager/<app>/ */
+export const STORAGE_DIR = 'backups-manager';
+export const ARCHIVE_EXT = '.nbbm';
+export const FORMAT = 'nocobase-backups-manager';
+export const FORMAT_VERSION = 1;
+
+export const TASK_STATUS = ['pending', 'running', 'succeeded', 'failed'] as const;
+export type TaskStatus = (typeof TASK_STATUS)[number];
+export const TASK_KINDS = ['backup', 'restore', 'verify'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+export const TASK_ORIGINS = ['manual', 'scheduled', 'safety', 'upload', 'cli'] as const;
+export type TaskOrigin = (typeof TASK_ORIGINS)[number];
+export const PHASES = [
+  'queued',
+  'checking',
+  'dumping database',
+  'packing files',
+  'finalising',
+  'validating',
+  'safety backup',
+  'restoring database',
+  'restoring files',
+  'upgrading',
+  'restarting',
+  'rolling back',
+  'done',
+] as const;
+export type Phase = (typeof PHASES)[number];

@@ -1,0 +1,32 @@
+import { defineCollection } from '@nocobase/database';
+import { TASKS } from '../../constants';
+
+// One row per backup, restore or verify task. dataCategory 'runtime' keeps our own history out of the data a
+// backup carries (and out of what a restore replaces); the rows are carried across a restore by a journal file.
+export default defineCollection({
+  name: TASKS,
+  dataCategory: 'runtime',
+  createdBy: true,
+  updatedBy: false,
+  sortable: false,
+  fields: [
+    { type: 'string', name: 'kind', defaultValue: 'backup' },
+    { type: 'string', name: 'status', defaultValue: 'pending' },
+    { type: 'string', name: 'origin', defaultValue: 'manual' },
+    { type: 'string', name: 'fileName' },
+    { type: 'bigInt', name: 'size' },
+    { type: 'string', name: 'dialect' },
+    { type: 'string', name: 'appVersion' },
+    { type: 'string', name: 'phase' },
+    { type: 'integer', name: 'progress', defaultValue: 0 },
+    { type: 'text', name: 'error' },
+    { type: 'string', name: 'errorCode' },
+    { type: 'json', name: 'options' },
+    { type: 'json', name: 'summary' },
+    { type: 'boolean', name: 'encrypted', defaultValue: false },
+    { type: 'string', name: 'slot', unique: true },
+    { type: 'date', name: 'verifiedAt' },
+    { type: 'date', name: 'startedAt' },
+    { type: 'date', name: 'finishedAt' },
+  ],
+});
