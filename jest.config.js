@@ -19,6 +19,8 @@ const common = {
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   modulePaths: [appModules],
   testEnvironment: 'node',
+  modulePathIgnorePatterns: ['<rootDir>/app-template/', '<rootDir>/.app/package.json', '<rootDir>/dist/'],
+  setupFiles: ['<rootDir>/__tests__/helpers/env.js'],
 };
 module.exports = {
   projects: [

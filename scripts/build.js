@@ -27,6 +27,8 @@ const serverExternals = [
   'mariadb',
   'koa',
   'lodash',
+  // unzipper's optional S3 reader; we never use it
+  '@aws-sdk/client-s3',
 ];
 // Module ids the admin shell's requirejs provides (see shared facts); everything else is bundled.
 const clientExternals = [
@@ -95,9 +97,11 @@ async function buildServer() {
       outbase: path.join(root, 'src/server', folder),
     });
   }
+  const cli = path.join(root, 'src/server/cli/standalone.ts');
+  if (!fs.existsSync(cli)) return;
   await esbuild.build({
     ...common,
-    entryPoints: { standalone: path.join(root, 'src/server/cli/standalone.ts') },
+    entryPoints: { standalone: cli },
     outdir: path.join(dist, 'cli'),
     banner: { js: '#!/usr/bin/env node' },
   });

@@ -22,6 +22,8 @@ export interface CommandSpec {
   env: Record<string, string>;
   /** Files (e.g. a 0600 mysql option file) to write before spawning and remove afterwards. */
   files?: { path: string; content: string }[];
+  /** Values scrubbed from every message and stderr text (the password when it lives in an option file). */
+  secrets?: string[];
 }
 
 /** Paths of the client tools, configurable per dialect (e.g. KingbaseES's sys_dump). */
@@ -32,7 +34,10 @@ export interface ToolPaths {
 }
 
 export interface DumpOptions {
-  /** Tables whose rows are left out (schema kept): runtime tables and the admin's choices. */
+  /**
+   * Tables whose rows are left out (schema kept): runtime tables and the admin's choices.
+   * Bare table names (prefix included), in cfg.schema (PostgreSQL, default public) or cfg.database (MySQL).
+   */
   excludeTableData?: string[];
   /** Scratch dir for option files, 0700. */
   tmpDir: string;
@@ -47,4 +52,55 @@ export interface ToolInfo {
   version: string;
   /** 'mariadb' or 'mysql' for the MySQL family, the dialect otherwise. */
   flavour: string;
+  /** The configured paths the version was read with; restore/client default to siblings of the dump tool. */
+  tools?: ToolPaths;
 }
+
+/** For commands run outside a dump/restore (version, table list, row count): where option files go. */
+export interface TmpOptions {
+  tmpDir: string;
+}
+
+export interface RestorePlan {
+  spec: CommandSpec;
+  /** Fed to the child's stdin (MySQL family); pg_restore reads the file itself. */
+  stdinFile?: string;
+}
+
+/** A dialect restored with its own client tools: builds commands, never spawns. */
+export interface ToolDumper {
+  kind: 'tool';
+  dialect: Exclude<DbConfig['dialect'], 'sqlite'>;
+  defaultPort: number;
+  defaultTools: Required<ToolPaths>;
+  /** `<dump tool> --version`: run first, it also proves the tool is installed. */
+  versionSpec(tools?: ToolPaths): CommandSpec;
+  parseToolVersion(stdout: string, tools?: ToolPaths): ToolInfo;
+  dumpSpec(cfg: DbConfig, tool: ToolInfo, opts: DumpOptions): CommandSpec;
+  /**
+   * The commands whose stdouts, concatenated in order into one file, make the dump. One command except for
+   * MySQL-family clients without --ignore-table-data: there excluded tables get a second, --no-data dump.
+   */
+  dumpPlan(cfg: DbConfig, tool: ToolInfo, opts: DumpOptions): CommandSpec[];
+  restoreSpec(cfg: DbConfig, tool: ToolInfo, opts: RestoreOptions, dumpFilePath: string): RestorePlan;
+  /** Empties the target first, so tables created after the backup do not survive the restore. */
+  resetSpec(cfg: DbConfig, tool: ToolInfo, opts: RestoreOptions): CommandSpec;
+  serverVersionSpec(cfg: DbConfig, tool: ToolInfo, opts?: TmpOptions): CommandSpec;
+  parseServerVersion(stdout: string): string;
+  /** A message with the fix when the dump tool cannot dump this server, else null. */
+  clientTooOld(toolVersion: string, serverVersion: string): string | null;
+  /** Base tables of the schema/database; parse with parseTableList. */
+  listTablesSpec(cfg: DbConfig, tool: ToolInfo, opts?: TmpOptions): CommandSpec;
+  parseTableList(stdout: string): string[];
+  /** Exact `count(*)` of one table; parse with parseCount. */
+  countRowsSpec(cfg: DbConfig, tool: ToolInfo, table: string, opts?: TmpOptions): CommandSpec;
+  parseCount(stdout: string): number;
+}
+
+/** SQLite needs no client tool: snapshots and counts run in a node child (see sqlite-snapshot.ts). */
+export interface FileDumper {
+  kind: 'file';
+  dialect: 'sqlite';
+}
+
+export type Dumper = ToolDumper | FileDumper;

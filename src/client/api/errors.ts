@@ -1,0 +1,53 @@
+interface ServerError {
+  message?: string;
+  code?: string;
+}
+
+interface HttpErrorLike {
+  message?: string;
+  response?: { status?: number; data?: unknown };
+}
+
+function messagesOf(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const errors = (body as { errors?: ServerError[] }).errors;
+  if (!Array.isArray(errors)) return undefined;
+  const text = errors
+    .map((e) => e?.message)
+    .filter(Boolean)
+    .join('\n');
+  return text || undefined;
+}
+
+async function bodyOf(data: unknown): Promise<unknown> {
+  // A request made with responseType 'blob' gets its error body as a Blob too.
+  if (typeof Blob !== 'undefined' && data instanceof Blob) {
+    try {
+      return JSON.parse(await data.text());
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof data === 'string') {
+    try {
+      return JSON.parse(data);
+    } catch {
+      return undefined;
+    }
+  }
+  return data;
+}
+
+/** The HTTP status of a failed request, or undefined when the server was not reached. */
+export function statusOf(error: unknown): number | undefined {
+  return (error as HttpErrorLike | undefined)?.response?.status;
+}
+
+/** The server's own (already translated) message of `{ errors: [{ message }] }`, else the transport's. */
+export async function readErrorMessage(error: unknown): Promise<string> {
+  const e = error as HttpErrorLike | undefined;
+  const fromServer = messagesOf(await bodyOf(e?.response?.data));
+  if (fromServer) return fromServer;
+  if (e?.message) return e.message;
+  return String(error);
+}

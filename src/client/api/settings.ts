@@ -1,0 +1,38 @@
+import { useMemo } from 'react';
+import { SETTINGS } from '../../constants';
+import { useApi } from '../shell';
+import type { CronPreview, ScheduleSettings, ScheduleUpdate } from '../types';
+import { passwordHeaders } from './headers';
+
+/** The `backupsManagerSettings` resource (automatic backups). */
+export function useSettingsApi() {
+  const api = useApi();
+  return useMemo(
+    () => ({
+      async get(): Promise<ScheduleSettings> {
+        const res = await api.request<{ data: ScheduleSettings }>({ url: `${SETTINGS}:get`, skipNotify: true });
+        return res.data.data;
+      },
+
+      async update(values: ScheduleUpdate, password?: string): Promise<void> {
+        await api.request({
+          url: `${SETTINGS}:update`,
+          method: 'post',
+          data: { values },
+          headers: passwordHeaders(password),
+          skipNotify: true,
+        });
+      },
+
+      async preview(cron: string, timezone: string): Promise<CronPreview> {
+        const res = await api.request<{ data: CronPreview }>({
+          url: `${SETTINGS}:preview`,
+          params: { cron, timezone },
+          skipNotify: true,
+        });
+        return res.data.data;
+      },
+    }),
+    [api],
+  );
+}

@@ -1,0 +1,128 @@
+import type { AxiosProgressEvent, AxiosResponse } from 'axios';
+import { useMemo } from 'react';
+import { TASKS } from '../../constants';
+import { useApi } from '../shell';
+import type { ArchiveSummary, ListMeta, RestoreSource, Task, TaskId } from '../types';
+import { FILE_NAME_HEADER, passwordHeaders } from './headers';
+
+export interface TaskPage {
+  data: Task[];
+  meta: ListMeta;
+}
+
+export interface BackupOptions {
+  includeUploads: boolean;
+  includePlugins: boolean;
+}
+
+export interface UploadResult {
+  uploadId: string;
+  summary: ArchiveSummary;
+}
+
+export interface UploadOptions {
+  onProgress?: (percent: number) => void;
+  signal?: AbortSignal;
+}
+
+/** The `backupsManagerTasks` resource. Every call shows its own errors, so the shell's notification is skipped. */
+export function useTasksApi() {
+  const api = useApi();
+  return useMemo(
+    () => ({
+      async list(page: number, pageSize: number): Promise<TaskPage> {
+        const res = await api.request<TaskPage>({
+          url: `${TASKS}:list`,
+          params: { page, pageSize, sort: '-createdAt' },
+          skipNotify: true,
+        });
+        return { data: res.data?.data ?? [], meta: res.data?.meta ?? { count: 0, page, pageSize, totalPage: 0 } };
+      },
+
+      /** Undefined when the shell swallowed the answer (it does so while the application is in maintenance). */
+      async get(id: TaskId): Promise<Task | undefined> {
+        const res = await api.request<{ data?: Task }>({
+          url: `${TASKS}:get`,
+          params: { filterByTk: id },
+          skipNotify: true,
+        });
+        return res?.data?.data;
+      },
+
+      async create(options: BackupOptions, password?: string): Promise<Task> {
+        const res = await api.request<{ data: Task }>({
+          url: `${TASKS}:create`,
+          method: 'post',
+          data: { values: options },
+          headers: passwordHeaders(password),
+          skipNotify: true,
+        });
+        return res.data.data;
+      },
+
+      async verify(id: TaskId): Promise<Task | undefined> {
+        const res = await api.request<{ data?: Task }>({
+          url: `${TASKS}:verify`,
+          method: 'post',
+          params: { filterByTk: id },
+          skipNotify: true,
+        });
+        return res.data?.data;
+      },
+
+      async destroy(id: TaskId): Promise<void> {
+        await api.request({ url: `${TASKS}:destroy`, method: 'post', params: { filterByTk: id }, skipNotify: true });
+      },
+
+      download(id: TaskId): Promise<AxiosResponse<Blob>> {
+        return api.request<Blob>({
+          url: `${TASKS}:download`,
+          params: { filterByTk: id },
+          responseType: 'blob',
+          timeout: 0,
+          skipNotify: true,
+        });
+      },
+
+      async inspect(id: TaskId): Promise<ArchiveSummary> {
+        const res = await api.request<{ data: { summary: ArchiveSummary } }>({
+          url: `${TASKS}:inspect`,
+          params: { filterByTk: id },
+          skipNotify: true,
+        });
+        return res.data.data.summary;
+      },
+
+      async upload(file: File, { onProgress, signal }: UploadOptions = {}): Promise<UploadResult> {
+        const res = await api.request<{ data: UploadResult }, File>({
+          url: `${TASKS}:upload`,
+          method: 'post',
+          data: file,
+          headers: { 'Content-Type': 'application/octet-stream', [FILE_NAME_HEADER]: encodeURIComponent(file.name) },
+          timeout: 0,
+          signal,
+          onUploadProgress: (e: AxiosProgressEvent) => {
+            const total = e.total || file.size;
+            if (onProgress && total) onProgress(Math.min(100, Math.round((e.loaded / total) * 100)));
+          },
+          skipNotify: true,
+        });
+        return res.data.data;
+      },
+
+      async restore(source: RestoreSource, safetyBackup: boolean, password?: string): Promise<Task> {
+        const res = await api.request<{ data: Task }>({
+          url: `${TASKS}:restore`,
+          method: 'post',
+          data: { values: { ...source, safetyBackup } },
+          headers: passwordHeaders(password),
+          skipNotify: true,
+        });
+        return res.data.data;
+      },
+    }),
+    [api],
+  );
+}
+
+export type TasksApi = ReturnType<typeof useTasksApi>;

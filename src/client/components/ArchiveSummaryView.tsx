@@ -1,0 +1,45 @@
+import { Descriptions, Space, Tag, Typography } from 'antd';
+import type { DescriptionsProps } from 'antd';
+import React from 'react';
+import { useT } from '../locale';
+import type { ArchiveSummary } from '../types';
+import { dialectLabel } from '../utils/dialects';
+import { formatSize, formatTime } from '../utils/format';
+
+/** What a backup archive holds, as its manifest tells. */
+export function ArchiveSummaryView({ summary, name }: { summary: ArchiveSummary; name?: string }) {
+  const t = useT();
+  const excluded = summary.excludedTableData ?? [];
+  const items: DescriptionsProps['items'] = [
+    ...(name ? [{ key: 'name', label: t('File name'), children: <span style={{ wordBreak: 'break-all' }}>{name}</span> }] : []),
+    { key: 'createdAt', label: t('Made at'), children: formatTime(summary.createdAt) },
+    { key: 'appName', label: t('Application'), children: summary.appName },
+    { key: 'appVersion', label: t('NocoBase version'), children: summary.appVersion },
+    { key: 'dialect', label: t('Database'), children: dialectLabel(summary.dialect) },
+    { key: 'size', label: t('Size'), children: formatSize(summary.size) },
+    {
+      key: 'parts',
+      label: t('Contents'),
+      children: (
+        <Space size={4} wrap>
+          {(summary.parts ?? []).map((part) => (
+            <Tag key={part}>{t(part)}</Tag>
+          ))}
+        </Space>
+      ),
+    },
+    { key: 'encrypted', label: t('Encrypted'), children: summary.encrypted ? t('Yes') : t('No') },
+  ];
+  if (excluded.length) {
+    items.push({
+      key: 'excluded',
+      label: t('Tables saved without their data'),
+      children: (
+        <Typography.Paragraph style={{ marginBottom: 0 }} ellipsis={{ rows: 2, expandable: true, symbol: t('More') }}>
+          {excluded.join(', ')}
+        </Typography.Paragraph>
+      ),
+    });
+  }
+  return <Descriptions size="small" bordered column={1} items={items} />;
+}

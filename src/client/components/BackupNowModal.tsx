@@ -1,0 +1,82 @@
+import { Alert, App, Checkbox, Form, Modal } from 'antd';
+import React, { useState } from 'react';
+import { readErrorMessage } from '../api/errors';
+import { useTasksApi } from '../api/tasks';
+import { useT } from '../locale';
+import { PasswordFields } from './PasswordFields';
+
+interface Props {
+  open: boolean;
+  onClose: () => void;
+  onCreated: () => void;
+}
+
+interface Values {
+  includeUploads: boolean;
+  includePlugins: boolean;
+  password?: string;
+  passwordRepeat?: string;
+}
+
+const INITIAL: Values = { includeUploads: true, includePlugins: true };
+
+export function BackupNowModal({ open, onClose, onCreated }: Props) {
+  const t = useT();
+  const api = useTasksApi();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<Values>();
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<string>();
+
+  const submit = async () => {
+    const values = await form.validateFields();
+    setSubmitting(true);
+    setError(undefined);
+    try {
+      await api.create(
+        { includeUploads: !!values.includeUploads, includePlugins: !!values.includePlugins },
+        values.password || undefined,
+      );
+      message.success(t('The backup has started.'));
+      onCreated();
+      onClose();
+    } catch (e) {
+      setError(await readErrorMessage(e));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <Modal
+      open={open}
+      title={t('Backup now')}
+      okText={t('Start backup')}
+      cancelText={t('Cancel')}
+      confirmLoading={submitting}
+      onOk={submit}
+      onCancel={onClose}
+      afterClose={() => {
+        form.resetFields();
+        setError(undefined);
+      }}
+      maskClosable={false}
+      destroyOnClose
+    >
+      <Form form={form} layout="vertical" initialValues={INITIAL} preserve={false}>
+        <Form.Item name="includeUploads" valuePropName="checked" style={{ marginBottom: 4 }}>
+          <Checkbox>{t('Include uploads')}</Checkbox>
+        </Form.Item>
+        <Form.Item name="includePlugins" valuePropName="checked">
+          <Checkbox>{t('Include plugins')}</Checkbox>
+        </Form.Item>
+        <PasswordFields
+          label={t('Backup password')}
+          placeholder={t('Optional')}
+          extra={t('Leave empty for an unencrypted archive')}
+        />
+        {error && <Alert type="error" showIcon message={error} />}
+      </Form>
+    </Modal>
+  );
+}

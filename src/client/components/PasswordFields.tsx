@@ -1,0 +1,43 @@
+import { Form, Input } from 'antd';
+import React from 'react';
+import { useT } from '../locale';
+
+interface Props {
+  label: string;
+  extra?: React.ReactNode;
+  placeholder?: string;
+  disabled?: boolean;
+}
+
+/**
+ * An optional archive password and, once one is typed, the same again: a mistyped password would leave a backup
+ * that nobody can restore. Form fields: `password`, `passwordRepeat`.
+ */
+export function PasswordFields({ label, extra, placeholder, disabled }: Props) {
+  const t = useT();
+  const password: string | undefined = Form.useWatch('password');
+  return (
+    <>
+      <Form.Item label={label} name="password" extra={extra}>
+        <Input.Password autoComplete="new-password" placeholder={placeholder} disabled={disabled} />
+      </Form.Item>
+      {!!password && !disabled && (
+        <Form.Item
+          label={t('Repeat the password')}
+          name="passwordRepeat"
+          dependencies={['password']}
+          rules={[
+            ({ getFieldValue }) => ({
+              validator: (_rule, value: string | undefined) =>
+                !getFieldValue('password') || value === getFieldValue('password')
+                  ? Promise.resolve()
+                  : Promise.reject(new Error(t('The passwords do not match.'))),
+            }),
+          ]}
+        >
+          <Input.Password autoComplete="new-password" />
+        </Form.Item>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,1 @@
+export { PluginBackupsManagerClient, default } from './plugin';

@@ -1,0 +1,90 @@
+import type { TaskKind, TaskOrigin, TaskStatus } from '../constants';
+
+export type { TaskKind, TaskOrigin, TaskStatus };
+export type TaskId = number | string;
+
+export interface Task {
+  id: TaskId;
+  kind: TaskKind;
+  status: TaskStatus;
+  origin: TaskOrigin;
+  fileName?: string | null;
+  /** Bytes; a bigint column may arrive as a string. */
+  size?: number | string | null;
+  dialect?: string | null;
+  appVersion?: string | null;
+  phase?: string | null;
+  progress?: number | null;
+  error?: string | null;
+  encrypted?: boolean | null;
+  verifiedAt?: string | null;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  createdAt?: string | null;
+  createdBy?: { nickname?: string | null } | null;
+}
+
+export interface ListMeta {
+  count: number;
+  page: number;
+  pageSize: number;
+  totalPage: number;
+}
+
+export interface ArchiveSummary {
+  createdAt?: string | null;
+  appName?: string | null;
+  appVersion?: string | null;
+  dialect?: string | null;
+  size?: number | string | null;
+  parts?: string[];
+  encrypted?: boolean;
+  excludedTableData?: string[];
+}
+
+/** What a restore starts from: a finished backup in the list, or an uploaded archive. */
+export type RestoreSource = { taskId: TaskId } | { uploadId: string };
+
+export interface LastRun {
+  status: TaskStatus;
+  error?: string | null;
+  finishedAt?: string | null;
+}
+
+export interface ScheduleSettings {
+  enabled: boolean;
+  cron: string;
+  timezone: string;
+  includeUploads: boolean;
+  includePlugins: boolean;
+  keepLast: number;
+  maxAgeDays?: number | null;
+  hasPassword: boolean;
+  lastRun?: LastRun | null;
+  nextRuns?: string[];
+}
+
+export interface ScheduleUpdate {
+  enabled: boolean;
+  cron: string;
+  timezone: string;
+  includeUploads: boolean;
+  includePlugins: boolean;
+  keepLast: number;
+  maxAgeDays: number | null;
+  clearPassword?: boolean;
+}
+
+export interface CronPreview {
+  valid: boolean;
+  error?: string;
+  nextRuns: string[];
+}
+
+export function isActive(task: Pick<Task, 'status'>): boolean {
+  return task.status === 'pending' || task.status === 'running';
+}
+
+export function isFinished(task: Pick<Task, 'status'>): boolean {
+  return task.status === 'succeeded' || task.status === 'failed';
+}

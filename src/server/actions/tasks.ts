@@ -1,0 +1,113 @@
+import fs from 'fs';
+import type { Context, Next } from '@nocobase/actions';
+import { TASKS } from '../../constants';
+import { inspectArchive } from '../engine/restore';
+import { ensureDirs } from '../paths';
+import { getService, summaryOf } from '../service';
+import { startRestore } from '../tasks/restore-flow';
+import { action } from './respond';
+import { receiveUpload, uploadPath } from './upload';
+
+const svc = (ctx: Context) => getService(ctx.app);
+const userId = (ctx: Context) => ctx.state?.currentUser?.id ?? ctx.auth?.user?.id;
+const flag = (v: unknown, dflt = true) => (v === undefined || v === null ? dflt : v === true || v === 'true');
+
+export const tasksResource = {
+  name: TASKS,
+  actions: {
+    list: action(async (ctx: Context, next: Next) => {
+      const page = Math.max(1, Number(ctx.action.params.page) || 1);
+      const pageSize = Math.min(200, Math.max(1, Number(ctx.action.params.pageSize) || 20));
+      const [rows, count] = await svc(ctx).repo.findAndCount({
+        sort: ['-createdAt', '-id'],
+        offset: (page - 1) * pageSize,
+        limit: pageSize,
+        appends: ['createdBy'],
+      });
+      ctx.body = { rows: rows.map((r) => publicRow(r.toJSON())), count, page, pageSize, totalPage: Math.ceil(count / pageSize) };
+      await next();
+    }),
+
+    get: action(async (ctx: Context, next: Next) => {
+      ctx.body = publicRow(await svc(ctx).findTask(ctx.action.params.filterByTk));
+      await next();
+    }),
+
+    /** Backup now. */
+    create: action(async (ctx: Context, next: Next) => {
+      const values = ctx.action.params.values || {};
+      ctx.body = await svc(ctx).startBackup({
+        includeUploads: flag(values.includeUploads),
+        includePlugins: flag(values.includePlugins),
+        origin: 'manual',
+        userId: userId(ctx),
+      });
+      await next();
+    }),
+
+    destroy: action(async (ctx: Context, next: Next) => {
+      await svc(ctx).destroyTask(ctx.action.params.filterByTk);
+      ctx.body = { ok: true };
+      await next();
+    }),
+
+    /** Streams the archive; like every action here it needs an admin's token. */
+    download: action(async (ctx: Context, next: Next) => {
+      const service = svc(ctx);
+      const file = await service.archiveOf(await service.findTask(ctx.action.params.filterByTk));
+      const stat = await fs.promises.stat(file);
+      ctx.attachment(file.split('/').pop());
+      ctx.set('Content-Type', 'application/octet-stream');
+      ctx.set('Content-Length', String(stat.size));
+      ctx.withoutDataWrapping = true;
+      ctx.body = fs.createReadStream(file);
+      await next();
+    }),
+
+    /** Summary of a listed backup for the restore confirmation, from its manifest alone. */
+    inspect: action(async (ctx: Context, next: Next) => {
+      const service = svc(ctx);
+      const file = await service.archiveOf(await service.findTask(ctx.action.params.filterByTk));
+      const manifest = await inspectArchive(file, { dialect: service.dbConfig().dialect, appVersion: service.appVersion() });
+      ctx.body = { summary: summaryOf(manifest, (await fs.promises.stat(file)).size) };
+      await next();
+    }),
+
+    /** Raw body (application/octet-stream), streamed to disk, then judged by its manifest before anything else. */
+    upload: action(async (ctx: Context, next: Next) => {
+      const service = svc(ctx);
+      await ensureDirs(service.paths);
+      const { uploadId, file } = await receiveUpload(ctx.req, service.paths);
+      try {
+        const manifest = await inspectArchive(file, { dialect: service.dbConfig().dialect, appVersion: service.appVersion() });
+        ctx.body = { uploadId, summary: summaryOf(manifest, (await fs.promises.stat(file)).size) };
+      } catch (err) {
+        await fs.promises.rm(file, { force: true });
+        throw err;
+      }
+      await next();
+    }),
+
+    restore: action(async (ctx: Context, next: Next) => {
+      const service = svc(ctx);
+      const values = ctx.action.params.values || {};
+      const uploadFile = values.uploadId !== undefined ? uploadPath(service.paths, values.uploadId) : undefined;
+      ctx.body = publicRow(
+        await startRestore(service, {
+          taskId: values.taskId ?? (uploadFile ? undefined : ctx.action.params.filterByTk),
+          uploadFile,
+          safetyBackup: flag(values.safetyBackup),
+          userId: userId(ctx),
+        }),
+      );
+      await next();
+    }),
+  },
+};
+
+/** Only what the UI needs; createdBy reduced to a name. */
+function publicRow(row: Record<string, unknown>) {
+  const createdBy = row.createdBy as { id?: unknown; nickname?: string; username?: string } | null | undefined;
+  const { slot: _slot, ...rest } = row;
+  return { ...rest, createdBy: createdBy ? { id: createdBy.id, nickname: createdBy.nickname || createdBy.username } : null };
+}

@@ -1,0 +1,273 @@
+import { execFileSync } from 'child_process';
+import { randomBytes } from 'crypto';
+import fs from 'fs';
+import fsp from 'fs/promises';
+import path from 'path';
+import { PassThrough, Readable, Writable } from 'stream';
+import { pipeline } from 'stream/promises';
+import * as unzipper from 'unzipper';
+import { ARCHIVE_EXT, FORMAT, FORMAT_VERSION } from '../../../constants';
+import { EMPTY_SHA256 } from '../hash-stream';
+import { MANIFEST_NAME } from '../manifest';
+import { extractVerified, openEntryStream, readManifest, verifyArchive } from '../reader';
+import { ArchiveWriter } from '../writer';
+import { draft, expectCode, listTree, makeTmp, pgDumpLike, sha256, sha256File } from './helpers';
+
+const mode = async (p: string) => (await fsp.stat(p)).mode & 0o777;
+const hasCmd = (cmd: string) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+let tmp: string;
+beforeEach(async () => {
+  tmp = await makeTmp();
+});
+afterEach(async () => {
+  await fsp.rm(tmp, { recursive: true, force: true });
+});
+
+/** storage/uploads-like tree with nested folders, an empty file, symlinks and a fifo. */
+async function makeTree(root: string) {
+  const files: Record<string, Buffer> = {
+    'a.txt': Buffer.from('hello'),
+    'empty.bin': Buffer.alloc(0),
+    'big.bin': randomBytes(20 * 1024 * 1024),
+    'sub/b.png': randomBytes(3000),
+    'sub/deeper/c.json': Buffer.from('{"x":1}'),
+    'sub/ü n i c ø d e.txt': Buffer.from('unicode'),
+    'Z-upper.txt': Buffer.from('Z'),
+  };
+  for (const [rel, data] of Object.entries(files)) {
+    await fsp.mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+    await fsp.writeFile(path.join(root, rel), data, { mode: 0o644 });
+  }
+  await fsp.mkdir(path.join(root, 'emptydir'));
+  await fsp.symlink(path.join(root, 'a.txt'), path.join(root, 'link-to-file'));
+  await fsp.symlink('/etc', path.join(root, 'link-to-dir'));
+  await fsp.writeFile(path.join(root, 'back\\slash.txt'), 'bs');
+  let fifo = false;
+  if (hasCmd('mkfifo')) {
+    execFileSync('mkfifo', [path.join(root, 'pipe')]);
+    fifo = true;
+  }
+  return { files, fifo };
+}
+
+describe('ArchiveWriter + reader round trip', () => {
+  it('packs a dump stream and a folder, and reads everything back verified', async () => {
+    const src = path.join(tmp, 'uploads');
+    const { files, fifo } = await makeTree(src);
+    const finalPath = path.join(tmp, 'out', 'backup_1' + ARCHIVE_EXT);
+    const w = await ArchiveWriter.create(finalPath, { tmpDir: path.join(tmp, 'work') });
+
+    expect(w.partialPath).toBe(path.join(tmp, 'work', 'backup_1' + ARCHIVE_EXT + '.partial'));
+    expect(await mode(w.partialPath)).toBe(0o600);
+    expect(await mode(path.join(tmp, 'work'))).toBe(0o700);
+    expect(await mode(path.join(tmp, 'out'))).toBe(0o700);
+
+    const dump = pgDumpLike(6 * 1024 * 1024 + 123);
+    const dumpEntry = await w.addStream('db/main.dump', dump.stream);
+    expect(dumpEntry).toEqual({ path: 'db/main.dump', size: dump.size(), sha256: dump.digest() });
+    expect(w.bytesWritten).toBeGreaterThan(dump.size() / 2); // archiver may still buffer the tail
+
+    const progress: number[] = [];
+    const skipped: string[] = [];
+    const dirEntries = await w.addDirectory('storage/uploads', src, {
+      onProgress: (n) => progress.push(n),
+      onSkip: (rel, reason) => skipped.push(`${rel}:${reason}`),
+    });
+    expect(dirEntries.map((e) => e.path)).toEqual([
+      'storage/uploads/Z-upper.txt',
+      'storage/uploads/a.txt',
+      'storage/uploads/big.bin',
+      'storage/uploads/empty.bin',
+      'storage/uploads/sub/b.png',
+      'storage/uploads/sub/deeper/c.json',
+      'storage/uploads/sub/ü n i c ø d e.txt',
+    ]);
+    expect(skipped.sort()).toEqual(
+      ['back\\slash.txt:unsafe name', 'link-to-dir:symlink', 'link-to-file:symlink', ...(fifo ? ['pipe:not a regular file'] : [])].sort(),
+    );
+    const totalFiles = Object.values(files).reduce((n, b) => n + b.length, 0);
+    expect(progress[progress.length - 1]).toBe(totalFiles);
+    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+
+    const keys = await w.addBuffer('keys/app.key', 'secret-key');
+    expect(keys.sha256).toBe(sha256('secret-key'));
+
+    const res = await w.finish({ ...draft(), parts: ['database', 'uploads', 'keys'] });
+    expect(res.path).toBe(finalPath);
+    expect(fs.existsSync(w.partialPath)).toBe(false);
+    expect(await mode(finalPath)).toBe(0o600);
+    expect(res.size).toBe((await fsp.stat(finalPath)).size);
+    expect(w.bytesWritten).toBe(res.size);
+    expect(res.manifest.format).toBe(FORMAT);
+    expect(res.manifest.formatVersion).toBe(FORMAT_VERSION);
+
+    // Sizes and hashes in the manifest match independently computed ones.
+    for (const e of res.manifest.entries) {
+      if (e.path.startsWith('storage/uploads/')) {
+        const data = files[e.path.slice('storage/uploads/'.length)];
+        expect(e.size).toBe(data.length);
+        expect(e.sha256).toBe(sha256(data));
+      }
+    }
+    expect(res.manifest.entries.find((e) => e.path === 'storage/uploads/empty.bin')!.sha256).toBe(EMPTY_SHA256);
+
+    // manifest.json is the last entry, stored, and reading it back gives the same manifest.
+    const dir = await unzipper.Open.file(finalPath);
+    expect(dir.files[dir.files.length - 1].path).toBe(MANIFEST_NAME);
+    expect(dir.files.every((f) => f.compressionMethod === 0)).toBe(true);
+    const manifest = await readManifest(finalPath);
+    expect(manifest).toEqual(res.manifest);
+
+    // Other zip tools agree with the file.
+    if (hasCmd('unzip')) execFileSync('unzip', ['-tq', finalPath]);
+
+    // verify writes nothing and succeeds.
+    const vProgress: number[] = [];
+    await expect(verifyArchive(finalPath, { onProgress: (d) => vProgress.push(d) })).resolves.toEqual(manifest);
+    expect(vProgress[vProgress.length - 1]).toBe(manifest.entries.reduce((n, e) => n + e.size, 0));
+
+    // extract into a fresh staging folder.
+    const staging = path.join(tmp, 'staging', 'x');
+    const ex = await extractVerified(finalPath, manifest, staging);
+    expect(ex.bytes).toBe(manifest.entries.reduce((n, e) => n + e.size, 0));
+    for (const e of manifest.entries) {
+      const p = path.join(staging, ...e.path.split('/'));
+      expect(ex.files[e.path]).toBe(p);
+      expect(await sha256File(p)).toBe(e.sha256);
+      expect(await mode(p)).toBe(0o600);
+    }
+    for (const d of ['', 'db', 'storage', 'storage/uploads', 'storage/uploads/sub', 'storage/uploads/sub/deeper', 'keys']) {
+      expect(await mode(path.join(staging, d))).toBe(0o700);
+    }
+    expect(await listTree(staging)).not.toContain('storage/uploads/emptydir/'); // folders are not recorded
+
+    // one entry as a stream.
+    const s = await openEntryStream(finalPath, 'db/main.dump');
+    const chunks: Buffer[] = [];
+    await pipeline(s, new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) }));
+    expect(sha256(Buffer.concat(chunks))).toBe(dump.digest());
+    await expectCode(openEntryStream(finalPath, 'db/other.dump'), 'ENTRY_MISSING');
+  });
+
+  it('archive size stays within 1.15x of the dump plus a plain tar of the files', async () => {
+    const src = path.join(tmp, 'uploads');
+    for (let i = 0; i < 300; i++) {
+      await fsp.mkdir(path.join(src, `d${i % 10}`), { recursive: true });
+      await fsp.writeFile(path.join(src, `d${i % 10}`, `file-${i}.bin`), randomBytes(100 + ((i * 7919) % 20000)));
+    }
+    const dumpFile = path.join(tmp, 'main.dump');
+    await fsp.writeFile(dumpFile, randomBytes(8 * 1024 * 1024));
+    const w = await ArchiveWriter.create(path.join(tmp, 'b' + ARCHIVE_EXT), { tmpDir: tmp });
+    await w.addFile('db/main.dump', dumpFile);
+    await w.addDirectory('storage/uploads', src);
+    const { size } = await w.finish(draft());
+
+    let tarSize: number;
+    if (hasCmd('tar')) {
+      const tarFile = path.join(tmp, 'u.tar');
+      execFileSync('tar', ['-cf', tarFile, '-C', src, '.']);
+      tarSize = (await fsp.stat(tarFile)).size;
+    } else {
+      tarSize = 10240; // end blocks
+      for (const d of await fsp.readdir(src)) {
+        for (const f of await fsp.readdir(path.join(src, d))) tarSize += 512 + Math.ceil((await fsp.stat(path.join(src, d, f))).size / 512) * 512;
+      }
+    }
+    const baseline = (await fsp.stat(dumpFile)).size + tarSize;
+    expect(size / baseline).toBeLessThanOrEqual(1.15);
+  });
+
+  it('reads an archive with more than 65535 entries (zip64 end record)', async () => {
+    const w = await ArchiveWriter.create(path.join(tmp, 'many' + ARCHIVE_EXT), { tmpDir: tmp });
+    await w.addBuffer('db/main.dump', 'dump');
+    const n = 65_600;
+    for (let i = 0; i < n; i++) await w.addBuffer(`storage/uploads/${i}`, String(i));
+    const { path: p } = await w.finish(draft());
+    const tail = (await fsp.readFile(p)).subarray(-22);
+    expect(tail.readUInt16LE(10)).toBe(0xffff); // count lives in the zip64 record
+    const m = await readManifest(p);
+    expect(m.entries).toHaveLength(n + 1);
+    await verifyArchive(p);
+  }, 120_000);
+});
+
+describe('ArchiveWriter lifecycle', () => {
+  it('abort removes the partial file and leaves no archive', async () => {
+    const finalPath = path.join(tmp, 'a' + ARCHIVE_EXT);
+    const w = await ArchiveWriter.create(finalPath, { tmpDir: tmp });
+    await w.addBuffer('db/main.dump', randomBytes(1000));
+    expect(fs.existsSync(w.partialPath)).toBe(true);
+    await w.abort();
+    await w.abort(); // idempotent
+    expect(fs.existsSync(w.partialPath)).toBe(false);
+    expect(fs.existsSync(finalPath)).toBe(false);
+    await expectCode(w.addBuffer('x', 'y'), 'WRITER_CLOSED');
+    await expectCode(w.finish(draft()), 'WRITER_CLOSED');
+    expect(await fsp.readdir(tmp)).toEqual([]);
+  });
+
+  it('abort in the middle of a stream that never ends', async () => {
+    const w = await ArchiveWriter.create(path.join(tmp, 'b' + ARCHIVE_EXT), { tmpDir: tmp });
+    const endless = new PassThrough();
+    endless.write(randomBytes(100_000));
+    const pending = w.addStream('db/main.dump', endless);
+    const queued = w.addBuffer('later', 'x');
+    await new Promise((r) => setTimeout(r, 50));
+    await w.abort();
+    await expectCode(pending, 'WRITER_CLOSED');
+    await expectCode(queued, 'WRITER_CLOSED');
+    expect(await fsp.readdir(tmp)).toEqual([]);
+    endless.destroy();
+  });
+
+  it('a failing source stream fails the entry with SOURCE_FAILED; abort then cleans up', async () => {
+    const w = await ArchiveWriter.create(path.join(tmp, 'c' + ARCHIVE_EXT), { tmpDir: tmp });
+    const bad = new Readable({
+      read() {
+        this.push(Buffer.alloc(1000));
+        setImmediate(() => this.destroy(new Error('pg_dump exited with code 1')));
+      },
+    });
+    const err = await expectCode(w.addStream('db/main.dump', bad), 'SOURCE_FAILED');
+    expect(err.params.path).toBe('db/main.dump');
+    await expectCode(w.addBuffer('x', 'y'), 'SOURCE_FAILED');
+    await w.abort();
+    expect(await fsp.readdir(tmp)).toEqual([]);
+  });
+
+  it('a failed finish removes the partial file', async () => {
+    const w = await ArchiveWriter.create(path.join(tmp, 'd' + ARCHIVE_EXT), { tmpDir: tmp });
+    await w.addBuffer('db/other.dump', 'x');
+    // parts has 'database' but database.dump is not an entry
+    await expectCode(w.finish(draft()), 'MANIFEST_INVALID');
+    expect(await fsp.readdir(tmp)).toEqual([]);
+  });
+
+  it('refuses duplicate, reserved and unsafe names without breaking the writer', async () => {
+    const w = await ArchiveWriter.create(path.join(tmp, 'e' + ARCHIVE_EXT), { tmpDir: tmp });
+    await w.addBuffer('db/main.dump', 'x');
+    await expectCode(w.addBuffer('db/main.dump', 'x'), 'ENTRY_DUPLICATE');
+    await expectCode(w.addBuffer('db//main.dump', 'x'), 'ENTRY_DUPLICATE');
+    await expectCode(w.addBuffer(MANIFEST_NAME, '{}'), 'ENTRY_UNSAFE');
+    await expectCode(w.addBuffer('../x', 'x'), 'ENTRY_UNSAFE');
+    await expectCode(w.addFile('f', path.join(tmp, 'missing')), 'SOURCE_FAILED');
+    await fsp.symlink('/etc/hostname', path.join(tmp, 'ln'));
+    await expectCode(w.addFile('f', path.join(tmp, 'ln')), 'SOURCE_FAILED');
+    const { manifest } = await w.finish(draft());
+    expect(manifest.entries.map((e) => e.path)).toEqual(['db/main.dump']);
+  });
+
+  it('refuses to overwrite an existing archive', async () => {
+    const p = path.join(tmp, 'f' + ARCHIVE_EXT);
+    await fsp.writeFile(p, 'x');
+    await expectCode(ArchiveWriter.create(p, { tmpDir: tmp }), 'ARCHIVE_EXISTS');
+  });
+});

@@ -1,0 +1,69 @@
+import path from 'path';
+import { isArchiveError } from '../errors';
+import { isCanonicalEntryPath, resolveInside, safeEntryPath } from '../safe-path';
+
+describe('safeEntryPath', () => {
+  it.each([
+    ['db/main.dump', 'db/main.dump'],
+    ['storage/uploads/a b/ü.png', 'storage/uploads/a b/ü.png'],
+    ['a//b', 'a/b'],
+    ['./a/./b/', 'a/b'],
+    ['..a/b..', '..a/b..'],
+    ['a/...', 'a/...'],
+    ['C/x', 'C/x'],
+    ['a/C:x', 'a/C:x'],
+  ])('accepts %j as %j', (input, expected) => {
+    expect(safeEntryPath(input)).toBe(expected);
+  });
+
+  it.each([
+    ['', 'empty name'],
+    ['.', 'empty name'],
+    ['./', 'empty name'],
+    ['//', 'absolute path'],
+    ['/etc/passwd', 'absolute path'],
+    ['../evil', "'..' segment"],
+    ['a/../../evil', "'..' segment"],
+    ['a/..', "'..' segment"],
+    ['a\\..\\..\\evil', 'contains a backslash'],
+    ['..\\evil', 'contains a backslash'],
+    ['\\\\server\\share\\x', 'contains a backslash'],
+    ['C:/Windows/x', 'drive letter'],
+    ['c:evil', 'drive letter'],
+    ['a\0b', 'contains NUL'],
+    ['a/'.repeat(3000) + 'b', 'too long'],
+  ])('rejects %j (%s)', (input, reason) => {
+    let err: any;
+    try {
+      safeEntryPath(input);
+    } catch (e) {
+      err = e;
+    }
+    expect(isArchiveError(err, 'ENTRY_UNSAFE')).toBe(true);
+    expect(err.params.reason).toBe(reason);
+    expect(err.status).toBe(422);
+  });
+
+  it('rejects non-strings', () => {
+    expect(() => safeEntryPath(undefined as any)).toThrow(/empty name/);
+    expect(() => safeEntryPath(3 as any)).toThrow(/empty name/);
+  });
+
+  it('isCanonicalEntryPath', () => {
+    expect(isCanonicalEntryPath('a/b')).toBe(true);
+    expect(isCanonicalEntryPath('a//b')).toBe(false);
+    expect(isCanonicalEntryPath('a/b/')).toBe(false);
+    expect(isCanonicalEntryPath('../a')).toBe(false);
+  });
+});
+
+describe('resolveInside', () => {
+  const root = path.resolve('/srv/staging');
+  it('resolves inside the root', () => {
+    expect(resolveInside(root, 'db/main.dump')).toBe(path.join(root, 'db', 'main.dump'));
+    expect(resolveInside(root + '/', 'a//b')).toBe(path.join(root, 'a', 'b'));
+  });
+  it.each(['../x', '/etc/passwd', 'a/../../x', '.', '', 'C:/x', 'a\\..\\x'])('refuses %j', (rel) => {
+    expect(() => resolveInside(root, rel)).toThrow(expect.objectContaining({ code: 'ENTRY_UNSAFE' }));
+  });
+});

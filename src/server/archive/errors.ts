@@ -1,0 +1,74 @@
+/**
+ * Errors raised by the archive layer. `code` is stable (UPPER_SNAKE) and translated elsewhere;
+ * `message` is English for logs; `params` carries the values a translation may interpolate.
+ */
+export type ArchiveErrorCode =
+  /** Not a ZIP at all: empty, random bytes, truncated, broken central directory. */
+  | 'NOT_AN_ARCHIVE'
+  /** A ZIP without manifest.json. */
+  | 'MANIFEST_MISSING'
+  /** manifest.json is not valid JSON, fails its CRC, is too large or lacks required fields. */
+  | 'MANIFEST_INVALID'
+  /** format !== FORMAT, or formatVersion newer than this plugin understands. */
+  | 'FORMAT_UNKNOWN'
+  /** An entry name that could escape the extraction folder (absolute, '..', backslash, NUL, ...). */
+  | 'ENTRY_UNSAFE'
+  /** The same entry name twice (in the zip or in the manifest). */
+  | 'ENTRY_DUPLICATE'
+  /** A manifest entry that the zip does not contain. */
+  | 'ENTRY_MISSING'
+  /** A zip entry that the manifest does not list. */
+  | 'ENTRY_UNLISTED'
+  /** Sizes disagree between manifest and central directory, or a size the file cannot hold. */
+  | 'ENTRY_SIZE_MISMATCH'
+  /** Encrypted entry or a compression method other than stored/deflate. */
+  | 'ENTRY_UNSUPPORTED'
+  /** Content read back differs from the manifest (SHA-256 or size); params.path names the entry. */
+  | 'CHECKSUM_MISMATCH'
+  /** The writer's target already exists. */
+  | 'ARCHIVE_EXISTS'
+  /** A source stream or file failed while being packed; params.path names the entry. */
+  | 'SOURCE_FAILED'
+  /** The writer was used after finish/abort/failure. */
+  | 'WRITER_CLOSED'
+  /** Cancelled through an AbortSignal. */
+  | 'ABORTED';
+
+const STATUS: Record<ArchiveErrorCode, number> = {
+  NOT_AN_ARCHIVE: 422,
+  MANIFEST_MISSING: 422,
+  MANIFEST_INVALID: 422,
+  FORMAT_UNKNOWN: 422,
+  ENTRY_UNSAFE: 422,
+  ENTRY_DUPLICATE: 422,
+  ENTRY_MISSING: 422,
+  ENTRY_UNLISTED: 422,
+  ENTRY_SIZE_MISMATCH: 422,
+  ENTRY_UNSUPPORTED: 422,
+  CHECKSUM_MISMATCH: 422,
+  ARCHIVE_EXISTS: 409,
+  SOURCE_FAILED: 500,
+  WRITER_CLOSED: 500,
+  ABORTED: 499,
+};
+
+export type ArchiveErrorParams = Record<string, string | number>;
+
+export class ArchiveError extends Error {
+  readonly code: ArchiveErrorCode;
+  readonly params: ArchiveErrorParams;
+  readonly status: number;
+
+  constructor(code: ArchiveErrorCode, message: string, params: ArchiveErrorParams = {}, options?: { cause?: unknown; status?: number }) {
+    super(message);
+    this.name = 'ArchiveError';
+    this.code = code;
+    this.params = params;
+    this.status = options?.status ?? STATUS[code] ?? 500;
+    if (options && 'cause' in options) (this as any).cause = options.cause;
+  }
+}
+
+export function isArchiveError(err: unknown, code?: ArchiveErrorCode): err is ArchiveError {
+  return err instanceof ArchiveError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,538 @@
+import fs from 'fs';
+import fsp from 'fs/promises';
+import path from 'path';
+import { PassThrough, Readable, Writable } from 'stream';
+import { pipeline } from 'stream/promises';
+import * as unzipper from 'unzipper';
+import { crc32 } from './crc32';
+import { ArchiveError, isArchiveError } from './errors';
+import { HashLimitError, HashStream } from './hash-stream';
+import { MANIFEST_NAME, MAX_MANIFEST_BYTES, parseManifest, validateManifest } from './manifest';
+import type { Manifest, ManifestEntry } from './manifest-types';
+import { isCanonicalEntryPath, resolveInside } from './safe-path';
+
+export interface ExtractOptions {
+  /** Content bytes extracted so far, and the total the manifest announces. */
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  signal?: AbortSignal;
+}
+
+export type VerifyOptions = ExtractOptions;
+
+export interface ExtractResult {
+  /** Absolute path of every extracted file, keyed by entry path. */
+  files: Record<string, string>;
+  bytes: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Central directory
+
+const SIG_EOCD = 0x06054b50;
+const SIG_ZIP64_LOCATOR = 0x07064b50;
+const SIG_ZIP64_EOCD = 0x06064b50;
+const SIG_CENTRAL = 0x02014b50;
+const EOCD_SIZE = 22;
+const CENTRAL_MIN = 46;
+const LOCAL_MIN = 30;
+const MAX_COMMENT = 0xffff;
+
+interface CentralEntry {
+  path: string;
+  size: number;
+  compressedSize: number;
+  method: number;
+  flags: number;
+  crc32: number;
+  offset: number;
+  file: unzipper.File;
+}
+
+interface OpenArchive {
+  size: number;
+  entries: Map<string, CentralEntry>;
+  /** Destroys every file stream opened for this archive. */
+  close(): void;
+}
+
+function notAnArchive(reason: string): ArchiveError {
+  return new ArchiveError('NOT_AN_ARCHIVE', `Not a backup archive: ${reason}`, { reason });
+}
+
+async function readAt(fh: fsp.FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  const { bytesRead } = await fh.read(buf, 0, length, position);
+  if (bytesRead !== length) throw notAnArchive('unexpected end of file');
+  return buf;
+}
+
+function u64(buf: Buffer, at: number): number {
+  const v = buf.readBigUInt64LE(at);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw notAnArchive('64-bit field out of range');
+  return Number(v);
+}
+
+interface EndRecord {
+  eocdAt: number;
+  records: number;
+  cdOffset: number;
+  cdSize: number;
+  /** Where the central directory must end: the zip64 end record, or the end record. */
+  cdLimit: number;
+}
+
+/**
+ * Finds and bounds-checks the end of central directory (and its zip64 variant) ourselves, so that unzipper only
+ * ever sees an archive whose record count and offsets fit the file: no allocation or read driven by a forged
+ * number. Detection of zip64 mirrors unzipper's.
+ */
+async function readEndRecord(filePath: string, size: number): Promise<EndRecord> {
+  if (size < EOCD_SIZE) throw notAnArchive(size === 0 ? 'empty file' : 'file too small');
+  const fh = await fsp.open(filePath, 'r');
+  try {
+    const tailLen = Math.min(size, EOCD_SIZE + MAX_COMMENT);
+    const tailStart = size - tailLen;
+    const tail = await readAt(fh, tailStart, tailLen);
+    let at = -1;
+    for (let i = tailLen - EOCD_SIZE; i >= 0; i--) {
+      if (tail.readUInt32LE(i) === SIG_EOCD && i + EOCD_SIZE + tail.readUInt16LE(i + 20) === tailLen) {
+        at = i;
+        break;
+      }
+    }
+    if (at < 0) throw notAnArchive('no end of central directory record (not a zip, or truncated)');
+    const eocdAt = tailStart + at;
+    const diskNumber = tail.readUInt16LE(at + 4);
+    const diskStart = tail.readUInt16LE(at + 6);
+    let records = tail.readUInt16LE(at + 10);
+    let cdSize = tail.readUInt32LE(at + 12);
+    let cdOffset = tail.readUInt32LE(at + 16);
+    let cdLimit = eocdAt;
+    if (diskNumber === 0xffff || records === 0xffff || cdOffset === 0xffffffff) {
+      if (eocdAt < 20 + 56) throw notAnArchive('zip64 records missing');
+      const loc = await readAt(fh, eocdAt - 20, 20);
+      if (loc.readUInt32LE(0) !== SIG_ZIP64_LOCATOR) throw notAnArchive('bad zip64 locator');
+      const eocd64At = u64(loc, 8);
+      if (eocd64At + 56 > eocdAt - 20) throw notAnArchive('zip64 end record out of range');
+      const rec = await readAt(fh, eocd64At, 56);
+      if (rec.readUInt32LE(0) !== SIG_ZIP64_EOCD) throw notAnArchive('bad zip64 end record');
+      if (rec.readUInt32LE(16) !== 0 || rec.readUInt32LE(20) !== 0) throw notAnArchive('multi-disk archives are not supported');
+      records = u64(rec, 32);
+      cdSize = u64(rec, 40);
+      cdOffset = u64(rec, 48);
+      cdLimit = eocd64At;
+    } else if (diskNumber !== 0 || diskStart !== 0) {
+      throw notAnArchive('multi-disk archives are not supported');
+    }
+    if (cdOffset + cdSize > cdLimit) throw notAnArchive('central directory out of range');
+    if (records * CENTRAL_MIN > cdSize) throw notAnArchive('central directory too small for its record count');
+    return { eocdAt, records, cdOffset, cdSize, cdLimit };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** An unzipper source over the file that remembers its streams, so they can all be closed. */
+function trackedSource(filePath: string, size: number) {
+  const streams = new Set<Readable>();
+  let closed = false;
+  const source = {
+    size: () => Promise.resolve(size),
+    stream: (start: number, length?: number): Readable => {
+      if (closed || !(start >= 0) || start >= size) {
+        const empty = new PassThrough();
+        empty.end();
+        return empty;
+      }
+      let end = length ? start + length : undefined;
+      if (end !== undefined && end > size - 1) end = undefined;
+      const s = fs.createReadStream(filePath, { start, end, highWaterMark: 256 * 1024 });
+      streams.add(s);
+      s.once('close', () => streams.delete(s));
+      return s;
+    },
+  };
+  return {
+    source,
+    close() {
+      closed = true;
+      for (const s of streams) s.destroy();
+      streams.clear();
+    },
+  };
+}
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+
+/**
+ * Opens the central directory and checks every record before anything is read from the entries:
+ * structure (NOT_AN_ARCHIVE), names (ENTRY_UNSAFE, ENTRY_DUPLICATE), methods (ENTRY_UNSUPPORTED) and that every
+ * declared size fits inside the file without overlapping another entry (ENTRY_SIZE_MISMATCH).
+ */
+async function openArchive(archivePath: string): Promise<OpenArchive> {
+  let st: fs.Stats;
+  try {
+    st = await fsp.stat(archivePath);
+  } catch (err: any) {
+    if (err?.code === 'ENOENT') throw new ArchiveError('NOT_AN_ARCHIVE', `Archive not found: ${path.basename(archivePath)}`, { reason: 'not found' }, { status: 404 });
+    throw err;
+  }
+  if (!st.isFile()) throw notAnArchive('not a regular file');
+  const size = st.size;
+  const end = await readEndRecord(archivePath, size);
+
+  const tracked = trackedSource(archivePath, size);
+  let dir: unzipper.CentralDirectory;
+  try {
+    // Open.custom is Open.file with streams we can close; the options are unzipper's (missing from its typings).
+    const open = unzipper.Open.custom as unknown as (src: unknown, o: { tailSize: number; padding: number }) => Promise<unzipper.CentralDirectory>;
+    dir = await open(tracked.source, { tailSize: size - end.eocdAt, padding: 0x10000 + 1024 });
+  } catch (err: any) {
+    tracked.close();
+    if (isArchiveError(err)) throw err;
+    throw notAnArchive(`unreadable central directory (${err?.message ?? err})`);
+  }
+
+  try {
+    if (dir.files.length !== end.records) throw notAnArchive('central directory record count mismatch');
+    const entries = new Map<string, CentralEntry>();
+    let cdBytes = 0;
+    for (const f of dir.files as any[]) {
+      if (f.signature !== SIG_CENTRAL) throw notAnArchive('bad central directory record');
+      cdBytes += CENTRAL_MIN + f.fileNameLength + f.extraFieldLength + f.fileCommentLength;
+      if (cdBytes > end.cdSize) throw notAnArchive('central directory overruns its declared size');
+      const name: string = f.path;
+      if (!Buffer.from(name, 'utf8').equals(f.pathBuffer)) {
+        throw new ArchiveError('ENTRY_UNSAFE', `Entry name is not valid UTF-8`, { path: name, reason: 'invalid UTF-8' });
+      }
+      if (!isCanonicalEntryPath(name)) {
+        const shown = name.replace(/\0/g, '\\0');
+        throw new ArchiveError('ENTRY_UNSAFE', `Unsafe entry path "${shown}" in the archive`, { path: shown, reason: 'unsafe name' });
+      }
+      if (entries.has(name)) throw new ArchiveError('ENTRY_DUPLICATE', `Entry "${name}" appears twice in the archive`, { path: name });
+      if (f.flags & 0x41) throw new ArchiveError('ENTRY_UNSUPPORTED', `Entry "${name}" is encrypted`, { path: name, reason: 'encrypted' });
+      if (f.compressionMethod !== 0 && f.compressionMethod !== 8) {
+        throw new ArchiveError('ENTRY_UNSUPPORTED', `Entry "${name}" uses compression method ${f.compressionMethod}`, { path: name, reason: `method ${f.compressionMethod}` });
+      }
+      if (!isCount(f.uncompressedSize) || !isCount(f.compressedSize) || !isCount(f.offsetToLocalFileHeader)) {
+        throw notAnArchive(`bad sizes or offset for entry "${name}"`);
+      }
+      if (f.compressionMethod === 0 && f.compressedSize !== f.uncompressedSize) {
+        throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Stored entry "${name}" declares two different sizes`, {
+          path: name,
+          declared: f.uncompressedSize,
+          actual: f.compressedSize,
+        });
+      }
+      if (f.offsetToLocalFileHeader + LOCAL_MIN + f.fileNameLength + f.compressedSize > end.cdOffset) {
+        throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Entry "${name}" declares ${f.compressedSize} bytes, more than the archive holds`, {
+          path: name,
+          declared: f.compressedSize,
+          actual: Math.max(0, end.cdOffset - f.offsetToLocalFileHeader - LOCAL_MIN - f.fileNameLength),
+        });
+      }
+      entries.set(name, {
+        path: name,
+        size: f.uncompressedSize,
+        compressedSize: f.compressedSize,
+        method: f.compressionMethod,
+        flags: f.flags,
+        crc32: f.crc32 >>> 0,
+        offset: f.offsetToLocalFileHeader,
+        file: f,
+      });
+    }
+    // Entries may not overlap: the archive can never yield more data than it holds.
+    const byOffset = [...entries.values()].sort((a, b) => a.offset - b.offset);
+    for (let i = 1; i < byOffset.length; i++) {
+      const prev = byOffset[i - 1];
+      const prevEnd = prev.offset + LOCAL_MIN + Buffer.byteLength(prev.path) + prev.compressedSize;
+      if (prevEnd > byOffset[i].offset) {
+        throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Entry "${prev.path}" overlaps "${byOffset[i].path}"`, {
+          path: prev.path,
+          declared: prev.compressedSize,
+          actual: Math.max(0, byOffset[i].offset - prev.offset - LOCAL_MIN - Buffer.byteLength(prev.path)),
+        });
+      }
+    }
+    return { size, entries, close: tracked.close };
+  } catch (err) {
+    tracked.close();
+    throw err;
+  }
+}
+
+/** The raw (decompressed) data of one central-directory entry; empty entries are never read. */
+function rawEntryStream(entry: CentralEntry): Readable {
+  if (entry.size === 0) return Readable.from([]);
+  return entry.file.stream() as unknown as Readable;
+}
+
+async function readManifestEntry(z: OpenArchive): Promise<Manifest> {
+  const entry = z.entries.get(MANIFEST_NAME);
+  if (!entry) throw new ArchiveError('MANIFEST_MISSING', `The archive has no ${MANIFEST_NAME}`, {});
+  if (entry.size > MAX_MANIFEST_BYTES) {
+    throw new ArchiveError('MANIFEST_INVALID', `${MANIFEST_NAME} is too large (${entry.size} bytes)`, { reason: 'too large', size: entry.size });
+  }
+  const chunks: Buffer[] = [];
+  const hasher = new HashStream({ limit: entry.size });
+  try {
+    await pipeline(
+      rawEntryStream(entry),
+      hasher,
+      new Writable({
+        write(chunk, _enc, cb) {
+          chunks.push(chunk);
+          cb();
+        },
+      }),
+    );
+  } catch (err: any) {
+    throw new ArchiveError('MANIFEST_INVALID', `${MANIFEST_NAME} cannot be read (${err?.message ?? err})`, { reason: 'unreadable' });
+  }
+  const buf = Buffer.concat(chunks);
+  if (buf.length !== entry.size) throw new ArchiveError('MANIFEST_INVALID', `${MANIFEST_NAME} is truncated`, { reason: 'truncated' });
+  if (crc32(buf) !== entry.crc32) throw new ArchiveError('MANIFEST_INVALID', `${MANIFEST_NAME} is damaged (CRC mismatch)`, { reason: 'crc' });
+  return parseManifest(buf);
+}
+
+/**
+ * Cross-checks a (validated) manifest with the central directory: every entry present with the same size
+ * (ENTRY_MISSING / ENTRY_SIZE_MISMATCH), no entry the manifest does not list (ENTRY_UNLISTED).
+ */
+function checkAgainst(z: OpenArchive, manifest: Manifest): void {
+  const listed = new Set<string>();
+  for (const e of manifest.entries) {
+    listed.add(e.path);
+    const c = z.entries.get(e.path);
+    if (!c) throw new ArchiveError('ENTRY_MISSING', `Entry "${e.path}" is listed in the manifest but missing from the archive`, { path: e.path });
+    if (c.size !== e.size) {
+      throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Entry "${e.path}": manifest says ${e.size} bytes, archive holds ${c.size}`, {
+        path: e.path,
+        declared: e.size,
+        actual: c.size,
+      });
+    }
+  }
+  for (const name of z.entries.keys()) {
+    if (name !== MANIFEST_NAME && !listed.has(name)) {
+      throw new ArchiveError('ENTRY_UNLISTED', `Entry "${name}" is not listed in the manifest`, { path: name });
+    }
+  }
+}
+
+async function withArchive<T>(archivePath: string, fn: (z: OpenArchive) => Promise<T>): Promise<T> {
+  const z = await openArchive(archivePath);
+  try {
+    return await fn(z);
+  } finally {
+    z.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Public API
+
+/**
+ * Reads and checks the manifest using only the central directory and manifest.json: nothing else is read.
+ * Throws NOT_AN_ARCHIVE, MANIFEST_MISSING, MANIFEST_INVALID, FORMAT_UNKNOWN, ENTRY_UNSAFE, ENTRY_DUPLICATE,
+ * ENTRY_UNSUPPORTED, ENTRY_MISSING, ENTRY_SIZE_MISMATCH, ENTRY_UNLISTED.
+ */
+export function readManifest(archivePath: string): Promise<Manifest> {
+  return withArchive(archivePath, async (z) => {
+    const manifest = await readManifestEntry(z);
+    checkAgainst(z, manifest);
+    return manifest;
+  });
+}
+
+function abortedError(): ArchiveError {
+  return new ArchiveError('ABORTED', 'Cancelled', {});
+}
+
+function mismatch(entry: ManifestEntry, reason: 'size' | 'sha256' | 'read', actual: string | number, detail?: string): ArchiveError {
+  const what = reason === 'size' ? `size ${actual}, expected ${entry.size}` : reason === 'sha256' ? 'SHA-256 differs' : `unreadable (${detail})`;
+  return new ArchiveError('CHECKSUM_MISMATCH', `Entry "${entry.path}" is damaged: ${what}`, {
+    path: entry.path,
+    reason,
+    expected: reason === 'size' ? entry.size : reason === 'sha256' ? entry.sha256 : '',
+    actual,
+  });
+}
+
+/**
+ * Streams one entry through a size-limited hash into `sink`, then compares with the manifest.
+ * Read errors and overlong data become CHECKSUM_MISMATCH; sink (write) errors are thrown as they are.
+ */
+async function copyVerified(z: OpenArchive, entry: ManifestEntry, sink: Writable, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<void> {
+  const c = z.entries.get(entry.path)!;
+  const src = rawEntryStream(c);
+  const hasher = new HashStream({ limit: entry.size, onProgress: onBytes });
+  let srcErr: any = null;
+  let hashErr: any = null;
+  src.once('error', (e) => (srcErr = srcErr ?? e));
+  hasher.once('error', (e) => (hashErr = hashErr ?? e));
+  try {
+    await pipeline(src, hasher, sink, signal ? { signal } : {});
+  } catch (err: any) {
+    if (signal?.aborted) throw abortedError();
+    if (hashErr instanceof HashLimitError) throw mismatch(entry, 'size', hashErr.seen);
+    if (srcErr) throw mismatch(entry, 'read', '', srcErr?.message ?? String(srcErr));
+    throw err;
+  } finally {
+    src.destroy();
+  }
+  if (hasher.bytes !== entry.size) throw mismatch(entry, 'size', hasher.bytes);
+  if (hasher.sha256 !== entry.sha256) throw mismatch(entry, 'sha256', hasher.sha256);
+}
+
+/**
+ * Extracts every manifest entry into stagingDir (files 0600, folders 0700), checking size and SHA-256 of each.
+ * The archive is re-checked against `manifest` first (names, sizes, unlisted entries) before anything is written.
+ * Never writes outside stagingDir: entry paths are canonical and resolved inside it, existing symlinks or files
+ * on the way are refused (ENTRY_UNSAFE), files are created exclusively. On any failure everything written is removed.
+ */
+export async function extractVerified(archivePath: string, manifest: Manifest, stagingDir: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
+  const { signal, onProgress } = opts;
+  if (signal?.aborted) throw abortedError();
+  validateManifest(manifest);
+  return withArchive(archivePath, async (z) => {
+    checkAgainst(z, manifest);
+    const total = manifest.entries.reduce((n, e) => n + e.size, 0);
+
+    const rootExisted = await fsp
+      .lstat(stagingDir)
+      .then(() => true)
+      .catch(() => false);
+    await fsp.mkdir(stagingDir, { recursive: true, mode: 0o700 });
+    const root = await fsp.realpath(stagingDir);
+    if (!rootExisted) await fsp.chmod(root, 0o700);
+
+    const createdFiles: string[] = [];
+    const createdDirs: string[] = [];
+    const knownDirs = new Set<string>([root]);
+
+    const ensureParents = async (rel: string): Promise<void> => {
+      const segs = rel.split('/').slice(0, -1);
+      let cur = root;
+      for (const seg of segs) {
+        cur = path.join(cur, seg);
+        if (knownDirs.has(cur)) continue;
+        try {
+          await fsp.mkdir(cur, { mode: 0o700 });
+          await fsp.chmod(cur, 0o700);
+          createdDirs.push(cur);
+        } catch (err: any) {
+          if (err?.code !== 'EEXIST') throw err;
+          const st = await fsp.lstat(cur);
+          if (!st.isDirectory()) {
+            throw new ArchiveError('ENTRY_UNSAFE', `Cannot extract "${rel}": "${path.relative(root, cur)}" exists and is not a folder`, {
+              path: rel,
+              reason: 'blocked by existing item',
+            });
+          }
+        }
+        knownDirs.add(cur);
+      }
+    };
+
+    const files: Record<string, string> = {};
+    let done = 0;
+    try {
+      for (const entry of manifest.entries) {
+        if (signal?.aborted) throw abortedError();
+        const target = resolveInside(root, entry.path);
+        await ensureParents(entry.path);
+        let fh: fsp.FileHandle;
+        try {
+          fh = await fsp.open(target, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
+        } catch (err: any) {
+          if (err?.code === 'EEXIST' || err?.code === 'ELOOP') {
+            throw new ArchiveError('ENTRY_UNSAFE', `Cannot extract "${entry.path}": it already exists in the staging folder`, { path: entry.path, reason: 'exists' });
+          }
+          throw err;
+        }
+        createdFiles.push(target);
+        await fh.chmod(0o600);
+        const start = done;
+        const out = fh.createWriteStream({ autoClose: true });
+        await copyVerified(z, entry, out, signal, (n) => onProgress?.(start + n, total));
+        done += entry.size;
+        files[entry.path] = target;
+        if (entry.size === 0) onProgress?.(done, total);
+      }
+    } catch (err) {
+      for (const f of createdFiles.reverse()) await fsp.rm(f, { force: true }).catch(() => undefined);
+      for (const d of createdDirs.reverse()) await fsp.rmdir(d).catch(() => undefined);
+      if (!rootExisted) await fsp.rmdir(root).catch(() => undefined);
+      throw err;
+    }
+    return { files, bytes: done };
+  });
+}
+
+/** Reads the manifest, then streams every entry and checks size and SHA-256, writing nothing. */
+export function verifyArchive(archivePath: string, opts: VerifyOptions = {}): Promise<Manifest> {
+  const { signal, onProgress } = opts;
+  return withArchive(archivePath, async (z) => {
+    const manifest = await readManifestEntry(z);
+    checkAgainst(z, manifest);
+    const total = manifest.entries.reduce((n, e) => n + e.size, 0);
+    let done = 0;
+    for (const entry of manifest.entries) {
+      if (signal?.aborted) throw abortedError();
+      const start = done;
+      const sink = new Writable({ write: (_c, _e, cb) => cb() });
+      await copyVerified(z, entry, sink, signal, (n) => onProgress?.(start + n, total));
+      done += entry.size;
+    }
+    return manifest;
+  });
+}
+
+/**
+ * One entry as a stream, for callers that pipe it elsewhere (e.g. the dump into pg_restore). The archive is
+ * checked as by readManifest (or against `opts.manifest`) first; the stream verifies size and SHA-256 as it goes
+ * and fails with CHECKSUM_MISMATCH at the end (or as soon as there is too much data) if they differ.
+ * Throws ENTRY_MISSING when the manifest does not list entryPath.
+ */
+export async function openEntryStream(archivePath: string, entryPath: string, opts: { manifest?: Manifest } = {}): Promise<Readable> {
+  const z = await openArchive(archivePath);
+  try {
+    const manifest = opts.manifest ? validateManifest(opts.manifest) : await readManifestEntry(z);
+    checkAgainst(z, manifest);
+    const entry = manifest.entries.find((e) => e.path === entryPath);
+    if (!entry) throw new ArchiveError('ENTRY_MISSING', `Entry "${entryPath}" is not in the archive`, { path: entryPath });
+    const src = rawEntryStream(z.entries.get(entry.path)!);
+    const verify = new VerifyStream(entry);
+    src.on('error', (e: any) => verify.destroy(mismatch(entry, 'read', '', e?.message ?? String(e))));
+    verify.once('close', () => {
+      src.destroy();
+      z.close();
+    });
+    src.pipe(verify);
+    return verify;
+  } catch (err) {
+    z.close();
+    throw err;
+  }
+}
+
+class VerifyStream extends HashStream {
+  constructor(private readonly entry: ManifestEntry) {
+    super({ limit: entry.size });
+  }
+
+  _transform(chunk: Buffer, enc: BufferEncoding, cb: (err?: Error | null, data?: any) => void): void {
+    super._transform(chunk, enc, (err, data) => cb(err instanceof HashLimitError ? mismatch(this.entry, 'size', err.seen) : err, data));
+  }
+
+  _flush(cb: (err?: Error | null) => void): void {
+    super._flush((err) => {
+      if (err) return cb(err);
+      if (this.bytes !== this.entry.size) return cb(mismatch(this.entry, 'size', this.bytes));
+      if (this.sha256 !== this.entry.sha256) return cb(mismatch(this.entry, 'sha256', this.sha256));
+      cb();
+    });
+  }
+}

@@ -1,0 +1,427 @@
+import archiver from 'archiver';
+import fs from 'fs';
+import fsp from 'fs/promises';
+import path from 'path';
+import { Readable } from 'stream';
+import { FORMAT, FORMAT_VERSION } from '../../constants';
+import { ArchiveError } from './errors';
+import { HashStream } from './hash-stream';
+import { MANIFEST_NAME, validateManifest } from './manifest';
+import type { Manifest, ManifestEntry } from './manifest-types';
+import { safeEntryPath } from './safe-path';
+
+export interface ArchiveWriterOptions {
+  /** Where the `<basename>.partial` file is written; created 0700 if missing. Same filesystem as finalPath for an atomic rename. */
+  tmpDir: string;
+}
+
+/** What finish() needs: the manifest without entries (format/formatVersion are always set by the writer). */
+export type ManifestDraft = Omit<Manifest, 'entries' | 'format' | 'formatVersion'> & {
+  format?: string;
+  formatVersion?: number;
+};
+
+export interface AddDirectoryOptions {
+  /** Content bytes of this folder packed so far (called per chunk). */
+  onProgress?: (bytesDone: number) => void;
+  /** Called for every item left out: symlinks, special files, names that cannot be a safe entry path, files deleted meanwhile. */
+  onSkip?: (relPath: string, reason: SkipReason) => void;
+}
+
+export type SkipReason = 'symlink' | 'not a regular file' | 'unsafe name' | 'vanished';
+
+export interface FinishResult {
+  path: string;
+  /** Size of the archive file in bytes. */
+  size: number;
+  manifest: Manifest;
+}
+
+type State = 'open' | 'finishing' | 'finished' | 'aborted' | 'failed';
+
+const READ_CHUNK = 256 * 1024;
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Streams entries into one ZIP (every entry STORED, zip64 where sizes or offsets need it) and appends
+ * manifest.json last, listing every entry with its size and SHA-256. Entries are added strictly one at a time
+ * (calls are queued), content is never buffered whole, and nothing but content is kept (fixed mode 0600,
+ * one timestamp for all entries).
+ */
+export class ArchiveWriter {
+  readonly finalPath: string;
+  readonly partialPath: string;
+  /** Items addDirectory left out (also reported through onSkip). */
+  readonly skipped: { path: string; reason: SkipReason }[] = [];
+
+  private readonly archive: archiver.Archiver;
+  private readonly out: fs.WriteStream;
+  private readonly date = new Date();
+  private readonly list: ManifestEntry[] = [];
+  private readonly names = new Set<string>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private state: State = 'open';
+  private failure: Error | null = null;
+  /** Rejects the in-flight add when the archive or output fails. */
+  private pendingFail: ((err: Error) => void) | null = null;
+  private current: HashStream | null = null;
+  private outClosed: Promise<void>;
+
+  private constructor(finalPath: string, partialPath: string, out: fs.WriteStream) {
+    this.finalPath = finalPath;
+    this.partialPath = partialPath;
+    this.out = out;
+    this.outClosed = new Promise((resolve) => out.once('close', () => resolve()));
+    this.archive = archiver('zip', { store: true, forceZip64: false });
+    const fatal = (err: Error) => this.fatal(err);
+    this.archive.on('error', fatal);
+    this.archive.on('warning', fatal);
+    this.out.on('error', fatal);
+    this.archive.pipe(this.out);
+  }
+
+  /** Creates `<tmpDir>/<basename(finalPath)>.partial` (0600; folders 0700). Refuses ARCHIVE_EXISTS when finalPath exists. */
+  static async create(finalPath: string, opts: ArchiveWriterOptions): Promise<ArchiveWriter> {
+    const target = path.resolve(finalPath);
+    const tmpDir = path.resolve(opts.tmpDir);
+    await fsp.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    await fsp.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+    if (await exists(target)) {
+      throw new ArchiveError('ARCHIVE_EXISTS', `Archive ${path.basename(target)} already exists`, { name: path.basename(target) });
+    }
+    const partial = path.join(tmpDir, path.basename(target) + '.partial');
+    const out = fs.createWriteStream(partial, { flags: 'w', mode: 0o600 });
+    await new Promise<void>((resolve, reject) => {
+      out.once('open', () => resolve());
+      out.once('error', reject);
+    });
+    await fsp.chmod(partial, 0o600); // a stale partial file may have had other permissions
+    return new ArchiveWriter(target, partial, out);
+  }
+
+  /** Bytes written to the archive file so far (headers included). */
+  get bytesWritten(): number {
+    return this.archive.pointer();
+  }
+
+  /** Entries added so far, in archive order. */
+  get entries(): readonly ManifestEntry[] {
+    return this.list;
+  }
+
+  /** Streams `readable` into entry `entryPath`. The writer does not destroy a caller's stream on abort. */
+  addStream(entryPath: string, readable: Readable): Promise<ManifestEntry> {
+    return this.enqueue(() => this.streamEntry(entryPath, readable));
+  }
+
+  addBuffer(entryPath: string, data: Buffer | string): Promise<ManifestEntry> {
+    return this.enqueue(() => this.streamEntry(entryPath, Readable.from([Buffer.from(data)])));
+  }
+
+  /** Adds one regular file (a symlink is refused: opened with O_NOFOLLOW). */
+  addFile(entryPath: string, absPath: string): Promise<ManifestEntry> {
+    return this.enqueue(async () => {
+      const name = this.checkName(entryPath);
+      let fh: fsp.FileHandle;
+      try {
+        fh = await openRegular(absPath);
+      } catch (err: any) {
+        throw sourceFailed(name, err);
+      }
+      return this.streamEntry(name, fh.createReadStream({ highWaterMark: READ_CHUNK, autoClose: true }), undefined, () => fh.close().catch(() => undefined));
+    });
+  }
+
+  /**
+   * Adds every regular file under absDir as `<prefix>/<relative path>`, depth first in sorted name order.
+   * Symlinks (files or folders) and special files are skipped; so are names that cannot be safe entry paths
+   * (e.g. containing a backslash) and files deleted while walking. Folders themselves are not recorded.
+   */
+  addDirectory(prefix: string, absDir: string, opts: AddDirectoryOptions = {}): Promise<ManifestEntry[]> {
+    return this.enqueue(async () => {
+      const base = safeEntryPath(prefix);
+      const added: ManifestEntry[] = [];
+      let done = 0;
+      const skip = (rel: string, reason: SkipReason) => {
+        this.skipped.push({ path: rel, reason });
+        opts.onSkip?.(rel, reason);
+      };
+      const walk = async (dir: string, rel: string): Promise<void> => {
+        let dirents: fs.Dirent[];
+        try {
+          dirents = await fsp.readdir(dir, { withFileTypes: true });
+        } catch (err: any) {
+          if (rel && err?.code === 'ENOENT') return skip(rel, 'vanished');
+          throw sourceFailed(rel ? `${base}/${rel}` : base, err);
+        }
+        dirents.sort((a, b) => byName(a.name, b.name));
+        for (const d of dirents) {
+          const childRel = rel ? `${rel}/${d.name}` : d.name;
+          const abs = path.join(dir, d.name);
+          if (d.isSymbolicLink()) {
+            skip(childRel, 'symlink');
+          } else if (d.isDirectory()) {
+            await walk(abs, childRel);
+          } else if (!d.isFile()) {
+            skip(childRel, 'not a regular file');
+          } else {
+            const entryPath = `${base}/${childRel}`;
+            let name: string;
+            try {
+              name = safeEntryPath(entryPath);
+              if (name !== entryPath) throw new Error('not canonical');
+            } catch {
+              skip(childRel, 'unsafe name');
+              continue;
+            }
+            let fh: fsp.FileHandle;
+            try {
+              fh = await openRegular(abs);
+            } catch (err: any) {
+              if (err?.code === 'ENOENT') {
+                skip(childRel, 'vanished');
+                continue;
+              }
+              if (err?.code === 'ELOOP') {
+                skip(childRel, 'symlink'); // replaced by a symlink since readdir
+                continue;
+              }
+              if (err?.code === 'NOT_REGULAR') {
+                skip(childRel, 'not a regular file');
+                continue;
+              }
+              throw sourceFailed(name, err);
+            }
+            const start = done;
+            const entry = await this.streamEntry(
+              name,
+              fh.createReadStream({ highWaterMark: READ_CHUNK, autoClose: true }),
+              opts.onProgress ? (n) => opts.onProgress!(start + n) : undefined,
+              () => fh.close().catch(() => undefined),
+            );
+            done += entry.size;
+            added.push(entry);
+          }
+        }
+      };
+      await walk(path.resolve(absDir), '');
+      return added;
+    });
+  }
+
+  /**
+   * Appends manifest.json (the draft plus every entry), finalises the ZIP, fsyncs, renames the partial file to
+   * finalPath and makes it 0600. After finish the writer is closed.
+   */
+  finish(draft: ManifestDraft): Promise<FinishResult> {
+    return this.enqueue(async () => {
+      const { entries: _ignored, format: _f, formatVersion: _v, ...rest } = draft as ManifestDraft & { entries?: unknown };
+      const manifest = validateManifest({ format: FORMAT, formatVersion: FORMAT_VERSION, ...rest, entries: [...this.list] });
+      await this.streamEntry(MANIFEST_NAME, Readable.from([Buffer.from(JSON.stringify(manifest), 'utf8')]), undefined, undefined, true);
+
+      this.state = 'finishing';
+      await new Promise<void>((resolve, reject) => {
+        this.pendingFail = reject;
+        this.archive.finalize().catch(reject);
+        this.outClosed.then(() => {
+          if (this.failure) reject(this.failure);
+          else resolve();
+        });
+      });
+      this.pendingFail = null;
+      if (this.failure) throw this.failure;
+
+      await fsyncFile(this.partialPath);
+      await fsp.chmod(this.partialPath, 0o600);
+      if (await exists(this.finalPath)) {
+        throw new ArchiveError('ARCHIVE_EXISTS', `Archive ${path.basename(this.finalPath)} already exists`, { name: path.basename(this.finalPath) });
+      }
+      await moveInto(this.partialPath, this.finalPath);
+      const { size } = await fsp.stat(this.finalPath);
+      this.state = 'finished';
+      return { path: this.finalPath, size, manifest };
+    }).catch(async (err) => {
+      if (this.state !== 'finished') await this.abort();
+      throw err;
+    });
+  }
+
+  /** Stops writing and removes the partial file. Safe to call at any time, more than once; no-op after finish. */
+  async abort(): Promise<void> {
+    if (this.state === 'finished') return;
+    if (this.state !== 'aborted') {
+      this.state = 'aborted';
+      const err = new ArchiveError('WRITER_CLOSED', 'Archive writer aborted', { reason: 'aborted' });
+      this.failure = this.failure ?? err;
+      this.pendingFail?.(err);
+      this.pendingFail = null;
+      try {
+        this.archive.abort();
+      } catch {
+        /* already finalised */
+      }
+      this.current?.destroy();
+      this.archive.unpipe(this.out);
+      this.out.destroy();
+    }
+    await this.outClosed;
+    await fsp.rm(this.partialPath, { force: true });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.state !== 'open') {
+        throw (
+          this.failure ?? new ArchiveError('WRITER_CLOSED', `Archive writer is ${this.state}`, { reason: this.state })
+        );
+      }
+      return fn();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private fatal(err: Error): void {
+    if (this.state === 'aborted' || this.state === 'finished') return;
+    if (!this.failure) this.failure = err;
+    if (this.state === 'open') this.state = 'failed';
+    const fail = this.pendingFail;
+    this.pendingFail = null;
+    fail?.(err);
+  }
+
+  private checkName(entryPath: string, reserved = false): string {
+    const name = safeEntryPath(entryPath);
+    if (name === MANIFEST_NAME && !reserved) {
+      throw new ArchiveError('ENTRY_UNSAFE', `Entry name "${MANIFEST_NAME}" is reserved`, { path: name, reason: 'reserved' });
+    }
+    if (this.names.has(name)) throw new ArchiveError('ENTRY_DUPLICATE', `Entry "${name}" added twice`, { path: name });
+    return name;
+  }
+
+  /** One entry, not queued (callers are). Resolves once archiver has written the entry (and its data descriptor). */
+  private streamEntry(
+    entryPath: string,
+    readable: Readable,
+    onProgress?: (bytes: number) => void,
+    onDone?: () => void,
+    reserved = false,
+  ): Promise<ManifestEntry> {
+    let name: string;
+    try {
+      name = this.checkName(entryPath, reserved);
+    } catch (err) {
+      readable.destroy?.();
+      onDone?.();
+      return Promise.reject(err);
+    }
+    const hasher = new HashStream({ onProgress });
+    this.current = hasher;
+    return new Promise<ManifestEntry>((resolve, reject) => {
+      let settled = false;
+      const settle = () => {
+        settled = true;
+        this.archive.removeListener('entry', onEntry);
+        this.pendingFail = null;
+        this.current = null;
+        onDone?.();
+      };
+      const fail = (err: Error) => {
+        if (settled) return;
+        settle();
+        // The ZIP now holds half an entry: the writer cannot continue.
+        if (this.state === 'open') this.state = 'failed';
+        if (!this.failure) this.failure = err;
+        reject(err);
+      };
+      const onEntry = () => {
+        if (settled) return;
+        settle();
+        const entry: ManifestEntry = { path: name, size: hasher.bytes, sha256: hasher.sha256 };
+        this.names.add(name);
+        if (!reserved) this.list.push(entry);
+        resolve(entry);
+      };
+      this.pendingFail = fail;
+      this.archive.on('entry', onEntry);
+      // Keep listening after settling so a late error never becomes an uncaught exception.
+      readable.on('error', (err) => fail(sourceFailed(name, err)));
+      hasher.on('error', (err) => fail(sourceFailed(name, err)));
+      readable.pipe(hasher);
+      this.archive.append(hasher as unknown as Readable, { name, date: this.date, mode: 0o600 });
+    });
+  }
+}
+
+function sourceFailed(name: string, err: any): ArchiveError {
+  if (err instanceof ArchiveError) return err;
+  return new ArchiveError('SOURCE_FAILED', `Reading "${name}" failed: ${err?.message ?? err}`, { path: name, reason: String(err?.code ?? err?.message ?? err) }, { cause: err });
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.lstat(p);
+    return true;
+  } catch (err: any) {
+    if (err?.code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+async function openRegular(absPath: string): Promise<fsp.FileHandle> {
+  const fh = await fsp.open(absPath, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw Object.assign(new Error(`${absPath} is not a regular file`), { code: 'NOT_REGULAR' });
+    return fh;
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function fsyncFile(p: string): Promise<void> {
+  const fh = await fsp.open(p, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  try {
+    const fh = await fsp.open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    /* not supported everywhere (Windows) */
+  }
+}
+
+/** Atomic rename; across filesystems copies next to the target first, then renames there. */
+async function moveInto(from: string, to: string): Promise<void> {
+  try {
+    await fsp.rename(from, to);
+  } catch (err: any) {
+    if (err?.code !== 'EXDEV') throw err;
+    const tmp = path.join(path.dirname(to), `.${path.basename(to)}.${process.pid}.${Date.now()}.partial`);
+    try {
+      await fsp.copyFile(from, tmp, fs.constants.COPYFILE_EXCL);
+      await fsp.chmod(tmp, 0o600);
+      await fsyncFile(tmp);
+      await fsp.rename(tmp, to);
+    } catch (copyErr) {
+      await fsp.rm(tmp, { force: true });
+      throw copyErr;
+    }
+    await fsp.rm(from, { force: true });
+  }
+  await fsp.chmod(to, 0o600);
+  await fsyncDir(path.dirname(to));
+}

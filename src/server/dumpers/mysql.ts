@@ -1,0 +1,180 @@
+import { randomBytes } from 'crypto';
+import os from 'os';
+import path from 'path';
+import { myHexString, myIdent, optionValue } from './mysql-sql';
+import { firstLine, parseCount } from './parse';
+import { resolveTools, toolsOf } from './tools';
+import type { CommandSpec, DbConfig, ToolDumper, ToolInfo, ToolPaths } from './types';
+import { compareVersions, parseVersionNumbers } from './versions';
+
+export interface MysqlFamily {
+  dialect: 'mysql' | 'mariadb';
+  defaultTools: Required<ToolPaths>;
+}
+
+const DEFAULT_PORT = 3306;
+// Client-side limit only (the server's own max_allowed_packet still applies): rows with big blobs must fit.
+const MAX_PACKET = '--max-allowed-packet=1073741824';
+// The client that comes with each dump tool.
+const SIBLINGS: Record<string, Pick<ToolPaths, 'restore' | 'client'>> = {
+  'mariadb-dump': { restore: 'mariadb', client: 'mariadb' },
+  mysqldump: { restore: 'mysql', client: 'mysql' },
+};
+const siblingsOf = (dumpName: string) => SIBLINGS[dumpName] ?? {};
+
+// --ignore-table-data (MDEV-22037) reached these MariaDB series late in 2020; every series from 10.6 has it.
+const IGNORE_TABLE_DATA_SINCE = [
+  [10, 1, 48],
+  [10, 2, 36],
+  [10, 3, 27],
+  [10, 4, 17],
+  [10, 5, 8],
+];
+
+/** MySQL's mysqldump has no --ignore-table-data; MariaDB's has it since the releases above. */
+export function supportsIgnoreTableData(tool: ToolInfo): boolean {
+  const version = parseVersionNumbers(tool.version);
+  if (tool.flavour !== 'mariadb' || !version) return false;
+  if (compareVersions(version, [10, 6]) >= 0) return true;
+  const since = IGNORE_TABLE_DATA_SINCE.find(([major, minor]) => version[0] === major && version[1] === minor);
+  return !!since && compareVersions(version, since) >= 0;
+}
+
+/** "mysqldump  Ver 8.0.36 for Linux", "mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, ...". */
+export function parseMysqlToolVersion(stdout: string): { version: string; flavour: 'mysql' | 'mariadb' } {
+  const line = firstLine(stdout);
+  const match =
+    /\bDistrib\s+(\d+(?:\.\d+)+)/.exec(line) ?? /\bfrom\s+(\d+(?:\.\d+)+)/.exec(line) ?? /\bVer\s+(\d+(?:\.\d+)+)/.exec(line);
+  if (!match) throw new Error(`Unrecognised version output: ${line.slice(0, 200)}`);
+  return { version: match[1], flavour: /mariadb/i.test(line) ? 'mariadb' : 'mysql' };
+}
+
+/** A leading '-' would make a database or table name read as an option. */
+function positional(names: string[]): string[] {
+  return names.some((name) => name.startsWith('-')) ? ['--', ...names] : names;
+}
+
+export function createMysqlDumper(family: MysqlFamily): ToolDumper {
+  const defaults = family.defaultTools;
+  const tools = (tool: ToolInfo) => toolsOf(tool, { ...defaults, ...siblingsOf(path.basename(tool.command)) });
+  const database = (cfg: DbConfig) => {
+    if (!cfg.database) throw new Error('The database name is not configured');
+    return cfg.database;
+  };
+
+  /** Credentials go in a 0600 option file named by the first argument, the only place the client reads it from. */
+  const command = (cfg: DbConfig, file: string, tmpDir: string, args: string[]): CommandSpec => {
+    const lines = ['[client]'];
+    if (cfg.user) lines.push(`user=${optionValue(cfg.user)}`);
+    if (cfg.password) lines.push(`password=${optionValue(cfg.password)}`);
+    // TCP even for 'localhost', like the app's own driver (no guessing of socket paths).
+    if (cfg.host) lines.push(`host=${optionValue(cfg.host)}`, 'protocol=TCP');
+    lines.push(`port=${cfg.port ?? DEFAULT_PORT}`);
+    const optionFile = path.join(tmpDir, `bm-${randomBytes(8).toString('hex')}.cnf`);
+    return {
+      command: file,
+      args: [`--defaults-extra-file=${optionFile}`, ...args],
+      // HOME points at the scratch dir so a ~/.my.cnf or ~/.mylogin.cnf, read after our file, cannot override it.
+      env: { HOME: tmpDir },
+      files: [{ path: optionFile, content: `${lines.join('\n')}\n` }],
+      secrets: cfg.password ? [cfg.password] : [],
+    };
+  };
+
+  /** Options of both dump commands that depend on the client's flavour and version. */
+  const clientFlags = (tool: ToolInfo) => {
+    const flags = ['--default-character-set=utf8mb4', '--no-tablespaces', MAX_PACKET];
+    const version = parseVersionNumbers(tool.version) ?? [0];
+    if (tool.flavour === 'mysql' && version[0] >= 8) flags.push('--column-statistics=0');
+    // GTID_PURGED in a dump needs SUPER to restore and breaks servers with their own GTIDs; MariaDB has no such option.
+    if (tool.flavour === 'mysql' && compareVersions(version, [5, 6]) >= 0) flags.push('--set-gtid-purged=OFF');
+    return flags;
+  };
+
+  const client = (cfg: DbConfig, tool: ToolInfo, tmpDir: string, args: string[]) =>
+    command(cfg, tools(tool).client, tmpDir, ['--default-character-set=utf8mb4', ...args]);
+  const query = (cfg: DbConfig, tool: ToolInfo, tmpDir: string, sql: string) =>
+    client(cfg, tool, tmpDir, ['-N', '-B', '-r', '-e', sql, ...positional([database(cfg)])]);
+
+  const dumper: ToolDumper = {
+    kind: 'tool',
+    dialect: family.dialect,
+    defaultPort: DEFAULT_PORT,
+    defaultTools: defaults,
+
+    versionSpec: (paths) => ({ command: resolveTools(defaults, paths, siblingsOf).dump, args: ['--version'], env: {} }),
+
+    parseToolVersion(stdout, paths) {
+      const resolved = resolveTools(defaults, paths, siblingsOf);
+      return { command: resolved.dump, ...parseMysqlToolVersion(stdout), tools: resolved };
+    },
+
+    /** The main dump. Without --ignore-table-data excluded tables are skipped whole: use dumpPlan. */
+    dumpSpec(cfg, tool, opts) {
+      const db = database(cfg);
+      const ignore = supportsIgnoreTableData(tool) ? '--ignore-table-data' : '--ignore-table';
+      const args = ['--single-transaction', '--routines', '--triggers', '--events', '--hex-blob', ...clientFlags(tool)];
+      for (const table of opts.excludeTableData ?? []) args.push(`${ignore}=${db}.${table}`);
+      return command(cfg, tools(tool).dump, opts.tmpDir, [...args, ...positional([db])]);
+    },
+
+    dumpPlan(cfg, tool, opts) {
+      const main = dumper.dumpSpec(cfg, tool, opts);
+      const excluded = opts.excludeTableData ?? [];
+      if (!excluded.length || supportsIgnoreTableData(tool)) return [main];
+      // The MySQL way: the excluded tables' definitions (and triggers) in a second, --no-data dump appended.
+      const args = ['--single-transaction', '--no-data', '--triggers', ...clientFlags(tool)];
+      const schemaOnly = command(cfg, tools(tool).dump, opts.tmpDir, [...args, ...positional([database(cfg), ...excluded])]);
+      return [main, schemaOnly];
+    },
+
+    restoreSpec(cfg, tool, opts, dumpFilePath) {
+      const spec = client(cfg, tool, opts.tmpDir, [MAX_PACKET, ...positional([database(cfg)])]);
+      return { spec, stdinFile: dumpFilePath };
+    },
+
+    resetSpec(cfg, tool, opts) {
+      const db = database(cfg);
+      // Recreate with the database's own utf8mb4 collation (or the server's utf8mb4 default). Names go as hex
+      // literals and the CREATE through PREPARE, since a collation cannot be a parameter.
+      const sql = [
+        `SET @bm_collation := (SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA`,
+        ` WHERE SCHEMA_NAME = ${myHexString(db)} AND DEFAULT_CHARACTER_SET_NAME = 'utf8mb4');`,
+        ` DROP DATABASE IF EXISTS ${myIdent(db)};`,
+        ` SET @bm_create := CONCAT(${myHexString(`CREATE DATABASE ${myIdent(db)} CHARACTER SET utf8mb4`)},`,
+        ` COALESCE(CONCAT(' COLLATE ', @bm_collation), ''));`,
+        ` PREPARE bm_create FROM @bm_create; EXECUTE bm_create; DEALLOCATE PREPARE bm_create;`,
+      ].join('');
+      return client(cfg, tool, opts.tmpDir, ['-e', sql]);
+    },
+
+    serverVersionSpec: (cfg, tool, opts) =>
+      client(cfg, tool, opts?.tmpDir ?? os.tmpdir(), ['-N', '-B', '-e', 'SELECT VERSION()']),
+
+    parseServerVersion: firstLine,
+
+    // Any client of the family can dump any server version NocoBase supports (--column-statistics=0 covers 8.0).
+    clientTooOld: () => null,
+
+    listTablesSpec: (cfg, tool, opts) =>
+      query(
+        cfg,
+        tool,
+        opts?.tmpDir ?? os.tmpdir(),
+        `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`,
+      ),
+
+    parseTableList: (stdout) => stdout.split('\n').filter((line) => line.length > 0),
+
+    countRowsSpec: (cfg, tool, table, opts) =>
+      query(cfg, tool, opts?.tmpDir ?? os.tmpdir(), `SELECT COUNT(*) FROM ${myIdent(table)}`),
+
+    parseCount,
+  };
+  return dumper;
+}
+
+export const mysqlDumper = createMysqlDumper({
+  dialect: 'mysql',
+  defaultTools: { dump: 'mysqldump', restore: 'mysql', client: 'mysql' },
+});

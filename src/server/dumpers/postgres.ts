@@ -1,0 +1,139 @@
+import { firstLine, parseCount, parseJsonNames } from './parse';
+import { pgDbArg, pgIdent, pgLiteral, pgPattern } from './pg-sql';
+import { resolveTools, toolsOf } from './tools';
+import type { CommandSpec, DbConfig, ToolDumper, ToolInfo, ToolPaths } from './types';
+import { parseVersionNumbers } from './versions';
+
+/** What differs between PostgreSQL and its derivatives (KingbaseES). */
+export interface PostgresFamily {
+  dialect: 'postgres' | 'kingbase';
+  defaultTools: Required<ToolPaths>;
+  defaultPort: number;
+  /** Environment variables the client library reads the password from. */
+  passwordEnv: string[];
+  /** How to get client tools for the given server major version. */
+  upgradeHint: (serverMajor: string) => string;
+}
+
+/** '15.19' -> 15, '9.6.24' -> 9.6 (before 10 the major version had two parts); null if not numeric. */
+export function pgMajor(version: string): { value: number; label: string } | null {
+  if (!/^\s*\d/.test(version)) return null;
+  const [first, second = 0] = parseVersionNumbers(version) ?? [];
+  if (first === undefined) return null;
+  return first >= 10 ? { value: first, label: String(first) } : { value: first + second / 10, label: `${first}.${second}` };
+}
+
+export function createPostgresDumper(family: PostgresFamily): ToolDumper {
+  const defaults = family.defaultTools;
+  const tools = (tool: ToolInfo) => toolsOf(tool, defaults);
+  const schemaOf = (cfg: DbConfig) => cfg.schema || 'public';
+  const database = (cfg: DbConfig) => {
+    if (!cfg.database) throw new Error('The database name is not configured');
+    return pgDbArg(cfg.database);
+  };
+  // The password reaches the child only here, never through argv.
+  const env = (cfg: DbConfig): Record<string, string> =>
+    cfg.password ? Object.fromEntries(family.passwordEnv.map((key) => [key, cfg.password as string])) : {};
+  const connection = (cfg: DbConfig) => {
+    const args = ['--no-password'];
+    if (cfg.host) args.push('-h', cfg.host);
+    args.push('-p', String(cfg.port ?? family.defaultPort));
+    if (cfg.user) args.push('-U', cfg.user);
+    return args;
+  };
+  // -X: a ~/.psqlrc must not change the output we parse.
+  const psql = (cfg: DbConfig, tool: ToolInfo, sql: string, flags: string[]): CommandSpec => ({
+    command: tools(tool).client,
+    args: ['-X', '-v', 'ON_ERROR_STOP=1', ...flags, ...connection(cfg), '-d', database(cfg), '-c', sql],
+    env: env(cfg),
+  });
+  const query = (cfg: DbConfig, tool: ToolInfo, sql: string) => psql(cfg, tool, sql, ['-t', '-A']);
+
+  const dumper: ToolDumper = {
+    kind: 'tool',
+    dialect: family.dialect,
+    defaultPort: family.defaultPort,
+    defaultTools: defaults,
+
+    versionSpec: (paths) => ({ command: resolveTools(defaults, paths).dump, args: ['--version'], env: {} }),
+
+    parseToolVersion(stdout, paths) {
+      const line = firstLine(stdout);
+      if (!line) throw new Error(`${defaults.dump} printed no version`);
+      // "pg_dump (PostgreSQL) 15.19 (Debian 15.19-0+deb12u1)": the word after the product name.
+      const version = /\)\s*(\S+)/.exec(line)?.[1] ?? line.split(/\s+/).pop() ?? line;
+      const resolved = resolveTools(defaults, paths);
+      return { command: resolved.dump, version, flavour: family.dialect, tools: resolved };
+    },
+
+    dumpSpec(cfg, tool, opts) {
+      const args = ['-Fc', '-b', '--quote-all-identifiers', ...connection(cfg)];
+      if (cfg.schema) args.push('-n', pgPattern(cfg.schema));
+      for (const table of opts.excludeTableData ?? []) {
+        args.push(`--exclude-table-data=${pgPattern(schemaOf(cfg))}.${pgPattern(table)}`);
+      }
+      args.push(database(cfg));
+      return { command: tools(tool).dump, args, env: env(cfg) };
+    },
+
+    dumpPlan: (cfg, tool, opts) => [dumper.dumpSpec(cfg, tool, opts)],
+
+    restoreSpec(cfg, tool, _opts, dumpFilePath) {
+      const args = ['--clean', '--if-exists', '--no-owner', '--no-acl', '--exit-on-error', ...connection(cfg)];
+      args.push('-d', database(cfg), dumpFilePath);
+      return { spec: { command: tools(tool).restore, args, env: env(cfg) } };
+    },
+
+    resetSpec(cfg, tool) {
+      const schema = schemaOf(cfg);
+      const name = pgIdent(schema);
+      let sql = `DROP SCHEMA IF EXISTS ${name} CASCADE; CREATE SCHEMA ${name};`;
+      // A recreated public schema would lose the privileges every role had on it.
+      if (schema === 'public') sql += ` GRANT ALL ON SCHEMA ${name} TO PUBLIC;`;
+      return psql(cfg, tool, sql, ['-q']);
+    },
+
+    serverVersionSpec: (cfg, tool) => query(cfg, tool, 'SHOW server_version'),
+
+    parseServerVersion: firstLine,
+
+    clientTooOld(toolVersion, serverVersion) {
+      const client = pgMajor(toolVersion);
+      const server = pgMajor(serverVersion);
+      if (!client || !server || client.value >= server.value) return null;
+      const dump = defaults.dump;
+      return (
+        `${dump} ${toolVersion} is older than the database server (${serverVersion}) and cannot dump it. ` +
+        `Install client tools ${server.label} or newer (${family.upgradeHint(server.label)}), ` +
+        `or set the path of a newer ${dump} in the settings.`
+      );
+    },
+
+    listTablesSpec(cfg, tool) {
+      // JSON, so no table name (spaces, newlines, '|') can break the parsing.
+      const sql =
+        `SELECT coalesce(json_agg(table_name::text ORDER BY table_name::text), '[]'::json) ` +
+        `FROM information_schema.tables WHERE table_schema = ${pgLiteral(schemaOf(cfg))} AND table_type = 'BASE TABLE'`;
+      return query(cfg, tool, sql);
+    },
+
+    parseTableList: parseJsonNames,
+
+    countRowsSpec: (cfg, tool, table) =>
+      query(cfg, tool, `SELECT count(*) FROM ${pgIdent(schemaOf(cfg))}.${pgIdent(table)}`),
+
+    parseCount,
+  };
+  return dumper;
+}
+
+export const postgresDumper = createPostgresDumper({
+  dialect: 'postgres',
+  defaultTools: { dump: 'pg_dump', restore: 'pg_restore', client: 'psql' },
+  defaultPort: 5432,
+  passwordEnv: ['PGPASSWORD'],
+  upgradeHint: (major) =>
+    `e.g. apt-get install postgresql-client-${major} from apt.postgresql.org, or apk add postgresql${major}-client`,
+});
+
+export const clientTooOld = postgresDumper.clientTooOld;

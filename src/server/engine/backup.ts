@@ -1,0 +1,179 @@
+import fs from 'fs';
+import path from 'path';
+import { PassThrough } from 'stream';
+import { FORMAT, FORMAT_VERSION, type Phase } from '../../constants';
+import { ArchiveWriter } from '../archive/writer';
+import type { Manifest } from '../archive/manifest-types';
+import { getDumper } from '../dumpers';
+import { snapshotSqlite } from '../dumpers/sqlite-snapshot';
+import type { DbConfig, ToolDumper, ToolPaths } from '../dumpers/types';
+import { runTool } from '../process/run';
+import { BackupError } from '../errors';
+import { checkTools } from './tool-check';
+import { folderSize, freeBytes, storageParts } from './storage-parts';
+
+export interface BackupInput {
+  db: DbConfig;
+  app: { name: string; version: string };
+  plugin: { name: string; version: string };
+  storage: string;
+  archivesDir: string;
+  tmpDir: string;
+  fileName: string;
+  include: { uploads: boolean; plugins: boolean };
+  /** Tables whose rows stay out (their schema is kept): runtime tables and the admin's choices. */
+  excludeTableData: string[];
+  origin: string;
+  tools?: ToolPaths;
+  onProgress?: (phase: Phase, percent: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface BackupResult {
+  filePath: string;
+  size: number;
+  manifest: Manifest;
+}
+
+const DB_SHARE = 60; // percent of the bar for the database dump; files get the rest
+
+/** Dumps the database with its own tool and streams it, with the storage parts, into one verified archive. */
+export async function createBackup(input: BackupInput): Promise<BackupResult> {
+  const progress = input.onProgress || (() => undefined);
+  progress('checking', 0);
+  const dumper = getDumper(input.db.dialect);
+  await fs.promises.mkdir(input.tmpDir, { recursive: true, mode: 0o700 });
+  const checked = dumper.kind === 'tool' ? await checkTools(dumper, input.db, input.tmpDir, input.tools) : undefined;
+  const parts = storageParts(input.storage, input.app.name).filter(
+    (p) => p.name === 'keys' || (p.name === 'uploads' ? input.include.uploads : input.include.plugins),
+  );
+  const filesBytes = (await Promise.all(parts.map((p) => (p.kind === 'dir' ? folderSize(p.source) : fileSize(p.source))))).reduce(
+    (a, b) => a + b,
+    0,
+  );
+  const dbEstimate = input.db.dialect === 'sqlite' && input.db.storage ? await fileSize(input.db.storage) : 0;
+  await assertFreeSpace(input.archivesDir, filesBytes + dbEstimate);
+
+  const finalPath = path.join(input.archivesDir, input.fileName);
+  const writer = await ArchiveWriter.create(finalPath, { tmpDir: input.tmpDir });
+  try {
+    progress('dumping database', 1);
+    const dumpEntry = input.db.dialect === 'sqlite' ? 'db/main.sqlite' : 'db/main.dump';
+    if (dumper.kind === 'tool' && checked) {
+      await dumpWithTool(dumper, input, checked.tool, writer, dumpEntry);
+    } else {
+      await dumpSqlite(input, writer, dumpEntry);
+    }
+    progress('packing files', DB_SHARE);
+    let done = 0;
+    const included: string[] = ['database'];
+    for (const part of parts) {
+      if (part.kind === 'dir') {
+        if (!fs.existsSync(part.source)) continue;
+        const before = done;
+        await writer.addDirectory(part.entry, part.source, {
+          onProgress: (bytes: number) => {
+            done = before + bytes;
+            progress('packing files', DB_SHARE + Math.floor(((100 - DB_SHARE - 2) * done) / Math.max(filesBytes, 1)));
+          },
+        });
+        done = before + (await folderSize(part.source));
+      } else {
+        if (!fs.existsSync(part.source)) continue;
+        await writer.addFile(part.entry, part.source);
+      }
+      if (!included.includes(part.name)) included.push(part.name);
+    }
+    progress('finalising', 98);
+    const manifest: Omit<Manifest, 'entries'> = {
+      format: FORMAT,
+      formatVersion: FORMAT_VERSION,
+      createdAt: new Date().toISOString(),
+      app: input.app,
+      plugin: input.plugin,
+      database: {
+        dialect: input.db.dialect,
+        serverVersion: checked?.serverVersion || (await sqliteVersion()),
+        tool: checked?.tool.command ? path.basename(checked.tool.command) : 'sqlite VACUUM INTO',
+        toolVersion: checked?.tool.version || '',
+        flavour: checked?.tool.flavour || input.db.dialect,
+        schema: input.db.schema,
+        tablePrefix: input.db.tablePrefix,
+        dump: dumpEntry,
+        excludedTableData: input.excludeTableData,
+      },
+      parts: included,
+      origin: input.origin,
+    };
+    const result = await writer.finish(manifest);
+    progress('done', 100);
+    return { filePath: finalPath, size: result.size, manifest: result.manifest };
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+}
+
+async function dumpWithTool(
+  dumper: ToolDumper,
+  input: BackupInput,
+  tool: Parameters<ToolDumper['dumpSpec']>[1],
+  writer: ArchiveWriter,
+  entry: string,
+): Promise<void> {
+  const specs = dumper.dumpPlan(input.db, tool, { excludeTableData: input.excludeTableData, tmpDir: input.tmpDir });
+  const pipe = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const added = writer.addStream(entry, pipe);
+  try {
+    for (const spec of specs) {
+      await runTool(spec, { stdout: pipe, signal: input.signal });
+    }
+    pipe.end();
+  } catch (err) {
+    pipe.destroy(err as Error);
+    await added.catch(() => undefined);
+    throw err;
+  }
+  await added;
+}
+
+async function dumpSqlite(input: BackupInput, writer: ArchiveWriter, entry: string): Promise<void> {
+  if (!input.db.storage) throw new BackupError('TOOL_FAILED', { tool: 'sqlite', detail: 'DB_STORAGE is not set' }, 500);
+  const snapshot = path.join(input.tmpDir, `snapshot-${process.pid}-${Date.now()}.sqlite`);
+  try {
+    await snapshotSqlite(input.db.storage, snapshot, { emptyTables: input.excludeTableData, signal: input.signal });
+    await writer.addFile(entry, snapshot);
+  } finally {
+    await fs.promises.rm(snapshot, { force: true });
+  }
+}
+
+async function sqliteVersion(): Promise<string> {
+  return 'sqlite3';
+}
+
+async function fileSize(p: string): Promise<number> {
+  try {
+    return (await fs.promises.stat(p)).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function assertFreeSpace(dir: string, estimate: number): Promise<void> {
+  await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+  const free = await freeBytes(dir);
+  const needed = Math.ceil(estimate * 1.1) + 64 * 1024 * 1024;
+  if (free < needed) throw new BackupError('DISK_FULL', { needed: human(needed), free: human(free) }, 507);
+}
+
+export function human(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let n = bytes;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
+}

@@ -1,0 +1,134 @@
+import fs from 'fs';
+import path from 'path';
+import { extractVerified, readManifest } from '../archive';
+import type { Manifest } from '../archive/manifest-types';
+import { getDumper } from '../dumpers';
+import type { DbConfig, ToolPaths } from '../dumpers/types';
+import { BackupError } from '../errors';
+import { runTool } from '../process/run';
+import { compareVersions } from './version';
+import { storageParts } from './storage-parts';
+import { checkTools } from './tool-check';
+
+export interface RestoreTarget {
+  dialect: DbConfig['dialect'];
+  appVersion: string;
+}
+
+/**
+ * Everything that can be decided from the manifest alone (read through the zip's central directory, so a
+ * multi-GB archive is judged in milliseconds): format, dialect, version. Nothing is unpacked yet.
+ */
+export async function inspectArchive(file: string, target: RestoreTarget): Promise<Manifest> {
+  const manifest = await readManifest(file);
+  if (manifest.database.dialect !== target.dialect) {
+    throw new BackupError('DIALECT_MISMATCH', { backup: manifest.database.dialect, current: target.dialect }, 422);
+  }
+  if (compareVersions(manifest.app.version, target.appVersion) > 0) {
+    throw new BackupError('VERSION_NEWER', { backup: manifest.app.version, current: target.appVersion }, 422);
+  }
+  return manifest;
+}
+
+/** Unpacks into a staging folder, checking every entry's size and SHA-256 on the way: live data is not touched. */
+export async function stageArchive(
+  file: string,
+  manifest: Manifest,
+  stagingDir: string,
+  onProgress?: (percent: number) => void,
+): Promise<void> {
+  await fs.promises.rm(stagingDir, { recursive: true, force: true });
+  await fs.promises.mkdir(stagingDir, { recursive: true, mode: 0o700 });
+  const total = manifest.entries.reduce((a, e) => a + e.size, 0) || 1;
+  await extractVerified(file, manifest, stagingDir, {
+    onProgress: (done: number) => onProgress?.(Math.floor((100 * done) / total)),
+  });
+}
+
+/** Replaces the database with the staged dump, with the engine's own tool (or a file swap for SQLite). */
+export async function restoreDatabase(
+  db: DbConfig,
+  manifest: Manifest,
+  stagingDir: string,
+  tmpDir: string,
+  tools?: ToolPaths,
+): Promise<void> {
+  const dump = path.join(stagingDir, manifest.database.dump);
+  const dumper = getDumper(db.dialect);
+  if (dumper.kind === 'file') {
+    if (!db.storage) throw new BackupError('TOOL_FAILED', { tool: 'sqlite', detail: 'DB_STORAGE is not set' }, 500);
+    const incoming = `${db.storage}.bm-incoming`;
+    await fs.promises.copyFile(dump, incoming);
+    for (const suffix of ['-wal', '-shm', '-journal']) await fs.promises.rm(`${db.storage}${suffix}`, { force: true });
+    await fs.promises.rename(incoming, db.storage);
+    return;
+  }
+  await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+  const { tool } = await checkTools(dumper, db, tmpDir, tools);
+  await runTool(dumper.resetSpec(db, tool, { tmpDir }));
+  const plan = dumper.restoreSpec(db, tool, { tmpDir }, dump);
+  await runTool(plan.spec, { stdin: plan.stdinFile });
+}
+
+export interface StorageSwap {
+  /** Remove the set-aside current folders: the restore succeeded. */
+  commit(): Promise<void>;
+  /** Put the set-aside folders back: the restore failed. */
+  rollback(): Promise<void>;
+}
+
+/**
+ * Puts the staged storage parts in place by renames: the current folder is moved aside first and only removed on
+ * commit, so a failure can put it back. A part the backup does not carry is left as it is.
+ */
+export async function swapStorage(
+  storage: string,
+  appName: string,
+  manifest: Manifest,
+  stagingDir: string,
+  tag: string,
+): Promise<StorageSwap> {
+  const moved: { live: string; aside: string | null }[] = [];
+  const parts = storageParts(storage, appName).filter((p) => manifest.parts.includes(p.name));
+  try {
+    for (const part of parts) {
+      const staged = path.join(stagingDir, part.entry);
+      const hasStaged = fs.existsSync(staged);
+      if (!hasStaged && part.kind === 'file') continue;
+      const aside = `${part.source}.bm-old-${tag}`;
+      const existed = fs.existsSync(part.source);
+      if (existed) await fs.promises.rename(part.source, aside);
+      moved.push({ live: part.source, aside: existed ? aside : null });
+      await fs.promises.mkdir(path.dirname(part.source), { recursive: true });
+      if (hasStaged) await fs.promises.rename(staged, part.source);
+      else await fs.promises.mkdir(part.source, { recursive: true }); // the backup had an empty folder
+      if (part.kind === 'dir') await relaxModes(part.source);
+    }
+  } catch (err) {
+    await rollbackMoves(moved);
+    throw err;
+  }
+  return {
+    commit: async () => {
+      for (const m of moved) if (m.aside) await fs.promises.rm(m.aside, { recursive: true, force: true });
+    },
+    rollback: () => rollbackMoves(moved),
+  };
+}
+
+async function rollbackMoves(moved: { live: string; aside: string | null }[]): Promise<void> {
+  for (const m of [...moved].reverse()) {
+    await fs.promises.rm(m.live, { recursive: true, force: true });
+    if (m.aside) await fs.promises.rename(m.aside, m.live);
+  }
+}
+
+/** Staged files are 0600/0700; restored uploads must be readable by the web server as before. */
+async function relaxModes(dir: string): Promise<void> {
+  await fs.promises.chmod(dir, 0o755);
+  for (const e of await fs.promises.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await relaxModes(p);
+    else if (e.isFile()) await fs.promises.chmod(p, 0o644);
+  }
+}

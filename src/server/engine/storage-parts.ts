@@ -1,0 +1,56 @@
+import fs from 'fs';
+import path from 'path';
+
+/**
+ * The parts of the storage folder a backup can carry, and where each lives inside the archive.
+ * Keys are the app's encryption keys: without them a restored app cannot decrypt its encrypted values.
+ */
+export interface StoragePart {
+  name: 'uploads' | 'plugins' | 'keys';
+  /** Folder or file, absolute. */
+  source: string;
+  /** Prefix (folder) or path (file) inside the archive. */
+  entry: string;
+  kind: 'dir' | 'file';
+}
+
+export function storageParts(storage: string, appName: string): StoragePart[] {
+  return [
+    { name: 'uploads', source: path.join(storage, 'uploads'), entry: 'storage/uploads', kind: 'dir' },
+    { name: 'plugins', source: path.join(storage, 'plugins'), entry: 'storage/plugins', kind: 'dir' },
+    {
+      name: 'keys',
+      source: path.join(storage, 'apps', appName, 'aes_key.dat'),
+      entry: 'keys/apps/aes_key.dat',
+      kind: 'file',
+    },
+    {
+      name: 'keys',
+      source: path.join(storage, 'environment-variables', appName, 'aes_key.dat'),
+      entry: 'keys/environment-variables/aes_key.dat',
+      kind: 'file',
+    },
+  ];
+}
+
+/** Bytes under a folder (regular files only, symlinks skipped), for the disk-space check and progress. */
+export async function folderSize(dir: string): Promise<number> {
+  let total = 0;
+  let entries: fs.Dirent[];
+  try {
+    entries = await fs.promises.readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += await folderSize(p);
+    else if (e.isFile()) total += (await fs.promises.stat(p)).size;
+  }
+  return total;
+}
+
+export async function freeBytes(dir: string): Promise<number> {
+  const s = await fs.promises.statfs(dir);
+  return s.bavail * s.bsize;
+}

@@ -1,0 +1,28 @@
+// Errors an admin can act on. `code` is a locale key (src/locale/*.json) rendered with `params`; `status` is the
+// HTTP status: 4xx for bad input or a busy server, 5xx only for our own faults.
+export class BackupError extends Error {
+  constructor(
+    public code: string,
+    public params: Record<string, string | number> = {},
+    public status = 422,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}${Object.keys(params).length ? ` ${JSON.stringify(params)}` : ''}`, options);
+    this.name = 'BackupError';
+  }
+}
+
+export const busy = () => new BackupError('BUSY', {}, 409);
+export const notFound = () => new BackupError('NOT_FOUND', {}, 404);
+
+/** Anything with a code/params/status (ArchiveError, ToolError...) is rendered the same way. */
+export interface CodedError {
+  code: string;
+  params?: Record<string, string | number>;
+  status?: number;
+  message: string;
+}
+
+export function isCoded(err: unknown): err is CodedError {
+  return !!err && typeof err === 'object' && typeof (err as CodedError).code === 'string' && /^[A-Z_]+$/.test((err as CodedError).code);
+}

@@ -1,0 +1,32 @@
+import path from 'path';
+import { Plugin } from '@nocobase/server';
+import { TASKS } from '../constants';
+import { registerAcl } from './acl';
+import { tasksResource } from './actions/tasks';
+import { getService } from './service';
+
+export class PluginBackupsManagerServer extends Plugin {
+  async beforeLoad() {
+    registerAcl(this.app);
+    // NocoBase imports server/collections itself when the plugin is loaded by package name; a plugin class
+    // handed over directly (tests) gets them here.
+    if (!this.options.packageName && !this.db.hasCollection(TASKS)) {
+      await this.db.import({ directory: path.resolve(__dirname, 'collections') });
+    }
+  }
+
+  async load() {
+    this.app.resourceManager.define(tasksResource);
+    const service = getService(this.app);
+    // After every start (first boot, restart after a restore or upgrade): finish what a crash or restore left.
+    this.app.on('afterStart', async () => {
+      // Never let our housekeeping stop the app from starting.
+      await service.onAppStarted().catch((err) => this.log.error('backups-manager start-up housekeeping failed', { err }));
+    });
+    this.app.on('beforeStop', async () => {
+      service.onAppStopping();
+    });
+  }
+}
+
+export default PluginBackupsManagerServer;

@@ -1,0 +1,208 @@
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { PassThrough, Readable, Writable } from 'stream';
+import { ToolAbortedError, ToolError, ToolNotFoundError } from '../errors';
+import { captureTool, runTool } from '../run';
+
+const node = (script: string, env: Record<string, string> = {}) => ({
+  command: process.execPath,
+  args: ['-e', script],
+  env,
+});
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-run-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('environment', () => {
+  const saved = { DB_PASSWORD: process.env.DB_PASSWORD, APP_KEY: process.env.APP_KEY };
+  beforeAll(() => {
+    process.env.DB_PASSWORD = 'parent-db-password';
+    process.env.APP_KEY = 'parent-app-key';
+  });
+  afterAll(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  it('gives the child only PATH/HOME/LANG/LC_ALL plus spec.env', async () => {
+    const out = await captureTool({ command: 'env', args: [], env: { BM_EXTRA: 'yes' } });
+    const keys = out
+      .trim()
+      .split('\n')
+      .map((line) => line.split('=')[0]);
+    expect(out).not.toContain('parent-db-password');
+    expect(out).not.toContain('parent-app-key');
+    expect(keys).not.toContain('DB_PASSWORD');
+    expect(keys).not.toContain('APP_KEY');
+    expect(keys).toContain('PATH');
+    expect(out).toContain('BM_EXTRA=yes');
+    expect(keys.every((key) => ['PATH', 'HOME', 'LANG', 'LC_ALL', 'BM_EXTRA'].includes(key))).toBe(true);
+  });
+});
+
+describe('failures', () => {
+  it('reports a missing tool clearly', async () => {
+    const run = runTool({ command: '/nowhere/bin/bm-no-such-tool', args: ['--version'], env: {} });
+    await expect(run).rejects.toBeInstanceOf(ToolNotFoundError);
+    await expect(run).rejects.toMatchObject({ command: 'bm-no-such-tool', exitCode: null });
+    await expect(run).rejects.toThrow(/bm-no-such-tool was not found .*install the database client tools/);
+  });
+
+  it('throws a ToolError with exit code, basename and stderr tail', async () => {
+    const run = runTool(node("console.error('line one'); console.error('the real reason'); process.exit(3)"));
+    await expect(run).rejects.toBeInstanceOf(ToolError);
+    await expect(run).rejects.toMatchObject({ command: 'node', exitCode: 3 });
+    await expect(run).rejects.toThrow(/node exited with code 3: .*the real reason/s);
+  });
+
+  it('scrubs password-like env values and declared secrets from message and tail', async () => {
+    const spec = {
+      ...node("console.error('pw=' + process.env.PGPASSWORD + ' my=' + process.env.MYSQL_PWD + ' s=opt-secret'); process.exit(1)", {
+        PGPASSWORD: 'pg-Secret-1',
+        MYSQL_PWD: 'my-Secret-2',
+      }),
+      secrets: ['opt-secret'],
+    };
+    const error: ToolError = await runTool(spec).catch((e: ToolError) => e);
+    expect(error).toBeInstanceOf(ToolError);
+    for (const secret of ['pg-Secret-1', 'my-Secret-2', 'opt-secret']) {
+      expect(error.message).not.toContain(secret);
+      expect(error.stderrTail).not.toContain(secret);
+    }
+    expect(error.message).toContain('pw=***');
+  });
+
+  it('keeps only the last 64 KB of stderr', async () => {
+    const script = "for (let i = 0; i < 20000; i++) console.error('noise line ' + i); console.error('LAST'); process.exitCode = 2";
+    const error: ToolError = await runTool(node(script)).catch((e: ToolError) => e);
+    expect(error.exitCode).toBe(2);
+    expect(error.stderrTail.length).toBeLessThanOrEqual(64 * 1024);
+    expect(error.stderrTail.trim().endsWith('LAST')).toBe(true);
+    expect(error.message.length).toBeLessThan(3000);
+  });
+
+  it('reports a signal', async () => {
+    const error: ToolError = await runTool(node("process.kill(process.pid, 'SIGKILL')")).catch((e: ToolError) => e);
+    expect(error).toBeInstanceOf(ToolError);
+    expect(error.signal).toBe('SIGKILL');
+    expect(error.message).toMatch(/killed by SIGKILL/);
+  });
+
+  it('is cancelled through its AbortSignal', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const run = runTool(node('setTimeout(() => {}, 30000)'), { signal: controller.signal });
+    setTimeout(() => controller.abort(), 200);
+    await expect(run).rejects.toBeInstanceOf(ToolAbortedError);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('does not start when already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(runTool(node(''), { signal: controller.signal })).rejects.toBeInstanceOf(ToolAbortedError);
+  });
+
+  it('stops the child and rethrows when the stdout sink fails', async () => {
+    const sink = new Writable({
+      write: (_chunk, _encoding, callback) => callback(new Error('disk full')),
+    });
+    const run = runTool(node("setInterval(() => process.stdout.write('x'.repeat(1024)), 5)"), { stdout: sink });
+    await expect(run).rejects.toThrow('disk full');
+  });
+});
+
+describe('streams and files', () => {
+  it('streams stdout with backpressure into a slow sink, without ending it', async () => {
+    const total = 8 * 1024 * 1024;
+    let received = 0;
+    let maxBuffered = 0;
+    const sink = new Writable({
+      highWaterMark: 64 * 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        received += chunk.length;
+        maxBuffered = Math.max(maxBuffered, this.writableLength);
+        setImmediate(callback);
+      },
+    });
+    await runTool(node(`process.stdout.write(Buffer.alloc(${total}, 97))`), { stdout: sink });
+    await new Promise<void>((resolve) => (sink.writableLength ? sink.once('drain', () => resolve()) : resolve()));
+    expect(received).toBe(total);
+    expect(sink.writableEnded).toBe(false);
+    // pipe() paused the child instead of queueing everything in memory.
+    expect(maxBuffered).toBeLessThan(total / 4);
+  });
+
+  it('feeds a file path as stdin', async () => {
+    const input = path.join(tmp, 'input.txt');
+    fs.writeFileSync(input, 'hello from a file\n'.repeat(1000));
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await runTool({ command: 'cat', args: [], env: {} }, { stdin: input, stdout: out });
+    expect(Buffer.concat(chunks).toString()).toBe(fs.readFileSync(input, 'utf8'));
+  });
+
+  it('feeds a stream as stdin', async () => {
+    const out = await new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const sink = new PassThrough();
+      sink.on('data', (chunk: Buffer) => chunks.push(chunk));
+      runTool({ command: 'wc', args: ['-c'], env: {} }, { stdin: Readable.from(['abc', 'def']), stdout: sink })
+        .then(() => resolve(Buffer.concat(chunks).toString()))
+        .catch(reject);
+    });
+    expect(out.trim()).toBe('6');
+  });
+
+  it('writes spec.files with mode 0600 for the run and removes them afterwards', async () => {
+    const file = path.join(tmp, 'opts.cnf');
+    const out = await captureTool({
+      command: 'sh',
+      args: ['-c', `stat -c %a "${file}" && cat "${file}"`],
+      env: {},
+      files: [{ path: file, content: '[client]\npassword=x\n' }],
+    });
+    expect(out).toBe('600\n[client]\npassword=x\n');
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('removes spec.files when the tool fails, and refuses to overwrite an existing path', async () => {
+    const file = path.join(tmp, 'fail.cnf');
+    await expect(
+      runTool({ command: 'false', args: [], env: {}, files: [{ path: file, content: 'x' }] }),
+    ).rejects.toBeInstanceOf(ToolError);
+    expect(fs.existsSync(file)).toBe(false);
+
+    const existing = path.join(tmp, 'existing.cnf');
+    fs.writeFileSync(existing, 'mine');
+    await expect(
+      runTool({ command: 'true', args: [], env: {}, files: [{ path: existing, content: 'x' }] }),
+    ).rejects.toThrow(/EEXIST/);
+  });
+
+  it('passes stderr lines (scrubbed) to onStderrLine and returns the stderr', async () => {
+    const lines: string[] = [];
+    const result = await runTool(node("console.error('progress 1'); console.error('pw ' + process.env.PGPASSWORD)", { PGPASSWORD: 'zzz-secret' }), {
+      onStderrLine: (line) => lines.push(line),
+    });
+    expect(lines).toEqual(['progress 1', 'pw ***']);
+    expect(result.stderr).toBe('progress 1\npw ***\n');
+  });
+
+  it('reports the pid of the started child', async () => {
+    let pid = 0;
+    await runTool(node(''), { onSpawn: (p) => (pid = p) });
+    expect(pid).toBeGreaterThan(0);
+  });
+
+  it('captureTool returns stdout as text', async () => {
+    expect(await captureTool(node("process.stdout.write('pg_dump (PostgreSQL) 15.19')"))).toBe('pg_dump (PostgreSQL) 15.19');
+  });
+});

@@ -1,0 +1,264 @@
+import fs from 'fs';
+import path from 'path';
+import type { Application } from '@nocobase/server';
+import { NAMESPACE, TASKS, type Phase, type TaskKind, type TaskOrigin } from '../constants';
+import { dbConfigFromOptions } from './db-config';
+import type { DbConfig } from './dumpers/types';
+import { createBackup } from './engine/backup';
+import { BackupError, busy, notFound } from './errors';
+import { archiveName, archivePath, backupPaths, ensureDirs, storageRoot, type BackupPaths } from './paths';
+import { Exclusive } from './tasks/exclusive';
+import { throttledProgress } from './tasks/progress';
+import { importJournals } from './tasks/journal';
+
+export interface BackupOptions {
+  includeUploads?: boolean;
+  includePlugins?: boolean;
+  origin?: TaskOrigin;
+  userId?: number | string;
+  slot?: string;
+  /** Extra tables whose data is left out (schema kept). */
+  excludeTableData?: string[];
+}
+
+export type TaskRow = Record<string, unknown> & { id: number | string; status: string; fileName?: string };
+
+/**
+ * One per app, kept outside the plugin instance: NocoBase re-creates plugin instances when it restarts after a
+ * restore, while the restore that asked for the restart is still running in this service.
+ */
+export class BackupsService {
+  readonly exclusive = new Exclusive();
+  private stopping = false;
+
+  constructor(public app: Application) {}
+
+  get paths(): BackupPaths {
+    return backupPaths(storageRoot(), this.app.name);
+  }
+
+  get repo() {
+    return this.app.db.getRepository(TASKS);
+  }
+
+  dbConfig(): DbConfig {
+    return dbConfigFromOptions(this.app.db.options as Parameters<typeof dbConfigFromOptions>[0]);
+  }
+
+  appVersion(): string {
+    return this.app.getVersion();
+  }
+
+  pluginVersion(): string {
+    return process.env.BM_PLUGIN_VERSION || '0.0.0';
+  }
+
+  /** Tables NocoBase marks as runtime (dataCategory 'runtime'): their rows are never carried by a backup. */
+  runtimeTables(): string[] {
+    const tables: string[] = [];
+    for (const collection of this.app.db.collections.values()) {
+      if ((collection.options as { dataCategory?: string }).dataCategory === 'runtime') {
+        tables.push(collection.model.tableName);
+      }
+    }
+    return [...new Set(tables)].sort();
+  }
+
+  /** A task from another process sharing the database, seen in the task table (this process: see `exclusive`). */
+  async assertIdle(): Promise<void> {
+    const running = await this.repo.count({ filter: { status: { $in: ['pending', 'running'] } } });
+    if (running > 0) throw busy();
+  }
+
+  async createTask(kind: TaskKind, origin: TaskOrigin, values: Record<string, unknown>): Promise<TaskRow> {
+    const row = await this.repo.create({
+      values: {
+        kind,
+        origin,
+        status: 'pending',
+        phase: 'queued',
+        progress: 0,
+        dialect: this.dbConfig().dialect,
+        appVersion: this.appVersion(),
+        ...values,
+      },
+    });
+    return row.toJSON() as TaskRow;
+  }
+
+  async updateTask(id: number | string, values: Record<string, unknown>): Promise<void> {
+    await this.repo.update({ filterByTk: id, values });
+  }
+
+  /** Starts a backup in the background; answers the pending task row at once. */
+  async startBackup(options: BackupOptions): Promise<TaskRow> {
+    const slot = this.exclusive.reserve('backup');
+    try {
+      await this.assertIdle().catch((err) => {
+        slot.release();
+        throw err;
+      });
+      const task = await this.createTask('backup', options.origin || 'manual', {
+        createdById: options.userId,
+        slot: options.slot,
+        options: { includeUploads: options.includeUploads !== false, includePlugins: options.includePlugins !== false },
+      });
+      slot.setId(task.id);
+      this.runBackupTask(task, options)
+        .catch((err) => this.app.log.error(`[${NAMESPACE}] backup task ${task.id} failed`, { err }))
+        .finally(() => slot.release());
+      return task;
+    } catch (err) {
+      slot.release();
+      throw err;
+    }
+  }
+
+  /** Runs a backup to completion and records the outcome; used by Backup now, schedules and safety backups. */
+  async runBackupTask(task: TaskRow, options: BackupOptions): Promise<TaskRow> {
+    const paths = this.paths;
+    await ensureDirs(paths);
+    const fileName = archiveName(this.app.name, new Date(), options.origin === 'safety' ? 'safety' : undefined);
+    await this.updateTask(task.id, { status: 'running', startedAt: new Date(), fileName, phase: 'checking' });
+    const onProgress = throttledProgress((phase: Phase, progress: number) => this.updateTask(task.id, { phase, progress }));
+    try {
+      const result = await createBackup({
+        db: this.dbConfig(),
+        app: { name: this.app.name, version: this.appVersion() },
+        plugin: { name: NAMESPACE, version: this.pluginVersion() },
+        storage: paths.storage,
+        archivesDir: paths.archives,
+        tmpDir: path.join(paths.tmp, `backup-${task.id}`),
+        fileName,
+        include: { uploads: options.includeUploads !== false, plugins: options.includePlugins !== false },
+        excludeTableData: [...new Set([...this.runtimeTables(), ...(options.excludeTableData || [])])],
+        origin: options.origin || 'manual',
+        onProgress,
+      });
+      const values = {
+        status: 'succeeded',
+        phase: 'done',
+        progress: 100,
+        size: result.size,
+        finishedAt: new Date(),
+        summary: summaryOf(result.manifest, result.size),
+      };
+      await this.updateTask(task.id, values);
+      return { ...task, ...values, fileName };
+    } catch (err) {
+      await this.failTask(task.id, err);
+      throw err;
+    } finally {
+      await fs.promises.rm(path.join(paths.tmp, `backup-${task.id}`), { recursive: true, force: true });
+    }
+  }
+
+  async failTask(id: number | string, err: unknown): Promise<void> {
+    const coded = err instanceof BackupError || (err as { code?: string })?.code;
+    const message = this.describe(err);
+    await this.updateTask(id, {
+      status: 'failed',
+      finishedAt: new Date(),
+      error: message,
+      errorCode: coded ? (err as { code: string }).code : 'INTERNAL',
+    }).catch(() => undefined);
+  }
+
+  /** A readable English message for logs and the task row; the client translates by errorCode where it can. */
+  describe(err: unknown): string {
+    if (!err) return 'Unknown error';
+    const e = err as { code?: string; params?: Record<string, string | number>; message?: string; stderrTail?: string };
+    if (e.code && /^[A-Z_]+$/.test(e.code)) {
+      return this.app.i18n.t(e.code, { ns: NAMESPACE, lng: 'en-US', ...(e.params || {}) });
+    }
+    return e.stderrTail ? `${e.message}: ${e.stderrTail}` : e.message || String(err);
+  }
+
+  async findTask(id: unknown): Promise<TaskRow> {
+    if (id === undefined || id === null || id === '') throw notFound();
+    const row = await this.repo.findOne({ filterByTk: id as string });
+    if (!row) throw notFound();
+    return row.toJSON() as TaskRow;
+  }
+
+  /** The archive of a finished backup task, checked to be a bare name of ours inside our folder. */
+  async archiveOf(task: TaskRow): Promise<string> {
+    if (task.kind !== 'backup' || task.status !== 'succeeded' || !task.fileName) {
+      throw new BackupError('NOT_SUCCEEDED', {}, 409);
+    }
+    const file = archivePath(this.paths, String(task.fileName));
+    if (!fs.existsSync(file)) throw new BackupError('FILE_MISSING', {}, 410);
+    return file;
+  }
+
+  async destroyTask(id: unknown): Promise<void> {
+    const task = await this.findTask(id);
+    if (this.exclusive.running?.id === task.id || task.status === 'running') throw busy();
+    if (task.fileName) {
+      await fs.promises.rm(archivePath(this.paths, String(task.fileName)), { force: true });
+    }
+    await this.repo.destroy({ filterByTk: task.id });
+  }
+
+  /** Start-up: tasks a crash left pending/running fail, leftovers go, journals from a restore come back. */
+  async onAppStarted(): Promise<void> {
+    this.stopping = false;
+    const paths = this.paths;
+    await ensureDirs(paths);
+    await importJournals(this);
+    const ownId = this.exclusive.running?.id;
+    const stale = await this.repo.find({ filter: { status: { $in: ['pending', 'running'] } } });
+    for (const row of stale) {
+      const id = row.get('id') as number | string;
+      if (id === ownId) continue;
+      await this.updateTask(id, {
+        status: 'failed',
+        errorCode: 'INTERRUPTED',
+        error: this.app.i18n.t('INTERRUPTED', { ns: NAMESPACE, lng: 'en-US' }),
+        finishedAt: new Date(),
+      });
+    }
+    if (!this.exclusive.running) {
+      await fs.promises.rm(paths.tmp, { recursive: true, force: true });
+      await ensureDirs(paths);
+      await removeStaleUploads(paths);
+    }
+  }
+
+  onAppStopping(): void {
+    this.stopping = true;
+  }
+}
+
+async function removeStaleUploads(paths: BackupPaths, maxAgeMs = 24 * 3600 * 1000): Promise<void> {
+  for (const f of await fs.promises.readdir(paths.uploads).catch(() => [] as string[])) {
+    const p = path.join(paths.uploads, f);
+    const st = await fs.promises.stat(p).catch(() => null);
+    if (st && (Date.now() - st.mtimeMs > maxAgeMs || f.endsWith('.partial'))) await fs.promises.rm(p, { force: true });
+  }
+}
+
+export function summaryOf(manifest: import('./archive/manifest-types').Manifest, size: number) {
+  return {
+    createdAt: manifest.createdAt,
+    appName: manifest.app.name,
+    appVersion: manifest.app.version,
+    dialect: manifest.database.dialect,
+    serverVersion: manifest.database.serverVersion,
+    size,
+    parts: manifest.parts,
+    encrypted: false,
+    excludedTableData: manifest.database.excludedTableData,
+  };
+}
+
+const services = new WeakMap<Application, BackupsService>();
+
+export function getService(app: Application): BackupsService {
+  let s = services.get(app);
+  if (!s) {
+    s = new BackupsService(app);
+    services.set(app, s);
+  }
+  return s;
+}

@@ -1,0 +1,199 @@
+import fs from 'fs';
+import path from 'path';
+import type { Application } from '@nocobase/server';
+import { NAMESPACE, type Phase, type TaskOrigin } from '../../constants';
+import type { Manifest } from '../archive/manifest-types';
+import { inspectArchive, restoreDatabase, stageArchive, swapStorage, type StorageSwap } from '../engine/restore';
+import { BackupError } from '../errors';
+import { archivePath } from '../paths';
+import { summaryOf, type BackupsService, type TaskRow } from '../service';
+import { readTaskRows, writeJournal } from './journal';
+import { throttledProgress } from './progress';
+
+export interface RestoreRequest {
+  /** A finished backup in the list, or an uploaded archive (see upload.ts). */
+  taskId?: number | string;
+  uploadFile?: string;
+  safetyBackup?: boolean;
+  userId?: number | string;
+}
+
+type Maintaining = { setMaintaining(s: { status: string; command: { name: string } }): Promise<void> };
+
+/**
+ * Validates at once (answers 4xx and touches nothing on bad input), then restores in the background:
+ * stage + verify → safety backup → maintenance → database → storage → upgrade + restart; on any failure after
+ * the first live change, the safety backup is put back and the app restarted, and the task says why.
+ */
+export async function startRestore(service: BackupsService, req: RestoreRequest): Promise<TaskRow> {
+  const slot = service.exclusive.reserve('restore');
+  try {
+    await service.assertIdle();
+    let file: string;
+    let origin: TaskOrigin = 'manual';
+    if (req.taskId !== undefined) {
+      file = await service.archiveOf(await service.findTask(req.taskId));
+    } else if (req.uploadFile) {
+      file = req.uploadFile;
+      origin = 'upload';
+    } else {
+      throw new BackupError('NOT_FOUND', {}, 400);
+    }
+    const manifest = await inspectArchive(file, { dialect: service.dbConfig().dialect, appVersion: service.appVersion() });
+    const size = (await fs.promises.stat(file)).size;
+    const task = await service.createTask('restore', origin, {
+      createdById: req.userId,
+      fileName: path.basename(file),
+      size,
+      summary: summaryOf(manifest, size),
+      options: { safetyBackup: req.safetyBackup !== false, sourceTaskId: req.taskId ?? null },
+    });
+    slot.setId(task.id);
+    runRestore(service, task, file, manifest, req)
+      .catch((err) => service.app.log.error(`[${NAMESPACE}] restore task ${task.id} failed`, { err }))
+      .finally(() => slot.release());
+    return task;
+  } catch (err) {
+    slot.release();
+    throw err;
+  }
+}
+
+async function runRestore(
+  service: BackupsService,
+  task: TaskRow,
+  file: string,
+  manifest: Manifest,
+  req: RestoreRequest,
+): Promise<void> {
+  const app = service.app;
+  const paths = service.paths;
+  const staging = path.join(paths.tmp, `restore-${task.id}`);
+  const tmpDir = path.join(paths.tmp, `restore-${task.id}-tools`);
+  const db = service.dbConfig();
+  let phase: Phase = 'validating';
+  const progress = throttledProgress((p: Phase, percent: number) => service.updateTask(task.id, { phase: p, progress: percent }));
+  let live = false; // from here on the app's data may have changed
+  let swap: StorageSwap | null = null;
+  let safetyFile: string | null = null;
+  let rows: Record<string, unknown>[] = [];
+  try {
+    await service.updateTask(task.id, { status: 'running', startedAt: new Date(), phase });
+    await stageArchive(file, manifest, staging, (p) => progress('validating', Math.floor(p * 0.3)));
+
+    if (req.safetyBackup !== false) {
+      phase = 'safety backup';
+      progress(phase, 30);
+      const safety = await service.createTask('backup', 'safety', {
+        createdById: req.userId,
+        options: { includeUploads: true, includePlugins: true, forRestoreTaskId: task.id },
+      });
+      const done = await service.runBackupTask(safety, { origin: 'safety', includeUploads: true, includePlugins: true });
+      safetyFile = archivePath(paths, String(done.fileName));
+    }
+
+    phase = 'restoring database';
+    await service.updateTask(task.id, { phase, progress: 50 });
+    rows = await readTaskRows(service);
+    await writeJournal(service, task.id, rows);
+    await enterMaintenance(app, 'restoring database');
+    await quiesce(app, db.dialect);
+    live = true;
+    await restoreDatabase(db, manifest, staging, tmpDir);
+    await reopen(app);
+
+    phase = 'restoring files';
+    app.setMaintainingMessage('restoring files');
+    swap = await swapStorage(paths.storage, app.name, manifest, staging, String(task.id));
+
+    phase = 'upgrading';
+    app.setMaintainingMessage('upgrading');
+    await app.runCommandThrowError('upgrade');
+    await swap.commit();
+    await service.updateTask(task.id, { status: 'succeeded', phase: 'done', progress: 100, finishedAt: new Date() });
+  } catch (err) {
+    app.log.error(`[${NAMESPACE}] restore failed during ${phase}`, { err });
+    if (!live) {
+      await service.failTask(task.id, err);
+      return;
+    }
+    await rollBack(service, task, db, swap, safetyFile, rows, err);
+  } finally {
+    await fs.promises.rm(staging, { recursive: true, force: true });
+    await fs.promises.rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
+/** The live data may be half-replaced: put the safety backup back, restart, and record why the restore failed. */
+async function rollBack(
+  service: BackupsService,
+  task: TaskRow,
+  db: ReturnType<BackupsService['dbConfig']>,
+  swap: StorageSwap | null,
+  safetyFile: string | null,
+  rows: Record<string, unknown>[],
+  cause: unknown,
+): Promise<void> {
+  const app = service.app;
+  const paths = service.paths;
+  const detail = service.describe(cause);
+  const staging = path.join(paths.tmp, `rollback-${task.id}`);
+  const failed = (code: string, error: string) => ({
+    ...rows.find((r) => r.id === task.id),
+    id: task.id,
+    status: 'failed',
+    phase: 'rolling back',
+    errorCode: code,
+    error,
+    finishedAt: new Date(),
+  });
+  try {
+    app.setMaintainingMessage('rolling back');
+    if (swap) await swap.rollback();
+    if (safetyFile) {
+      const manifest = await inspectArchive(safetyFile, { dialect: db.dialect, appVersion: service.appVersion() });
+      await stageArchive(safetyFile, manifest, staging);
+      await quiesce(app, db.dialect);
+      await restoreDatabase(db, manifest, staging, path.join(staging, '.tools'));
+    }
+    await reopen(app);
+    const error = safetyFile
+      ? app.i18n.t('RESTORE_FAILED_ROLLED_BACK', { ns: NAMESPACE, lng: 'en-US', detail })
+      : detail;
+    const code = safetyFile ? 'RESTORE_FAILED_ROLLED_BACK' : 'RESTORE_FAILED';
+    // The journal carries the failure across the restart, whatever state the task table is in.
+    await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failed(code, error)]);
+    await app.runCommandThrowError('upgrade');
+    await service.updateTask(task.id, { status: 'failed', errorCode: code, error, finishedAt: new Date() });
+  } catch (err) {
+    app.log.error(`[${NAMESPACE}] rollback failed`, { err });
+    await writeJournal(service, task.id, [
+      ...rows.filter((r) => r.id !== task.id),
+      failed('RESTORE_FAILED', `${detail}; rollback failed: ${service.describe(err)}`),
+    ]).catch(() => undefined);
+    await app.runCommand('upgrade').catch(() => undefined);
+    await service.failTask(task.id, new Error(`${detail}; rollback failed: ${service.describe(err)}`));
+  } finally {
+    await fs.promises.rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Requests are answered with NocoBase's maintenance state ("restore") while the data is replaced. */
+async function enterMaintenance(app: Application, message: string): Promise<void> {
+  const m = app as unknown as Maintaining;
+  await m.setMaintaining({ status: 'command_begin', command: { name: 'restore' } });
+  await m.setMaintaining({ status: 'command_running', command: { name: 'restore' } });
+  app.setMaintainingMessage(message);
+}
+
+/** A closed SQLite connection is reopened on the swapped file before the upgrade needs it. */
+async function reopen(app: Application): Promise<void> {
+  if (app.db.closed()) await app.db.reconnect();
+}
+
+/** Stops background work (timers, queues) as a stop would; SQLite's file is closed so it can be swapped. */
+async function quiesce(app: Application, dialect: string): Promise<void> {
+  await app.emitAsync('beforeStop');
+  await app.emitAsync('afterStop');
+  if (dialect === 'sqlite' && !app.db.closed()) await app.db.close();
+}
