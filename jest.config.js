@@ -19,12 +19,15 @@ const common = {
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   modulePaths: [appModules],
   testEnvironment: 'node',
+  testTimeout: 180000,
   modulePathIgnorePatterns: ['<rootDir>/app-template/', '<rootDir>/.app/package.json', '<rootDir>/dist/'],
   setupFiles: ['<rootDir>/__tests__/helpers/env.js'],
 };
 module.exports = {
+  testTimeout: 180000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/__tests__/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'] },
   ],
 };

@@ -24,6 +24,14 @@ function ensureYarn() {
   run('npm', ['i', '-g', 'yarn@1']);
 }
 
+/** The plugin's own dev tools (esbuild, jest...): installed from package-lock.json when missing. */
+function ensureDevDeps() {
+  const stamp = path.join(root, 'node_modules', '.package-lock.json');
+  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= fs.statSync(path.join(root, 'package-lock.json')).mtimeMs) return;
+  log('installing the plugin dev dependencies (npm ci)');
+  run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root });
+}
+
 function templateHash() {
   const h = crypto.createHash('sha256');
   for (const f of ['package.json', 'yarn.lock', '.yarnrc']) h.update(fs.readFileSync(path.join(templateDir, f)));
@@ -145,6 +153,11 @@ function installPlugin(appDir) {
   fs.symlinkSync(target, link, 'dir');
 }
 
+/** The app's .env with per-run overrides (the e2e tests use their own SQLite file and port this way). */
+function appEnv(appDir, overrides = {}) {
+  return { ...readEnvFile(path.join(appDir, '.env')), ...overrides };
+}
+
 function nocobase(appDir, args, extraEnv = {}) {
   run('yarn', ['--silent', 'nocobase', ...args], { cwd: appDir, env: { ...process.env, ...extraEnv } });
 }
@@ -162,10 +175,10 @@ function markInstalled(appDir, env) {
 }
 
 /** install (first time) or upgrade (every later start: picks up the rebuilt plugin and its migrations). */
-function prepare(appDir, { fresh = false } = {}) {
-  const env = readEnvFile(path.join(appDir, '.env'));
+function prepare(appDir, { fresh = false, overrides = {} } = {}) {
+  const env = appEnv(appDir, overrides);
   ensureDatabase(env);
-  const childEnv = { DB_DIALECT: env.DB_DIALECT };
+  const childEnv = { DB_DIALECT: env.DB_DIALECT, ...overrides };
   if (fresh || !isInstalled(appDir, env)) {
     log(`installing the app on ${env.DB_DIALECT}`);
     nocobase(appDir, ['install', '-f'], childEnv);
@@ -177,14 +190,14 @@ function prepare(appDir, { fresh = false } = {}) {
 }
 
 /** Starts the server in its own process group; resolves once /api/__health_check answers. */
-async function startServer(appDir, { port, quiet = false } = {}) {
-  const env = readEnvFile(path.join(appDir, '.env'));
-  const p = port || env.APP_PORT || '13000';
+async function startServer(appDir, { quiet = false, overrides = {} } = {}) {
+  const env = appEnv(appDir, overrides);
+  const p = env.APP_PORT || '13000';
   const child = spawn('yarn', ['--silent', 'start', '--launch-mode', 'direct'], {
     cwd: appDir,
     detached: true,
     stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
-    env: { ...process.env, APP_PORT: p },
+    env: { ...process.env, ...overrides, APP_PORT: p },
   });
   const url = `http://127.0.0.1:${p}`;
   const deadline = Date.now() + 180000;
@@ -210,4 +223,4 @@ function stopServer(child) {
   }
 }
 
-module.exports = { root, pkg, ensureApp, writeEnv, installPlugin, prepare, startServer, stopServer, readEnvFile, log, run };
+module.exports = { root, pkg, ensureDevDeps, ensureApp, appEnv, writeEnv, installPlugin, prepare, startServer, stopServer, readEnvFile, log, run };

@@ -6,6 +6,7 @@ const h = require('./app-harness');
 async function main() {
   const started = Date.now();
   const appDir = path.resolve(process.env.BM_APP_DIR || path.join(h.root, '.app'));
+  h.ensureDevDeps();
   h.ensureApp(appDir);
   const env = h.writeEnv(appDir);
   h.installPlugin(appDir);

@@ -15,7 +15,9 @@ export interface Task {
   appVersion?: string | null;
   phase?: string | null;
   progress?: number | null;
+  /** English, as the server stores it; see errorCode for a translation. */
   error?: string | null;
+  errorCode?: string | null;
   encrypted?: boolean | null;
   verifiedAt?: string | null;
   startedAt?: string | null;
@@ -36,6 +38,7 @@ export interface ArchiveSummary {
   appName?: string | null;
   appVersion?: string | null;
   dialect?: string | null;
+  serverVersion?: string | null;
   size?: number | string | null;
   parts?: string[];
   encrypted?: boolean;
@@ -48,6 +51,7 @@ export type RestoreSource = { taskId: TaskId } | { uploadId: string };
 export interface LastRun {
   status: TaskStatus;
   error?: string | null;
+  errorCode?: string | null;
   finishedAt?: string | null;
 }
 

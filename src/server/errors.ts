@@ -23,6 +23,8 @@ export interface CodedError {
   message: string;
 }
 
+/** Ours only: Node's own codes (ENOENT, MODULE_NOT_FOUND) look alike but are not locale keys. */
 export function isCoded(err: unknown): err is CodedError {
-  return !!err && typeof err === 'object' && typeof (err as CodedError).code === 'string' && /^[A-Z_]+$/.test((err as CodedError).code);
+  const name = (err as Error)?.name;
+  return (name === 'BackupError' || name === 'ArchiveError') && typeof (err as CodedError).code === 'string';
 }

@@ -5,7 +5,8 @@ import { NAMESPACE, TASKS, type Phase, type TaskKind, type TaskOrigin } from '..
 import { dbConfigFromOptions } from './db-config';
 import type { DbConfig } from './dumpers/types';
 import { createBackup } from './engine/backup';
-import { BackupError, busy, notFound } from './errors';
+import { BackupError, busy, isCoded, notFound } from './errors';
+import { ToolError } from './process/errors';
 import { archiveName, archivePath, backupPaths, ensureDirs, storageRoot, type BackupPaths } from './paths';
 import { Exclusive } from './tasks/exclusive';
 import { throttledProgress } from './tasks/progress';
@@ -82,6 +83,8 @@ export class BackupsService {
         appVersion: this.appVersion(),
         ...values,
       },
+      // the createdBy field fills itself from the request's user, so hand it one
+      context: values.createdById ? { state: { currentUser: { id: values.createdById } } } : undefined,
     });
     return row.toJSON() as TaskRow;
   }
@@ -120,7 +123,7 @@ export class BackupsService {
     await ensureDirs(paths);
     const fileName = archiveName(this.app.name, new Date(), options.origin === 'safety' ? 'safety' : undefined);
     await this.updateTask(task.id, { status: 'running', startedAt: new Date(), fileName, phase: 'checking' });
-    const onProgress = throttledProgress((phase: Phase, progress: number) => this.updateTask(task.id, { phase, progress }));
+    const progress = throttledProgress((phase: Phase, percent: number) => this.updateTask(task.id, { phase, progress: percent }));
     try {
       const result = await createBackup({
         db: this.dbConfig(),
@@ -133,8 +136,9 @@ export class BackupsService {
         include: { uploads: options.includeUploads !== false, plugins: options.includePlugins !== false },
         excludeTableData: [...new Set([...this.runtimeTables(), ...(options.excludeTableData || [])])],
         origin: options.origin || 'manual',
-        onProgress,
+        onProgress: progress.report,
       });
+      await progress.flush();
       const values = {
         status: 'succeeded',
         phase: 'done',
@@ -146,7 +150,9 @@ export class BackupsService {
       await this.updateTask(task.id, values);
       return { ...task, ...values, fileName };
     } catch (err) {
+      await progress.flush();
       await this.failTask(task.id, err);
+      await fs.promises.rm(path.join(paths.archives, fileName), { force: true });
       throw err;
     } finally {
       await fs.promises.rm(path.join(paths.tmp, `backup-${task.id}`), { recursive: true, force: true });
@@ -154,24 +160,22 @@ export class BackupsService {
   }
 
   async failTask(id: number | string, err: unknown): Promise<void> {
-    const coded = err instanceof BackupError || (err as { code?: string })?.code;
-    const message = this.describe(err);
     await this.updateTask(id, {
       status: 'failed',
       finishedAt: new Date(),
-      error: message,
-      errorCode: coded ? (err as { code: string }).code : 'INTERNAL',
+      error: this.describe(err),
+      errorCode: isCoded(err) ? err.code : err instanceof ToolError ? 'TOOL_FAILED' : 'INTERNAL',
     }).catch(() => undefined);
   }
 
-  /** A readable English message for logs and the task row; the client translates by errorCode where it can. */
+  /** A readable English message for logs and the task row (the client shows it as is). */
   describe(err: unknown): string {
     if (!err) return 'Unknown error';
-    const e = err as { code?: string; params?: Record<string, string | number>; message?: string; stderrTail?: string };
-    if (e.code && /^[A-Z_]+$/.test(e.code)) {
-      return this.app.i18n.t(e.code, { ns: NAMESPACE, lng: 'en-US', ...(e.params || {}) });
+    if (isCoded(err)) return this.app.i18n.t(err.code, { ns: NAMESPACE, lng: 'en-US', interpolation: { escapeValue: false }, ...(err.params || {}) });
+    if (err instanceof ToolError) {
+      return this.app.i18n.t('TOOL_FAILED', { ns: NAMESPACE, lng: 'en-US', interpolation: { escapeValue: false }, tool: err.command, detail: err.stderrTail.trim().slice(-1000) || err.message });
     }
-    return e.stderrTail ? `${e.message}: ${e.stderrTail}` : e.message || String(err);
+    return (err as Error).message || String(err);
   }
 
   async findTask(id: unknown): Promise<TaskRow> {
@@ -210,7 +214,7 @@ export class BackupsService {
     const stale = await this.repo.find({ filter: { status: { $in: ['pending', 'running'] } } });
     for (const row of stale) {
       const id = row.get('id') as number | string;
-      if (id === ownId) continue;
+      if (ownId !== undefined && String(id) === String(ownId)) continue;
       await this.updateTask(id, {
         status: 'failed',
         errorCode: 'INTERRUPTED',
@@ -252,13 +256,12 @@ export function summaryOf(manifest: import('./archive/manifest-types').Manifest,
   };
 }
 
-const services = new WeakMap<Application, BackupsService>();
+// Kept on the app object itself: NocoBase may load a fresh copy of this module when it reloads plugins, and
+// the running restore's state must still be found.
+const SERVICE = Symbol.for('@nbkit/plugin-backups-manager:service');
 
 export function getService(app: Application): BackupsService {
-  let s = services.get(app);
-  if (!s) {
-    s = new BackupsService(app);
-    services.set(app, s);
-  }
-  return s;
+  const holder = app as unknown as Record<symbol, BackupsService | undefined>;
+  if (!holder[SERVICE]) holder[SERVICE] = new BackupsService(app);
+  return holder[SERVICE] as BackupsService;
 }

@@ -8,11 +8,12 @@ interface HttpErrorLike {
   response?: { status?: number; data?: unknown };
 }
 
+/** `{ errors: [{ message }] }` (actions), or `{ error: { message } }` (NocoBase's own, e.g. while in maintenance). */
 function messagesOf(body: unknown): string | undefined {
   if (!body || typeof body !== 'object') return undefined;
-  const errors = (body as { errors?: ServerError[] }).errors;
-  if (!Array.isArray(errors)) return undefined;
-  const text = errors
+  const { errors, error } = body as { errors?: ServerError[]; error?: ServerError };
+  const list = Array.isArray(errors) ? errors : error && typeof error === 'object' ? [error] : [];
+  const text = list
     .map((e) => e?.message)
     .filter(Boolean)
     .join('\n');

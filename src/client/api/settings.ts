@@ -18,7 +18,7 @@ export function useSettingsApi() {
         await api.request({
           url: `${SETTINGS}:update`,
           method: 'post',
-          data: { values },
+          data: values,
           headers: passwordHeaders(password),
           skipNotify: true,
         });

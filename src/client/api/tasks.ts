@@ -53,7 +53,7 @@ export function useTasksApi() {
         const res = await api.request<{ data: Task }>({
           url: `${TASKS}:create`,
           method: 'post',
-          data: { values: options },
+          data: options,
           headers: passwordHeaders(password),
           skipNotify: true,
         });
@@ -114,7 +114,7 @@ export function useTasksApi() {
         const res = await api.request<{ data: Task }>({
           url: `${TASKS}:restore`,
           method: 'post',
-          data: { values: { ...source, safetyBackup } },
+          data: { ...source, safetyBackup },
           headers: passwordHeaders(password),
           skipNotify: true,
         });

@@ -1,6 +1,5 @@
 import { Descriptions, Space, Tag, Typography } from 'antd';
 import type { DescriptionsProps } from 'antd';
-import React from 'react';
 import { useT } from '../locale';
 import type { ArchiveSummary } from '../types';
 import { dialectLabel } from '../utils/dialects';
@@ -11,11 +10,17 @@ export function ArchiveSummaryView({ summary, name }: { summary: ArchiveSummary;
   const t = useT();
   const excluded = summary.excludedTableData ?? [];
   const items: DescriptionsProps['items'] = [
-    ...(name ? [{ key: 'name', label: t('File name'), children: <span style={{ wordBreak: 'break-all' }}>{name}</span> }] : []),
+    ...(name
+      ? [{ key: 'name', label: t('File name'), children: <span style={{ wordBreak: 'break-all' }}>{name}</span> }]
+      : []),
     { key: 'createdAt', label: t('Made at'), children: formatTime(summary.createdAt) },
     { key: 'appName', label: t('Application'), children: summary.appName },
     { key: 'appVersion', label: t('NocoBase version'), children: summary.appVersion },
-    { key: 'dialect', label: t('Database'), children: dialectLabel(summary.dialect) },
+    {
+      key: 'dialect',
+      label: t('Database'),
+      children: [dialectLabel(summary.dialect), summary.serverVersion].filter(Boolean).join(' '),
+    },
     { key: 'size', label: t('Size'), children: formatSize(summary.size) },
     {
       key: 'parts',

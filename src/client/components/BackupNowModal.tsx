@@ -1,5 +1,5 @@
 import { Alert, App, Checkbox, Form, Modal } from 'antd';
-import React, { useState } from 'react';
+import { useState } from 'react';
 import { readErrorMessage } from '../api/errors';
 import { useTasksApi } from '../api/tasks';
 import { useT } from '../locale';
@@ -56,10 +56,7 @@ export function BackupNowModal({ open, onClose, onCreated }: Props) {
       confirmLoading={submitting}
       onOk={submit}
       onCancel={onClose}
-      afterClose={() => {
-        form.resetFields();
-        setError(undefined);
-      }}
+      afterClose={() => setError(undefined)}
       maskClosable={false}
       destroyOnClose
     >

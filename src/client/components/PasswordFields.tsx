@@ -1,10 +1,10 @@
 import { Form, Input } from 'antd';
-import React from 'react';
+import type { ReactNode } from 'react';
 import { useT } from '../locale';
 
 interface Props {
   label: string;
-  extra?: React.ReactNode;
+  extra?: ReactNode;
   placeholder?: string;
   disabled?: boolean;
 }

@@ -1,5 +1,4 @@
 import { Alert, Button, Checkbox, Form, Input, Space } from 'antd';
-import React from 'react';
 import { useT } from '../locale';
 import type { ArchiveSummary } from '../types';
 import { ArchiveSummaryView } from './ArchiveSummaryView';
@@ -61,9 +60,7 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
       />
       {error && <Alert style={{ marginBottom: 12 }} type="error" showIcon message={error} />}
       <Space style={{ display: 'flex', justifyContent: 'flex-end' }}>
-        <Button onClick={onCancel}>
-          {t('Cancel')}
-        </Button>
+        <Button onClick={onCancel}>{t('Cancel')}</Button>
         <Button type="primary" danger loading={submitting} onClick={confirm}>
           {t('Confirm')}
         </Button>

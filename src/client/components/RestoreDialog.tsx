@@ -1,5 +1,6 @@
 import { Alert, Button, Modal, Spin, Steps } from 'antd';
-import React, { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import type { ReactNode } from 'react';
 import { readErrorMessage } from '../api/errors';
 import { UploadResult, useTasksApi } from '../api/tasks';
 import { useT } from '../locale';
@@ -10,7 +11,8 @@ import { RestoreProgress } from './RestoreProgress';
 import { RestoreUpload } from './RestoreUpload';
 
 /** How the dialog opens: on a backup of the list, on an upload, or on a restore already running (page reloaded). */
-export type RestoreStart = { from: 'backup'; task: Task } | { from: 'upload' } | { from: 'resume'; restoreTaskId: TaskId };
+export type RestoreStart =
+  { from: 'backup'; task: Task } | { from: 'upload' } | { from: 'resume'; restoreTaskId: TaskId };
 
 type Stage =
   | { step: 'upload' }
@@ -80,7 +82,8 @@ function RestoreFlow({ start, onClose, onFinished, onSubmitting }: FlowProps) {
     const { task } = stage;
     api.inspect(task.id).then(
       (summary) => {
-        if (!cancelled) setStage({ step: 'confirm', source: { taskId: task.id }, summary, name: task.fileName ?? undefined });
+        if (!cancelled)
+          setStage({ step: 'confirm', source: { taskId: task.id }, summary, name: task.fileName ?? undefined });
       },
       async (e) => {
         const message = await readErrorMessage(e);
@@ -113,7 +116,7 @@ function RestoreFlow({ start, onClose, onFinished, onSubmitting }: FlowProps) {
     }
   };
 
-  let body: React.ReactNode;
+  let body: ReactNode;
   switch (stage.step) {
     case 'upload':
       body = <RestoreUpload onUploaded={uploaded} />;

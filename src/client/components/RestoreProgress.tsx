@@ -1,11 +1,12 @@
 import { LoadingOutlined } from '@ant-design/icons';
 import { Alert, Button, Progress, Result, Space, Typography } from 'antd';
-import React, { useEffect } from 'react';
+import { useEffect } from 'react';
 import { useTaskWatch } from '../hooks/useTaskWatch';
 import { useT } from '../locale';
 import type { TaskId } from '../types';
 import { isFinished } from '../types';
 import { forgetRestore } from '../utils/restoreMarker';
+import { errorText } from '../utils/taskError';
 
 interface Props {
   restoreTaskId: TaskId;
@@ -48,7 +49,7 @@ export function RestoreProgress({ restoreTaskId, onFinished, onClose }: Props) {
       <Result
         status="error"
         title={t('The restore failed.')}
-        subTitle={<span style={{ whiteSpace: 'pre-wrap' }}>{task.error ? t(task.error) : null}</span>}
+        subTitle={<span style={{ whiteSpace: 'pre-wrap' }}>{errorText(t, task)}</span>}
         extra={
           <Button type="primary" onClick={onClose}>
             {t('Close')}

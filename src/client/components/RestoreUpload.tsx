@@ -1,7 +1,7 @@
 import { InboxOutlined } from '@ant-design/icons';
 import { Alert, Progress, Typography, Upload } from 'antd';
 import type { UploadProps } from 'antd';
-import React, { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ARCHIVE_EXT } from '../../constants';
 import { readErrorMessage } from '../api/errors';
 import { UploadResult, useTasksApi } from '../api/tasks';
@@ -62,7 +62,9 @@ export function RestoreUpload({ onUploaded }: Props) {
         <div style={{ marginTop: 16 }}>
           <Typography.Text ellipsis>{file}</Typography.Text>
           <Progress percent={percent} status="active" />
-          {percent >= 100 && <Typography.Text type="secondary">{t('Checking the archive on the server…')}</Typography.Text>}
+          {percent >= 100 && (
+            <Typography.Text type="secondary">{t('Checking the archive on the server…')}</Typography.Text>
+          )}
         </div>
       )}
       {error && <Alert style={{ marginTop: 16 }} type="error" showIcon message={file} description={error} />}

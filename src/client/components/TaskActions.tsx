@@ -1,5 +1,5 @@
 import { App, Button, Popconfirm, Space } from 'antd';
-import React, { useState } from 'react';
+import { useState } from 'react';
 import { readErrorMessage } from '../api/errors';
 import { useTasksApi } from '../api/tasks';
 import { useVerify } from '../hooks/useVerify';
@@ -59,7 +59,12 @@ export function TaskActions({ task, onRestore, onChanged }: Props) {
           <Button type="link" size="small" onClick={() => onRestore(task)}>
             {t('Restore')}
           </Button>
-          <Button type="link" size="small" loading={busy === 'verify'} onClick={() => run('verify', () => verify(task))}>
+          <Button
+            type="link"
+            size="small"
+            loading={busy === 'verify'}
+            onClick={() => run('verify', () => verify(task))}
+          >
             {t('Verify')}
           </Button>
         </>

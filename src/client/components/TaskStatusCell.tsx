@@ -1,8 +1,8 @@
 import { ClockCircleOutlined } from '@ant-design/icons';
 import { Progress, Tag, Tooltip, Typography } from 'antd';
-import React from 'react';
 import { useT } from '../locale';
 import type { Task } from '../types';
+import { errorText } from '../utils/taskError';
 
 function percentOf(task: Task): number {
   const n = Number(task.progress ?? 0);
@@ -23,7 +23,7 @@ export function TaskStatusCell({ task }: { task: Task }) {
       );
     case 'failed':
       return (
-        <Tooltip title={task.error ? t(task.error) : undefined}>
+        <Tooltip title={errorText(t, task) || undefined}>
           <Tag color="error">{t('failed')}</Tag>
         </Tooltip>
       );

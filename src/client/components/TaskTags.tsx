@@ -1,5 +1,4 @@
 import { Space, Tag } from 'antd';
-import React from 'react';
 import { useT } from '../locale';
 import type { Task, TaskKind, TaskOrigin } from '../types';
 

@@ -1,11 +1,12 @@
 import { CheckCircleTwoTone, LockOutlined } from '@ant-design/icons';
 import { Space, Table, Tooltip, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
-import React, { useMemo } from 'react';
+import { useMemo } from 'react';
 import { useT } from '../locale';
 import type { Task, TaskId } from '../types';
 import { dialectLabel } from '../utils/dialects';
 import { formatSize, formatTime } from '../utils/format';
+import { errorText } from '../utils/taskError';
 import { TaskActions } from './TaskActions';
 import { TaskStatusCell } from './TaskStatusCell';
 import { TaskTags } from './TaskTags';
@@ -69,7 +70,12 @@ export function TasksTable(props: Props) {
         ),
       },
       { title: t('Size'), dataIndex: 'size', width: 100, render: (_: unknown, task) => formatSize(task.size) },
-      { title: t('Status'), dataIndex: 'status', width: 190, render: (_: unknown, task) => <TaskStatusCell task={task} /> },
+      {
+        title: t('Status'),
+        dataIndex: 'status',
+        width: 190,
+        render: (_: unknown, task) => <TaskStatusCell task={task} />,
+      },
       {
         title: t('Verified'),
         dataIndex: 'verifiedAt',
@@ -93,7 +99,10 @@ export function TasksTable(props: Props) {
   );
 
   // A failed task's error is also shown in full under its row.
-  const failed = useMemo<TaskId[]>(() => tasks.filter((x) => x.status === 'failed' && x.error).map((x) => x.id), [tasks]);
+  const failed = useMemo<TaskId[]>(
+    () => tasks.filter((x) => x.status === 'failed' && (x.error || x.errorCode)).map((x) => x.id),
+    [tasks],
+  );
 
   return (
     <Table<Task>
@@ -106,10 +115,10 @@ export function TasksTable(props: Props) {
       expandable={{
         showExpandColumn: false,
         expandedRowKeys: failed,
-        rowExpandable: (task) => task.status === 'failed' && !!task.error,
+        rowExpandable: (task) => task.status === 'failed' && !!(task.error || task.errorCode),
         expandedRowRender: (task) => (
           <Typography.Text type="danger" style={{ whiteSpace: 'pre-wrap' }}>
-            {task.error ? t(task.error) : null}
+            {errorText(t, task)}
           </Typography.Text>
         ),
       }}

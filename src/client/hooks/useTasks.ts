@@ -30,10 +30,13 @@ export function useTasks() {
     return () => clearTimeout(timer);
   }, [active, loading, refresh]);
 
-  const onPageChange = useCallback((nextPage: number, nextSize: number) => {
-    setPage(nextSize === pageSize ? nextPage : 1);
-    setPageSize(nextSize);
-  }, [pageSize]);
+  const onPageChange = useCallback(
+    (nextPage: number, nextSize: number) => {
+      setPage(nextSize === pageSize ? nextPage : 1);
+      setPageSize(nextSize);
+    },
+    [pageSize],
+  );
 
   return {
     tasks: data?.data ?? [],

@@ -5,6 +5,7 @@ import { useTasksApi } from '../api/tasks';
 import { useT } from '../locale';
 import type { Task } from '../types';
 import { isActive } from '../types';
+import { errorText } from '../utils/taskError';
 import { POLL_MS } from './useTasks';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -38,9 +39,12 @@ export function useVerify(onChange: () => void) {
         if (!mounted.current) return;
         onChange();
         if (task?.status === 'failed') {
-          notification.error({ message: title, description: t(task.error || 'failed') });
+          notification.error({ message: title, description: errorText(t, task) || t('failed') });
         } else {
-          notification.success({ message: title, description: t('The backup is intact: every file matches its checksum.') });
+          notification.success({
+            message: title,
+            description: t('The backup is intact: every file matches its checksum.'),
+          });
         }
       } catch (error) {
         if (mounted.current) notification.error({ message: title, description: await readErrorMessage(error) });

@@ -17,7 +17,7 @@ export function action(fn: Handler): Handler {
       const status = typeof err.status === 'number' && err.status >= 400 ? err.status : 422;
       ctx.withoutDataWrapping = true;
       ctx.status = status;
-      ctx.body = { errors: [{ code: err.code, message: ctx.t(err.code, { ns: NAMESPACE, ...(err.params || {}) }) }] };
+      ctx.body = { errors: [{ code: err.code, message: ctx.t(err.code, { ns: NAMESPACE, interpolation: { escapeValue: false }, ...(err.params || {}) }) }] };
     }
   };
 }

@@ -2,7 +2,6 @@ import fs from 'fs';
 import fsp from 'fs/promises';
 import path from 'path';
 import { PassThrough, Readable, Writable } from 'stream';
-import { pipeline } from 'stream/promises';
 import * as unzipper from 'unzipper';
 import { crc32 } from './crc32';
 import { ArchiveError, isArchiveError } from './errors';
@@ -51,8 +50,8 @@ interface CentralEntry {
 interface OpenArchive {
   size: number;
   entries: Map<string, CentralEntry>;
-  /** Destroys every file stream opened for this archive. */
-  close(): void;
+  /** Destroys every stream opened for this archive, then closes its file descriptor. */
+  close(): Promise<void>;
 }
 
 function notAnArchive(reason: string): ArchiveError {
@@ -86,54 +85,58 @@ interface EndRecord {
  * ever sees an archive whose record count and offsets fit the file: no allocation or read driven by a forged
  * number. Detection of zip64 mirrors unzipper's.
  */
-async function readEndRecord(filePath: string, size: number): Promise<EndRecord> {
+async function readEndRecord(fh: fsp.FileHandle, size: number): Promise<EndRecord> {
   if (size < EOCD_SIZE) throw notAnArchive(size === 0 ? 'empty file' : 'file too small');
-  const fh = await fsp.open(filePath, 'r');
-  try {
-    const tailLen = Math.min(size, EOCD_SIZE + MAX_COMMENT);
-    const tailStart = size - tailLen;
-    const tail = await readAt(fh, tailStart, tailLen);
-    let at = -1;
-    for (let i = tailLen - EOCD_SIZE; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === SIG_EOCD && i + EOCD_SIZE + tail.readUInt16LE(i + 20) === tailLen) {
-        at = i;
-        break;
-      }
+  const tailLen = Math.min(size, EOCD_SIZE + MAX_COMMENT);
+  const tailStart = size - tailLen;
+  const tail = await readAt(fh, tailStart, tailLen);
+  let at = -1;
+  for (let i = tailLen - EOCD_SIZE; i >= 0; i--) {
+    if (tail.readUInt32LE(i) === SIG_EOCD && i + EOCD_SIZE + tail.readUInt16LE(i + 20) === tailLen) {
+      at = i;
+      break;
     }
-    if (at < 0) throw notAnArchive('no end of central directory record (not a zip, or truncated)');
-    const eocdAt = tailStart + at;
-    const diskNumber = tail.readUInt16LE(at + 4);
-    const diskStart = tail.readUInt16LE(at + 6);
-    let records = tail.readUInt16LE(at + 10);
-    let cdSize = tail.readUInt32LE(at + 12);
-    let cdOffset = tail.readUInt32LE(at + 16);
-    let cdLimit = eocdAt;
-    if (diskNumber === 0xffff || records === 0xffff || cdOffset === 0xffffffff) {
-      if (eocdAt < 20 + 56) throw notAnArchive('zip64 records missing');
-      const loc = await readAt(fh, eocdAt - 20, 20);
-      if (loc.readUInt32LE(0) !== SIG_ZIP64_LOCATOR) throw notAnArchive('bad zip64 locator');
-      const eocd64At = u64(loc, 8);
-      if (eocd64At + 56 > eocdAt - 20) throw notAnArchive('zip64 end record out of range');
-      const rec = await readAt(fh, eocd64At, 56);
-      if (rec.readUInt32LE(0) !== SIG_ZIP64_EOCD) throw notAnArchive('bad zip64 end record');
-      if (rec.readUInt32LE(16) !== 0 || rec.readUInt32LE(20) !== 0) throw notAnArchive('multi-disk archives are not supported');
-      records = u64(rec, 32);
-      cdSize = u64(rec, 40);
-      cdOffset = u64(rec, 48);
-      cdLimit = eocd64At;
-    } else if (diskNumber !== 0 || diskStart !== 0) {
-      throw notAnArchive('multi-disk archives are not supported');
-    }
-    if (cdOffset + cdSize > cdLimit) throw notAnArchive('central directory out of range');
-    if (records * CENTRAL_MIN > cdSize) throw notAnArchive('central directory too small for its record count');
-    return { eocdAt, records, cdOffset, cdSize, cdLimit };
-  } finally {
-    await fh.close();
   }
+  if (at < 0) throw notAnArchive('no end of central directory record (not a zip, or truncated)');
+  const eocdAt = tailStart + at;
+  const diskNumber = tail.readUInt16LE(at + 4);
+  const diskStart = tail.readUInt16LE(at + 6);
+  let records = tail.readUInt16LE(at + 10);
+  let cdSize = tail.readUInt32LE(at + 12);
+  let cdOffset = tail.readUInt32LE(at + 16);
+  let cdLimit = eocdAt;
+  if (diskNumber === 0xffff || records === 0xffff || cdOffset === 0xffffffff) {
+    if (eocdAt < 20 + 56) throw notAnArchive('zip64 records missing');
+    const loc = await readAt(fh, eocdAt - 20, 20);
+    if (loc.readUInt32LE(0) !== SIG_ZIP64_LOCATOR) throw notAnArchive('bad zip64 locator');
+    const eocd64At = u64(loc, 8);
+    if (eocd64At + 56 > eocdAt - 20) throw notAnArchive('zip64 end record out of range');
+    const rec = await readAt(fh, eocd64At, 56);
+    if (rec.readUInt32LE(0) !== SIG_ZIP64_EOCD) throw notAnArchive('bad zip64 end record');
+    if (rec.readUInt32LE(16) !== 0 || rec.readUInt32LE(20) !== 0) throw notAnArchive('multi-disk archives are not supported');
+    records = u64(rec, 32);
+    cdSize = u64(rec, 40);
+    cdOffset = u64(rec, 48);
+    cdLimit = eocd64At;
+  } else if (diskNumber !== 0 || diskStart !== 0) {
+    throw notAnArchive('multi-disk archives are not supported');
+  }
+  if (cdOffset + cdSize > cdLimit) throw notAnArchive('central directory out of range');
+  if (records * CENTRAL_MIN > cdSize) throw notAnArchive('central directory too small for its record count');
+  return { eocdAt, records, cdOffset, cdSize, cdLimit };
 }
 
-/** An unzipper source over the file that remembers its streams, so they can all be closed. */
-function trackedSource(filePath: string, size: number) {
+const sharedFdFs = {
+  open: fs.open,
+  read: fs.read,
+  close: (_fd: number, cb: (err?: Error | null) => void) => cb(null),
+};
+
+/**
+ * An unzipper source reading through one file descriptor (positional reads, no open/close per entry) that
+ * remembers its live streams, so that close() can stop them all before the descriptor is closed.
+ */
+function trackedSource(fh: fsp.FileHandle, size: number) {
   const streams = new Set<Readable>();
   let closed = false;
   const source = {
@@ -146,18 +149,24 @@ function trackedSource(filePath: string, size: number) {
       }
       let end = length ? start + length : undefined;
       if (end !== undefined && end > size - 1) end = undefined;
-      const s = fs.createReadStream(filePath, { start, end, highWaterMark: 256 * 1024 });
+      // unzipper destroys its streams when an entry ends, and destroy() closes the fd even without autoClose:
+      // the stream gets an fs whose close() leaves the shared descriptor alone.
+      const s = fs.createReadStream('', { fd: fh.fd, fs: sharedFdFs, autoClose: false, start, end, highWaterMark: 256 * 1024 } as any);
       streams.add(s);
-      s.once('close', () => streams.delete(s));
+      const forget = () => streams.delete(s);
+      s.once('end', forget);
+      s.once('close', forget);
       return s;
     },
   };
   return {
     source,
-    close() {
+    async close() {
+      if (closed) return;
       closed = true;
       for (const s of streams) s.destroy();
       streams.clear();
+      await fh.close().catch(() => undefined);
     },
   };
 }
@@ -170,25 +179,36 @@ const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isS
  * declared size fits inside the file without overlapping another entry (ENTRY_SIZE_MISMATCH).
  */
 async function openArchive(archivePath: string): Promise<OpenArchive> {
-  let st: fs.Stats;
+  let fh: fsp.FileHandle;
   try {
-    st = await fsp.stat(archivePath);
+    fh = await fsp.open(archivePath, 'r');
   } catch (err: any) {
     if (err?.code === 'ENOENT') throw new ArchiveError('NOT_AN_ARCHIVE', `Archive not found: ${path.basename(archivePath)}`, { reason: 'not found' }, { status: 404 });
     throw err;
   }
-  if (!st.isFile()) throw notAnArchive('not a regular file');
-  const size = st.size;
-  const end = await readEndRecord(archivePath, size);
-
-  const tracked = trackedSource(archivePath, size);
-  let dir: unzipper.CentralDirectory;
+  let st: fs.Stats;
   try {
-    // Open.custom is Open.file with streams we can close; the options are unzipper's (missing from its typings).
-    const open = unzipper.Open.custom as unknown as (src: unknown, o: { tailSize: number; padding: number }) => Promise<unzipper.CentralDirectory>;
-    dir = await open(tracked.source, { tailSize: size - end.eocdAt, padding: 0x10000 + 1024 });
+    st = await fh.stat();
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw err;
+  }
+  if (!st.isFile()) {
+    await fh.close().catch(() => undefined);
+    throw notAnArchive('not a regular file');
+  }
+  const size = st.size;
+  const tracked = trackedSource(fh, size);
+  let dir: unzipper.CentralDirectory;
+  let end: EndRecord;
+  try {
+    end = await readEndRecord(fh, size);
+    // Open.custom is Open.file with streams we can close; tailSize (missing from the typings) points unzipper
+    // at the end record found above.
+    const open = unzipper.Open.custom as unknown as (src: unknown, o: { tailSize: number }) => Promise<unzipper.CentralDirectory>;
+    dir = await open(tracked.source, { tailSize: size - end.eocdAt });
   } catch (err: any) {
-    tracked.close();
+    await tracked.close();
     if (isArchiveError(err)) throw err;
     throw notAnArchive(`unreadable central directory (${err?.message ?? err})`);
   }
@@ -257,7 +277,7 @@ async function openArchive(archivePath: string): Promise<OpenArchive> {
     }
     return { size, entries, close: tracked.close };
   } catch (err) {
-    tracked.close();
+    await tracked.close();
     throw err;
   }
 }
@@ -275,18 +295,13 @@ async function readManifestEntry(z: OpenArchive): Promise<Manifest> {
     throw new ArchiveError('MANIFEST_INVALID', `${MANIFEST_NAME} is too large (${entry.size} bytes)`, { reason: 'too large', size: entry.size });
   }
   const chunks: Buffer[] = [];
-  const hasher = new HashStream({ limit: entry.size });
+  let total = 0;
   try {
-    await pipeline(
-      rawEntryStream(entry),
-      hasher,
-      new Writable({
-        write(chunk, _enc, cb) {
-          chunks.push(chunk);
-          cb();
-        },
-      }),
-    );
+    for await (const chunk of rawEntryStream(entry)) {
+      total += (chunk as Buffer).length;
+      if (total > entry.size) throw new Error('more data than declared');
+      chunks.push(chunk as Buffer);
+    }
   } catch (err: any) {
     throw new ArchiveError('MANIFEST_INVALID', `${MANIFEST_NAME} cannot be read (${err?.message ?? err})`, { reason: 'unreadable' });
   }
@@ -326,7 +341,7 @@ async function withArchive<T>(archivePath: string, fn: (z: OpenArchive) => Promi
   try {
     return await fn(z);
   } finally {
-    z.close();
+    await z.close();
   }
 }
 
@@ -364,24 +379,48 @@ function mismatch(entry: ManifestEntry, reason: 'size' | 'sha256' | 'read', actu
  * Streams one entry through a size-limited hash into `sink`, then compares with the manifest.
  * Read errors and overlong data become CHECKSUM_MISMATCH; sink (write) errors are thrown as they are.
  */
-async function copyVerified(z: OpenArchive, entry: ManifestEntry, sink: Writable, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<void> {
+async function copyVerified(
+  z: OpenArchive,
+  entry: ManifestEntry,
+  sink: Writable,
+  doneEvent: 'finish' | 'close',
+  signal: AbortSignal | undefined,
+  onBytes: (n: number) => void,
+): Promise<void> {
   const c = z.entries.get(entry.path)!;
   const src = rawEntryStream(c);
   const hasher = new HashStream({ limit: entry.size, onProgress: onBytes });
   let srcErr: any = null;
   let hashErr: any = null;
-  src.once('error', (e) => (srcErr = srcErr ?? e));
-  hasher.once('error', (e) => (hashErr = hashErr ?? e));
-  try {
-    await pipeline(src, hasher, sink, signal ? { signal } : {});
-  } catch (err: any) {
-    if (signal?.aborted) throw abortedError();
+  let sinkErr: any = null;
+  // Plain pipes rather than stream.pipeline: pipeline allocates an AbortController (and a DOMException) per
+  // call, which dominates when an archive holds many thousands of small files.
+  await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (!err) return resolve();
+      src.destroy();
+      hasher.destroy();
+      sink.destroy();
+      reject(err);
+    };
+    const onAbort = () => settle(abortedError());
+    src.on('error', (e) => settle((srcErr = srcErr ?? e)));
+    hasher.on('error', (e) => settle((hashErr = hashErr ?? e)));
+    sink.on('error', (e) => settle((sinkErr = sinkErr ?? e)));
+    sink.once(doneEvent, () => settle());
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    src.pipe(hasher).pipe(sink);
+  }).catch((err) => {
+    if (isArchiveError(err, 'ABORTED')) throw err;
     if (hashErr instanceof HashLimitError) throw mismatch(entry, 'size', hashErr.seen);
     if (srcErr) throw mismatch(entry, 'read', '', srcErr?.message ?? String(srcErr));
-    throw err;
-  } finally {
-    src.destroy();
-  }
+    throw sinkErr ?? err;
+  });
   if (hasher.bytes !== entry.size) throw mismatch(entry, 'size', hasher.bytes);
   if (hasher.sha256 !== entry.sha256) throw mismatch(entry, 'sha256', hasher.sha256);
 }
@@ -456,7 +495,7 @@ export async function extractVerified(archivePath: string, manifest: Manifest, s
         await fh.chmod(0o600);
         const start = done;
         const out = fh.createWriteStream({ autoClose: true });
-        await copyVerified(z, entry, out, signal, (n) => onProgress?.(start + n, total));
+        await copyVerified(z, entry, out, 'close', signal, (n) => onProgress?.(start + n, total));
         done += entry.size;
         files[entry.path] = target;
         if (entry.size === 0) onProgress?.(done, total);
@@ -483,7 +522,7 @@ export function verifyArchive(archivePath: string, opts: VerifyOptions = {}): Pr
       if (signal?.aborted) throw abortedError();
       const start = done;
       const sink = new Writable({ write: (_c, _e, cb) => cb() });
-      await copyVerified(z, entry, sink, signal, (n) => onProgress?.(start + n, total));
+      await copyVerified(z, entry, sink, 'finish', signal, (n) => onProgress?.(start + n, total));
       done += entry.size;
     }
     return manifest;
@@ -508,12 +547,12 @@ export async function openEntryStream(archivePath: string, entryPath: string, op
     src.on('error', (e: any) => verify.destroy(mismatch(entry, 'read', '', e?.message ?? String(e))));
     verify.once('close', () => {
       src.destroy();
-      z.close();
+      void z.close();
     });
     src.pipe(verify);
     return verify;
   } catch (err) {
-    z.close();
+    await z.close();
     throw err;
   }
 }

@@ -2,7 +2,7 @@ import archiver from 'archiver';
 import fs from 'fs';
 import fsp from 'fs/promises';
 import path from 'path';
-import { Readable } from 'stream';
+import { Readable, Transform, TransformCallback } from 'stream';
 import { FORMAT, FORMAT_VERSION } from '../../constants';
 import { ArchiveError } from './errors';
 import { HashStream } from './hash-stream';
@@ -40,6 +40,9 @@ export interface FinishResult {
 type State = 'open' | 'finishing' | 'finished' | 'aborted' | 'failed';
 
 const READ_CHUNK = 256 * 1024;
+/** Pieces smaller than PASS_THROUGH (headers, small files) are gathered into writes of about WRITE_CHUNK. */
+const WRITE_CHUNK = 256 * 1024;
+const PASS_THROUGH = 16 * 1024;
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
@@ -56,6 +59,7 @@ export class ArchiveWriter {
 
   private readonly archive: archiver.Archiver;
   private readonly out: fs.WriteStream;
+  private readonly coalesce = new Coalesce(PASS_THROUGH, WRITE_CHUNK);
   private readonly date = new Date();
   private readonly list: ManifestEntry[] = [];
   private readonly names = new Set<string>();
@@ -77,7 +81,7 @@ export class ArchiveWriter {
     this.archive.on('error', fatal);
     this.archive.on('warning', fatal);
     this.out.on('error', fatal);
-    this.archive.pipe(this.out);
+    this.archive.pipe(this.coalesce).pipe(this.out);
   }
 
   /** Creates `<tmpDir>/<basename(finalPath)>.partial` (0600; folders 0700). Refuses ARCHIVE_EXISTS when finalPath exists. */
@@ -261,7 +265,9 @@ export class ArchiveWriter {
         /* already finalised */
       }
       this.current?.destroy();
-      this.archive.unpipe(this.out);
+      this.archive.unpipe(this.coalesce);
+      this.coalesce.unpipe(this.out);
+      this.coalesce.destroy();
       this.out.destroy();
     }
     await this.outClosed;
@@ -352,6 +358,47 @@ export class ArchiveWriter {
       readable.pipe(hasher);
       this.archive.append(hasher as unknown as Readable, { name, date: this.date, mode: 0o600 });
     });
+  }
+}
+
+/**
+ * Gathers the many small writes archiver makes (each header field is its own chunk) into larger ones, so that
+ * thousands of small files do not cost a syscall per field. Large chunks pass through untouched.
+ */
+class Coalesce extends Transform {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(
+    private readonly passThrough: number,
+    private readonly limit: number,
+  ) {
+    super();
+  }
+
+  _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (chunk.length >= this.passThrough) {
+      this.drainPending();
+      cb(null, chunk);
+      return;
+    }
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= this.limit) this.drainPending();
+    cb();
+  }
+
+  _flush(cb: TransformCallback): void {
+    this.drainPending();
+    cb();
+  }
+
+  private drainPending(): void {
+    if (this.pendingBytes === 0 && this.pending.length === 0) return;
+    const buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.push(buf);
   }
 }
 

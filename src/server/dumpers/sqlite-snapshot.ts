@@ -1,3 +1,4 @@
+import fs from 'fs';
 import path from 'path';
 import { captureTool } from '../process/run';
 import { parseCount, parseJsonNames } from './parse';
@@ -27,6 +28,8 @@ export interface SnapshotOptions extends SqliteRunOptions {
 
 /** Consistent online snapshot of `src` into `dest` (VACUUM INTO on a read-only connection; dest must not exist). */
 export async function snapshotSqlite(src: string, dest: string, opts: SnapshotOptions = {}): Promise<void> {
+  // VACUUM INTO would write into an existing empty file: a snapshot always gets a fresh path.
+  if (fs.existsSync(dest)) throw new Error(`The snapshot target already exists: ${dest}`);
   const run = { ...opts, modulePath: opts.modulePath ?? resolveSqlite3(src) };
   await runSqlite(run, 'snapshot', src, dest);
   if (opts.emptyTables?.length) await runSqlite(run, 'empty', dest, JSON.stringify(opts.emptyTables));

@@ -1,18 +1,31 @@
 import type { Phase } from '../../constants';
 
+export interface ProgressWriter {
+  report(phase: Phase, percent: number): void;
+  /** Waits for the pending write: the final status must not race a progress write (SQLite answers SQLITE_BUSY). */
+  flush(): Promise<void>;
+}
+
 /** Coalesces progress callbacks into at most one write per interval (phase changes are written at once). */
 export function throttledProgress(
   write: (phase: Phase, percent: number) => Promise<unknown>,
   intervalMs = 500,
-): (phase: Phase, percent: number) => void {
+): ProgressWriter {
   let last = 0;
   let lastPhase: Phase | null = null;
   let chain: Promise<unknown> = Promise.resolve();
-  return (phase, percent) => {
-    const now = Date.now();
-    if (phase === lastPhase && now - last < intervalMs) return;
-    last = now;
-    lastPhase = phase;
-    chain = chain.then(() => write(phase, Math.max(0, Math.min(100, Math.round(percent))))).catch(() => undefined);
+  let closed = false;
+  return {
+    report(phase, percent) {
+      const now = Date.now();
+      if (closed || (phase === lastPhase && now - last < intervalMs)) return;
+      last = now;
+      lastPhase = phase;
+      chain = chain.then(() => write(phase, Math.max(0, Math.min(100, Math.round(percent))))).catch(() => undefined);
+    },
+    async flush() {
+      closed = true;
+      await chain;
+    },
   };
 }

@@ -79,11 +79,11 @@ async function runRestore(
   let rows: Record<string, unknown>[] = [];
   try {
     await service.updateTask(task.id, { status: 'running', startedAt: new Date(), phase });
-    await stageArchive(file, manifest, staging, (p) => progress('validating', Math.floor(p * 0.3)));
+    await stageArchive(file, manifest, staging, (p) => progress.report('validating', Math.floor(p * 0.3)));
 
     if (req.safetyBackup !== false) {
       phase = 'safety backup';
-      progress(phase, 30);
+      progress.report(phase, 30);
       const safety = await service.createTask('backup', 'safety', {
         createdById: req.userId,
         options: { includeUploads: true, includePlugins: true, forRestoreTaskId: task.id },
@@ -93,6 +93,7 @@ async function runRestore(
     }
 
     phase = 'restoring database';
+    await progress.flush();
     await service.updateTask(task.id, { phase, progress: 50 });
     rows = await readTaskRows(service);
     await writeJournal(service, task.id, rows);
@@ -110,8 +111,16 @@ async function runRestore(
     app.setMaintainingMessage('upgrading');
     await app.runCommandThrowError('upgrade');
     await swap.commit();
-    await service.updateTask(task.id, { status: 'succeeded', phase: 'done', progress: 100, finishedAt: new Date() });
+    await service.updateTask(task.id, {
+      status: 'succeeded',
+      phase: 'done',
+      progress: 100,
+      error: null,
+      errorCode: null,
+      finishedAt: new Date(),
+    });
   } catch (err) {
+    await progress.flush();
     app.log.error(`[${NAMESPACE}] restore failed during ${phase}`, { err });
     if (!live) {
       await service.failTask(task.id, err);

@@ -64,8 +64,8 @@ export interface RawEntry {
 }
 
 /** Builds a zip directly with archiver (bypassing ArchiveWriter), entries in the given order. */
-export async function buildZip(file: string, entries: RawEntry[]): Promise<void> {
-  const a = archiver('zip', { store: true });
+export async function buildZip(file: string, entries: RawEntry[], opts: { forceZip64?: boolean } = {}): Promise<void> {
+  const a = archiver('zip', { store: true, ...opts });
   const out = fs.createWriteStream(file);
   const closed = new Promise<void>((resolve, reject) => {
     out.on('close', () => resolve());
@@ -163,7 +163,8 @@ export function pgDumpLike(totalBytes: number, seed = 1): { stream: Readable; di
       });
     },
   });
-  return { stream, digest: () => h.digest('hex'), size: () => produced };
+  let digest: string | null = null;
+  return { stream, digest: () => (digest = digest ?? h.digest('hex')), size: () => produced };
 }
 
 /** `total` bytes of random data in 1 MiB chunks, generated on demand. */

@@ -1,0 +1,79 @@
+import fs from 'fs';
+import path from 'path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+// The harness is plain CommonJS shared with `npm start`.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const h = require('../../scripts/app-harness');
+
+export const ARTIFACTS = path.join(__dirname, '..', '.artifacts');
+export const ADMIN = { email: 'admin@nocobase.com', password: 'admin123' };
+
+/** A real NocoBase 2.2.15 app (the one `npm start` builds), on its own SQLite file and port, freshly installed. */
+export async function startE2eApp(): Promise<{ url: string; appDir: string; stop: () => void }> {
+  const appDir = path.join(h.root, '.app');
+  h.ensureApp(appDir);
+  if (!fs.existsSync(path.join(appDir, '.env'))) h.writeEnv(appDir);
+  const overrides = {
+    DB_DIALECT: 'sqlite',
+    DB_STORAGE: 'storage/db/e2e.sqlite',
+    APP_PORT: process.env.E2E_PORT || '13090',
+    INIT_ROOT_EMAIL: ADMIN.email,
+    INIT_ROOT_PASSWORD: ADMIN.password,
+  };
+  h.installPlugin(appDir);
+  h.prepare(appDir, { fresh: true, overrides });
+  const server = await h.startServer(appDir, { quiet: true, overrides });
+  return { url: `http://127.0.0.1:${overrides.APP_PORT}`, appDir, stop: server.stop };
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Console errors are collected: one broken plugin bundle takes the whole admin down. */
+export function watchConsole(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}
+
+export async function signIn(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/signin`);
+  await page.getByPlaceholder('Username/Email').fill(ADMIN.email);
+  await page.getByPlaceholder('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/signin'), { timeout: 60000 });
+}
+
+export async function apiToken(url: string): Promise<string> {
+  const r = await fetch(`${url}/api/auth:signIn`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Authenticator': 'basic' },
+    body: JSON.stringify({ account: ADMIN.email, password: ADMIN.password }),
+  });
+  const j = (await r.json()) as { data: { token: string } };
+  return j.data.token;
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

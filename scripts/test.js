@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// `npm test`: unit tests, integration tests once per dialect (PostgreSQL, MariaDB, MySQL dialect on MariaDB,
+// SQLite) against real servers, and the browser tests; ends with one "N passed, N failed" line.
+// `node scripts/test.js unit|integration|e2e [jest args]` runs one part; DIALECTS=postgres,sqlite narrows.
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const h = require('./app-harness');
+
+const root = h.root;
+const part = ['unit', 'integration', 'e2e'].includes(process.argv[2]) ? process.argv[2] : 'all';
+const extra = process.argv.slice(part === 'all' ? 2 : 3);
+const dialects = (process.env.DIALECTS || 'postgres,mariadb,mysql,sqlite').split(',').filter(Boolean);
+
+const PG = { DB_HOST: '127.0.0.1', DB_PORT: '5432', DB_USER: 'postgres', DB_PASSWORD: 'postgres' };
+const MY = { DB_HOST: '127.0.0.1', DB_PORT: '3306', DB_USER: 'root', DB_PASSWORD: '' };
+const DIALECT_ENV = {
+  postgres: { DB_DIALECT: 'postgres', DB_DATABASE: 'bm_test', ...PG },
+  mariadb: { DB_DIALECT: 'mariadb', DB_DATABASE: 'bm_test', ...MY },
+  mysql: { DB_DIALECT: 'mysql', DB_DATABASE: 'bm_test_mysql', ...MY },
+  sqlite: { DB_DIALECT: 'sqlite' },
+};
+
+function createDatabases() {
+  const pg = spawnSync('psql', ['-h', PG.DB_HOST, '-U', PG.DB_USER, '-d', 'postgres', '-tAc', "select 1 from pg_database where datname='bm_test'"], {
+    encoding: 'utf8',
+    env: { ...process.env, PGPASSWORD: PG.DB_PASSWORD },
+  });
+  if (pg.status !== 0) throw new Error(`PostgreSQL is not reachable on 127.0.0.1:5432: ${pg.stderr}`);
+  if (pg.stdout.trim() !== '1') h.run('createdb', ['-h', PG.DB_HOST, '-U', PG.DB_USER, 'bm_test']);
+  for (const db of ['bm_test', 'bm_test_mysql']) {
+    h.run('mariadb', ['-h', MY.DB_HOST, '-P', MY.DB_PORT, '-u', MY.DB_USER, '-e', `CREATE DATABASE IF NOT EXISTS ${db} CHARACTER SET utf8mb4`]);
+  }
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+
+function jest(label, args, env = {}) {
+  const out = path.join(os.tmpdir(), `bm-jest-${process.pid}-${label.replace(/\W+/g, '_')}.json`);
+  h.log(`running ${label}`);
+  const r = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--json', `--outputFile=${out}`, '--runInBand', ...args, ...extra], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
+  let counted = false;
+  if (fs.existsSync(out)) {
+    const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+    totals.passed += j.numPassedTests;
+    totals.failed += j.numFailedTests + j.numRuntimeErrorTestSuites;
+    totals.skipped += j.numPendingTests + j.numTodoTests;
+    counted = true;
+    fs.rmSync(out, { force: true });
+  }
+  if (r.status !== 0 && (!counted || totals.failed === 0)) totals.failed += 1; // a crash with nothing counted
+}
+
+function main() {
+  h.ensureDevDeps();
+  h.ensureApp(path.join(root, '.app'));
+  if (part === 'all' || part === 'unit') jest('unit tests', ['--selectProjects', 'unit']);
+  if (part === 'all' || part === 'integration') {
+    createDatabases();
+    for (const d of dialects) jest(`integration tests on ${d}`, ['--selectProjects', 'integration'], DIALECT_ENV[d]);
+  }
+  if (part === 'all' || part === 'e2e') jest('browser tests', ['--selectProjects', 'e2e']);
+  const skipped = totals.skipped ? `, ${totals.skipped} skipped` : '';
+  console.log(`\n${totals.passed} passed, ${totals.failed} failed${skipped}`);
+  process.exit(totals.failed ? 1 : 0);
+}
+
+main();

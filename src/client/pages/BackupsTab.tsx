@@ -1,0 +1,69 @@
+import { CloudUploadOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { Alert, Button, Space, Tooltip } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { BackupNowModal } from '../components/BackupNowModal';
+import { RestoreDialog, RestoreStart } from '../components/RestoreDialog';
+import { TasksTable } from '../components/TasksTable';
+import { readErrorMessage } from '../api/errors';
+import { useTasks } from '../hooks/useTasks';
+import { useT } from '../locale';
+import type { Task } from '../types';
+import { pendingRestore } from '../utils/restoreMarker';
+
+function resumeRestore(): RestoreStart | null {
+  const id = pendingRestore();
+  return id === undefined ? null : { from: 'resume', restoreTaskId: id };
+}
+
+export function BackupsTab() {
+  const t = useT();
+  const { tasks, count, page, pageSize, onPageChange, loading, error, reload } = useTasks();
+  const [backupOpen, setBackupOpen] = useState(false);
+  const [restore, setRestore] = useState<RestoreStart | null>(resumeRestore);
+  const [loadError, setLoadError] = useState<string>();
+
+  useEffect(() => {
+    let cancelled = false;
+    if (!error) setLoadError(undefined);
+    else readErrorMessage(error).then((m) => !cancelled && setLoadError(m));
+    return () => {
+      cancelled = true;
+    };
+  }, [error]);
+
+  const refresh = useCallback(() => {
+    reload().catch(() => undefined);
+  }, [reload]);
+  const restoreTask = useCallback((task: Task) => setRestore({ from: 'backup', task }), []);
+  const closeRestore = useCallback(() => setRestore(null), []);
+
+  return (
+    <>
+      <Space style={{ marginBottom: 16 }} wrap>
+        <Button type="primary" icon={<PlusOutlined />} onClick={() => setBackupOpen(true)}>
+          {t('Backup now')}
+        </Button>
+        <Button icon={<CloudUploadOutlined />} onClick={() => setRestore({ from: 'upload' })}>
+          {t('Upload and restore')}
+        </Button>
+        <Tooltip title={t('Refresh')}>
+          <Button icon={<ReloadOutlined />} loading={loading} onClick={refresh} aria-label={t('Refresh')} />
+        </Tooltip>
+      </Space>
+      {/* While the application restarts the list cannot be read: the rows already shown stay. */}
+      {loadError && !tasks.length && <Alert style={{ marginBottom: 16 }} type="error" showIcon message={loadError} />}
+      <TasksTable
+        tasks={tasks}
+        loading={loading}
+        page={page}
+        pageSize={pageSize}
+        count={count}
+        onPageChange={onPageChange}
+        onRestore={restoreTask}
+        onChanged={refresh}
+      />
+      <BackupNowModal open={backupOpen} onClose={() => setBackupOpen(false)} onCreated={refresh} />
+      <RestoreDialog start={restore} onClose={closeRestore} onFinished={refresh} />
+    </>
+  );
+}

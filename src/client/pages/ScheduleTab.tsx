@@ -1,0 +1,184 @@
+import { Alert, App, Button, Checkbox, Form, InputNumber, Spin, Switch } from 'antd';
+import { useRequest } from 'ahooks';
+import { useEffect, useState } from 'react';
+import { readErrorMessage } from '../api/errors';
+import { useSettingsApi } from '../api/settings';
+import { FrequencyInput } from '../components/FrequencyInput';
+import { LastRunAlert } from '../components/LastRunAlert';
+import { NextRuns } from '../components/NextRuns';
+import { PasswordFields } from '../components/PasswordFields';
+import { TimezoneSelect } from '../components/TimezoneSelect';
+import { useCronPreview } from '../hooks/useCronPreview';
+import { useT } from '../locale';
+import type { ScheduleSettings, ScheduleUpdate } from '../types';
+import { DEFAULT_CRON } from '../utils/cron';
+import { localTimeZone } from '../utils/timezones';
+
+interface Values {
+  enabled: boolean;
+  cron: string;
+  timezone: string;
+  includeUploads: boolean;
+  includePlugins: boolean;
+  keepLast: number;
+  maxAgeDays?: number | null;
+  password?: string;
+  passwordRepeat?: string;
+  clearPassword?: boolean;
+}
+
+function toForm(s: ScheduleSettings): Values {
+  return {
+    enabled: !!s.enabled,
+    cron: s.cron || DEFAULT_CRON,
+    timezone: s.timezone || localTimeZone(),
+    includeUploads: s.includeUploads !== false,
+    includePlugins: s.includePlugins !== false,
+    keepLast: s.keepLast || 7,
+    maxAgeDays: s.maxAgeDays ?? null,
+    password: undefined,
+    passwordRepeat: undefined,
+    clearPassword: false,
+  };
+}
+
+function toUpdate(v: Values, hasPassword: boolean): ScheduleUpdate {
+  const update: ScheduleUpdate = {
+    enabled: !!v.enabled,
+    cron: (v.cron ?? '').trim(),
+    timezone: v.timezone,
+    includeUploads: !!v.includeUploads,
+    includePlugins: !!v.includePlugins,
+    keepLast: v.keepLast,
+    maxAgeDays: v.maxAgeDays ?? null,
+  };
+  if (hasPassword && v.clearPassword) update.clearPassword = true;
+  return update;
+}
+
+export function ScheduleTab() {
+  const t = useT();
+  const api = useSettingsApi();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<Values>();
+  const { data: settings, error, loading, refreshAsync } = useRequest(() => api.get());
+  const [loadError, setLoadError] = useState<string>();
+  const [saving, setSaving] = useState(false);
+  const cron: string | undefined = Form.useWatch('cron', form);
+  const timezone: string | undefined = Form.useWatch('timezone', form);
+  const clearPassword: boolean | undefined = Form.useWatch('clearPassword', form);
+  const { preview, checking } = useCronPreview(cron, timezone);
+
+  useEffect(() => {
+    if (settings) form.setFieldsValue(toForm(settings));
+  }, [settings, form]);
+
+  useEffect(() => {
+    let cancelled = false;
+    if (!error) setLoadError(undefined);
+    else readErrorMessage(error).then((m) => !cancelled && setLoadError(m));
+    return () => {
+      cancelled = true;
+    };
+  }, [error]);
+
+  const save = async () => {
+    const values = await form.validateFields();
+    const hasPassword = !!settings?.hasPassword;
+    setSaving(true);
+    try {
+      const password = values.clearPassword ? undefined : values.password || undefined;
+      await api.update(toUpdate(values, hasPassword), password);
+      message.success(t('Saved'));
+      await refreshAsync();
+    } catch (e) {
+      message.error(await readErrorMessage(e));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  if (!settings) {
+    if (loadError && !loading) {
+      return (
+        <Alert
+          type="error"
+          showIcon
+          message={loadError}
+          action={<Button onClick={() => refreshAsync().catch(() => undefined)}>{t('Retry')}</Button>}
+        />
+      );
+    }
+    return (
+      <div style={{ textAlign: 'center', padding: 48 }}>
+        <Spin />
+      </div>
+    );
+  }
+
+  const cronInvalid = !!preview && !preview.valid;
+  return (
+    <div style={{ maxWidth: 720 }}>
+      <LastRunAlert lastRun={settings.lastRun} />
+      <Form form={form} layout="vertical" initialValues={toForm(settings)} disabled={saving}>
+        <Form.Item name="enabled" valuePropName="checked" label={t('Enable automatic backups')}>
+          <Switch />
+        </Form.Item>
+        <Form.Item
+          label={t('Frequency')}
+          name="cron"
+          rules={[{ required: true, whitespace: true, message: t('Enter a cron expression.') }]}
+          validateStatus={cronInvalid ? 'error' : undefined}
+          help={cronInvalid ? preview.error || t('Invalid cron expression.') : undefined}
+          extra={<NextRuns preview={preview} checking={checking} />}
+        >
+          <FrequencyInput />
+        </Form.Item>
+        <Form.Item label={t('Time zone')} name="timezone" rules={[{ required: true }]}>
+          <TimezoneSelect />
+        </Form.Item>
+        <Form.Item name="includeUploads" valuePropName="checked" style={{ marginBottom: 4 }}>
+          <Checkbox>{t('Include uploads')}</Checkbox>
+        </Form.Item>
+        <Form.Item name="includePlugins" valuePropName="checked">
+          <Checkbox>{t('Include plugins')}</Checkbox>
+        </Form.Item>
+        <Form.Item
+          label={t('Keep the last N scheduled backups')}
+          name="keepLast"
+          rules={[{ required: true, message: t('Keep at least one backup.') }]}
+          extra={t(
+            'Older scheduled backups are deleted after each automatic backup. Manual backups are never deleted.',
+          )}
+        >
+          <InputNumber min={1} precision={0} style={{ width: 160 }} />
+        </Form.Item>
+        <Form.Item
+          label={t('Also delete scheduled backups older than D days')}
+          name="maxAgeDays"
+          extra={t('Optional. Leave empty to delete by number only.')}
+        >
+          <InputNumber min={1} precision={0} style={{ width: 160 }} placeholder={t('Optional')} />
+        </Form.Item>
+        <PasswordFields
+          label={t('Backup password')}
+          disabled={!!clearPassword}
+          placeholder={settings.hasPassword ? t('Unchanged') : t('Optional')}
+          extra={
+            settings.hasPassword
+              ? t('A password is set: automatic backups are encrypted. Leave empty to keep it.')
+              : t('Leave empty for an unencrypted archive')
+          }
+        />
+        {settings.hasPassword && (
+          <Form.Item name="clearPassword" valuePropName="checked">
+            <Checkbox>{t('Remove password')}</Checkbox>
+          </Form.Item>
+        )}
+        <Button type="primary" loading={saving} onClick={save}>
+          {t('Save')}
+        </Button>
+      </Form>
+    </div>
+  );
+}
