@@ -38,7 +38,11 @@ export async function adminAgent(app: MockServer) {
 export async function waitTask(app: MockServer, id: number | string, timeoutMs = 120000): Promise<Record<string, any>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const row = await app.db.getRepository(TASKS).findOne({ filterByTk: id });
+    // While a restore replaces the database the table may be missing for a moment: keep asking.
+    const row = await app.db
+      .getRepository(TASKS)
+      .findOne({ filterByTk: id })
+      .catch(() => null);
     const json = row?.toJSON() as Record<string, any>;
     if (json && !['pending', 'running'].includes(json.status)) return json;
     if (Date.now() > deadline) throw new Error(`task ${id} still ${json?.status} (${json?.phase})`);

@@ -18,6 +18,8 @@ export interface Manifest {
     serverVersion: string;
     tool: string; // e.g. 'pg_dump'
     toolVersion: string;
+    /** 'mariadb' or 'mysql' for the MySQL family, the dialect otherwise (ToolInfo.flavour). Optional: added compatibly. */
+    flavour?: string;
     schema?: string;
     tablePrefix?: string;
     /** The dump file inside the archive. */

@@ -64,7 +64,7 @@ export function validateManifest(value: unknown): Manifest {
   }
   const db = requireObj(m, 'database');
   for (const key of ['dialect', 'serverVersion', 'tool', 'toolVersion', 'dump']) requireStr(db, key, 'database.');
-  for (const key of ['schema', 'tablePrefix']) requireStr(db, key, 'database.', true);
+  for (const key of ['flavour', 'schema', 'tablePrefix']) requireStr(db, key, 'database.', true);
   if (!isStrArray(db.excludedTableData)) throw invalid('database.excludedTableData must be an array of strings', { field: 'database.excludedTableData' });
   if (db.tables !== undefined) {
     if (!isObj(db.tables) || !Object.values(db.tables).every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) {

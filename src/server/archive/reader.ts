@@ -50,6 +50,9 @@ interface CentralEntry {
 interface OpenArchive {
   size: number;
   entries: Map<string, CentralEntry>;
+  fh: fsp.FileHandle;
+  /** Where entry data must end. */
+  cdOffset: number;
   /** Destroys every stream opened for this archive, then closes its file descriptor. */
   close(): Promise<void>;
 }
@@ -275,17 +278,47 @@ async function openArchive(archivePath: string): Promise<OpenArchive> {
         });
       }
     }
-    return { size, entries, close: tracked.close };
+    return { size, entries, fh, cdOffset: end.cdOffset, close: tracked.close };
   } catch (err) {
     await tracked.close();
     throw err;
   }
 }
 
-/** The raw (decompressed) data of one central-directory entry; empty entries are never read. */
-function rawEntryStream(entry: CentralEntry): Readable {
+const SIG_LOCAL = 0x04034b50;
+const READ_CHUNK = 256 * 1024;
+
+/**
+ * The raw (decompressed) data of one entry. Empty entries are never read. Stored entries (all of ours) are read
+ * directly with positional reads after checking their local header: no copy, no per-entry file open. Deflated
+ * entries (foreign archives) go through unzipper.
+ */
+function rawEntryStream(z: OpenArchive, entry: CentralEntry): Readable {
   if (entry.size === 0) return Readable.from([]);
-  return entry.file.stream() as unknown as Readable;
+  if (entry.method !== 0) return entry.file.stream() as unknown as Readable;
+  return Readable.from(readStored(z, entry), { objectMode: false, highWaterMark: READ_CHUNK });
+}
+
+async function* readStored(z: OpenArchive, entry: CentralEntry): AsyncGenerator<Buffer> {
+  const nameBytes = Buffer.from(entry.path, 'utf8');
+  const header = Buffer.alloc(LOCAL_MIN + nameBytes.length);
+  const { bytesRead } = await z.fh.read(header, 0, header.length, entry.offset);
+  if (bytesRead !== header.length || header.readUInt32LE(0) !== SIG_LOCAL) throw new Error('bad local file header');
+  if (header.readUInt16LE(26) !== nameBytes.length || !header.subarray(LOCAL_MIN).equals(nameBytes)) {
+    throw new Error('local file header names another entry');
+  }
+  let pos = entry.offset + LOCAL_MIN + nameBytes.length + header.readUInt16LE(28);
+  let left = entry.size;
+  if (pos + left > z.cdOffset) throw new Error('entry data runs into the central directory');
+  while (left > 0) {
+    const n = Math.min(READ_CHUNK, left);
+    const buf = Buffer.allocUnsafe(n);
+    const r = await z.fh.read(buf, 0, n, pos);
+    if (r.bytesRead === 0) throw new Error('unexpected end of file');
+    pos += r.bytesRead;
+    left -= r.bytesRead;
+    yield r.bytesRead === n ? buf : buf.subarray(0, r.bytesRead);
+  }
 }
 
 async function readManifestEntry(z: OpenArchive): Promise<Manifest> {
@@ -297,7 +330,7 @@ async function readManifestEntry(z: OpenArchive): Promise<Manifest> {
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    for await (const chunk of rawEntryStream(entry)) {
+    for await (const chunk of rawEntryStream(z, entry)) {
       total += (chunk as Buffer).length;
       if (total > entry.size) throw new Error('more data than declared');
       chunks.push(chunk as Buffer);
@@ -388,7 +421,7 @@ async function copyVerified(
   onBytes: (n: number) => void,
 ): Promise<void> {
   const c = z.entries.get(entry.path)!;
-  const src = rawEntryStream(c);
+  const src = rawEntryStream(z, c);
   const hasher = new HashStream({ limit: entry.size, onProgress: onBytes });
   let srcErr: any = null;
   let hashErr: any = null;
@@ -542,7 +575,7 @@ export async function openEntryStream(archivePath: string, entryPath: string, op
     checkAgainst(z, manifest);
     const entry = manifest.entries.find((e) => e.path === entryPath);
     if (!entry) throw new ArchiveError('ENTRY_MISSING', `Entry "${entryPath}" is not in the archive`, { path: entryPath });
-    const src = rawEntryStream(z.entries.get(entry.path)!);
+    const src = rawEntryStream(z, z.entries.get(entry.path)!);
     const verify = new VerifyStream(entry);
     src.on('error', (e: any) => verify.destroy(mismatch(entry, 'read', '', e?.message ?? String(e))));
     verify.once('close', () => {

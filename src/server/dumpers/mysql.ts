@@ -43,8 +43,11 @@ export function supportsIgnoreTableData(tool: ToolInfo): boolean {
 /** "mysqldump  Ver 8.0.36 for Linux", "mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, ...". */
 export function parseMysqlToolVersion(stdout: string): { version: string; flavour: 'mysql' | 'mariadb' } {
   const line = firstLine(stdout);
+  // 'Distrib' (5.7, MariaDB 10.x), 'from' (MariaDB 11), else the 'Ver' of MySQL 8.
   const match =
-    /\bDistrib\s+(\d+(?:\.\d+)+)/.exec(line) ?? /\bfrom\s+(\d+(?:\.\d+)+)/.exec(line) ?? /\bVer\s+(\d+(?:\.\d+)+)/.exec(line);
+    /\bDistrib\s+(\d+(?:\.\d+)+)/.exec(line) ??
+    /\bfrom\s+(\d+(?:\.\d+)+)/.exec(line) ??
+    /\bVer\s+(\d+(?:\.\d+)+)/.exec(line);
   if (!match) throw new Error(`Unrecognised version output: ${line.slice(0, 200)}`);
   return { version: match[1], flavour: /mariadb/i.test(line) ? 'mariadb' : 'mysql' };
 }
@@ -124,8 +127,8 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
       if (!excluded.length || supportsIgnoreTableData(tool)) return [main];
       // The MySQL way: the excluded tables' definitions (and triggers) in a second, --no-data dump appended.
       const args = ['--single-transaction', '--no-data', '--triggers', ...clientFlags(tool)];
-      const schemaOnly = command(cfg, tools(tool).dump, opts.tmpDir, [...args, ...positional([database(cfg), ...excluded])]);
-      return [main, schemaOnly];
+      const names = positional([database(cfg), ...excluded]);
+      return [main, command(cfg, tools(tool).dump, opts.tmpDir, [...args, ...names])];
     },
 
     restoreSpec(cfg, tool, opts, dumpFilePath) {
@@ -161,7 +164,8 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
         cfg,
         tool,
         opts?.tmpDir ?? os.tmpdir(),
-        `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`,
+        'SELECT TABLE_NAME FROM information_schema.TABLES' +
+          " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
       ),
 
     parseTableList: (stdout) => stdout.split('\n').filter((line) => line.length > 0),

@@ -20,7 +20,8 @@ export function pgMajor(version: string): { value: number; label: string } | nul
   if (!/^\s*\d/.test(version)) return null;
   const [first, second = 0] = parseVersionNumbers(version) ?? [];
   if (first === undefined) return null;
-  return first >= 10 ? { value: first, label: String(first) } : { value: first + second / 10, label: `${first}.${second}` };
+  if (first >= 10) return { value: first, label: String(first) };
+  return { value: first + second / 10, label: `${first}.${second}` };
 }
 
 export function createPostgresDumper(family: PostgresFamily): ToolDumper {

@@ -21,7 +21,8 @@ const open = (path, mode, next) => {
     next(db);
   });
 };
-const reply = (db) => (error, value) => (error ? fail(error) : db.close((e) => (e ? fail(e) : process.stdout.write(JSON.stringify(value)))));
+const reply = (db) => (error, value) =>
+  error ? fail(error) : db.close((e) => (e ? fail(e) : process.stdout.write(JSON.stringify(value))));
 const tasks = {
   version: (db, done) => db.get('SELECT sqlite_version() AS v', (e, row) => done(e, row && row.v)),
   // A consistent copy of a live database, unlike copying the file (and its -wal) by hand.

@@ -37,6 +37,7 @@ export interface DumpOptions {
   /**
    * Tables whose rows are left out (schema kept): runtime tables and the admin's choices.
    * Bare table names (prefix included), in cfg.schema (PostgreSQL, default public) or cfg.database (MySQL).
+   * Pass only tables that exist (see listTablesSpec): the second, --no-data dump of MySQL clients fails on others.
    */
   excludeTableData?: string[];
   /** Scratch dir for option files, 0700. */

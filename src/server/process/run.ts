@@ -167,7 +167,8 @@ function toToolError(
     );
   }
   if (code === 'EACCES') {
-    return new ToolError(scrub(`${name} could not be executed (permission denied: "${command}")`, secrets), details(null));
+    const message = `${name} could not be executed (permission denied: "${command}")`;
+    return new ToolError(scrub(message, secrets), details(null));
   }
   const d = details(failure.exitCode ?? null, failure.signal);
   const excerpt = d.stderrTail.trim().slice(-MESSAGE_STDERR_LIMIT);

@@ -121,7 +121,7 @@ async function runRestore(
     });
   } catch (err) {
     await progress.flush();
-    app.log.error(`[${NAMESPACE}] restore failed during ${phase}`, { err });
+    app.log.error(`[${NAMESPACE}] restore failed during ${phase}: ${service.describe(err)}`, { stack: (err as Error)?.stack });
     if (!live) {
       await service.failTask(task.id, err);
       return;
@@ -175,7 +175,7 @@ async function rollBack(
     await app.runCommandThrowError('upgrade');
     await service.updateTask(task.id, { status: 'failed', errorCode: code, error, finishedAt: new Date() });
   } catch (err) {
-    app.log.error(`[${NAMESPACE}] rollback failed`, { err });
+    app.log.error(`[${NAMESPACE}] rollback failed: ${service.describe(err)}`, { stack: (err as Error)?.stack });
     await writeJournal(service, task.id, [
       ...rows.filter((r) => r.id !== task.id),
       failed('RESTORE_FAILED', `${detail}; rollback failed: ${service.describe(err)}`),

@@ -167,6 +167,37 @@ export function pgDumpLike(totalBytes: number, seed = 1): { stream: Readable; di
   return { stream, digest: () => (digest = digest ?? h.digest('hex')), size: () => produced };
 }
 
+/**
+ * `total` bytes of random data written into a fixed ring of `ringSize` chunk buffers, so the source itself
+ * allocates nothing while streaming (RSS then shows only what the consumer keeps). A consumer that held more
+ * than ringSize chunks at once would see them overwritten: the digest of what was generated would then differ
+ * from what the consumer hashed or stored.
+ */
+export function ringGenerated(total: number, chunk: number, ringSize: number, onChunk?: (produced: number) => void) {
+  const ring = Array.from({ length: ringSize }, () => Buffer.alloc(chunk));
+  const h = createHash('sha256');
+  let produced = 0;
+  let i = 0;
+  const stream = new Readable({
+    highWaterMark: chunk,
+    read() {
+      if (produced >= total) {
+        this.push(null);
+        return;
+      }
+      const n = Math.min(chunk, total - produced);
+      const buf = ring[i++ % ringSize].subarray(0, n);
+      randomFillSync(buf);
+      h.update(buf);
+      produced += n;
+      onChunk?.(produced);
+      this.push(buf);
+    },
+  });
+  let digest: string | null = null;
+  return { stream, digest: () => (digest = digest ?? h.digest('hex')) };
+}
+
 /** `total` bytes of random data in 1 MiB chunks, generated on demand. */
 export function generated(total: number, chunk = 1024 * 1024, onChunk?: () => void): Readable {
   let left = total;

@@ -272,6 +272,26 @@ describe('ArchiveWriter lifecycle', () => {
     expect(manifest.entries.map((e) => e.path)).toEqual(['db/main.dump']);
   });
 
+  it('moves the finished archive across filesystems (EXDEV) by copying next to the target first', async () => {
+    const finalPath = path.join(tmp, 'out', 'x' + ARCHIVE_EXT);
+    const w = await ArchiveWriter.create(finalPath, { tmpDir: path.join(tmp, 'work') });
+    await w.addBuffer('db/main.dump', randomBytes(5000));
+    const realRename = fsp.rename;
+    const spy = jest.spyOn(fsp, 'rename').mockImplementation(async (from, to) => {
+      if (String(from) === w.partialPath) throw Object.assign(new Error('cross-device link'), { code: 'EXDEV' });
+      return realRename(from, to);
+    });
+    try {
+      const res = await w.finish(draft());
+      expect(await readManifest(finalPath)).toEqual(res.manifest);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await fsp.readdir(path.join(tmp, 'work'))).toEqual([]);
+    expect(await fsp.readdir(path.join(tmp, 'out'))).toEqual(['x' + ARCHIVE_EXT]);
+    expect(await mode(finalPath)).toBe(0o600);
+  });
+
   it('refuses to overwrite an existing archive', async () => {
     const p = path.join(tmp, 'f' + ARCHIVE_EXT);
     await fsp.writeFile(p, 'x');

@@ -31,11 +31,11 @@ function restOf(spec: CommandSpec, tmpDir = opts.tmpDir): string[] {
 
 describe('mysql family tool versions', () => {
   it.each([
-    [MARIADB_10_11, '10.11.19', 'mariadb'],
+    [MARIADB_10_11.trim(), '10.11.19', 'mariadb'],
     ['mysqldump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)', '10.11.19', 'mariadb'],
     ['mariadb-dump from 11.4.2-MariaDB, client 10.19 for debian-linux-gnu (x86_64)', '11.4.2', 'mariadb'],
-    [MYSQL_8, '8.0.36', 'mysql'],
-    [MYSQL_5_7, '5.7.44', 'mysql'],
+    [MYSQL_8.trim(), '8.0.36', 'mysql'],
+    [MYSQL_5_7.trim(), '5.7.44', 'mysql'],
     ["mysqldump  Ver 8.0.35-27 for Linux on x86_64 (Percona Server (GPL), Release '27', Revision '2f8eeab2')", '8.0.35', 'mysql'],
     ['mysqldump  Ver 8.4.2 for Linux on aarch64 (MySQL Community Server - GPL)', '8.4.2', 'mysql'],
   ])('parses %s', (stdout, version, flavour) => {
@@ -96,7 +96,8 @@ describe('mariadb dumpSpec', () => {
   });
 
   it('uses a fresh option file name each time', () => {
-    expect(maria.dumpSpec(cfg, mariaTool, opts).files?.[0].path).not.toBe(maria.dumpSpec(cfg, mariaTool, opts).files?.[0].path);
+    const name = () => maria.dumpSpec(cfg, mariaTool, opts).files?.[0].path;
+    expect(name()).not.toBe(name());
   });
 
   it('writes no password, host or protocol lines when they are not set', () => {
@@ -121,8 +122,10 @@ describe('mariadb dumpSpec', () => {
   it('falls back to a second --no-data dump on old MariaDB clients', () => {
     const old: ToolInfo = { ...mariaTool, version: '10.4.10' };
     const [main, schemaOnly] = maria.dumpPlan(cfg, old, { ...opts, excludeTableData: ['sessions', '-x'] });
-    expect(restOf(main)).toEqual([...DUMP, ...FLAGS, '--ignore-table=nocobase.sessions', '--ignore-table=nocobase.-x', 'nocobase']);
-    expect(restOf(schemaOnly)).toEqual(['--single-transaction', '--no-data', '--triggers', ...FLAGS, '--', 'nocobase', 'sessions', '-x']);
+    const ignored = ['--ignore-table=nocobase.sessions', '--ignore-table=nocobase.-x'];
+    expect(restOf(main)).toEqual([...DUMP, ...FLAGS, ...ignored, 'nocobase']);
+    const schemaFlags = ['--single-transaction', '--no-data', '--triggers', ...FLAGS];
+    expect(restOf(schemaOnly)).toEqual([...schemaFlags, '--', 'nocobase', 'sessions', '-x']);
   });
 });
 
@@ -180,7 +183,8 @@ describe('mysql family restore, reset and queries', () => {
     const plan = maria.restoreSpec(cfg, mariaTool, opts, '/tmp/bm/main.sql');
     expect(plan.stdinFile).toBe('/tmp/bm/main.sql');
     expect(plan.spec.command).toBe('mariadb');
-    expect(restOf(plan.spec)).toEqual(['--default-character-set=utf8mb4', '--max-allowed-packet=1073741824', 'nocobase']);
+    const rest = restOf(plan.spec);
+    expect(rest).toEqual(['--default-character-set=utf8mb4', '--max-allowed-packet=1073741824', 'nocobase']);
     expect(my.restoreSpec({ ...cfg, dialect: 'mysql' }, mysqlTool, opts, '/f').spec.command).toBe('mysql');
   });
 

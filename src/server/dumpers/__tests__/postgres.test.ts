@@ -146,7 +146,8 @@ describe('postgres queries', () => {
   it('asks the server version with psql -tA', () => {
     const spec = pg.serverVersionSpec(cfg, tool);
     expect(spec.command).toBe('psql');
-    expect(spec.args).toEqual(['-X', '-v', 'ON_ERROR_STOP=1', '-t', '-A', ...connection, '-d', 'nocobase', '-c', 'SHOW server_version']);
+    const flags = ['-X', '-v', 'ON_ERROR_STOP=1', '-t', '-A'];
+    expect(spec.args).toEqual([...flags, ...connection, '-d', 'nocobase', '-c', 'SHOW server_version']);
     expect(pg.parseServerVersion('15.20 (Debian 15.20-0+deb12u1)\n')).toBe('15.20 (Debian 15.20-0+deb12u1)');
   });
 
@@ -197,7 +198,8 @@ describe('kingbase', () => {
     expect(ktool).toMatchObject({ command: 'sys_dump', version: 'V008R006C008B0014', flavour: 'kingbase' });
     const dump = kb.dumpSpec(kcfg, ktool, opts);
     expect(dump.command).toBe('sys_dump');
-    expect(dump.args).toEqual(['-Fc', '-b', '--quote-all-identifiers', '--no-password', '-h', 'db.local', '-p', '54321', '-U', 'nocobase', 'nocobase']);
+    const connect = ['--no-password', '-h', 'db.local', '-p', '54321', '-U', 'nocobase'];
+    expect(dump.args).toEqual(['-Fc', '-b', '--quote-all-identifiers', ...connect, 'nocobase']);
     expect(dump.env).toEqual({ KINGBASE_PASSWORD: 'pw-S3cret!', PGPASSWORD: 'pw-S3cret!' });
     expect(kb.restoreSpec(kcfg, ktool, opts, '/f').spec.command).toBe('sys_restore');
     expect(kb.resetSpec(kcfg, ktool, opts).command).toBe('ksql');

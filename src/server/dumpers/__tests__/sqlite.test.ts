@@ -37,7 +37,8 @@ beforeAll(async () => {
     src,
     `PRAGMA journal_mode = WAL;
      CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);
-     WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 5000) INSERT INTO items (name) SELECT 'item ' || n FROM g;
+     WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 5000)
+       INSERT INTO items (name) SELECT 'item ' || n FROM g;
      CREATE TABLE "we""ird name" (v TEXT);
      INSERT INTO "we""ird name" VALUES ('a'), ('b'), ('c');
      CREATE TABLE runtime_locks (k TEXT);

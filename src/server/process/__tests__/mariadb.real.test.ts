@@ -8,6 +8,7 @@ import { optionValue } from '../../dumpers/mysql-sql';
 import type { CommandSpec, DbConfig, ToolInfo } from '../../dumpers/types';
 import { ToolError, ToolNotFoundError } from '../errors';
 import { captureTool, runTool } from '../run';
+import { failure } from './failure';
 
 jest.setTimeout(120_000);
 
@@ -83,7 +84,8 @@ beforeAll(async () => {
   );
   await asUser(
     `CREATE TABLE items (id int AUTO_INCREMENT PRIMARY KEY, name varchar(100) NOT NULL, note text, payload blob);
-     INSERT INTO items (name, note, payload) SELECT CONCAT('item ', seq), '日本語 ✓ ''q''', UNHEX(MD5(seq)) FROM seq_1_to_100000;
+     INSERT INTO items (name, note, payload)
+       SELECT CONCAT('item ', seq), '日本語 ✓ ''q''', UNHEX(MD5(seq)) FROM seq_1_to_100000;
      CREATE TABLE audit (id int AUTO_INCREMENT PRIMARY KEY, item_id int);
      CREATE TRIGGER items_audit AFTER INSERT ON items FOR EACH ROW INSERT INTO audit (item_id) VALUES (NEW.id);
      INSERT INTO items (name) VALUES ('with trigger');
@@ -98,7 +100,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await root(`DROP DATABASE IF EXISTS ${SRC}; DROP DATABASE IF EXISTS ${DST}; DROP USER IF EXISTS '${USER}'@'127.0.0.1';`);
+  await root(`DROP DATABASE IF EXISTS ${SRC}; DROP DATABASE IF EXISTS ${DST};`);
+  await root(`DROP USER IF EXISTS '${USER}'@'127.0.0.1';`);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -137,9 +140,8 @@ it('dumps and restores through an option file; the password never reaches argv',
   expect(before).toMatchObject({ items: 100001, audit: 1, 'odd `name`.x': 2, runtime_locks: 10 });
   expect(after).toEqual({ ...before, runtime_locks: 0 });
   expect(after).not.toHaveProperty('created_later');
-  expect(await root(`SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${DST}'`)).toBe(
-    'utf8mb4_unicode_ci\n',
-  );
+  const collation = `SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${DST}'`;
+  expect(await root(collation)).toBe('utf8mb4_unicode_ci\n');
   expect(await root('SELECT twice(21), (SELECT COUNT(*) FROM item_names)', DST)).toBe('42\t100001\n');
   expect(await root("SELECT note FROM items WHERE id = 1", DST)).toBe("日本語 ✓ 'q'\n");
   await root("INSERT INTO items (name) VALUES ('after restore')", DST);
@@ -157,9 +159,8 @@ it('keeps excluded tables empty through the two-command plan of older clients', 
 });
 
 it('fails with a scrubbed ToolError on a wrong password', async () => {
-  const error: ToolError = await captureTool(maria.serverVersionSpec({ ...src, password: `${PASSWORD}-wrong` }, tool, { tmpDir: tmp })).catch(
-    (e: ToolError) => e,
-  );
+  const wrong = { ...src, password: `${PASSWORD}-wrong` };
+  const error = await failure(captureTool(maria.serverVersionSpec(wrong, tool, { tmpDir: tmp })));
   expect(error).toBeInstanceOf(ToolError);
   expect(error.command).toBe('mariadb');
   expect(error.exitCode).toBe(1);
@@ -169,7 +170,7 @@ it('fails with a scrubbed ToolError on a wrong password', async () => {
 });
 
 it('reports a missing client', async () => {
-  const error = await captureTool(maria.versionSpec({ dump: '/nonexistent/mariadb-dump' })).catch((e: Error) => e);
+  const error = await failure(captureTool(maria.versionSpec({ dump: '/nonexistent/mariadb-dump' })));
   expect(error).toBeInstanceOf(ToolNotFoundError);
   expect(error.message).toContain('mariadb-dump was not found');
 });

@@ -7,6 +7,7 @@ import { postgresDumper as pg } from '../../dumpers/postgres';
 import type { DbConfig, ToolInfo } from '../../dumpers/types';
 import { ToolError, ToolNotFoundError } from '../errors';
 import { captureTool, runTool } from '../run';
+import { failure } from './failure';
 
 jest.setTimeout(120_000);
 
@@ -21,11 +22,12 @@ const dst: DbConfig = { ...base, database: DST };
 let tmp: string;
 let tool: ToolInfo;
 
+const PSQL = ['-X', '-q', '-tA', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'postgres'];
 /** Admin SQL through psql (tests may build specs by hand). */
-const sql = (database: string, statement: string) =>
+const sql = (database: string, query: string) =>
   captureTool({
     command: 'psql',
-    args: ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-c', statement],
+    args: [...PSQL, '-d', database, '-c', query],
     env: {},
   });
 
@@ -58,7 +60,8 @@ beforeAll(async () => {
   await sql(
     SRC,
     `CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL, payload bytea);
-     INSERT INTO items (name, payload) SELECT 'item ' || g, decode(md5(g::text), 'hex') FROM generate_series(1, 200000) g;
+     INSERT INTO items (name, payload)
+       SELECT 'item ' || g, decode(md5(g::text), 'hex') FROM generate_series(1, 200000) g;
      CREATE TABLE audit (id serial PRIMARY KEY, item_id int, at timestamptz DEFAULT now());
      CREATE FUNCTION log_item() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN INSERT INTO audit (item_id) VALUES (NEW.id); RETURN NEW; END $$;
@@ -137,9 +140,7 @@ it('dumps and restores one schema with an odd name', async () => {
 });
 
 it('fails with a scrubbed ToolError on a wrong database', async () => {
-  const error: ToolError = await runTool(pg.dumpSpec({ ...src, database: `${SRC}_missing` }, tool, { tmpDir: tmp })).catch(
-    (e: ToolError) => e,
-  );
+  const error = await failure(runTool(pg.dumpSpec({ ...src, database: `${SRC}_missing` }, tool, { tmpDir: tmp })));
   expect(error).toBeInstanceOf(ToolError);
   expect(error.command).toBe('pg_dump');
   expect(error.exitCode).toBe(1);
@@ -148,8 +149,8 @@ it('fails with a scrubbed ToolError on a wrong database', async () => {
 });
 
 it('reports a missing dump tool', async () => {
-  const error = await captureTool(pg.versionSpec({ dump: '/nonexistent/bin/pg_dump' })).catch((e: ToolError) => e);
+  const error = await failure(captureTool(pg.versionSpec({ dump: '/nonexistent/bin/pg_dump' })));
   expect(error).toBeInstanceOf(ToolNotFoundError);
   expect(error).toMatchObject({ command: 'pg_dump', exitCode: null });
-  expect((error as Error).message).toContain('pg_dump was not found');
+  expect(error.message).toContain('pg_dump was not found');
 });

@@ -4,6 +4,7 @@ import path from 'path';
 import { PassThrough, Readable, Writable } from 'stream';
 import { ToolAbortedError, ToolError, ToolNotFoundError } from '../errors';
 import { captureTool, runTool } from '../run';
+import { failure } from './failure';
 
 const node = (script: string, env: Record<string, string> = {}) => ({
   command: process.execPath,
@@ -62,25 +63,22 @@ describe('failures', () => {
   });
 
   it('scrubs password-like env values and declared secrets from message and tail', async () => {
-    const spec = {
-      ...node("console.error('pw=' + process.env.PGPASSWORD + ' my=' + process.env.MYSQL_PWD + ' s=opt-secret'); process.exit(1)", {
-        PGPASSWORD: 'pg-Secret-1',
-        MYSQL_PWD: 'my-Secret-2',
-      }),
-      secrets: ['opt-secret'],
-    };
-    const error: ToolError = await runTool(spec).catch((e: ToolError) => e);
+    // TOKEN does not look like a password: only its listing in spec.secrets hides it.
+    const env = { PGPASSWORD: 'pg-Secret-1', MYSQL_PWD: 'my-Secret-2', TOKEN: 'opt-secret' };
+    const script = 'const e = process.env; console.error(`pw=${e.PGPASSWORD} my=${e.MYSQL_PWD} t=${e.TOKEN}`); process.exitCode = 1';
+    const error = await failure(runTool({ ...node(script, env), secrets: ['opt-secret'] }));
     expect(error).toBeInstanceOf(ToolError);
     for (const secret of ['pg-Secret-1', 'my-Secret-2', 'opt-secret']) {
       expect(error.message).not.toContain(secret);
       expect(error.stderrTail).not.toContain(secret);
     }
-    expect(error.message).toContain('pw=***');
+    expect(error.message).toContain('pw=*** my=*** t=***');
   });
 
   it('keeps only the last 64 KB of stderr', async () => {
-    const script = "for (let i = 0; i < 20000; i++) console.error('noise line ' + i); console.error('LAST'); process.exitCode = 2";
-    const error: ToolError = await runTool(node(script)).catch((e: ToolError) => e);
+    // exitCode, not exit(): process.exit() may drop stderr still queued for the pipe.
+    const script = "for (let i = 0; i < 20000; i++) console.error('noise ' + i); console.error('LAST'); process.exitCode = 2";
+    const error = await failure(runTool(node(script)));
     expect(error.exitCode).toBe(2);
     expect(error.stderrTail.length).toBeLessThanOrEqual(64 * 1024);
     expect(error.stderrTail.trim().endsWith('LAST')).toBe(true);
@@ -88,7 +86,7 @@ describe('failures', () => {
   });
 
   it('reports a signal', async () => {
-    const error: ToolError = await runTool(node("process.kill(process.pid, 'SIGKILL')")).catch((e: ToolError) => e);
+    const error = await failure(runTool(node("process.kill(process.pid, 'SIGKILL')")));
     expect(error).toBeInstanceOf(ToolError);
     expect(error.signal).toBe('SIGKILL');
     expect(error.message).toMatch(/killed by SIGKILL/);
@@ -175,23 +173,21 @@ describe('streams and files', () => {
 
   it('removes spec.files when the tool fails, and refuses to overwrite an existing path', async () => {
     const file = path.join(tmp, 'fail.cnf');
-    await expect(
-      runTool({ command: 'false', args: [], env: {}, files: [{ path: file, content: 'x' }] }),
-    ).rejects.toBeInstanceOf(ToolError);
+    const failing = runTool({ command: 'false', args: [], env: {}, files: [{ path: file, content: 'x' }] });
+    await expect(failing).rejects.toBeInstanceOf(ToolError);
     expect(fs.existsSync(file)).toBe(false);
 
     const existing = path.join(tmp, 'existing.cnf');
     fs.writeFileSync(existing, 'mine');
-    await expect(
-      runTool({ command: 'true', args: [], env: {}, files: [{ path: existing, content: 'x' }] }),
-    ).rejects.toThrow(/EEXIST/);
+    const files = [{ path: existing, content: 'x' }];
+    await expect(runTool({ command: 'true', args: [], env: {}, files })).rejects.toThrow(/EEXIST/);
   });
 
   it('passes stderr lines (scrubbed) to onStderrLine and returns the stderr', async () => {
     const lines: string[] = [];
-    const result = await runTool(node("console.error('progress 1'); console.error('pw ' + process.env.PGPASSWORD)", { PGPASSWORD: 'zzz-secret' }), {
-      onStderrLine: (line) => lines.push(line),
-    });
+    const script = "console.error('progress 1'); console.error('pw ' + process.env.PGPASSWORD)";
+    const onStderrLine = (line: string) => lines.push(line);
+    const result = await runTool(node(script, { PGPASSWORD: 'zzz-secret' }), { onStderrLine });
     expect(lines).toEqual(['progress 1', 'pw ***']);
     expect(result.stderr).toBe('progress 1\npw ***\n');
   });
@@ -203,6 +199,7 @@ describe('streams and files', () => {
   });
 
   it('captureTool returns stdout as text', async () => {
-    expect(await captureTool(node("process.stdout.write('pg_dump (PostgreSQL) 15.19')"))).toBe('pg_dump (PostgreSQL) 15.19');
+    const out = await captureTool(node("process.stdout.write('pg_dump (PostgreSQL) 15.19')"));
+    expect(out).toBe('pg_dump (PostgreSQL) 15.19');
   });
 });

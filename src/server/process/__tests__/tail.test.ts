@@ -30,7 +30,8 @@ describe('TailBuffer', () => {
 
 describe('secrets', () => {
   it('collects PASS/PWD env values and declared secrets, longest first', () => {
-    const spec = { command: 'x', args: [], env: { PGPASSWORD: 'ab', MYSQL_PWD: 'abcd', LANG: 'C' }, secrets: ['zz', ''] };
+    const env = { PGPASSWORD: 'ab', MYSQL_PWD: 'abcd', LANG: 'C' };
+    const spec = { command: 'x', args: [], env, secrets: ['zz', ''] };
     expect(secretsOf(spec)).toEqual(['abcd', 'ab', 'zz']);
     expect(scrub('abcd ab zz C', secretsOf(spec))).toBe('*** *** *** C');
   });
