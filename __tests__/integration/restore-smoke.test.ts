@@ -1,43 +1,41 @@
 import fs from 'fs';
 import path from 'path';
-import type { MockServer } from '@nocobase/test';
-import { adminAgent, startApp, TASKS, useTempStorage, waitTask } from '../helpers/server';
+import { startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 
-describe('restore through the API', () => {
-  let app: MockServer;
-  let storage: string;
+describe('restore in a real app', () => {
+  let app: RealApp;
   beforeAll(async () => {
-    storage = useTempStorage();
-    app = await startApp();
-  });
+    app = await startRealApp({ name: 'restore_smoke', port: 13101 });
+  }, 300000);
   afterAll(async () => {
-    await app?.destroy();
+    await app?.stop();
   });
 
-  it('brings back rows and files as they were', async () => {
-    fs.mkdirSync(path.join(storage, 'uploads'), { recursive: true });
-    fs.writeFileSync(path.join(storage, 'uploads', 'kept.txt'), 'kept');
-    const agent = await adminAgent(app);
-    const users = app.db.getRepository('users');
-    const before = await users.count();
-    const res = await agent.resource(TASKS).create({ values: {} });
-    const backup = await waitTask(app, res.body.data.id);
+  it('brings back rows and files as they were, and the app restarts', async () => {
+    const uploads = path.join(app.storage, 'uploads');
+    fs.mkdirSync(uploads, { recursive: true });
+    fs.writeFileSync(path.join(uploads, 'kept.txt'), 'kept');
+    const count = async () => (await app.api('users:list')).body.meta.count;
+    const before = await count();
+    const created = await app.api('backupsManagerTasks:create', { body: {} });
+    expect(created.status).toBe(200);
+    const backup = await waitTaskApi(app, created.body.data.id);
     expect(backup.status).toBe('succeeded');
 
-    await users.create({ values: { email: 'after-backup@example.com', password: 'x1234567' } });
-    fs.writeFileSync(path.join(storage, 'uploads', 'added.txt'), 'added');
-    fs.rmSync(path.join(storage, 'uploads', 'kept.txt'));
-    expect(await users.count()).toBe(before + 1);
+    expect((await app.api('users:create', { body: { email: 'after@example.com', password: 'x1234567' } })).status).toBe(200);
+    fs.writeFileSync(path.join(uploads, 'added.txt'), 'added');
+    fs.rmSync(path.join(uploads, 'kept.txt'));
+    expect(await count()).toBe(before + 1);
 
-    const r = await agent.resource(TASKS).restore({ values: { taskId: backup.id } });
+    const r = await app.api('backupsManagerTasks:restore', { body: { taskId: backup.id } });
     expect(r.status).toBe(200);
-    const restore = await waitTask(app, r.body.data.id, 180000);
+    const restore = await waitTaskApi(app, r.body.data.id);
     expect(restore.error).toBeNull();
     expect(restore.status).toBe('succeeded');
-    expect(await app.db.getRepository('users').count()).toBe(before);
-    expect(fs.readFileSync(path.join(storage, 'uploads', 'kept.txt'), 'utf8')).toBe('kept');
-    expect(fs.existsSync(path.join(storage, 'uploads', 'added.txt'))).toBe(false);
-    const list = await (await adminAgent(app)).resource(TASKS).list();
+    expect(await count()).toBe(before);
+    expect(fs.readFileSync(path.join(uploads, 'kept.txt'), 'utf8')).toBe('kept');
+    expect(fs.existsSync(path.join(uploads, 'added.txt'))).toBe(false);
+    const list = await app.api('backupsManagerTasks:list');
     expect(list.body.data.map((t: { kind: string; origin: string }) => `${t.kind}/${t.origin}`)).toEqual([
       'backup/safety',
       'restore/manual',

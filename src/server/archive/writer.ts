@@ -50,6 +50,10 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * manifest.json last, listing every entry with its size and SHA-256. Entries are added strictly one at a time
  * (calls are queued), content is never buffered whole, and nothing but content is kept (fixed mode 0600,
  * one timestamp for all entries).
+ *
+ * A name refused up front (ENTRY_UNSAFE, ENTRY_DUPLICATE) or a file that cannot be opened leaves the writer usable.
+ * Once an entry has started, any failure (source stream error, disk error) leaves half an entry in the ZIP: the
+ * writer then refuses everything with that error and the caller must abort(). A failed finish() aborts by itself.
  */
 export class ArchiveWriter {
   readonly finalPath: string;
@@ -319,7 +323,6 @@ export class ArchiveWriter {
     try {
       name = this.checkName(entryPath, reserved);
     } catch (err) {
-      readable.destroy?.();
       onDone?.();
       return Promise.reject(err);
     }
