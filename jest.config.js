@@ -19,8 +19,7 @@ const common = {
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   modulePaths: [appModules],
   testEnvironment: 'node',
-  testTimeout: 180000,
-  modulePathIgnorePatterns: ['<rootDir>/app-template/', '<rootDir>/.app/package.json', '<rootDir>/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/app-template/', '<rootDir>/.app/package.json', '<rootDir>/.app/storage/', '<rootDir>/dist/'],
   setupFiles: ['<rootDir>/__tests__/helpers/env.js'],
 };
 module.exports = {
