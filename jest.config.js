@@ -28,5 +28,7 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/__tests__/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'] },
+    // Minutes-long archive limits (4 GiB+, 65,600 entries): `npm run test:slow`, not part of `npm test`.
+    { ...common, displayName: 'slow', testMatch: ['<rootDir>/src/**/__tests__/**/*.slow.ts'] },
   ],
 };

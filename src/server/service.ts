@@ -93,8 +93,11 @@ export class BackupsService {
     await this.repo.update({ filterByTk: id, values });
   }
 
-  /** Starts a backup in the background; answers the pending task row at once. */
-  async startBackup(options: BackupOptions): Promise<TaskRow> {
+  /**
+   * Starts a backup in the background; answers the pending task row at once. `onDone` (schedules: retention,
+   * failure notice) runs after the backup ended and the exclusive slot is free again; `error` is set if it failed.
+   */
+  async startBackup(options: BackupOptions, onDone?: (task: TaskRow, error?: unknown) => Promise<void>): Promise<TaskRow> {
     const slot = this.exclusive.reserve('backup');
     try {
       await this.assertIdle().catch((err) => {
@@ -107,9 +110,18 @@ export class BackupsService {
         options: { includeUploads: options.includeUploads !== false, includePlugins: options.includePlugins !== false },
       });
       slot.setId(task.id);
+      let outcome: { task: TaskRow; error?: unknown } = { task };
       this.runBackupTask(task, options)
-        .catch((err) => this.app.log.error(`[${NAMESPACE}] backup task ${task.id} failed`, { err }))
-        .finally(() => slot.release());
+        .then((done) => {
+          outcome = { task: done };
+        })
+        .catch((err) => {
+          outcome = { task, error: err };
+          this.app.log.error(`[${NAMESPACE}] backup task ${task.id} failed`, { err });
+        })
+        .finally(() => slot.release())
+        .then(() => onDone?.(outcome.task, outcome.error))
+        .catch((err) => this.app.log.error(`[${NAMESPACE}] after backup task ${task.id}`, { err }));
       return task;
     } catch (err) {
       slot.release();

@@ -13,6 +13,8 @@ export interface TaskPage {
 export interface BackupOptions {
   includeUploads: boolean;
   includePlugins: boolean;
+  /** Collection names whose rows are left out. */
+  excludeCollections?: string[];
 }
 
 export interface UploadResult {

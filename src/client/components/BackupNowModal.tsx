@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { readErrorMessage } from '../api/errors';
 import { useTasksApi } from '../api/tasks';
 import { useT } from '../locale';
+import { ExcludeCollectionsSelect } from './ExcludeCollectionsSelect';
 import { PasswordFields } from './PasswordFields';
 
 interface Props {
@@ -14,6 +15,7 @@ interface Props {
 interface Values {
   includeUploads: boolean;
   includePlugins: boolean;
+  excludeCollections?: string[];
   password?: string;
   passwordRepeat?: string;
 }
@@ -34,7 +36,11 @@ export function BackupNowModal({ open, onClose, onCreated }: Props) {
     setError(undefined);
     try {
       await api.create(
-        { includeUploads: !!values.includeUploads, includePlugins: !!values.includePlugins },
+        {
+          includeUploads: !!values.includeUploads,
+          includePlugins: !!values.includePlugins,
+          excludeCollections: values.excludeCollections?.length ? values.excludeCollections : undefined,
+        },
         values.password || undefined,
       );
       message.success(t('The backup has started.'));
@@ -66,6 +72,13 @@ export function BackupNowModal({ open, onClose, onCreated }: Props) {
         </Form.Item>
         <Form.Item name="includePlugins" valuePropName="checked">
           <Checkbox>{t('Include plugins')}</Checkbox>
+        </Form.Item>
+        <Form.Item
+          name="excludeCollections"
+          label={t('Leave out the data of these collections')}
+          extra={t('Their tables are kept, empty. Use it for large log or audit tables.')}
+        >
+          <ExcludeCollectionsSelect />
         </Form.Item>
         <PasswordFields
           label={t('Backup password')}

@@ -36,9 +36,11 @@ export const tasksResource = {
     /** Backup now. */
     create: action(async (ctx: Context, next: Next) => {
       const values = ctx.action.params.values || {};
-      ctx.body = await svc(ctx).startBackup({
+      const service = svc(ctx);
+      ctx.body = await service.startBackup({
         includeUploads: flag(values.includeUploads),
         includePlugins: flag(values.includePlugins),
+        excludeTableData: service.tablesOf(values.excludeCollections),
         origin: 'manual',
         userId: userId(ctx),
       });

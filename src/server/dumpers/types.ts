@@ -96,6 +96,16 @@ export interface ToolDumper {
   /** Exact `count(*)` of one table; parse with parseCount. */
   countRowsSpec(cfg: DbConfig, tool: ToolInfo, table: string, opts?: TmpOptions): CommandSpec;
   parseCount(stdout: string): number;
+  /**
+   * Exact counts of many tables in one statement (one snapshot, one process: a client per table costs ~50 ms each).
+   * Prints `<index in tables> <count>` lines; parse with parseRowCounts. Keep batches small (argv limits).
+   */
+  countRowsBatchSpec(cfg: DbConfig, tool: ToolInfo, tables: string[], opts?: TmpOptions): CommandSpec;
+  parseRowCounts(stdout: string, tables: string[]): Record<string, number>;
+  /** A new, empty database `name` on the server of cfg (verify's scratch copy); connects to cfg.database. */
+  createDatabaseSpec(cfg: DbConfig, tool: ToolInfo, name: string, opts?: TmpOptions): CommandSpec;
+  /** Drops database `name` if it exists; connects to cfg.database, which must not be `name`. */
+  dropDatabaseSpec(cfg: DbConfig, tool: ToolInfo, name: string, opts?: TmpOptions): CommandSpec;
 }
 
 /** SQLite needs no client tool: snapshots and counts run in a node child (see sqlite-snapshot.ts). */

@@ -1,0 +1,22 @@
+import { defineCollection } from '@nocobase/database';
+import { SETTINGS } from '../../constants';
+
+// One row (id 1): the automatic-backup schedule and retention. Not 'runtime' on purpose: it is configuration, so a
+// backup carries it and a restore brings back the schedule the restored app had.
+export default defineCollection({
+  name: SETTINGS,
+  createdBy: false,
+  updatedBy: false,
+  sortable: false,
+  fields: [
+    { type: 'boolean', name: 'enabled', defaultValue: false },
+    { type: 'string', name: 'cron', defaultValue: '0 3 * * *' },
+    { type: 'string', name: 'timezone', defaultValue: 'UTC' },
+    { type: 'boolean', name: 'includeUploads', defaultValue: true },
+    { type: 'boolean', name: 'includePlugins', defaultValue: true },
+    { type: 'integer', name: 'keepLast', defaultValue: 7 },
+    { type: 'integer', name: 'maxAgeDays', allowNull: true },
+    // The task the scheduler started last, for logs and support; the settings page reads the task table itself.
+    { type: 'bigInt', name: 'lastRunTaskId', allowNull: true },
+  ],
+});

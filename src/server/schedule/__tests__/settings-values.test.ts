@@ -1,0 +1,69 @@
+import { applyUpdate, DEFAULT_SETTINGS, fromRow } from '../settings-values';
+
+const codeOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    return { code: (err as { code: string }).code, status: (err as { status: number }).status, params: (err as { params: unknown }).params };
+  }
+  return null;
+};
+
+describe('fromRow', () => {
+  it('fills defaults and normalises numbers', () => {
+    expect(fromRow(null)).toEqual(DEFAULT_SETTINGS);
+    expect(fromRow({ enabled: true, keepLast: '3', maxAgeDays: '10', cron: '0 1 * * *', extra: 1 })).toEqual({
+      ...DEFAULT_SETTINGS,
+      enabled: true,
+      keepLast: 3,
+      maxAgeDays: 10,
+      cron: '0 1 * * *',
+    });
+  });
+});
+
+describe('applyUpdate', () => {
+  it('merges the values the settings page sends', () => {
+    const next = applyUpdate(DEFAULT_SETTINGS, {
+      enabled: true,
+      cron: ' 0 2 * * 1 ',
+      timezone: 'Europe/Berlin',
+      includeUploads: false,
+      includePlugins: 'true',
+      keepLast: 3,
+      maxAgeDays: 30,
+      clearPassword: true,
+    });
+    expect(next).toEqual({
+      enabled: true,
+      cron: '0 2 * * 1',
+      timezone: 'Europe/Berlin',
+      includeUploads: false,
+      includePlugins: true,
+      keepLast: 3,
+      maxAgeDays: 30,
+    });
+    expect(applyUpdate(next, { maxAgeDays: null }).maxAgeDays).toBeNull();
+    expect(applyUpdate(next, {})).toEqual(next);
+  });
+
+  it('answers 422 with a code for each mistake', () => {
+    expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { cron: '99 * * * *' }))).toMatchObject({ code: 'CRON_INVALID', status: 422 });
+    expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { cron: '' }))).toMatchObject({ code: 'CRON_INVALID' });
+    expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { timezone: 'Mars/Base' }))).toEqual({
+      code: 'TIMEZONE_INVALID',
+      status: 422,
+      params: { timezone: 'Mars/Base' },
+    });
+    for (const keepLast of [0, -1, 1.5, 'x', null]) {
+      expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { keepLast }))).toMatchObject({ code: 'KEEP_LAST_INVALID' });
+    }
+    for (const maxAgeDays of [0, 2.5, 'x']) {
+      expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { maxAgeDays }))).toMatchObject({ code: 'MAX_AGE_INVALID' });
+    }
+  });
+
+  it('accepts 6-field expressions (seconds) on the server', () => {
+    expect(applyUpdate(DEFAULT_SETTINGS, { cron: '*/5 * * * * *' }).cron).toBe('*/5 * * * * *');
+  });
+});

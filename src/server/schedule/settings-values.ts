@@ -1,0 +1,80 @@
+import { BackupError } from '../errors';
+import { checkCron } from './cron';
+
+// The schedule settings as the API and the scheduler see them, and the validation of an update. Pure.
+
+export interface ScheduleSettings {
+  enabled: boolean;
+  cron: string;
+  timezone: string;
+  includeUploads: boolean;
+  includePlugins: boolean;
+  keepLast: number;
+  maxAgeDays: number | null;
+}
+
+export const DEFAULT_SETTINGS: ScheduleSettings = {
+  enabled: false,
+  cron: '0 3 * * *',
+  timezone: 'UTC',
+  includeUploads: true,
+  includePlugins: true,
+  keepLast: 7,
+  maxAgeDays: null,
+};
+
+const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof ScheduleSettings)[];
+
+/** A stored row (or anything) reduced to the settings, defaults for what is missing. */
+export function fromRow(row: Record<string, unknown> | null | undefined): ScheduleSettings {
+  const merged = { ...DEFAULT_SETTINGS };
+  for (const key of KEYS) {
+    if (row?.[key] !== undefined && row[key] !== null) (merged as Record<string, unknown>)[key] = row[key];
+  }
+  merged.keepLast = Number(merged.keepLast) || DEFAULT_SETTINGS.keepLast;
+  merged.maxAgeDays = row?.maxAgeDays === null || row?.maxAgeDays === undefined ? null : Number(row.maxAgeDays);
+  return merged;
+}
+
+function bool(value: unknown, current: boolean): boolean {
+  if (value === undefined || value === null) return current;
+  return value === true || value === 'true' || value === 1 || value === '1';
+}
+
+function wholeNumber(value: unknown): number | null {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) ? n : null;
+}
+
+/**
+ * Merges an update into the current settings; anything wrong is a 422 with a locale code. Unknown keys are dropped
+ * (clearPassword and the like belong to encryption, handled elsewhere).
+ */
+export function applyUpdate(current: ScheduleSettings, values: Record<string, unknown>): ScheduleSettings {
+  const next: ScheduleSettings = { ...current };
+  next.enabled = bool(values.enabled, current.enabled);
+  next.includeUploads = bool(values.includeUploads, current.includeUploads);
+  next.includePlugins = bool(values.includePlugins, current.includePlugins);
+  if (values.cron !== undefined) next.cron = typeof values.cron === 'string' ? values.cron.trim() : '';
+  if (values.timezone !== undefined) next.timezone = typeof values.timezone === 'string' ? values.timezone.trim() : '';
+  const check = checkCron(next.cron, next.timezone);
+  if (check.valid === false) {
+    const params = check.code === 'TIMEZONE_INVALID' ? { timezone: check.detail } : { detail: check.detail };
+    throw new BackupError(check.code, params, 422);
+  }
+  if (values.keepLast !== undefined) {
+    const keepLast = wholeNumber(values.keepLast);
+    if (keepLast === null || keepLast < 1) throw new BackupError('KEEP_LAST_INVALID', {}, 422);
+    next.keepLast = keepLast;
+  }
+  if (values.maxAgeDays !== undefined) {
+    if (values.maxAgeDays === null || values.maxAgeDays === '') {
+      next.maxAgeDays = null;
+    } else {
+      const days = wholeNumber(values.maxAgeDays);
+      if (days === null || days < 1) throw new BackupError('MAX_AGE_INVALID', {}, 422);
+      next.maxAgeDays = days;
+    }
+  }
+  return next;
+}
