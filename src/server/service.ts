@@ -65,6 +65,20 @@ export class BackupsService {
     return [...new Set(tables)].sort();
   }
 
+  /**
+   * Table names of the collections whose data the admin leaves out (schema kept), e.g. big log tables.
+   * Unknown names are refused rather than silently ignored.
+   */
+  tablesOf(collections: unknown): string[] {
+    if (collections === undefined || collections === null) return [];
+    if (!Array.isArray(collections)) throw new BackupError('COLLECTION_UNKNOWN', { name: String(collections) }, 400);
+    return collections.map((name) => {
+      const collection = typeof name === 'string' ? this.app.db.getCollection(name) : undefined;
+      if (!collection) throw new BackupError('COLLECTION_UNKNOWN', { name: String(name) }, 400);
+      return collection.model.tableName;
+    });
+  }
+
   /** A task from another process sharing the database, seen in the task table (this process: see `exclusive`). */
   async assertIdle(): Promise<void> {
     const running = await this.repo.count({ filter: { status: { $in: ['pending', 'running'] } } });
