@@ -56,10 +56,21 @@ function jest(label, args, env = {}) {
   if (r.status !== 0 && (!counted || totals.failed === 0)) totals.failed += 1; // a crash with nothing counted
 }
 
+/** The TypeScript check counts as one test: a type error is a failure like any other. */
+function typecheck() {
+  h.log('running the type check (tsc --noEmit)');
+  const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', '.'], { cwd: root, stdio: 'inherit' });
+  if (r.status === 0) totals.passed += 1;
+  else totals.failed += 1;
+}
+
 function main() {
   h.ensureDevDeps();
   h.ensureApp(path.join(root, '.app'));
-  if (part === 'all' || part === 'unit') jest('unit tests', ['--selectProjects', 'unit']);
+  if (part === 'all' || part === 'unit') {
+    typecheck();
+    jest('unit tests', ['--selectProjects', 'unit']);
+  }
   if (part === 'all' || part === 'integration') {
     createDatabases();
     for (const d of dialects) jest(`integration tests on ${d}`, ['--selectProjects', 'integration'], DIALECT_ENV[d]);

@@ -3,6 +3,8 @@
 export const NAMESPACE = '@nbkit/plugin-backups-manager';
 export const TASKS = 'backupsManagerTasks';
 export const SETTINGS = 'backupsManagerSettings';
+/** The settings collection's only row. NocoBase refuses an `update` without filterByTk, so the client names it. */
+export const SETTINGS_ROW_ID = 1;
 export const SETTINGS_KEY = 'backups-manager';
 export const ACL_SNIPPET = `pm.${SETTINGS_KEY}`;
 export const CLI_NAMESPACE = 'backups-manager';

@@ -2,7 +2,9 @@ import path from 'path';
 import { Plugin } from '@nocobase/server';
 import { TASKS } from '../constants';
 import { registerAcl } from './acl';
+import { settingsResource } from './actions/settings';
 import { tasksResource } from './actions/tasks';
+import { getScheduler } from './schedule/scheduler';
 import { getService } from './service';
 
 export class PluginBackupsManagerServer extends Plugin {
@@ -17,13 +19,18 @@ export class PluginBackupsManagerServer extends Plugin {
 
   async load() {
     this.app.resourceManager.define(tasksResource);
+    this.app.resourceManager.define(settingsResource);
     const service = getService(this.app);
+    const scheduler = getScheduler(this.app);
     // After every start (first boot, restart after a restore or upgrade): finish what a crash or restore left.
     this.app.on('afterStart', async () => {
       // Never let our housekeeping stop the app from starting.
       await service.onAppStarted().catch((err) => this.log.error('backups-manager start-up housekeeping failed', { err }));
+      // After the housekeeping, so a task a crash left 'running' no longer makes the first slot look busy.
+      await scheduler.start().catch((err) => this.log.error('backups-manager scheduler failed to start', { err }));
     });
     this.app.on('beforeStop', async () => {
+      scheduler.stop();
       service.onAppStopping();
     });
   }

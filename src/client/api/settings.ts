@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { SETTINGS } from '../../constants';
+import { SETTINGS, SETTINGS_ROW_ID } from '../../constants';
 import { useApi } from '../shell';
 import type { CronPreview, ScheduleSettings, ScheduleUpdate } from '../types';
 import { passwordHeaders } from './headers';
@@ -18,6 +18,7 @@ export function useSettingsApi() {
         await api.request({
           url: `${SETTINGS}:update`,
           method: 'post',
+          params: { filterByTk: SETTINGS_ROW_ID },
           data: values,
           headers: passwordHeaders(password),
           skipNotify: true,

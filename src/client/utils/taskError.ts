@@ -16,6 +16,7 @@ const PLAIN_CODES = new Set([
   'INTERRUPTED',
   'NOT_SUCCEEDED',
   'KEEP_LAST_INVALID',
+  'SKIPPED_BUSY',
 ]);
 
 export interface HasError {

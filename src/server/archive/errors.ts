@@ -23,7 +23,7 @@ export type ArchiveErrorCode =
   | 'ENTRY_SIZE_MISMATCH'
   /** Encrypted entry or a compression method other than stored/deflate. */
   | 'ENTRY_UNSUPPORTED'
-  /** Content read back differs from the manifest (SHA-256 or size); params.path names the entry. */
+  /** Content read back differs from the manifest (SHA-256, size, or an encrypted chunk fails its tag); params.path names the entry. */
   | 'CHECKSUM_MISMATCH'
   /** The writer's target already exists. */
   | 'ARCHIVE_EXISTS'
@@ -32,7 +32,13 @@ export type ArchiveErrorCode =
   /** The writer was used after finish/abort/failure. */
   | 'WRITER_CLOSED'
   /** Cancelled through an AbortSignal. */
-  | 'ABORTED';
+  | 'ABORTED'
+  /** The archive is encrypted and no password was given. */
+  | 'PASSWORD_REQUIRED'
+  /** The password does not open the archive (its check value fails). */
+  | 'PASSWORD_WRONG'
+  /** encryption.json names a cipher or key derivation this plugin does not know, or costs beyond its limits. */
+  | 'ENCRYPTION_UNSUPPORTED';
 
 const STATUS: Record<ArchiveErrorCode, number> = {
   NOT_AN_ARCHIVE: 422,
@@ -50,6 +56,10 @@ const STATUS: Record<ArchiveErrorCode, number> = {
   SOURCE_FAILED: 500,
   WRITER_CLOSED: 500,
   ABORTED: 499,
+  PASSWORD_REQUIRED: 400,
+  // Not 401: NocoBase's client treats 401 as an expired session and logs the admin out.
+  PASSWORD_WRONG: 422,
+  ENCRYPTION_UNSUPPORTED: 422,
 };
 
 export type ArchiveErrorParams = Record<string, string | number>;

@@ -2,6 +2,7 @@ export * from './errors';
 export * from './safe-path';
 export * from './hash-stream';
 export * from './manifest';
+export * from './header';
 export * from './writer';
 export * from './reader';
-export type { Manifest, ManifestEntry } from './manifest-types';
+export type { ArchiveHeader, ArchiveHeaderInfo, Manifest, ManifestEntry } from './manifest-types';

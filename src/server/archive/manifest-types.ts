@@ -3,8 +3,14 @@ import type { DbConfig } from '../dumpers/types';
 export interface ManifestEntry {
   /** Path inside the archive, forward slashes, relative: 'db/main.dump', 'storage/uploads/a.png'. */
   path: string;
+  /** Plaintext size and SHA-256 (also in encrypted archives). */
   size: number;
   sha256: string;
+  /**
+   * Encrypted archives only: the opaque ZIP entry holding this entry's ciphertext ('e/000001'), so that real names
+   * appear only inside the encrypted manifest. Absent in plain archives, where the ZIP entry is named `path`.
+   */
+  stored?: string;
 }
 
 export interface Manifest {
@@ -33,4 +39,21 @@ export interface Manifest {
   parts: string[];
   entries: ManifestEntry[];
   origin?: string;
+}
+
+/**
+ * The non-secret subset of the manifest that an encrypted archive also carries in plain text (encryption.json),
+ * enough to refuse a newer format or another database without the password.
+ */
+export interface ArchiveHeader {
+  format: string;
+  formatVersion: number;
+  createdAt: string;
+  app: { name: string; version: string };
+  database: { dialect: DbConfig['dialect'] };
+  parts: string[];
+}
+
+export interface ArchiveHeaderInfo extends ArchiveHeader {
+  encrypted: boolean;
 }

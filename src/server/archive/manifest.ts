@@ -3,16 +3,28 @@ import { ArchiveError } from './errors';
 import type { Manifest, ManifestEntry } from './manifest-types';
 import { safeEntryPath } from './safe-path';
 
-/** Name of the manifest entry: always the last entry of the archive, never listed in manifest.entries. */
+/** Name of the manifest entry: always the last entry of a plain archive, never listed in manifest.entries. */
 export const MANIFEST_NAME = 'manifest.json';
+/** Encrypted archives: the manifest, encrypted like every entry; second to last. */
+export const MANIFEST_ENC_NAME = 'manifest.json.enc';
+/** Encrypted archives: cipher parameters and the plain header; last. Its presence is what marks an archive encrypted. */
+export const ENCRYPTION_NAME = 'encryption.json';
+/** Names no entry may take: they would be mistaken for the archive's own metadata. */
+export const RESERVED_NAMES: readonly string[] = [MANIFEST_NAME, MANIFEST_ENC_NAME, ENCRYPTION_NAME];
+/** Opaque ZIP names of encrypted entries: 'e/000001', 'e/000002', ... */
+export const STORED_NAME_RE = /^e\/[0-9]{6,}$/;
 /** manifest.json larger than this is refused before it is read (about 800k entries). */
 export const MAX_MANIFEST_BYTES = 128 * 1024 * 1024;
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 
-function invalid(reason: string, extra: Record<string, string | number> = {}): ArchiveError {
-  return new ArchiveError('MANIFEST_INVALID', `Invalid manifest.json: ${reason}`, { reason, ...extra });
+/** MANIFEST_INVALID about one of the metadata files (manifest.json, encryption.json). */
+export function metadataInvalid(file: string, reason: string, extra: Record<string, string | number> = {}): ArchiveError {
+  // `detail` is what the MANIFEST_INVALID locale text interpolates.
+  return new ArchiveError('MANIFEST_INVALID', `Invalid ${file}: ${reason}`, { reason, detail: `${file}: ${reason}`, file, ...extra });
 }
+
+const invalid = (reason: string, extra: Record<string, string | number> = {}) => metadataInvalid(MANIFEST_NAME, reason, extra);
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
@@ -31,6 +43,33 @@ function requireObj(obj: Record<string, any>, key: string): Record<string, any> 
 }
 
 /**
+ * FORMAT_UNKNOWN unless `m` is our format at a version this plugin reads. Checked before any other field: a future
+ * version may change every one of them. Shared by the manifest and the plain header of encrypted archives.
+ */
+export function checkFormat(m: Record<string, unknown>): void {
+  if (m.format !== FORMAT) {
+    const format = isStr(m.format) ? m.format : JSON.stringify(m.format ?? null);
+    const formatVersion = typeof m.formatVersion === 'number' ? m.formatVersion : String(m.formatVersion);
+    throw new ArchiveError('FORMAT_UNKNOWN', `Unknown archive format "${format}" (expected "${FORMAT}")`, {
+      format,
+      formatVersion,
+      version: formatVersion,
+      supportedVersion: FORMAT_VERSION,
+    });
+  }
+  const v = m.formatVersion;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw invalid('formatVersion must be a positive integer', { field: 'formatVersion' });
+  if (v > FORMAT_VERSION) {
+    throw new ArchiveError('FORMAT_UNKNOWN', `Archive format version ${v} is newer than this plugin supports (${FORMAT_VERSION}); upgrade the plugin`, {
+      format: FORMAT,
+      formatVersion: v,
+      version: v,
+      supportedVersion: FORMAT_VERSION,
+    });
+  }
+}
+
+/**
  * Checks the format first (a future version may change every other field), then the required fields and
  * every entry. Unknown extra fields are kept (forward compatible within a format version).
  * Throws FORMAT_UNKNOWN, MANIFEST_INVALID, ENTRY_UNSAFE (non-canonical or conflicting paths), ENTRY_DUPLICATE.
@@ -38,22 +77,7 @@ function requireObj(obj: Record<string, any>, key: string): Record<string, any> 
 export function validateManifest(value: unknown): Manifest {
   if (!isObj(value)) throw invalid('not a JSON object');
   const m = value;
-  if (m.format !== FORMAT) {
-    const format = isStr(m.format) ? m.format : JSON.stringify(m.format ?? null);
-    throw new ArchiveError('FORMAT_UNKNOWN', `Unknown archive format "${format}" (expected "${FORMAT}")`, {
-      format,
-      formatVersion: typeof m.formatVersion === 'number' ? m.formatVersion : String(m.formatVersion),
-      supportedVersion: FORMAT_VERSION,
-    });
-  }
-  if (!Number.isSafeInteger(m.formatVersion) || m.formatVersion < 1) throw invalid('formatVersion must be a positive integer', { field: 'formatVersion' });
-  if (m.formatVersion > FORMAT_VERSION) {
-    throw new ArchiveError(
-      'FORMAT_UNKNOWN',
-      `Archive format version ${m.formatVersion} is newer than this plugin supports (${FORMAT_VERSION}); upgrade the plugin`,
-      { format: FORMAT, formatVersion: m.formatVersion, supportedVersion: FORMAT_VERSION },
-    );
-  }
+  checkFormat(m);
 
   requireStr(m, 'createdAt', '');
   if (Number.isNaN(Date.parse(m.createdAt))) throw invalid('createdAt must be an ISO date', { field: 'createdAt' });
@@ -76,7 +100,10 @@ export function validateManifest(value: unknown): Manifest {
   if (!Array.isArray(m.entries)) throw invalid('entries must be an array', { field: 'entries' });
 
   const seen = new Set<string>();
-  m.entries.forEach((e: unknown, i: number) => validateEntry(e, i, seen));
+  const stored = new Set<string>();
+  m.entries.forEach((e: unknown, i: number) => validateEntry(e, i, seen, stored));
+  // An archive is encrypted as a whole: every entry has a stored name, or none has.
+  if (stored.size !== 0 && stored.size !== m.entries.length) throw invalid('either every entry or none has a stored name', { field: 'entries' });
   // A file may not also be a folder of another entry ('a' and 'a/b'): extraction could not create both.
   for (const p of seen) {
     for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) {
@@ -92,18 +119,23 @@ export function validateManifest(value: unknown): Manifest {
   return m as Manifest;
 }
 
-function validateEntry(e: unknown, i: number, seen: Set<string>): asserts e is ManifestEntry {
+function validateEntry(e: unknown, i: number, seen: Set<string>, stored: Set<string>): asserts e is ManifestEntry {
   if (!isObj(e)) throw invalid(`entries[${i}] must be an object`, { field: `entries[${i}]` });
   if (!isStr(e.path)) throw invalid(`entries[${i}].path must be a string`, { field: `entries[${i}].path` });
   const canonical = safeEntryPath(e.path); // throws ENTRY_UNSAFE
   if (canonical !== e.path) {
     throw new ArchiveError('ENTRY_UNSAFE', `Entry path "${e.path}" is not canonical`, { path: e.path, reason: 'not canonical' });
   }
-  if (e.path === MANIFEST_NAME) throw invalid(`${MANIFEST_NAME} may not list itself`, { field: `entries[${i}].path` });
+  if (RESERVED_NAMES.includes(e.path)) throw invalid(`${e.path} is a reserved name`, { field: `entries[${i}].path` });
   if (seen.has(e.path)) throw new ArchiveError('ENTRY_DUPLICATE', `Entry "${e.path}" is listed twice`, { path: e.path });
   seen.add(e.path);
   if (!Number.isSafeInteger(e.size) || e.size < 0) throw invalid(`entries[${i}].size must be a non-negative integer`, { field: `entries[${i}].size`, path: e.path });
   if (!isStr(e.sha256) || !SHA256_RE.test(e.sha256)) throw invalid(`entries[${i}].sha256 must be 64 lowercase hex digits`, { field: `entries[${i}].sha256`, path: e.path });
+  if (e.stored !== undefined) {
+    if (!isStr(e.stored) || !STORED_NAME_RE.test(e.stored)) throw invalid(`entries[${i}].stored must look like e/000001`, { field: `entries[${i}].stored`, path: e.path });
+    if (stored.has(e.stored)) throw new ArchiveError('ENTRY_DUPLICATE', `Stored entry "${e.stored}" is listed twice`, { path: e.path });
+    stored.add(e.stored);
+  }
 }
 
 /** Parses manifest.json bytes (UTF-8 JSON) and validates them. */

@@ -1,16 +1,26 @@
 import fs from 'fs';
 import fsp from 'fs/promises';
 import path from 'path';
-import { PassThrough, Readable, Writable } from 'stream';
-import * as unzipper from 'unzipper';
-import { crc32 } from './crc32';
+import { Readable, Writable } from 'stream';
+import { ChunkAuthError } from '../crypto';
 import { ArchiveError, isArchiveError } from './errors';
 import { HashLimitError, HashStream } from './hash-stream';
-import { MANIFEST_NAME, MAX_MANIFEST_BYTES, parseManifest, validateManifest } from './manifest';
-import type { Manifest, ManifestEntry } from './manifest-types';
-import { isCanonicalEntryPath, resolveInside } from './safe-path';
+import { headerOf, sameHeader } from './header';
+import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, MAX_MANIFEST_BYTES, metadataInvalid, parseManifest, validateManifest } from './manifest';
+import type { ArchiveHeaderInfo, Manifest, ManifestEntry } from './manifest-types';
+import { resolveInside } from './safe-path';
+import { authFailed, entryPlaintext, headerMismatch, readEncryptionInfo, readSealedManifest, Sealed, storedName, storedSize, unlockArchive } from './sealed';
+import { OpenArchive, openArchive, readMetadataEntry, withArchive } from './zip-directory';
 
-export interface ExtractOptions {
+export interface PasswordOptions {
+  /**
+   * The archive's password. Needed for an encrypted archive (PASSWORD_REQUIRED without it, PASSWORD_WRONG when it
+   * does not fit); ignored for a plain one. An empty string counts as no password.
+   */
+  password?: string;
+}
+
+export interface ExtractOptions extends PasswordOptions {
   /** Content bytes extracted so far, and the total the manifest announces. */
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
   signal?: AbortSignal;
@@ -18,380 +28,95 @@ export interface ExtractOptions {
 
 export type VerifyOptions = ExtractOptions;
 
+export interface EntryStreamOptions extends PasswordOptions {
+  /** The manifest readManifest returned, to skip reading (and decrypting) it again. */
+  manifest?: Manifest;
+}
+
 export interface ExtractResult {
   /** Absolute path of every extracted file, keyed by entry path. */
   files: Record<string, string>;
   bytes: number;
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Central directory
-
-const SIG_EOCD = 0x06054b50;
-const SIG_ZIP64_LOCATOR = 0x07064b50;
-const SIG_ZIP64_EOCD = 0x06064b50;
-const SIG_CENTRAL = 0x02014b50;
-const EOCD_SIZE = 22;
-const CENTRAL_MIN = 46;
-const LOCAL_MIN = 30;
-const MAX_COMMENT = 0xffff;
-
-interface CentralEntry {
-  path: string;
-  size: number;
-  compressedSize: number;
-  method: number;
-  flags: number;
-  crc32: number;
-  offset: number;
-  file: unzipper.File;
-}
-
-interface OpenArchive {
-  size: number;
-  entries: Map<string, CentralEntry>;
-  fh: fsp.FileHandle;
-  /** Where entry data must end. */
-  cdOffset: number;
-  /** Destroys every stream opened for this archive, then closes its file descriptor. */
-  close(): Promise<void>;
-}
-
-function notAnArchive(reason: string): ArchiveError {
-  return new ArchiveError('NOT_AN_ARCHIVE', `Not a backup archive: ${reason}`, { reason });
-}
-
-async function readAt(fh: fsp.FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  const { bytesRead } = await fh.read(buf, 0, length, position);
-  if (bytesRead !== length) throw notAnArchive('unexpected end of file');
-  return buf;
-}
-
-function u64(buf: Buffer, at: number): number {
-  const v = buf.readBigUInt64LE(at);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw notAnArchive('64-bit field out of range');
-  return Number(v);
-}
-
-interface EndRecord {
-  eocdAt: number;
-  records: number;
-  cdOffset: number;
-  cdSize: number;
-  /** Where the central directory must end: the zip64 end record, or the end record. */
-  cdLimit: number;
-}
-
-/**
- * Finds and bounds-checks the end of central directory (and its zip64 variant) ourselves, so that unzipper only
- * ever sees an archive whose record count and offsets fit the file: no allocation or read driven by a forged
- * number. Detection of zip64 mirrors unzipper's.
- */
-async function readEndRecord(fh: fsp.FileHandle, size: number): Promise<EndRecord> {
-  if (size < EOCD_SIZE) throw notAnArchive(size === 0 ? 'empty file' : 'file too small');
-  const tailLen = Math.min(size, EOCD_SIZE + MAX_COMMENT);
-  const tailStart = size - tailLen;
-  const tail = await readAt(fh, tailStart, tailLen);
-  let at = -1;
-  for (let i = tailLen - EOCD_SIZE; i >= 0; i--) {
-    if (tail.readUInt32LE(i) === SIG_EOCD && i + EOCD_SIZE + tail.readUInt16LE(i + 20) === tailLen) {
-      at = i;
-      break;
-    }
-  }
-  if (at < 0) throw notAnArchive('no end of central directory record (not a zip, or truncated)');
-  const eocdAt = tailStart + at;
-  const diskNumber = tail.readUInt16LE(at + 4);
-  const diskStart = tail.readUInt16LE(at + 6);
-  let records = tail.readUInt16LE(at + 10);
-  let cdSize = tail.readUInt32LE(at + 12);
-  let cdOffset = tail.readUInt32LE(at + 16);
-  let cdLimit = eocdAt;
-  if (diskNumber === 0xffff || records === 0xffff || cdOffset === 0xffffffff) {
-    if (eocdAt < 20 + 56) throw notAnArchive('zip64 records missing');
-    const loc = await readAt(fh, eocdAt - 20, 20);
-    if (loc.readUInt32LE(0) !== SIG_ZIP64_LOCATOR) throw notAnArchive('bad zip64 locator');
-    const eocd64At = u64(loc, 8);
-    if (eocd64At + 56 > eocdAt - 20) throw notAnArchive('zip64 end record out of range');
-    const rec = await readAt(fh, eocd64At, 56);
-    if (rec.readUInt32LE(0) !== SIG_ZIP64_EOCD) throw notAnArchive('bad zip64 end record');
-    if (rec.readUInt32LE(16) !== 0 || rec.readUInt32LE(20) !== 0) throw notAnArchive('multi-disk archives are not supported');
-    records = u64(rec, 32);
-    cdSize = u64(rec, 40);
-    cdOffset = u64(rec, 48);
-    cdLimit = eocd64At;
-  } else if (diskNumber !== 0 || diskStart !== 0) {
-    throw notAnArchive('multi-disk archives are not supported');
-  }
-  if (cdOffset + cdSize > cdLimit) throw notAnArchive('central directory out of range');
-  if (records * CENTRAL_MIN > cdSize) throw notAnArchive('central directory too small for its record count');
-  return { eocdAt, records, cdOffset, cdSize, cdLimit };
-}
-
-const sharedFdFs = {
-  open: fs.open,
-  read: fs.read,
-  close: (_fd: number, cb: (err?: Error | null) => void) => cb(null),
-};
-
-/**
- * An unzipper source reading through one file descriptor (positional reads, no open/close per entry) that
- * remembers its live streams, so that close() can stop them all before the descriptor is closed.
- */
-function trackedSource(fh: fsp.FileHandle, size: number) {
-  const streams = new Set<Readable>();
-  let closed = false;
-  const source = {
-    size: () => Promise.resolve(size),
-    stream: (start: number, length?: number): Readable => {
-      if (closed || !(start >= 0) || start >= size) {
-        const empty = new PassThrough();
-        empty.end();
-        return empty;
-      }
-      let end = length ? start + length : undefined;
-      if (end !== undefined && end > size - 1) end = undefined;
-      // unzipper destroys its streams when an entry ends, and destroy() closes the fd even without autoClose:
-      // the stream gets an fs whose close() leaves the shared descriptor alone.
-      const s = fs.createReadStream('', { fd: fh.fd, fs: sharedFdFs, autoClose: false, start, end, highWaterMark: 256 * 1024 } as any);
-      streams.add(s);
-      const forget = () => streams.delete(s);
-      s.once('end', forget);
-      s.once('close', forget);
-      return s;
-    },
-  };
-  return {
-    source,
-    async close() {
-      if (closed) return;
-      closed = true;
-      for (const s of streams) s.destroy();
-      streams.clear();
-      await fh.close().catch(() => undefined);
-    },
-  };
-}
-
-const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
-
-/**
- * Opens the central directory and checks every record before anything is read from the entries:
- * structure (NOT_AN_ARCHIVE), names (ENTRY_UNSAFE, ENTRY_DUPLICATE), methods (ENTRY_UNSUPPORTED) and that every
- * declared size fits inside the file without overlapping another entry (ENTRY_SIZE_MISMATCH).
- */
-async function openArchive(archivePath: string): Promise<OpenArchive> {
-  let fh: fsp.FileHandle;
-  try {
-    fh = await fsp.open(archivePath, 'r');
-  } catch (err: any) {
-    if (err?.code === 'ENOENT') throw new ArchiveError('NOT_AN_ARCHIVE', `Archive not found: ${path.basename(archivePath)}`, { reason: 'not found' }, { status: 404 });
-    throw err;
-  }
-  let st: fs.Stats;
-  try {
-    st = await fh.stat();
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    throw err;
-  }
-  if (!st.isFile()) {
-    await fh.close().catch(() => undefined);
-    throw notAnArchive('not a regular file');
-  }
-  const size = st.size;
-  const tracked = trackedSource(fh, size);
-  let dir: unzipper.CentralDirectory;
-  let end: EndRecord;
-  try {
-    end = await readEndRecord(fh, size);
-    // Open.custom is Open.file with streams we can close; tailSize (missing from the typings) points unzipper
-    // at the end record found above.
-    const open = unzipper.Open.custom as unknown as (src: unknown, o: { tailSize: number }) => Promise<unzipper.CentralDirectory>;
-    dir = await open(tracked.source, { tailSize: size - end.eocdAt });
-  } catch (err: any) {
-    await tracked.close();
-    if (isArchiveError(err)) throw err;
-    throw notAnArchive(`unreadable central directory (${err?.message ?? err})`);
-  }
-
-  try {
-    if (dir.files.length !== end.records) throw notAnArchive('central directory record count mismatch');
-    const entries = new Map<string, CentralEntry>();
-    let cdBytes = 0;
-    for (const f of dir.files as any[]) {
-      if (f.signature !== SIG_CENTRAL) throw notAnArchive('bad central directory record');
-      cdBytes += CENTRAL_MIN + f.fileNameLength + f.extraFieldLength + f.fileCommentLength;
-      if (cdBytes > end.cdSize) throw notAnArchive('central directory overruns its declared size');
-      const name: string = f.path;
-      if (!Buffer.from(name, 'utf8').equals(f.pathBuffer)) {
-        throw new ArchiveError('ENTRY_UNSAFE', `Entry name is not valid UTF-8`, { path: name, reason: 'invalid UTF-8' });
-      }
-      if (!isCanonicalEntryPath(name)) {
-        const shown = name.replace(/\0/g, '\\0');
-        throw new ArchiveError('ENTRY_UNSAFE', `Unsafe entry path "${shown}" in the archive`, { path: shown, reason: 'unsafe name' });
-      }
-      if (entries.has(name)) throw new ArchiveError('ENTRY_DUPLICATE', `Entry "${name}" appears twice in the archive`, { path: name });
-      if (f.flags & 0x41) throw new ArchiveError('ENTRY_UNSUPPORTED', `Entry "${name}" is encrypted`, { path: name, reason: 'encrypted' });
-      if (f.compressionMethod !== 0 && f.compressionMethod !== 8) {
-        throw new ArchiveError('ENTRY_UNSUPPORTED', `Entry "${name}" uses compression method ${f.compressionMethod}`, { path: name, reason: `method ${f.compressionMethod}` });
-      }
-      if (!isCount(f.uncompressedSize) || !isCount(f.compressedSize) || !isCount(f.offsetToLocalFileHeader)) {
-        throw notAnArchive(`bad sizes or offset for entry "${name}"`);
-      }
-      if (f.compressionMethod === 0 && f.compressedSize !== f.uncompressedSize) {
-        throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Stored entry "${name}" declares two different sizes`, {
-          path: name,
-          declared: f.uncompressedSize,
-          actual: f.compressedSize,
-        });
-      }
-      if (f.offsetToLocalFileHeader + LOCAL_MIN + f.fileNameLength + f.compressedSize > end.cdOffset) {
-        throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Entry "${name}" declares ${f.compressedSize} bytes, more than the archive holds`, {
-          path: name,
-          declared: f.compressedSize,
-          actual: Math.max(0, end.cdOffset - f.offsetToLocalFileHeader - LOCAL_MIN - f.fileNameLength),
-        });
-      }
-      entries.set(name, {
-        path: name,
-        size: f.uncompressedSize,
-        compressedSize: f.compressedSize,
-        method: f.compressionMethod,
-        flags: f.flags,
-        crc32: f.crc32 >>> 0,
-        offset: f.offsetToLocalFileHeader,
-        file: f,
-      });
-    }
-    // Entries may not overlap: the archive can never yield more data than it holds.
-    const byOffset = [...entries.values()].sort((a, b) => a.offset - b.offset);
-    for (let i = 1; i < byOffset.length; i++) {
-      const prev = byOffset[i - 1];
-      const prevEnd = prev.offset + LOCAL_MIN + Buffer.byteLength(prev.path) + prev.compressedSize;
-      if (prevEnd > byOffset[i].offset) {
-        throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Entry "${prev.path}" overlaps "${byOffset[i].path}"`, {
-          path: prev.path,
-          declared: prev.compressedSize,
-          actual: Math.max(0, byOffset[i].offset - prev.offset - LOCAL_MIN - Buffer.byteLength(prev.path)),
-        });
-      }
-    }
-    return { size, entries, fh, cdOffset: end.cdOffset, close: tracked.close };
-  } catch (err) {
-    await tracked.close();
-    throw err;
-  }
-}
-
-const SIG_LOCAL = 0x04034b50;
-const READ_CHUNK = 256 * 1024;
-
-/**
- * The raw (decompressed) data of one entry. Empty entries are never read. Stored entries (all of ours) are read
- * directly with positional reads after checking their local header: no copy, no per-entry file open. Deflated
- * entries (foreign archives) go through unzipper.
- */
-function rawEntryStream(z: OpenArchive, entry: CentralEntry): Readable {
-  if (entry.size === 0) return Readable.from([]);
-  if (entry.method !== 0) return entry.file.stream() as unknown as Readable;
-  return Readable.from(readStored(z, entry), { objectMode: false, highWaterMark: READ_CHUNK });
-}
-
-async function* readStored(z: OpenArchive, entry: CentralEntry): AsyncGenerator<Buffer> {
-  const nameBytes = Buffer.from(entry.path, 'utf8');
-  const header = Buffer.alloc(LOCAL_MIN + nameBytes.length);
-  const { bytesRead } = await z.fh.read(header, 0, header.length, entry.offset);
-  if (bytesRead !== header.length || header.readUInt32LE(0) !== SIG_LOCAL) throw new Error('bad local file header');
-  if (header.readUInt16LE(26) !== nameBytes.length || !header.subarray(LOCAL_MIN).equals(nameBytes)) {
-    throw new Error('local file header names another entry');
-  }
-  let pos = entry.offset + LOCAL_MIN + nameBytes.length + header.readUInt16LE(28);
-  let left = entry.size;
-  if (pos + left > z.cdOffset) throw new Error('entry data runs into the central directory');
-  while (left > 0) {
-    const n = Math.min(READ_CHUNK, left);
-    const buf = Buffer.allocUnsafe(n);
-    const r = await z.fh.read(buf, 0, n, pos);
-    if (r.bytesRead === 0) throw new Error('unexpected end of file');
-    pos += r.bytesRead;
-    left -= r.bytesRead;
-    yield r.bytesRead === n ? buf : buf.subarray(0, r.bytesRead);
-  }
-}
-
-async function readManifestEntry(z: OpenArchive): Promise<Manifest> {
+async function readPlainManifest(z: OpenArchive): Promise<Manifest> {
   const entry = z.entries.get(MANIFEST_NAME);
   if (!entry) throw new ArchiveError('MANIFEST_MISSING', `The archive has no ${MANIFEST_NAME}`, {});
-  if (entry.size > MAX_MANIFEST_BYTES) {
-    throw new ArchiveError('MANIFEST_INVALID', `${MANIFEST_NAME} is too large (${entry.size} bytes)`, { reason: 'too large', size: entry.size });
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of rawEntryStream(z, entry)) {
-      total += (chunk as Buffer).length;
-      if (total > entry.size) throw new Error('more data than declared');
-      chunks.push(chunk as Buffer);
-    }
-  } catch (err: any) {
-    throw new ArchiveError('MANIFEST_INVALID', `${MANIFEST_NAME} cannot be read (${err?.message ?? err})`, { reason: 'unreadable' });
-  }
-  const buf = Buffer.concat(chunks);
-  if (buf.length !== entry.size) throw new ArchiveError('MANIFEST_INVALID', `${MANIFEST_NAME} is truncated`, { reason: 'truncated' });
-  if (crc32(buf) !== entry.crc32) throw new ArchiveError('MANIFEST_INVALID', `${MANIFEST_NAME} is damaged (CRC mismatch)`, { reason: 'crc' });
-  return parseManifest(buf);
+  return parseManifest(await readMetadataEntry(z, entry, MAX_MANIFEST_BYTES, true));
 }
 
 /**
- * Cross-checks a (validated) manifest with the central directory: every entry present with the same size
- * (ENTRY_MISSING / ENTRY_SIZE_MISMATCH), no entry the manifest does not list (ENTRY_UNLISTED).
+ * Cross-checks a (validated) manifest with the central directory: every entry present with the size it must have
+ * (ENTRY_MISSING / ENTRY_SIZE_MISMATCH; the encrypted size in an encrypted archive), no entry the manifest does not
+ * list (ENTRY_UNLISTED). Errors name the real path; only an unlisted entry can be named by its ZIP name alone.
  */
-function checkAgainst(z: OpenArchive, manifest: Manifest): void {
-  const listed = new Set<string>();
+function checkAgainst(z: OpenArchive, manifest: Manifest, sealed: Sealed | null): void {
+  if (!sealed && manifest.entries.some((e) => e.stored !== undefined)) {
+    throw metadataInvalid(MANIFEST_NAME, 'stored names in a plain archive');
+  }
+  const listed = new Set<string>(sealed ? [MANIFEST_ENC_NAME, ENCRYPTION_NAME] : [MANIFEST_NAME]);
   for (const e of manifest.entries) {
-    listed.add(e.path);
-    const c = z.entries.get(e.path);
+    const name = storedName(e, sealed);
+    listed.add(name);
+    const c = z.entries.get(name);
     if (!c) throw new ArchiveError('ENTRY_MISSING', `Entry "${e.path}" is listed in the manifest but missing from the archive`, { path: e.path });
-    if (c.size !== e.size) {
-      throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Entry "${e.path}": manifest says ${e.size} bytes, archive holds ${c.size}`, {
+    const expected = storedSize(e, sealed);
+    if (c.size !== expected) {
+      throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Entry "${e.path}": manifest says ${expected} bytes, archive holds ${c.size}`, {
         path: e.path,
-        declared: e.size,
+        declared: expected,
         actual: c.size,
       });
     }
   }
   for (const name of z.entries.keys()) {
-    if (name !== MANIFEST_NAME && !listed.has(name)) {
-      throw new ArchiveError('ENTRY_UNLISTED', `Entry "${name}" is not listed in the manifest`, { path: name });
-    }
+    if (!listed.has(name)) throw new ArchiveError('ENTRY_UNLISTED', `Entry "${name}" is not listed in the manifest`, { path: name });
   }
 }
 
-async function withArchive<T>(archivePath: string, fn: (z: OpenArchive) => Promise<T>): Promise<T> {
-  const z = await openArchive(archivePath);
-  try {
-    return await fn(z);
-  } finally {
-    await z.close();
+/**
+ * Unlocks the archive (when encrypted), then takes `given` (validated by the caller; for an encrypted archive it
+ * must match the header) or reads the manifest, and checks it against the central directory. Reads metadata only.
+ */
+async function openManifest(z: OpenArchive, password: string | undefined, given?: Manifest): Promise<{ manifest: Manifest; sealed: Sealed | null }> {
+  const sealed = await unlockArchive(z, password);
+  let manifest: Manifest;
+  if (given) {
+    if (sealed && !sameHeader(headerOf(given), sealed.info.header)) throw headerMismatch();
+    manifest = given;
+  } else {
+    manifest = sealed ? await readSealedManifest(z, sealed) : await readPlainManifest(z);
   }
+  checkAgainst(z, manifest, sealed);
+  return { manifest, sealed };
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Public API
 
 /**
- * Reads and checks the manifest using only the central directory and manifest.json: nothing else is read.
- * Throws NOT_AN_ARCHIVE, MANIFEST_MISSING, MANIFEST_INVALID, FORMAT_UNKNOWN, ENTRY_UNSAFE, ENTRY_DUPLICATE,
- * ENTRY_UNSUPPORTED, ENTRY_MISSING, ENTRY_SIZE_MISMATCH, ENTRY_UNLISTED.
+ * What can be judged without the password, in milliseconds: format, version, dates, app, dialect, parts, and whether
+ * the archive is encrypted. Reads the central directory and encryption.json, or manifest.json for a plain archive.
+ * For an encrypted archive these values are not yet authenticated: readManifest (with the password) refuses an
+ * archive whose header was altered. Throws NOT_AN_ARCHIVE, MANIFEST_MISSING, MANIFEST_INVALID, FORMAT_UNKNOWN,
+ * ENCRYPTION_UNSUPPORTED and the central directory checks (ENTRY_UNSAFE, ENTRY_DUPLICATE, ENTRY_UNSUPPORTED, ...).
  */
-export function readManifest(archivePath: string): Promise<Manifest> {
+export function readHeader(archivePath: string): Promise<ArchiveHeaderInfo> {
   return withArchive(archivePath, async (z) => {
-    const manifest = await readManifestEntry(z);
-    checkAgainst(z, manifest);
-    return manifest;
+    const info = await readEncryptionInfo(z);
+    if (info) return { encrypted: true, ...headerOf(info.header) };
+    return { encrypted: false, ...headerOf(await readPlainManifest(z)) };
   });
+}
+
+/**
+ * Reads and checks the manifest using only the central directory and the metadata entries: no entry data is read.
+ * Throws NOT_AN_ARCHIVE, MANIFEST_MISSING, MANIFEST_INVALID, FORMAT_UNKNOWN, ENCRYPTION_UNSUPPORTED,
+ * PASSWORD_REQUIRED, PASSWORD_WRONG, CHECKSUM_MISMATCH (encrypted manifest damaged: path 'manifest.json'),
+ * ENTRY_UNSAFE, ENTRY_DUPLICATE, ENTRY_UNSUPPORTED, ENTRY_MISSING, ENTRY_SIZE_MISMATCH, ENTRY_UNLISTED.
+ */
+export function readManifest(archivePath: string, opts: PasswordOptions = {}): Promise<Manifest> {
+  return withArchive(archivePath, async (z) => (await openManifest(z, opts.password)).manifest);
 }
 
 function abortedError(): ArchiveError {
@@ -408,24 +133,30 @@ function mismatch(entry: ManifestEntry, reason: 'size' | 'sha256' | 'read', actu
   });
 }
 
+/** A failure of an entry's source stream (read error, or an encrypted chunk failing its tag) as CHECKSUM_MISMATCH. */
+function readFailed(entry: ManifestEntry, err: unknown): ArchiveError {
+  if (err instanceof ChunkAuthError) return authFailed(entry.path, err);
+  return mismatch(entry, 'read', '', (err as Error)?.message ?? String(err));
+}
+
 /**
- * Streams one entry through a size-limited hash into `sink`, then compares with the manifest.
- * Read errors and overlong data become CHECKSUM_MISMATCH; sink (write) errors are thrown as they are.
+ * Streams one entry's plaintext through a size-limited hash into `sink`, then compares with the manifest.
+ * Read and authentication errors and overlong data become CHECKSUM_MISMATCH; sink (write) errors are thrown as they are.
  */
 async function copyVerified(
   z: OpenArchive,
+  sealed: Sealed | null,
   entry: ManifestEntry,
   sink: Writable,
   doneEvent: 'finish' | 'close',
   signal: AbortSignal | undefined,
   onBytes: (n: number) => void,
 ): Promise<void> {
-  const c = z.entries.get(entry.path)!;
-  const src = rawEntryStream(z, c);
+  const src = entryPlaintext(z, entry, sealed);
   const hasher = new HashStream({ limit: entry.size, onProgress: onBytes });
-  let srcErr: any = null;
-  let hashErr: any = null;
-  let sinkErr: any = null;
+  let srcErr: Error | null = null;
+  let hashErr: Error | null = null;
+  let sinkErr: Error | null = null;
   // Plain pipes rather than stream.pipeline: pipeline allocates an AbortController (and a DOMException) per
   // call, which dominates when an archive holds many thousands of small files.
   await new Promise<void>((resolve, reject) => {
@@ -451,7 +182,7 @@ async function copyVerified(
   }).catch((err) => {
     if (isArchiveError(err, 'ABORTED')) throw err;
     if (hashErr instanceof HashLimitError) throw mismatch(entry, 'size', hashErr.seen);
-    if (srcErr) throw mismatch(entry, 'read', '', srcErr?.message ?? String(srcErr));
+    if (srcErr) throw readFailed(entry, srcErr);
     throw sinkErr ?? err;
   });
   if (hasher.bytes !== entry.size) throw mismatch(entry, 'size', hasher.bytes);
@@ -469,7 +200,8 @@ export async function extractVerified(archivePath: string, manifest: Manifest, s
   if (signal?.aborted) throw abortedError();
   validateManifest(manifest);
   return withArchive(archivePath, async (z) => {
-    checkAgainst(z, manifest);
+    // Password, header and sizes are all checked here, before the staging folder is even created.
+    const { sealed } = await openManifest(z, opts.password, manifest);
     const total = manifest.entries.reduce((n, e) => n + e.size, 0);
 
     const rootExisted = await fsp
@@ -494,8 +226,8 @@ export async function extractVerified(archivePath: string, manifest: Manifest, s
           await fsp.mkdir(cur, { mode: 0o700 });
           await fsp.chmod(cur, 0o700);
           createdDirs.push(cur);
-        } catch (err: any) {
-          if (err?.code !== 'EEXIST') throw err;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException)?.code !== 'EEXIST') throw err;
           const st = await fsp.lstat(cur);
           if (!st.isDirectory()) {
             throw new ArchiveError('ENTRY_UNSAFE', `Cannot extract "${rel}": "${path.relative(root, cur)}" exists and is not a folder`, {
@@ -518,8 +250,9 @@ export async function extractVerified(archivePath: string, manifest: Manifest, s
         let fh: fsp.FileHandle;
         try {
           fh = await fsp.open(target, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
-        } catch (err: any) {
-          if (err?.code === 'EEXIST' || err?.code === 'ELOOP') {
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException)?.code;
+          if (code === 'EEXIST' || code === 'ELOOP') {
             throw new ArchiveError('ENTRY_UNSAFE', `Cannot extract "${entry.path}": it already exists in the staging folder`, { path: entry.path, reason: 'exists' });
           }
           throw err;
@@ -528,7 +261,7 @@ export async function extractVerified(archivePath: string, manifest: Manifest, s
         await fh.chmod(0o600);
         const start = done;
         const out = fh.createWriteStream({ autoClose: true });
-        await copyVerified(z, entry, out, 'close', signal, (n) => onProgress?.(start + n, total));
+        await copyVerified(z, sealed, entry, out, 'close', signal, (n) => onProgress?.(start + n, total));
         done += entry.size;
         files[entry.path] = target;
         if (entry.size === 0) onProgress?.(done, total);
@@ -543,19 +276,18 @@ export async function extractVerified(archivePath: string, manifest: Manifest, s
   });
 }
 
-/** Reads the manifest, then streams every entry and checks size and SHA-256, writing nothing. */
+/** Reads the manifest, then streams every entry (decrypting it when encrypted) and checks size and SHA-256, writing nothing. */
 export function verifyArchive(archivePath: string, opts: VerifyOptions = {}): Promise<Manifest> {
   const { signal, onProgress } = opts;
   return withArchive(archivePath, async (z) => {
-    const manifest = await readManifestEntry(z);
-    checkAgainst(z, manifest);
+    const { manifest, sealed } = await openManifest(z, opts.password);
     const total = manifest.entries.reduce((n, e) => n + e.size, 0);
     let done = 0;
     for (const entry of manifest.entries) {
       if (signal?.aborted) throw abortedError();
       const start = done;
       const sink = new Writable({ write: (_c, _e, cb) => cb() });
-      await copyVerified(z, entry, sink, 'finish', signal, (n) => onProgress?.(start + n, total));
+      await copyVerified(z, sealed, entry, sink, 'finish', signal, (n) => onProgress?.(start + n, total));
       done += entry.size;
     }
     return manifest;
@@ -564,20 +296,20 @@ export function verifyArchive(archivePath: string, opts: VerifyOptions = {}): Pr
 
 /**
  * One entry as a stream, for callers that pipe it elsewhere (e.g. the dump into pg_restore). The archive is
- * checked as by readManifest (or against `opts.manifest`) first; the stream verifies size and SHA-256 as it goes
- * and fails with CHECKSUM_MISMATCH at the end (or as soon as there is too much data) if they differ.
- * Throws ENTRY_MISSING when the manifest does not list entryPath.
+ * checked as by readManifest (or against `opts.manifest`) first; the stream decrypts (releasing only authenticated
+ * chunks), verifies size and SHA-256 as it goes and fails with CHECKSUM_MISMATCH at the end (or at the first bad chunk,
+ * or as soon as there is too much data) if they differ. Throws ENTRY_MISSING when the manifest does not list entryPath.
  */
-export async function openEntryStream(archivePath: string, entryPath: string, opts: { manifest?: Manifest } = {}): Promise<Readable> {
+export async function openEntryStream(archivePath: string, entryPath: string, opts: EntryStreamOptions = {}): Promise<Readable> {
+  if (opts.manifest) validateManifest(opts.manifest);
   const z = await openArchive(archivePath);
   try {
-    const manifest = opts.manifest ? validateManifest(opts.manifest) : await readManifestEntry(z);
-    checkAgainst(z, manifest);
+    const { manifest, sealed } = await openManifest(z, opts.password, opts.manifest);
     const entry = manifest.entries.find((e) => e.path === entryPath);
     if (!entry) throw new ArchiveError('ENTRY_MISSING', `Entry "${entryPath}" is not in the archive`, { path: entryPath });
-    const src = rawEntryStream(z, z.entries.get(entry.path)!);
+    const src = entryPlaintext(z, entry, sealed);
     const verify = new VerifyStream(entry);
-    src.on('error', (e: any) => verify.destroy(mismatch(entry, 'read', '', e?.message ?? String(e))));
+    src.on('error', (e) => verify.destroy(readFailed(entry, e)));
     verify.once('close', () => {
       src.destroy();
       void z.close();
@@ -595,7 +327,7 @@ class VerifyStream extends HashStream {
     super({ limit: entry.size });
   }
 
-  _transform(chunk: Buffer, enc: BufferEncoding, cb: (err?: Error | null, data?: any) => void): void {
+  _transform(chunk: Buffer, enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
     super._transform(chunk, enc, (err, data) => cb(err instanceof HashLimitError ? mismatch(this.entry, 'size', err.seen) : err, data));
   }
 

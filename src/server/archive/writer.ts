@@ -4,15 +4,25 @@ import fsp from 'fs/promises';
 import path from 'path';
 import { Readable, Transform, TransformCallback } from 'stream';
 import { FORMAT, FORMAT_VERSION } from '../../constants';
+import { CipherParams, CipherTuning, createCipherParams, EncryptStream, Keyring } from '../crypto';
+import { encryptionInfoBytes } from './encryption-info';
 import { ArchiveError } from './errors';
 import { HashStream } from './hash-stream';
-import { MANIFEST_NAME, validateManifest } from './manifest';
+import { headerOf } from './header';
+import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, RESERVED_NAMES, validateManifest } from './manifest';
 import type { Manifest, ManifestEntry } from './manifest-types';
 import { safeEntryPath } from './safe-path';
 
 export interface ArchiveWriterOptions {
   /** Where the `<basename>.partial` file is written; created 0700 if missing. Same filesystem as finalPath for an atomic rename. */
   tmpDir: string;
+  /**
+   * Encrypts the archive (every entry and the manifest; see docs/format.md). Undefined or empty: a plain archive.
+   * Deriving the key takes about a quarter of a second, once, in create().
+   */
+  password?: string;
+  /** Tests and benchmarks only: cheaper key derivation or other chunk sizes. */
+  cipherTuning?: CipherTuning;
 }
 
 /** What finish() needs: the manifest without entries (format/formatVersion are always set by the writer). */
@@ -35,9 +45,18 @@ export interface FinishResult {
   /** Size of the archive file in bytes. */
   size: number;
   manifest: Manifest;
+  encrypted: boolean;
 }
 
 type State = 'open' | 'finishing' | 'finished' | 'aborted' | 'failed';
+
+interface Sealer {
+  params: CipherParams;
+  keyring: Keyring;
+}
+
+/** Opaque ZIP name of the n-th encrypted entry: upload names must not show in the archive. */
+const storedNameOf = (n: number) => `e/${String(n).padStart(6, '0')}`;
 
 const READ_CHUNK = 256 * 1024;
 /** Pieces smaller than PASS_THROUGH (headers, small files) are gathered into writes of about WRITE_CHUNK. */
@@ -47,7 +66,8 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Streams entries into one ZIP (every entry STORED, zip64 where sizes or offsets need it) and appends
- * manifest.json last, listing every entry with its size and SHA-256. Entries are added strictly one at a time
+ * manifest.json last, listing every entry with its size and SHA-256. With a password every entry is encrypted under an
+ * opaque name (e/000001...), and the manifest is stored encrypted (manifest.json.enc) followed by encryption.json. Entries are added strictly one at a time
  * (calls are queued), content is never buffered whole, and nothing but content is kept (fixed mode 0600,
  * one timestamp for all entries).
  *
@@ -72,13 +92,17 @@ export class ArchiveWriter {
   private failure: Error | null = null;
   /** Rejects the in-flight add when the archive or output fails. */
   private pendingFail: ((err: Error) => void) | null = null;
-  private current: HashStream | null = null;
+  /** Streams of the entry being written, destroyed on abort. */
+  private current: Transform[] = [];
   private outClosed: Promise<void>;
+  private readonly sealer: Sealer | null;
+  private storedCount = 0;
 
-  private constructor(finalPath: string, partialPath: string, out: fs.WriteStream) {
+  private constructor(finalPath: string, partialPath: string, out: fs.WriteStream, sealer: Sealer | null) {
     this.finalPath = finalPath;
     this.partialPath = partialPath;
     this.out = out;
+    this.sealer = sealer;
     this.outClosed = new Promise((resolve) => out.once('close', () => resolve()));
     this.archive = archiver('zip', { store: true, forceZip64: false });
     const fatal = (err: Error) => this.fatal(err);
@@ -97,6 +121,8 @@ export class ArchiveWriter {
     if (await exists(target)) {
       throw new ArchiveError('ARCHIVE_EXISTS', `Archive ${path.basename(target)} already exists`, { name: path.basename(target) });
     }
+    // Before the partial file exists, so that nothing needs cleaning up if derivation fails.
+    const sealer = opts.password ? await createCipherParams(opts.password, opts.cipherTuning) : null;
     const partial = path.join(tmpDir, path.basename(target) + '.partial');
     const out = fs.createWriteStream(partial, { flags: 'w', mode: 0o600 });
     await new Promise<void>((resolve, reject) => {
@@ -104,7 +130,12 @@ export class ArchiveWriter {
       out.once('error', reject);
     });
     await fsp.chmod(partial, 0o600); // a stale partial file may have had other permissions
-    return new ArchiveWriter(target, partial, out);
+    return new ArchiveWriter(target, partial, out, sealer);
+  }
+
+  /** True when the archive is being encrypted. */
+  get encrypted(): boolean {
+    return this.sealer !== null;
   }
 
   /** Bytes written to the archive file so far (headers included). */
@@ -218,14 +249,20 @@ export class ArchiveWriter {
   }
 
   /**
-   * Appends manifest.json (the draft plus every entry), finalises the ZIP, fsyncs, renames the partial file to
-   * finalPath and makes it 0600. After finish the writer is closed.
+   * Appends manifest.json (the draft plus every entry) — or, encrypted, manifest.json.enc and then encryption.json —,
+   * finalises the ZIP, fsyncs, renames the partial file to finalPath and makes it 0600. After finish the writer is closed.
    */
   finish(draft: ManifestDraft): Promise<FinishResult> {
     return this.enqueue(async () => {
       const { entries: _ignored, format: _f, formatVersion: _v, ...rest } = draft as ManifestDraft & { entries?: unknown };
       const manifest = validateManifest({ format: FORMAT, formatVersion: FORMAT_VERSION, ...rest, entries: [...this.list] });
-      await this.streamEntry(MANIFEST_NAME, Readable.from([Buffer.from(JSON.stringify(manifest), 'utf8')]), undefined, undefined, true);
+      const manifestBytes = Buffer.from(JSON.stringify(manifest), 'utf8');
+      if (this.sealer) {
+        await this.streamRaw(MANIFEST_ENC_NAME, Readable.from([manifestBytes]), true);
+        await this.streamRaw(ENCRYPTION_NAME, Readable.from([encryptionInfoBytes(this.sealer.params, headerOf(manifest))]), false);
+      } else {
+        await this.streamRaw(MANIFEST_NAME, Readable.from([manifestBytes]), false);
+      }
 
       this.state = 'finishing';
       await new Promise<void>((resolve, reject) => {
@@ -247,7 +284,7 @@ export class ArchiveWriter {
       await moveInto(this.partialPath, this.finalPath);
       const { size } = await fsp.stat(this.finalPath);
       this.state = 'finished';
-      return { path: this.finalPath, size, manifest };
+      return { path: this.finalPath, size, manifest, encrypted: this.sealer !== null };
     }).catch(async (err) => {
       if (this.state !== 'finished') await this.abort();
       throw err;
@@ -268,7 +305,7 @@ export class ArchiveWriter {
       } catch {
         /* already finalised */
       }
-      this.current?.destroy();
+      for (const s of this.current) s.destroy();
       this.archive.unpipe(this.coalesce);
       this.coalesce.unpipe(this.out);
       this.coalesce.destroy();
@@ -302,39 +339,55 @@ export class ArchiveWriter {
     fail?.(err);
   }
 
-  private checkName(entryPath: string, reserved = false): string {
+  private checkName(entryPath: string): string {
     const name = safeEntryPath(entryPath);
-    if (name === MANIFEST_NAME && !reserved) {
-      throw new ArchiveError('ENTRY_UNSAFE', `Entry name "${MANIFEST_NAME}" is reserved`, { path: name, reason: 'reserved' });
+    if (RESERVED_NAMES.includes(name)) {
+      throw new ArchiveError('ENTRY_UNSAFE', `Entry name "${name}" is reserved`, { path: name, reason: 'reserved' });
     }
     if (this.names.has(name)) throw new ArchiveError('ENTRY_DUPLICATE', `Entry "${name}" added twice`, { path: name });
     return name;
   }
 
-  /** One entry, not queued (callers are). Resolves once archiver has written the entry (and its data descriptor). */
-  private streamEntry(
-    entryPath: string,
-    readable: Readable,
-    onProgress?: (bytes: number) => void,
-    onDone?: () => void,
-    reserved = false,
-  ): Promise<ManifestEntry> {
+  /** One listed entry, not queued (callers are): checks its name, streams it, records it in the manifest list. */
+  private async streamEntry(entryPath: string, readable: Readable, onProgress?: (bytes: number) => void, onDone?: () => void): Promise<ManifestEntry> {
     let name: string;
     try {
-      name = this.checkName(entryPath, reserved);
+      name = this.checkName(entryPath);
     } catch (err) {
       onDone?.();
-      return Promise.reject(err);
+      throw err;
     }
+    const stored = this.sealer ? storedNameOf(++this.storedCount) : null;
+    const { size, sha256 } = await this.streamRaw(stored ?? name, readable, stored !== null, onProgress, onDone, name);
+    const entry: ManifestEntry = stored ? { path: name, size, sha256, stored } : { path: name, size, sha256 };
+    this.names.add(name);
+    this.list.push(entry);
+    return entry;
+  }
+
+  /**
+   * One ZIP entry named `zipName`, encrypted (its name is the entry id bound into every chunk) when `encrypt`.
+   * Resolves with the size and SHA-256 of the plaintext once archiver has written the entry (and its data descriptor).
+   * `label` names the entry in errors (the real path, not the opaque name).
+   */
+  private streamRaw(
+    zipName: string,
+    readable: Readable,
+    encrypt: boolean,
+    onProgress?: (bytes: number) => void,
+    onDone?: () => void,
+    label = zipName,
+  ): Promise<{ size: number; sha256: string }> {
     const hasher = new HashStream({ onProgress });
-    this.current = hasher;
-    return new Promise<ManifestEntry>((resolve, reject) => {
+    const encrypter = encrypt && this.sealer ? new EncryptStream(this.sealer.keyring.entryKey(zipName), zipName, this.sealer.params.chunkSize) : null;
+    this.current = encrypter ? [hasher, encrypter] : [hasher];
+    return new Promise((resolve, reject) => {
       let settled = false;
       const settle = () => {
         settled = true;
         this.archive.removeListener('entry', onEntry);
         this.pendingFail = null;
-        this.current = null;
+        this.current = [];
         onDone?.();
       };
       const fail = (err: Error) => {
@@ -348,18 +401,17 @@ export class ArchiveWriter {
       const onEntry = () => {
         if (settled) return;
         settle();
-        const entry: ManifestEntry = { path: name, size: hasher.bytes, sha256: hasher.sha256 };
-        this.names.add(name);
-        if (!reserved) this.list.push(entry);
-        resolve(entry);
+        resolve({ size: hasher.bytes, sha256: hasher.sha256 });
       };
       this.pendingFail = fail;
       this.archive.on('entry', onEntry);
       // Keep listening after settling so a late error never becomes an uncaught exception.
-      readable.on('error', (err) => fail(sourceFailed(name, err)));
-      hasher.on('error', (err) => fail(sourceFailed(name, err)));
+      readable.on('error', (err) => fail(sourceFailed(label, err)));
+      hasher.on('error', (err) => fail(sourceFailed(label, err)));
+      encrypter?.on('error', (err) => fail(sourceFailed(label, err)));
       readable.pipe(hasher);
-      this.archive.append(hasher as unknown as Readable, { name, date: this.date, mode: 0o600 });
+      const body = encrypter ? hasher.pipe(encrypter) : hasher;
+      this.archive.append(body as unknown as Readable, { name: zipName, date: this.date, mode: 0o600 });
     });
   }
 }

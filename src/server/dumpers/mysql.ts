@@ -2,7 +2,7 @@ import { randomBytes } from 'crypto';
 import os from 'os';
 import path from 'path';
 import { myHexString, myIdent, optionValue } from './mysql-sql';
-import { firstLine, parseCount } from './parse';
+import { firstLine, parseCount, parseRowCounts } from './parse';
 import { resolveTools, toolsOf } from './tools';
 import type { CommandSpec, DbConfig, ToolDumper, ToolInfo, ToolPaths } from './types';
 import { compareVersions, parseVersionNumbers } from './versions';
@@ -174,6 +174,23 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
       query(cfg, tool, opts?.tmpDir ?? os.tmpdir(), `SELECT COUNT(*) FROM ${myIdent(table)}`),
 
     parseCount,
+
+    countRowsBatchSpec(cfg, tool, tables, opts) {
+      if (!tables.length) throw new Error('No tables to count');
+      // The index stands for the name, so no table name needs to survive the client's output format.
+      const sql = tables.map((t, i) => `SELECT ${i}, COUNT(*) FROM ${myIdent(t)}`).join(' UNION ALL ');
+      return query(cfg, tool, opts?.tmpDir ?? os.tmpdir(), sql);
+    },
+
+    parseRowCounts,
+
+    createDatabaseSpec: (cfg, tool, name, opts) =>
+      client(cfg, tool, opts?.tmpDir ?? os.tmpdir(), ['-e', `CREATE DATABASE ${myIdent(name)} CHARACTER SET utf8mb4`]),
+
+    dropDatabaseSpec(cfg, tool, name, opts) {
+      if (name === cfg.database) throw new Error('Refusing to drop the configured database');
+      return client(cfg, tool, opts?.tmpDir ?? os.tmpdir(), ['-e', `DROP DATABASE IF EXISTS ${myIdent(name)}`]);
+    },
   };
   return dumper;
 }

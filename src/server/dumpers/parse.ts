@@ -22,15 +22,17 @@ export function parseCount(stdout: string): number {
 
 /** Lines of `<index>|<count>` (psql -A) or `<index>\t<count>` (mysql -B), mapped back to the table names. */
 export function parseRowCounts(stdout: string, tables: string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
+  const entries: [string, number][] = [];
   for (const line of stdout.split('\n')) {
     if (!line.trim()) continue;
     const match = /^\s*(\d+)\D+(\d+)\s*$/.exec(line);
     const table = match ? tables[Number(match[1])] : undefined;
     if (!match || table === undefined) throw new Error(`Unexpected row count line: ${line.slice(0, 100)}`);
-    counts[table] = parseCount(match[2]);
+    entries.push([table, parseCount(match[2])]);
   }
-  const missing = tables.filter((t) => !(t in counts));
+  // fromEntries defines own properties: a table called __proto__ is a key like any other.
+  const counts = Object.fromEntries(entries);
+  const missing = tables.filter((t) => !Object.prototype.hasOwnProperty.call(counts, t));
   if (missing.length) throw new Error(`No row count for ${missing.slice(0, 5).join(', ')}`);
   return counts;
 }

@@ -1,4 +1,4 @@
-import { firstLine, parseCount, parseJsonNames } from './parse';
+import { firstLine, parseCount, parseJsonNames, parseRowCounts } from './parse';
 import { pgDbArg, pgIdent, pgLiteral, pgPattern } from './pg-sql';
 import { resolveTools, toolsOf } from './tools';
 import type { CommandSpec, DbConfig, ToolDumper, ToolInfo, ToolPaths } from './types';
@@ -124,6 +124,24 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
       query(cfg, tool, `SELECT count(*) FROM ${pgIdent(schemaOf(cfg))}.${pgIdent(table)}`),
 
     parseCount,
+
+    countRowsBatchSpec(cfg, tool, tables) {
+      if (!tables.length) throw new Error('No tables to count');
+      // The index stands for the name, so no table name needs to survive psql's output format.
+      const schema = pgIdent(schemaOf(cfg));
+      const sql = tables.map((t, i) => `SELECT ${i}, count(*) FROM ${schema}.${pgIdent(t)}`).join(' UNION ALL ');
+      return query(cfg, tool, sql);
+    },
+
+    parseRowCounts,
+
+    // CREATE/DROP DATABASE cannot run inside a transaction: one statement per psql -c runs in autocommit.
+    createDatabaseSpec: (cfg, tool, name) => psql(cfg, tool, `CREATE DATABASE ${pgIdent(name)}`, ['-q']),
+
+    dropDatabaseSpec(cfg, tool, name) {
+      if (name === cfg.database) throw new Error('Refusing to drop the configured database');
+      return psql(cfg, tool, `DROP DATABASE IF EXISTS ${pgIdent(name)}`, ['-q']);
+    },
   };
   return dumper;
 }

@@ -11,9 +11,14 @@ export interface SqliteRunOptions {
   signal?: AbortSignal;
 }
 
-/** The app's own sqlite3 module: this plugin ships no native code. */
+/**
+ * The app's own sqlite3 module: this plugin ships no native code. Looked up from the working folder, the app's
+ * node_modules (NODE_MODULES_PATH, which NocoBase sets; the process may run elsewhere, e.g. under a test runner)
+ * and the database file's folder.
+ */
 export function resolveSqlite3(near?: string): string {
-  return require.resolve('sqlite3', { paths: [process.cwd(), ...(near ? [path.dirname(near)] : [])] });
+  const appModules = process.env.NODE_MODULES_PATH ? [process.env.NODE_MODULES_PATH] : [];
+  return require.resolve('sqlite3', { paths: [process.cwd(), ...appModules, ...(near ? [path.dirname(near)] : [])] });
 }
 
 function runSqlite(opts: SqliteRunOptions, task: SqliteTask, file = '', extra = ''): Promise<string> {
@@ -41,6 +46,14 @@ export async function listSqliteTables(src: string, opts: SqliteRunOptions = {})
 
 export async function countSqliteRows(src: string, table: string, opts: SqliteRunOptions = {}): Promise<number> {
   return parseCount(await runSqlite(opts, 'count', src, table));
+}
+
+/** Every table's exact row count, read in one statement. */
+export async function countAllSqliteRows(src: string, opts: SqliteRunOptions = {}): Promise<Record<string, number>> {
+  const value: unknown = JSON.parse(await runSqlite(opts, 'counts', src));
+  const counts = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+  if (!Object.values(counts).every((n) => Number.isSafeInteger(n))) throw new Error('Unexpected row counts');
+  return counts as Record<string, number>;
 }
 
 export async function sqliteVersion(opts: SqliteRunOptions = {}): Promise<string> {

@@ -3,7 +3,7 @@ import type { CommandSpec, FileDumper } from './types';
 export const sqliteDumper: FileDumper = { kind: 'file', dialect: 'sqlite' };
 
 /** 'empty' runs on a snapshot: it deletes the rows of the tables listed (as JSON) in extra. */
-export type SqliteTask = 'snapshot' | 'empty' | 'tables' | 'count' | 'version';
+export type SqliteTask = 'snapshot' | 'empty' | 'tables' | 'count' | 'counts' | 'version';
 
 /**
  * Runs in a `node -e` child: argv is [module path, task, database file, extra]. A child keeps the native module
@@ -32,6 +32,19 @@ const tasks = {
     (e, rows) => done(e, rows && rows.map((row) => row.name)),
   ),
   count: (db, done) => db.get('SELECT count(*) AS n FROM ' + quote(extra), (e, row) => done(e, row && row.n)),
+  // Every table's row count, { name: count }, in this one child (used on snapshots and scratch copies: static files).
+  counts: (db, done) => tasks.tables(db, (e, names) => {
+    const counts = Object.create(null); // a table may be called __proto__
+    const next = (i) => {
+      if (i === names.length) return done(null, counts);
+      db.get('SELECT count(*) AS n FROM ' + quote(names[i]), (e2, row) => {
+        if (e2) return done(e2);
+        counts[names[i]] = row.n;
+        next(i + 1);
+      });
+    };
+    return e ? done(e) : next(0);
+  }),
   // Only ever run on a snapshot: deletes the rows of the listed tables that exist, then compacts the file.
   empty: (db, done) => db.all("SELECT name FROM sqlite_master WHERE type = 'table'", (e, rows) => {
     if (e) return done(e);

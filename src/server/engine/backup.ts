@@ -5,10 +5,11 @@ import { FORMAT, FORMAT_VERSION, type Phase } from '../../constants';
 import { ArchiveWriter } from '../archive/writer';
 import type { Manifest } from '../archive/manifest-types';
 import { getDumper } from '../dumpers';
-import { snapshotSqlite } from '../dumpers/sqlite-snapshot';
+import { countAllSqliteRows, resolveSqlite3, snapshotSqlite } from '../dumpers/sqlite-snapshot';
 import type { DbConfig, ToolDumper, ToolPaths } from '../dumpers/types';
 import { runTool } from '../process/run';
 import { BackupError } from '../errors';
+import { countToolRows } from './row-counts';
 import { checkTools } from './tool-check';
 import { folderSize, freeBytes, storageParts } from './storage-parts';
 
@@ -59,10 +60,16 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
   try {
     progress('dumping database', 1);
     const dumpEntry = input.db.dialect === 'sqlite' ? 'db/main.sqlite' : 'db/main.dump';
+    // Row counts per table, for verify. A backup whose dump succeeded is kept even if counting fails (verify then
+    // checks that the dump restores, without counts). Server databases are counted right after the dump, outside
+    // its snapshot: concurrent writes can make them differ, and verify reports that as a mismatch.
+    let tables: Record<string, number> | undefined;
     if (dumper.kind === 'tool' && checked) {
       await dumpWithTool(dumper, input, checked.tool, writer, dumpEntry);
+      const counting = { tmpDir: input.tmpDir, zero: input.excludeTableData, signal: input.signal };
+      tables = await bestEffort(countToolRows(dumper, input.db, checked.tool, counting), input.signal);
     } else {
-      await dumpSqlite(input, writer, dumpEntry);
+      tables = await dumpSqlite(input, writer, dumpEntry);
     }
     progress('packing files', DB_SHARE);
     let done = 0;
@@ -101,6 +108,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
         tablePrefix: input.db.tablePrefix,
         dump: dumpEntry,
         excludedTableData: input.excludeTableData,
+        tables,
       },
       parts: included,
       origin: input.origin,
@@ -137,15 +145,31 @@ async function dumpWithTool(
   await added;
 }
 
-async function dumpSqlite(input: BackupInput, writer: ArchiveWriter, entry: string): Promise<void> {
+/** Returns the snapshot's row counts: exact, as the snapshot is what gets packed. */
+async function dumpSqlite(
+  input: BackupInput,
+  writer: ArchiveWriter,
+  entry: string,
+): Promise<Record<string, number> | undefined> {
   if (!input.db.storage) throw new BackupError('TOOL_FAILED', { tool: 'sqlite', detail: 'DB_STORAGE is not set' }, 500);
   const snapshot = path.join(input.tmpDir, `snapshot-${process.pid}-${Date.now()}.sqlite`);
   try {
     await snapshotSqlite(input.db.storage, snapshot, { emptyTables: input.excludeTableData, signal: input.signal });
+    const modulePath = resolveSqlite3(input.db.storage);
+    const tables = await bestEffort(countAllSqliteRows(snapshot, { modulePath, signal: input.signal }), input.signal);
     await writer.addFile(entry, snapshot);
+    return tables;
   } finally {
     await fs.promises.rm(snapshot, { force: true });
   }
+}
+
+/** Row counting may fail without failing the backup (see createBackup); a cancel still cancels. */
+function bestEffort<T>(work: Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
+  return work.catch((err) => {
+    if (signal?.aborted) throw err;
+    return undefined;
+  });
 }
 
 async function sqliteVersion(): Promise<string> {

@@ -22,7 +22,7 @@ export async function applyRetention(
       service.app.log.warn(`[${NAMESPACE}] retention could not delete task ${id}`, { err });
     }
   }
-  const byId = new Map(rows.map((r) => [String(r.id), r]));
+  const byId = new Map<string, RetentionRow>(rows.map((r) => [String(r.id), r]));
   const cleaned: TaskId[] = [];
   for (const id of plan.cleanFiles) {
     const fileName = byId.get(String(id))?.fileName;

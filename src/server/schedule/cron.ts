@@ -61,3 +61,17 @@ export function slotKey(runAt: Date): string {
 export function toIso(runs: Date[]): string[] {
   return runs.map((d) => d.toISOString());
 }
+
+/** `2026-03-29 03:00 Europe/Berlin`: a run time as the admin thinks of it, for messages. */
+export function formatInZone(date: Date, timezone: string): string {
+  const text = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: timezone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: date.getUTCSeconds() ? '2-digit' : undefined,
+  }).format(date);
+  return `${text} ${timezone}`;
+}

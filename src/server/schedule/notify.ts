@@ -20,7 +20,7 @@ interface NotificationManagerLike {
 }
 
 function plugin<T>(app: Application, name: string): T | null {
-  const found = app.pm.get(name) as (T & { enabled?: boolean }) | undefined;
+  const found = app.pm.get(name) as unknown as (T & { enabled?: boolean }) | undefined;
   return found && found.enabled !== false ? found : null;
 }
 
@@ -33,7 +33,7 @@ export async function adminUserIds(app: Application): Promise<number[]> {
     .map((r) => r.name);
   if (!names.length) return [];
   const users = await app.db.getRepository('users').find({ filter: { 'roles.name': { $in: names } }, fields: ['id'] });
-  return [...new Set(users.map((u) => Number(u.get('id'))))];
+  return [...new Set<number>(users.map((u) => Number(u.get('id'))))];
 }
 
 async function ensureChannel(app: Application): Promise<void> {

@@ -1,10 +1,10 @@
 import type { Database } from '@nocobase/database';
-import { SETTINGS, TASKS } from '../../constants';
+import { SETTINGS, SETTINGS_ROW_ID, TASKS } from '../../constants';
 import { fromRow, type ScheduleSettings } from './settings-values';
 
-// The one settings row (id 1). A fixed id means two processes creating it at once cannot end up with two rows:
-// the loser's insert fails and it reads the winner's.
-const ROW_ID = 1;
+// The one settings row. A fixed id means two processes creating it at once cannot end up with two rows: the
+// loser's insert fails and it updates the winner's.
+const ROW_ID = SETTINGS_ROW_ID;
 
 export async function readSettings(db: Database): Promise<ScheduleSettings> {
   const row = await db.getRepository(SETTINGS).findOne({ filterByTk: ROW_ID });

@@ -1,0 +1,533 @@
+#!/usr/bin/env node
+// `npm run bench [-- --scale S --dialects postgres,mariadb]`: on one machine, in one run, for each database:
+// the raw tools by hand, our Backup now / restore through the API, and NocoBase's built-in backup manager
+// through its API, on the same generated dataset in the same app. Writes docs/benchmarks.md.
+//
+// Options: --scale S (1 = ~1M rows ≈300 MB + ~2,000 files ≈300 MB), --dialects a,b, --port N (13150),
+// --out FILE (docs/benchmarks.md), --no-write, --json FILE, --idle-seconds N (10), --with-safety (also time our
+// restore with its default safety backup), --skip-install (do not rebuild/reinstall the plugin first).
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const h = require('./app-harness');
+const { log, sleep, runCmd, human, folderBytes } = require('./bench/util');
+const { Api } = require('./bench/http');
+const { RssSampler, Pinger, pidsOfGroup, findServerPid } = require('./bench/monitor');
+const ds = require('./bench/dataset');
+const DIALECTS = require('./bench/dialects');
+const { writeReport } = require('./bench/report');
+
+const APP_DIR = path.join(h.root, '.app');
+const APP_NAME = 'main';
+
+function parseArgs(argv) {
+  const o = { scale: 1, dialects: ['postgres', 'mariadb'], port: 13150, out: path.join(h.root, 'docs', 'benchmarks.md'), write: true, json: null, idleSeconds: 10, withSafety: false, install: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--scale') o.scale = Number(val());
+    else if (a === '--dialects') o.dialects = val().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--port') o.port = Number(val());
+    else if (a === '--out') o.out = path.resolve(val());
+    else if (a === '--no-write') o.write = false;
+    else if (a === '--json') o.json = path.resolve(val());
+    else if (a === '--idle-seconds') o.idleSeconds = Number(val());
+    else if (a === '--with-safety') o.withSafety = true;
+    else if (a === '--skip-install') o.install = false;
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 8).join('\n') + '\n');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}`);
+  }
+  if (!(o.scale > 0)) throw new Error('--scale must be a positive number');
+  for (const d of o.dialects) if (!DIALECTS[d]) throw new Error(`unknown dialect ${d} (postgres, mariadb)`);
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Clean-up: everything created is registered here and undone on success, failure, Ctrl-C or SIGTERM.
+
+const cleanups = [];
+function onCleanup(label, fn) {
+  const entry = { label, fn };
+  cleanups.push(entry);
+  return () => {
+    const i = cleanups.indexOf(entry);
+    if (i >= 0) cleanups.splice(i, 1);
+  };
+}
+async function runCleanups() {
+  while (cleanups.length) {
+    const { label, fn } = cleanups.pop();
+    try {
+      await fn();
+    } catch (err) {
+      log(`clean-up "${label}" failed: ${err.message}`);
+    }
+  }
+}
+let exiting = false;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, async () => {
+    if (exiting) return;
+    exiting = true;
+    log(`${sig}: cleaning up`);
+    await runCleanups();
+    process.exit(130);
+  });
+}
+
+/** Stops the server's whole process group and waits until it is gone (SIGKILL after 30 s). */
+async function stopServer(server) {
+  const pgid = server.pid;
+  h.stopServer(server.child);
+  const deadline = Date.now() + 30000;
+  while (pidsOfGroup(pgid).length && Date.now() < deadline) await sleep(200);
+  if (pidsOfGroup(pgid).length) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    await sleep(500);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Waiting for tasks through the APIs
+
+/** Polls our task until it leaves pending/running, recording when each phase was first seen. */
+async function waitOurTask(api, id, t0, timeoutMs) {
+  const phases = [];
+  let last = null;
+  let sawMaintenance = false;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let row = null;
+    try {
+      const r = await api.call('GET', `backupsManagerTasks:get?filterByTk=${id}`, { timeoutMs: 10000 });
+      if (r.status === 503) sawMaintenance = true;
+      if (r.status === 200) row = r.body?.data;
+    } catch {
+      /* restarting */
+    }
+    if (row) {
+      const key = `${row.status}/${row.phase}`;
+      if (key !== last) {
+        phases.push({ at: Date.now() - t0, status: row.status, phase: row.phase });
+        last = key;
+      }
+      if (!['pending', 'running'].includes(row.status)) return { row, phases, sawMaintenance };
+    }
+    if (Date.now() > deadline) throw new Error(`our task ${id} still ${row?.status}/${row?.phase} after ${timeoutMs / 1000} s`);
+    await sleep(100);
+  }
+}
+
+async function waitHealthy(api, timeoutMs = 300000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await api.healthy()) return true;
+    await sleep(100);
+  }
+  throw new Error('the app did not become healthy again');
+}
+
+function timeoutFor(scale) {
+  return (300 + 1800 * scale) * 1000;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function benchDialect(d, opts, meta, res) {
+  Object.assign(res, { dialect: d.name, label: d.label, database: d.database });
+  const db = d.database;
+  const port = opts.port;
+  const sz = ds.sizes(opts.scale);
+  const storage = ds.tmpDir('bm-bench-storage-');
+  const work = ds.tmpDir('bm-bench-work-');
+  const mark = cleanups.length;
+  onCleanup(`remove ${storage}`, () => fs.rmSync(storage, { recursive: true, force: true }));
+  onCleanup(`remove ${work}`, () => fs.rmSync(work, { recursive: true, force: true }));
+  onCleanup(`drop database ${db}`, () => d.drop(db));
+  const env = {
+    ...d.appEnv(db),
+    APP_PORT: String(port),
+    STORAGE_PATH: storage,
+    LOGGER_LEVEL: 'warn',
+    INIT_ROOT_EMAIL: 'admin@nocobase.com',
+    INIT_ROOT_PASSWORD: 'admin123',
+  };
+  res.versions = { server: await d.serverVersion(), tool: await d.toolVersion() };
+  meta.versions[d.name] = res.versions;
+
+  log(`${d.label}: installing a fresh app in database ${db} (storage ${storage})`);
+  await d.drop(db);
+  h.prepare(APP_DIR, { fresh: true, overrides: env });
+  let server = null;
+  let forgetServer = () => undefined;
+  const start = async () => {
+    const started = Date.now();
+    server = await h.startServer(APP_DIR, { quiet: true, overrides: env });
+    const s = server;
+    forgetServer = onCleanup('stop the server', () => stopServer(s));
+    return Date.now() - started;
+  };
+  const stop = async () => {
+    await stopServer(server);
+    forgetServer();
+    server = null;
+  };
+  await start();
+  const api = new Api(server.url);
+  await api.signIn();
+
+  // --- dataset ---------------------------------------------------------------------------------------
+  log(`${d.label}: dataset: collection ${ds.TABLE} through the API, ${sz.rows} rows by SQL, ${sz.files} files (${human(sz.fileBytes)})`);
+  let t = Date.now();
+  await ds.createCollection(api);
+  await ds.fillRows(d, db, sz.rows);
+  await d.settle(db, ds.TABLE);
+  const fillMs = Date.now() - t;
+  t = Date.now();
+  const files = ds.writeFiles(storage, sz.files, sz.fileBytes);
+  await ds.insertAttachments(d, db, files, work);
+  const digest = await ds.uploadsDigest(storage);
+  res.dataset = {
+    rows: await ds.rowCount(d, db),
+    tableBytes: await d.tableBytes(db, ds.TABLE),
+    dbBytes: await d.dbBytes(db),
+    files: digest.size,
+    randomFiles: files.filter((f) => f.random).length,
+    fileBytes: folderBytes(path.join(storage, 'uploads')),
+    digest: ds.digestOf(digest),
+    fillMs,
+    filesMs: Date.now() - t,
+  };
+  log(`${d.label}: dataset ready: ${res.dataset.rows} rows, table ${human(res.dataset.tableBytes)}, database ${human(res.dataset.dbBytes)}, ${res.dataset.files} files ${human(res.dataset.fileBytes)}`);
+  const expectedRows = res.dataset.rows;
+
+  // --- monitors --------------------------------------------------------------------------------------
+  const sampler = new RssSampler(server.pid, port);
+  sampler.start();
+  onCleanup('stop the sampler', () => sampler.stop());
+  const pinger = new Pinger(api);
+  await sleep(2000);
+  res.serverPid = findServerPid(server.pid, port);
+
+  log(`${d.label}: idle API latency for ${opts.idleSeconds} s`);
+  let t0 = Date.now();
+  pinger.start();
+  await sleep(opts.idleSeconds * 1000);
+  res.idle = { latency: await pinger.stop(), rss: sampler.window(t0, Date.now()) };
+
+  // --- backups ---------------------------------------------------------------------------------------
+  log(`${d.label}: raw backup`);
+  await sleep(1000);
+  t0 = Date.now();
+  pinger.start();
+  const raw = await d.rawBackup(db, storage, work);
+  res.rawBackup = { ...raw, latency: await pinger.stop(), rss: sampler.window(t0, Date.now()) };
+  delete res.rawBackup.files;
+  log(`${d.label}: raw backup ${(raw.ms / 1000).toFixed(1)} s, ${human(raw.bytes)}`);
+
+  const ourBackup = async (label) => {
+    await sleep(1000);
+    const start = Date.now();
+    pinger.start();
+    try {
+      const row = await api.ok('POST', 'backupsManagerTasks:create', {});
+      const done = await waitOurTask(api, row.id, start, timeoutFor(opts.scale));
+      const end = Date.now();
+      const out = {
+        ok: done.row.status === 'succeeded',
+        ms: end - start,
+        serverMs: done.row.finishedAt && done.row.startedAt ? new Date(done.row.finishedAt) - new Date(done.row.startedAt) : null,
+        taskId: row.id,
+        fileName: done.row.fileName,
+        bytes: done.row.size,
+        error: done.row.error || null,
+        phases: done.phases,
+        latency: await pinger.stop(),
+        rss: sampler.window(start, end),
+      };
+      log(`${d.label}: our ${label} ${out.ok ? 'succeeded' : `FAILED (${out.error})`} in ${(out.ms / 1000).toFixed(1)} s, ${human(out.bytes)}`);
+      return out;
+    } catch (err) {
+      await pinger.stop();
+      log(`${d.label}: our ${label} FAILED: ${err.message}`);
+      return { ok: false, error: err.message };
+    }
+  };
+
+  log(`${d.label}: our Backup now`);
+  res.ourBackup = await ourBackup('backup');
+
+  log(`${d.label}: built-in Backup now`);
+  await sleep(1000);
+  t0 = Date.now();
+  pinger.start();
+  try {
+    const created = await api.ok('POST', 'backups:create', {});
+    const name = created.name;
+    const deadline = Date.now() + timeoutFor(opts.scale);
+    let status = null;
+    for (;;) {
+      const r = await api.call('GET', `backups:taskStatus?names[]=${encodeURIComponent(name)}`).catch(() => null);
+      status = r?.status === 200 ? r.body?.data?.[name] : null;
+      if (status && status.inProgress === false) break;
+      if (Date.now() > deadline) throw new Error(`built-in backup ${name} still in progress`);
+      await sleep(100);
+    }
+    const end = Date.now();
+    const file = path.join(storage, 'backups', APP_NAME, name);
+    res.builtinBackup = {
+      ok: !status.message && fs.existsSync(file),
+      ms: end - t0,
+      name,
+      bytes: fs.existsSync(file) ? fs.statSync(file).size : null,
+      error: status.message || null,
+      latency: await pinger.stop(),
+      rss: sampler.window(t0, end),
+    };
+  } catch (err) {
+    res.builtinBackup = { ok: false, error: err.message, latency: await pinger.stop(), rss: sampler.window(t0, Date.now()) };
+  }
+  log(`${d.label}: built-in backup ${res.builtinBackup.ok ? 'succeeded' : `FAILED (${res.builtinBackup.error})`} in ${(res.builtinBackup.ms / 1000).toFixed(1)} s, ${human(res.builtinBackup.bytes)}`);
+
+  // --- restores --------------------------------------------------------------------------------------
+  const ourRestore = async (label, safetyBackup) => {
+    if (!res.ourBackup.ok) return { ok: false, error: 'no backup to restore' };
+    await ds.mutate(d, db, storage, expectedRows, label);
+    await sleep(1000);
+    const start = Date.now();
+    try {
+      const row = await api.ok('POST', 'backupsManagerTasks:restore', { taskId: res.ourBackup.taskId, safetyBackup });
+      const done = await waitOurTask(api, row.id, start, timeoutFor(opts.scale));
+      await waitHealthy(api);
+      const end = Date.now();
+      const check = await ds.verify(d, db, storage, expectedRows, digest);
+      const out = {
+        ok: done.row.status === 'succeeded' && check.ok,
+        taskOk: done.row.status === 'succeeded',
+        ms: end - start,
+        error: done.row.error || null,
+        phases: done.phases,
+        check,
+        rss: sampler.window(start, end),
+      };
+      log(`${d.label}: our restore (${label}) ${out.taskOk ? 'succeeded' : `FAILED (${out.error})`} in ${(out.ms / 1000).toFixed(1)} s; check: ${check.ok ? 'ok' : 'WRONG'} ${check.notes.join(', ')}`);
+      return out;
+    } catch (err) {
+      log(`${d.label}: our restore (${label}) FAILED: ${err.message}`);
+      return { ok: false, error: err.message };
+    }
+  };
+
+  log(`${d.label}: our restore (no safety backup, like the raw tools)`);
+  res.ourRestore = await ourRestore('ours', false);
+
+  log(`${d.label}: built-in restore`);
+  if (res.builtinBackup.ok) {
+    await ds.mutate(d, db, storage, expectedRows, 'builtin');
+    await sleep(1000);
+    t0 = Date.now();
+    try {
+      const r = await api.call('POST', 'backups:restore', { json: { name: res.builtinBackup.name }, timeoutMs: timeoutFor(opts.scale) });
+      if (r.status !== 200 || !r.body?.data?.task) throw new Error(`backups:restore answered ${r.status}: ${JSON.stringify(r.body).slice(0, 500)}`);
+      const task = r.body.data.task;
+      const deadline = Date.now() + timeoutFor(opts.scale);
+      let sawMaintenance = false;
+      let doneSince = 0;
+      let error = null;
+      for (;;) {
+        const s = await api.raw('GET', `backups:restoreStatus?task=${encodeURIComponent(task)}`, { timeoutMs: 10000 }).catch(() => ({ status: 0 }));
+        if (s.status === 503 || s.status === 0) sawMaintenance = true;
+        if (s.status === 401) await api.signIn().catch(() => undefined);
+        if (s.status === 204) break; // the restarted app no longer knows the task: done
+        if (s.status === 200) {
+          const st = s.body?.data;
+          if (st?.message) {
+            error = st.message;
+            break;
+          }
+          if (!st) break;
+          if (st.inProgress === false) {
+            doneSince = doneSince || Date.now();
+            if (sawMaintenance && (await api.healthy())) break;
+            if (Date.now() - doneSince > 60000) break;
+          }
+        }
+        if (Date.now() > deadline) throw new Error('built-in restore still in progress');
+        await sleep(100);
+      }
+      await waitHealthy(api);
+      const end = Date.now();
+      const check = await ds.verify(d, db, storage, expectedRows, digest);
+      res.builtinRestore = { ok: !error && check.ok, taskOk: !error, ms: end - t0, error, check, rss: sampler.window(t0, end) };
+    } catch (err) {
+      res.builtinRestore = { ok: false, error: err.message, rss: sampler.window(t0, Date.now()) };
+      await waitHealthy(api).catch(() => undefined);
+    }
+    log(`${d.label}: built-in restore ${res.builtinRestore.taskOk ? 'finished' : `FAILED (${res.builtinRestore.error})`} in ${(res.builtinRestore.ms / 1000).toFixed(1)} s; check: ${res.builtinRestore.check ? `${res.builtinRestore.check.ok ? 'ok' : 'WRONG'} ${res.builtinRestore.check.notes.join(', ')}` : 'n/a'}`);
+  } else {
+    res.builtinRestore = { ok: false, skipped: true, error: 'no built-in backup to restore' };
+  }
+
+  if (opts.withSafety) {
+    log(`${d.label}: our restore with its default safety backup`);
+    res.ourRestoreSafety = await ourRestore('ours-safety', true);
+  }
+
+  log(`${d.label}: raw restore (server stopped, as an administrator would)`);
+  await ds.mutate(d, db, storage, expectedRows, 'raw');
+  sampler.stop();
+  await stop();
+  const rr = await d.rawRestore(db, storage, work);
+  const rawCheck = await ds.verify(d, db, storage, expectedRows, digest);
+  const restartMs = await start();
+  res.rawRestore = { ...rr, ok: rawCheck.ok, taskOk: true, check: rawCheck, restartMs };
+  log(`${d.label}: raw restore ${(rr.ms / 1000).toFixed(1)} s (+ ${(restartMs / 1000).toFixed(1)} s app start); check: ${rawCheck.ok ? 'ok' : 'WRONG'} ${rawCheck.notes.join(', ')}`);
+  api.token = '';
+  await api.signIn();
+  sampler.setGroup(server.pid);
+  sampler.start();
+  await sleep(2000);
+
+  // --- large upload and download ---------------------------------------------------------------------
+  const target = Math.round(1024 ** 3 * opts.scale);
+  let big = res.ourBackup.ok ? { taskId: res.ourBackup.taskId, fileName: res.ourBackup.fileName, bytes: res.ourBackup.bytes } : null;
+  if (big && big.bytes < target * 0.95) {
+    // A bigger archive through the same Backup now: a padding file of random bytes in uploads for one backup.
+    const pad = path.join(storage, 'uploads', 'zz-bench-padding.bin');
+    const block = require('crypto').randomBytes(4 * 1024 * 1024);
+    const fd = fs.openSync(pad, 'w');
+    for (let left = target - big.bytes; left > 0; left -= block.length) fs.writeSync(fd, block, 0, Math.min(left, block.length));
+    fs.closeSync(fd);
+    log(`${d.label}: a ${human(target)} archive for the upload/download test (backup with ${human(fs.statSync(pad).size)} of padding)`);
+    const padded = await ourBackup('padded backup');
+    fs.rmSync(pad, { force: true });
+    res.paddedBackup = padded;
+    big = padded.ok ? { taskId: padded.taskId, fileName: padded.fileName, bytes: padded.bytes } : null;
+  }
+  if (big) {
+    const file = path.join(storage, 'backups-manager', APP_NAME, big.fileName);
+    log(`${d.label}: upload of ${human(big.bytes)}`);
+    await sleep(1000);
+    t0 = Date.now();
+    try {
+      const r = await api.raw('POST', 'backupsManagerTasks:upload', { bodyFile: file, headers: { 'X-File-Name': encodeURIComponent(big.fileName) }, timeoutMs: timeoutFor(opts.scale) });
+      const end = Date.now();
+      res.upload = { ok: r.status === 200 && !!r.body?.data?.uploadId, status: r.status, error: r.status === 200 ? null : JSON.stringify(r.body).slice(0, 300), bytes: big.bytes, ms: end - t0, rss: sampler.window(t0, end) };
+    } catch (err) {
+      res.upload = { ok: false, error: err.message, bytes: big.bytes };
+    }
+    log(`${d.label}: upload ${res.upload.ok ? 'ok' : `FAILED (${res.upload.error})`} in ${(res.upload.ms / 1000).toFixed(1)} s`);
+    log(`${d.label}: download of ${human(big.bytes)} to /dev/null`);
+    await sleep(1000);
+    t0 = Date.now();
+    try {
+      const r = await api.raw('GET', `backupsManagerTasks:download?filterByTk=${big.taskId}`, { sinkFile: '/dev/null', timeoutMs: timeoutFor(opts.scale) });
+      const end = Date.now();
+      res.download = { ok: r.status === 200 && r.bytes === big.bytes, status: r.status, received: r.bytes, bytes: big.bytes, ms: end - t0, rss: sampler.window(t0, end) };
+    } catch (err) {
+      res.download = { ok: false, error: err.message, bytes: big.bytes };
+    }
+    log(`${d.label}: download ${res.download.ok ? 'ok' : `FAILED (${res.download.error || res.download.status})`} in ${(res.download.ms / 1000).toFixed(1)} s`);
+  }
+
+  sampler.stop();
+  log(`${d.label}: cleaning up`);
+  while (cleanups.length > mark) {
+    const { label, fn } = cleanups.pop();
+    try {
+      await fn();
+    } catch (err) {
+      log(`clean-up "${label}" failed: ${err.message}`);
+    }
+  }
+  return res;
+}
+
+async function machineInfo() {
+  const mem = /MemTotal:\s+(\d+)/.exec(fs.readFileSync('/proc/meminfo', 'utf8'));
+  const cpu = os.cpus()[0]?.model || 'unknown';
+  let osName = os.type();
+  try {
+    osName = /PRETTY_NAME="([^"]+)"/.exec(fs.readFileSync('/etc/os-release', 'utf8'))[1];
+  } catch {
+    /* keep uname */
+  }
+  const git = await runCmd('git', ['rev-parse', '--short', 'HEAD'], { cwd: h.root, allowFail: true });
+  const dirty = await runCmd('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: h.root, env: { GIT_OPTIONAL_LOCKS: '0' }, allowFail: true });
+  const readVersion = (p) => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(APP_DIR, 'node_modules', p, 'package.json'), 'utf8')).version;
+    } catch {
+      return 'unknown';
+    }
+  };
+  return {
+    date: new Date().toISOString(),
+    nproc: os.cpus().length,
+    memBytes: mem ? Number(mem[1]) * 1024 : os.totalmem(),
+    cpu,
+    os: osName,
+    node: process.version,
+    nocobase: readVersion('@nocobase/server'),
+    builtin: readVersion('@nocobase/plugin-backups'),
+    plugin: `${h.pkg.version} (${git.stdout.trim() || 'no git'}${dirty.stdout.trim() ? ', with uncommitted changes' : ''})`,
+    tar: (await runCmd('tar', ['--version'])).stdout.split('\n')[0],
+    versions: {},
+  };
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const meta = await machineInfo();
+  meta.scale = opts.scale;
+  log(`scale ${opts.scale}, dialects ${opts.dialects.join(', ')}, port ${opts.port}`);
+  h.ensureDevDeps();
+  h.ensureApp(APP_DIR);
+  if (!fs.existsSync(path.join(APP_DIR, '.env'))) h.writeEnv(APP_DIR);
+  if (opts.install) {
+    log('building the plugin and installing it into the app');
+    h.installPlugin(APP_DIR);
+  }
+  const started = Date.now();
+  const results = [];
+  let failure = null;
+  try {
+    for (const name of opts.dialects) {
+      const res = {};
+      try {
+        results.push(await benchDialect(DIALECTS[name], opts, meta, res));
+      } catch (err) {
+        failure = failure || err;
+        if (res.dialect) results.push({ ...res, failed: err.message });
+        log(`${name}: the benchmark failed: ${err.stack || err.message}`);
+        await runCleanups();
+      }
+    }
+  } finally {
+    await runCleanups();
+  }
+  meta.totalMs = Date.now() - started;
+  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ meta, results }, null, 2));
+  if (results.length && opts.write) {
+    writeReport(opts.out, meta, results);
+    log(`wrote ${path.relative(process.cwd(), opts.out)}`);
+  }
+  process.stdout.write(require('./bench/report').summary(meta, results));
+  if (failure) process.exitCode = 1;
+}
+
+main().catch(async (err) => {
+  log(err.stack || err.message);
+  await runCleanups();
+  process.exit(1);
+});

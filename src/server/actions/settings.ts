@@ -1,0 +1,55 @@
+import type { Context, Next } from '@nocobase/actions';
+import { NAMESPACE, SETTINGS } from '../../constants';
+import { checkCron, nextRuns, toIso } from '../schedule/cron';
+import { getScheduler } from '../schedule/scheduler';
+import { readLastRun, readSettings, writeSettings } from '../schedule/settings-store';
+import { applyUpdate, type ScheduleSettings } from '../schedule/settings-values';
+import { action } from './respond';
+
+const PREVIEW_RUNS = 5;
+
+function upcoming(s: Pick<ScheduleSettings, 'cron' | 'timezone'>): string[] {
+  return checkCron(s.cron, s.timezone).valid ? toIso(nextRuns(s.cron, s.timezone, PREVIEW_RUNS)) : [];
+}
+
+/** The automatic-backup settings page: one settings row, no list or destroy. */
+export const settingsResource = {
+  name: SETTINGS,
+  only: ['get', 'update', 'preview'],
+  actions: {
+    get: action(async (ctx: Context, next: Next) => {
+      const settings = await readSettings(ctx.db);
+      ctx.body = {
+        ...settings,
+        // Archive encryption is not there yet: no password can be set.
+        hasPassword: false,
+        lastRun: await readLastRun(ctx.db),
+        nextRuns: settings.enabled ? upcoming(settings) : [],
+      };
+      await next();
+    }),
+
+    /** The body is the values (NocoBase puts a POST body in params.values). */
+    update: action(async (ctx: Context, next: Next) => {
+      const values = (ctx.action.params.values || {}) as Record<string, unknown>;
+      const settings = applyUpdate(await readSettings(ctx.db), values);
+      await writeSettings(ctx.db, settings);
+      await getScheduler(ctx.app).rearm();
+      ctx.body = { ...settings, hasPassword: false, nextRuns: settings.enabled ? upcoming(settings) : [] };
+      await next();
+    }),
+
+    /** Never a 4xx for a bad expression: the form shows `error` under the field while the admin types. */
+    preview: action(async (ctx: Context, next: Next) => {
+      const { cron, timezone } = ctx.action.params as { cron?: unknown; timezone?: unknown };
+      const check = checkCron(cron, timezone || 'UTC');
+      if (check.valid === false) {
+        const params = check.code === 'TIMEZONE_INVALID' ? { timezone: check.detail } : { detail: check.detail };
+        ctx.body = { valid: false, error: ctx.t(check.code, { ns: NAMESPACE, interpolation: { escapeValue: false }, ...params }), nextRuns: [] };
+      } else {
+        ctx.body = { valid: true, nextRuns: upcoming({ cron: String(cron), timezone: String(timezone || 'UTC') }) };
+      }
+      await next();
+    }),
+  },
+};

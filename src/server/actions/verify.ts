@@ -1,0 +1,18 @@
+import type { Context, Next } from '@nocobase/actions';
+import { getService } from '../service';
+import { startVerify } from '../tasks/verify-flow';
+import { action } from './respond';
+
+/**
+ * backupsManagerTasks:verify?filterByTk=<backup task id>: answers the new verify task at once (pending); the client
+ * polls backupsManagerTasks:get until it has finished. Its summary holds the report.
+ */
+export const verifyAction = action(async (ctx: Context, next: Next) => {
+  const task = await startVerify(getService(ctx.app), {
+    taskId: ctx.action.params.filterByTk,
+    userId: ctx.state?.currentUser?.id ?? ctx.auth?.user?.id,
+  });
+  const { slot: _slot, ...row } = task;
+  ctx.body = row;
+  await next();
+});

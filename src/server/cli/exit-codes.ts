@@ -1,0 +1,83 @@
+import enUS from '../../locale/en-US.json';
+import { isCoded } from '../errors';
+import { ToolError, ToolNotFoundError } from '../process/errors';
+
+/** Exit codes of the command-line tools (documented in docs/recovery.md). */
+export const EXIT = {
+  OK: 0,
+  /** Wrong command, option or argument. */
+  USAGE: 1,
+  /** Bad input: not a backup, damaged, another database or a newer NocoBase, verify mismatch. */
+  INVALID: 2,
+  /** A database client tool is missing or too old for the server. */
+  TOOL: 3,
+  /** Anything else failed while running. */
+  FAILED: 4,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** A mistake on the command line: the message is followed by the usage text. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A failure the command describes itself, with the exit code to use. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    public exitCode: ExitCode,
+    options?: { cause?: unknown },
+  ) {
+    super(message);
+    this.name = 'CliError';
+    if (options && 'cause' in options) (this as { cause?: unknown }).cause = options.cause;
+  }
+}
+
+const TOOL_CODES = new Set(['TOOL_MISSING', 'TOOL_TOO_OLD']);
+
+export function exitCodeOf(err: unknown): ExitCode {
+  if (err instanceof UsageError) return EXIT.USAGE;
+  if (err instanceof CliError) return err.exitCode;
+  if (err instanceof ToolNotFoundError) return EXIT.TOOL;
+  if (isCoded(err)) {
+    if (TOOL_CODES.has(err.code)) return EXIT.TOOL;
+    // 4xx means the input was refused; 409 (busy) and 499 (cancelled) are not the input's fault.
+    const status = err.status ?? 500;
+    if (status >= 400 && status < 500 && status !== 409 && status !== 499) return EXIT.INVALID;
+  }
+  return EXIT.FAILED;
+}
+
+const MESSAGES = enUS as Record<string, string>;
+
+/** English text of an error, as the web UI would show it (same locale keys). */
+export function messageOf(err: unknown): string {
+  if (isCoded(err)) {
+    const template = MESSAGES[err.code];
+    if (!template) return err.message;
+    const params = err.params || {};
+    const keys = [...template.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]);
+    // A template whose values the error lacks would print blanks: the error's own English message says more.
+    if (!keys.every((key) => key in params)) return err.message;
+    return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => String(params[key]));
+  }
+  if (err instanceof ToolError && !(err instanceof ToolNotFoundError)) {
+    const tail = err.stderrTail.trim().split('\n').slice(-5).join('\n');
+    return tail ? `${err.command} failed: ${tail}` : err.message;
+  }
+  return (err as Error)?.message || String(err);
+}
+
+/** The code shown in --json output. */
+export function codeOf(err: unknown): string {
+  if (err instanceof UsageError) return 'USAGE';
+  if (err instanceof CliError) return (err as { cause?: unknown }).cause ? codeOf((err as { cause?: unknown }).cause) : 'FAILED';
+  if (isCoded(err)) return err.code;
+  if (err instanceof ToolNotFoundError) return 'TOOL_MISSING';
+  if (err instanceof ToolError) return 'TOOL_FAILED';
+  return 'INTERNAL';
+}

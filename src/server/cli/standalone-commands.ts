@@ -1,0 +1,199 @@
+import fs from 'fs';
+import path from 'path';
+import type { Writable } from 'stream';
+import { NAMESPACE, TASKS } from '../../constants';
+import { dbConfigFromEnv } from '../db-config';
+import { getDumper } from '../dumpers';
+import type { DbConfig } from '../dumpers/types';
+import { createBackup, human } from '../engine/backup';
+import { checkTools } from '../engine/tool-check';
+import { describeReport, verifyBackup, type VerifyReport } from '../engine/verify';
+import { BackupError } from '../errors';
+import { captureTool } from '../process/run';
+import { archiveName, backupPaths, ensureDirs, storageRoot, type BackupPaths } from '../paths';
+import { gatewaySocket, runUpgrade, serverRunning } from './app-process';
+import { formatList, listArchives, resolveArchive } from './archives';
+import type { CliArgs } from './args';
+import { installedAppVersion, loadAppEnv } from './env-file';
+import { CliError, EXIT, messageOf, UsageError } from './exit-codes';
+import { journalRows, writeCliJournal } from './journal-rows';
+import { restoreOffline } from './offline-restore';
+import type { Output } from './output';
+
+/** Everything a command needs, from the app's .env and the process environment: NocoBase itself is never loaded. */
+export interface StandaloneContext {
+  appDir: string;
+  env: Record<string, string>;
+  db: DbConfig;
+  appName: string;
+  paths: BackupPaths;
+  out: Output;
+  /** Where child output goes (stderr): stdout stays for the result. */
+  log: Writable;
+  signal?: AbortSignal;
+}
+
+export function contextOf(args: CliArgs, processEnv: NodeJS.ProcessEnv, cwd: string, out: Output, log: StandaloneContext['log']): StandaloneContext {
+  const appDir = path.resolve(cwd, args.appDir ?? '.');
+  const env = loadAppEnv(appDir, processEnv);
+  if (!fs.existsSync(path.join(appDir, '.env')) && !env.DB_DIALECT) {
+    throw new UsageError(`No .env in ${appDir} and no DB_DIALECT set: run this in the NocoBase app folder, or pass --app-dir`);
+  }
+  let db: DbConfig;
+  try {
+    db = dbConfigFromEnv(env, appDir);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.INVALID);
+  }
+  if (db.dialect === 'sqlite' && !db.storage) throw new CliError('DB_STORAGE is not set for the SQLite database', EXIT.INVALID);
+  if (db.dialect !== 'sqlite' && !db.database) throw new CliError('DB_DATABASE is not set', EXIT.INVALID);
+  const appName = env.APP_NAME || 'main';
+  return { appDir, env, db, appName, paths: backupPaths(storageRoot(env, appDir), appName), out, log };
+}
+
+/** Our own task table keeps its schema but not its rows, as in the app's backups (it is runtime data). */
+async function ownTables(ctx: StandaloneContext): Promise<string[]> {
+  const prefix = ctx.db.tablePrefix ?? '';
+  const candidates = [`${prefix}${TASKS}`, `${prefix}backups_manager_tasks`];
+  const dumper = getDumper(ctx.db.dialect);
+  // The SQLite snapshot skips names that do not exist; MySQL's second --no-data dump would fail on them.
+  if (dumper.kind === 'file') return candidates;
+  const tmpDir = path.join(ctx.paths.tmp, `cli-tables-${process.pid}-${Date.now()}`);
+  await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+  try {
+    const { tool } = await checkTools(dumper, ctx.db, tmpDir);
+    const tables = dumper.parseTableList(await captureTool(dumper.listTablesSpec(ctx.db, tool, { tmpDir })));
+    return candidates.filter((t) => tables.includes(t));
+  } finally {
+    await fs.promises.rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
+function pluginVersion(): string {
+  return process.env.BM_PLUGIN_VERSION || '0.0.0';
+}
+
+export async function backupCommand(ctx: StandaloneContext, args: CliArgs): Promise<void> {
+  await ensureDirs(ctx.paths);
+  const archivesDir = args.out ? path.resolve(args.out) : ctx.paths.archives;
+  await fs.promises.mkdir(archivesDir, { recursive: true, mode: 0o700 });
+  const tmpDir = path.join(ctx.paths.tmp, `cli-backup-${process.pid}-${Date.now()}`);
+  try {
+    ctx.out.step(`Backing up the ${ctx.db.dialect} database${args.uploads ? ', uploads' : ''}${args.plugins ? ', plugins' : ''} and keys`);
+    const result = await createBackup({
+      db: ctx.db,
+      app: { name: ctx.appName, version: installedAppVersion(ctx.appDir) ?? '0.0.0' },
+      plugin: { name: NAMESPACE, version: pluginVersion() },
+      storage: ctx.paths.storage,
+      archivesDir,
+      tmpDir,
+      fileName: archiveName(ctx.appName, new Date()),
+      include: { uploads: args.uploads, plugins: args.plugins },
+      excludeTableData: await ownTables(ctx),
+      origin: 'cli',
+      onProgress: (phase, percent) => ctx.out.progress(phase, percent),
+      signal: ctx.signal,
+    });
+    const tables = result.manifest.database.tables;
+    ctx.out.result(
+      { file: result.filePath, size: result.size, parts: result.manifest.parts, tables: tables ? Object.keys(tables).length : null },
+      `Backup written: ${result.filePath} (${human(result.size)})`,
+    );
+  } finally {
+    await fs.promises.rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
+export async function listCommand(ctx: StandaloneContext): Promise<void> {
+  const items = await listArchives(ctx.paths.archives);
+  const backups = items.map((a) => ({
+    fileName: a.fileName,
+    path: a.path,
+    size: a.size,
+    createdAt: a.createdAt,
+    dialect: a.manifest?.database.dialect,
+    appVersion: a.manifest?.app.version,
+    origin: a.manifest?.origin,
+    parts: a.manifest?.parts,
+    tables: a.manifest?.database.tables ? Object.keys(a.manifest.database.tables).length : null,
+    error: a.error,
+  }));
+  ctx.out.result({ folder: ctx.paths.archives, backups }, `${ctx.paths.archives}\n${formatList(items)}`);
+}
+
+export async function verifyCommand(ctx: StandaloneContext, args: CliArgs): Promise<void> {
+  const file = resolveArchive(args.file as string, ctx.paths.archives);
+  await ensureDirs(ctx.paths);
+  const tmpDir = path.join(ctx.paths.tmp, `cli-verify-${process.pid}-${Date.now()}`);
+  try {
+    ctx.out.step(`Verifying ${file}: checksums, then a restore into a scratch copy (the app's database is not touched)`);
+    const report = await verifyBackup(file, {
+      db: ctx.db,
+      tmpDir,
+      signal: ctx.signal,
+      onProgress: (step, percent) => ctx.out.progress(step, percent),
+    });
+    if (!report.ok) throw mismatchError(report);
+    ctx.out.result({ file, report }, `OK: ${verifiedText(report)}`);
+  } finally {
+    await fs.promises.rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
+export function verifiedText(report: VerifyReport): string {
+  const counts = report.counted
+    ? `${report.tables} tables restored with their recorded row counts`
+    : `the database restored (${report.tables} tables); this backup has no recorded row counts to compare`;
+  return `${report.entries} files match their checksums; ${counts}.`;
+}
+
+export function mismatchError(report: VerifyReport): BackupError {
+  return Object.assign(new BackupError('VERIFY_MISMATCH', { detail: describeReport(report) }, 422), { report });
+}
+
+export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, confirm: (question: string) => Promise<boolean>): Promise<void> {
+  const file = resolveArchive(args.file as string, ctx.paths.archives);
+  if (!args.force && (await serverRunning(gatewaySocket(ctx.env, ctx.appDir, ctx.paths.storage)))) {
+    throw new CliError('The NocoBase server of this app is running: stop it first (or pass --force if it is not this app)', EXIT.INVALID);
+  }
+  if (!args.yes) {
+    const question = `Restoring replaces ALL data and files of the app "${ctx.appName}" (${ctx.db.dialect}) with ${path.basename(file)}. Type "yes" to go on: `;
+    if (!(await confirm(question))) throw new UsageError('Not confirmed: nothing was changed (pass --yes to confirm without a prompt)');
+  }
+  await ensureDirs(ctx.paths);
+  const at = new Date();
+  const appVersion = installedAppVersion(ctx.appDir);
+  if (!appVersion) ctx.out.step(`NocoBase was not found in ${ctx.appDir}/node_modules: the backup's version cannot be checked`);
+  const restored = await restoreOffline({
+    file,
+    db: ctx.db,
+    appName: ctx.appName,
+    appVersion,
+    paths: ctx.paths,
+    safetyBackup: args.safetyBackup,
+    safetyExclude: args.safetyBackup ? await ownTables(ctx) : [],
+    pluginVersion: pluginVersion(),
+    say: (message) => ctx.out.step(message),
+    onProgress: (phase, percent) => ctx.out.progress(phase, percent),
+  });
+  // The restored task table is empty: the app lists the archives again when it next starts.
+  const rows = journalRows([], await listArchives(ctx.paths.archives), { file, manifest: restored.manifest, size: restored.size, safety: restored.safetyFile, at });
+  await writeCliJournal(ctx.paths.journal, rows, at);
+  if (args.upgrade) {
+    ctx.out.step('Running `yarn nocobase upgrade` (migrations for the installed NocoBase and plugins)');
+    const childEnv = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+    await runUpgrade(ctx.appDir, childEnv, ctx.log).catch((err) => {
+      throw new CliError(
+        `The backup was restored, but \`yarn nocobase upgrade\` failed: ${messageOf(err)}. Fix the cause, run it in ${ctx.appDir} yourself, then start the app.`,
+        EXIT.FAILED,
+        { cause: err },
+      );
+    });
+  } else {
+    ctx.out.step('Upgrade skipped: run `yarn nocobase upgrade` in the app folder before starting the app.');
+  }
+  ctx.out.result(
+    { file, createdAt: restored.manifest.createdAt, safetyBackup: restored.safetyFile ?? null, upgraded: args.upgrade },
+    `Restored ${path.basename(file)} (made ${restored.manifest.createdAt}).${restored.safetyFile ? ` Safety backup: ${restored.safetyFile}.` : ''} Start the app now (e.g. yarn start).`,
+  );
+}

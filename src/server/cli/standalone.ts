@@ -1,0 +1,68 @@
+import readline from 'readline';
+import { parseArgs, USAGE, type CliArgs } from './args';
+import { EXIT, UsageError, type ExitCode } from './exit-codes';
+import { createOutput } from './output';
+import { backupCommand, contextOf, listCommand, restoreCommand, verifyCommand } from './standalone-commands';
+
+/**
+ * nb-backups: backup, restore, list and verify for a NocoBase app that cannot (or should not) start. Bundled on its
+ * own (dist/cli/standalone.js): it reads the app's .env and runs the database tools, and never loads NocoBase.
+ */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<ExitCode> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    return EXIT.USAGE;
+  }
+  if (args.command === 'help') {
+    process.stdout.write(USAGE);
+    return EXIT.OK;
+  }
+  const out = createOutput(args.json);
+  // Backup and verify clean up on Ctrl+C (partial archive, scratch database); a restore is not interrupted by us.
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('Cancelling…\n');
+    controller.abort();
+  };
+  if (args.command !== 'restore') process.once('SIGINT', onSigint);
+  try {
+    const ctx = { ...contextOf(args, env, cwd, out, process.stderr), signal: controller.signal };
+    if (args.command === 'backup') await backupCommand(ctx, args);
+    else if (args.command === 'list') await listCommand(ctx);
+    else if (args.command === 'verify') await verifyCommand(ctx, args);
+    else await restoreCommand(ctx, args, ask);
+    return EXIT.OK;
+  } catch (err) {
+    if (err instanceof UsageError && !args.json) process.stderr.write(`${err.message}\n\n${USAGE}`);
+    return err instanceof UsageError && !args.json ? EXIT.USAGE : out.fail(err);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** Asks on the terminal; without one, nothing can be confirmed (use --yes). */
+function ask(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return Promise.resolve(false);
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  return new Promise((resolve) =>
+    rl.question(question, (answer) => {
+      rl.close();
+      resolve(answer.trim().toLowerCase() === 'yes');
+    }),
+  );
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`${(err as Error)?.stack || err}\n`);
+      process.exitCode = EXIT.FAILED;
+    },
+  );
+}

@@ -1,0 +1,6 @@
+export * from './constants';
+export * from './chunk';
+export * from './params';
+export * from './keyring';
+export { EncryptStream } from './encrypt-stream';
+export { DecryptStream } from './decrypt-stream';

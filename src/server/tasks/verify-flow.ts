@@ -1,0 +1,109 @@
+import fs from 'fs';
+import path from 'path';
+import { NAMESPACE, type Phase, type TaskOrigin } from '../../constants';
+import { isArchiveError } from '../archive/errors';
+import { describeReport, verifyBackup, type VerifyReport, type VerifyStep } from '../engine/verify';
+import { BackupError } from '../errors';
+import type { BackupsService, TaskRow } from '../service';
+import { throttledProgress } from './progress';
+
+export interface VerifyRequest {
+  /** A succeeded backup task of the list. */
+  taskId: unknown;
+  userId?: number | string;
+  origin?: TaskOrigin;
+}
+
+const PHASE: Record<VerifyStep, Phase> = { checksums: 'validating', restoring: 'checking', counting: 'checking' };
+
+/**
+ * Starts verifying a listed backup in the background and answers the pending verify task at once (the client
+ * polls it). Exclusive with backups and restores: verify loads the database server too, and a restore could
+ * delete the archive under it.
+ */
+export async function startVerify(service: BackupsService, req: VerifyRequest): Promise<TaskRow> {
+  const { task, file, backup, release } = await prepareVerify(service, req);
+  runVerifyTask(service, task, file, backup.id)
+    .catch((err) => service.app.log.error(`[${NAMESPACE}] verify task ${task.id} failed`, { err }))
+    .finally(release);
+  return task;
+}
+
+/** The same, to completion (app CLI). */
+export async function verifyNow(service: BackupsService, req: VerifyRequest): Promise<{ task: TaskRow; report?: VerifyReport }> {
+  const { task, file, backup, release } = await prepareVerify(service, req);
+  try {
+    return await runVerifyTask(service, task, file, backup.id);
+  } finally {
+    release();
+  }
+}
+
+async function prepareVerify(service: BackupsService, req: VerifyRequest) {
+  const slot = service.exclusive.reserve('verify');
+  try {
+    await service.assertIdle();
+    const backup = await service.findTask(req.taskId);
+    const file = await service.archiveOf(backup);
+    const task = await service.createTask('verify', req.origin || 'manual', {
+      createdById: req.userId,
+      fileName: backup.fileName,
+      size: backup.size,
+      options: { backupTaskId: backup.id },
+    });
+    slot.setId(task.id);
+    return { task, file, backup, release: () => slot.release() };
+  } catch (err) {
+    slot.release();
+    throw err;
+  }
+}
+
+/**
+ * Runs verify and records it: the report goes into the verify task's summary; the backup's `verifiedAt` is set on
+ * success and cleared when the archive turned out damaged (not when e.g. a tool was missing).
+ */
+async function runVerifyTask(
+  service: BackupsService,
+  task: TaskRow,
+  file: string,
+  backupId: number | string,
+): Promise<{ task: TaskRow; report?: VerifyReport }> {
+  const tmpDir = path.join(service.paths.tmp, `verify-${task.id}`);
+  await service.updateTask(task.id, { status: 'running', startedAt: new Date(), phase: 'validating' });
+  const progress = throttledProgress((phase: Phase, percent: number) => service.updateTask(task.id, { phase, progress: percent }));
+  try {
+    const report = await verifyBackup(file, {
+      db: service.dbConfig(),
+      tmpDir,
+      onProgress: (step, percent) => progress.report(PHASE[step], percent),
+    });
+    await progress.flush();
+    const finishedAt = new Date();
+    if (report.ok) {
+      const values = { status: 'succeeded', phase: 'done', progress: 100, finishedAt, summary: report };
+      await service.updateTask(task.id, values);
+      await service.updateTask(backupId, { verifiedAt: finishedAt });
+      return { task: { ...task, ...values }, report };
+    }
+    const mismatch = new BackupError('VERIFY_MISMATCH', { detail: describeReport(report) }, 422);
+    const values = {
+      status: 'failed',
+      phase: 'done',
+      finishedAt,
+      summary: report,
+      errorCode: mismatch.code,
+      error: service.describe(mismatch),
+    };
+    await service.updateTask(task.id, values);
+    await service.updateTask(backupId, { verifiedAt: null });
+    return { task: { ...task, ...values }, report };
+  } catch (err) {
+    await progress.flush();
+    await service.failTask(task.id, err);
+    if (isArchiveError(err) && err.code !== 'ABORTED') await service.updateTask(backupId, { verifiedAt: null });
+    throw err;
+  } finally {
+    await fs.promises.rm(tmpDir, { recursive: true, force: true });
+  }
+}
