@@ -102,6 +102,8 @@ async function buildServer() {
   await esbuild.build({
     ...common,
     entryPoints: { standalone: cli },
+    // Bundles lodash (archiver needs it): the recovery command must not depend on what the app happens to have.
+    external: serverExternals.filter((name) => name !== 'lodash'),
     outdir: path.join(dist, 'cli'),
     banner: { js: '#!/usr/bin/env node' },
   });

@@ -57,7 +57,14 @@ export async function until<T>(fn: () => Promise<T | false | null | undefined>, 
   }
 }
 
-export type Row = { id: number; status: string; origin: string; slot: string | null; errorCode: string | null; fileName: string | null };
+export type Row = {
+  id: number;
+  status: string;
+  origin: string;
+  slot: string | null;
+  errorCode: string | null;
+  fileName: string | null;
+};
 
 export async function taskRows(app: MockServer, filter: Record<string, unknown> = {}): Promise<Row[]> {
   return (await app.db.getRepository(TASKS).find({ filter, sort: ['id'] })).map((r) => r.toJSON() as Row);

@@ -189,6 +189,7 @@ class Pinger {
       p50: percentile(ok, 50),
       p95: percentile(ok, 95),
       max: ok.length ? Math.max(...ok) : null,
+      samples: ok,
     };
   }
 }

@@ -4,6 +4,7 @@ import { TASKS } from '../constants';
 import { registerAcl } from './acl';
 import { settingsResource } from './actions/settings';
 import { tasksResource } from './actions/tasks';
+import { registerLocales } from './locale';
 import { getScheduler } from './schedule/scheduler';
 import { getService } from './service';
 
@@ -18,6 +19,7 @@ export class PluginBackupsManagerServer extends Plugin {
   }
 
   async load() {
+    registerLocales(this.app);
     this.app.resourceManager.define(tasksResource);
     this.app.resourceManager.define(settingsResource);
     const service = getService(this.app);
@@ -27,7 +29,7 @@ export class PluginBackupsManagerServer extends Plugin {
       // Never let our housekeeping stop the app from starting.
       await service.onAppStarted().catch((err) => this.log.error('backups-manager start-up housekeeping failed', { err }));
       // After the housekeeping, so a task a crash left 'running' no longer makes the first slot look busy.
-      await scheduler.start().catch((err) => this.log.error('backups-manager scheduler failed to start', { err }));
+      await scheduler.start().catch((err) => this.log.error('backups-manager scheduler did not start', { err }));
     });
     this.app.on('beforeStop', async () => {
       scheduler.stop();

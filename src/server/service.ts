@@ -111,7 +111,10 @@ export class BackupsService {
    * Starts a backup in the background; answers the pending task row at once. `onDone` (schedules: retention,
    * failure notice) runs after the backup ended and the exclusive slot is free again; `error` is set if it failed.
    */
-  async startBackup(options: BackupOptions, onDone?: (task: TaskRow, error?: unknown) => Promise<void>): Promise<TaskRow> {
+  async startBackup(
+    options: BackupOptions,
+    onDone?: (task: TaskRow, error?: unknown) => Promise<void>,
+  ): Promise<TaskRow> {
     const slot = this.exclusive.reserve('backup');
     try {
       await this.assertIdle().catch((err) => {

@@ -45,7 +45,11 @@ export const settingsResource = {
       const check = checkCron(cron, timezone || 'UTC');
       if (check.valid === false) {
         const params = check.code === 'TIMEZONE_INVALID' ? { timezone: check.detail } : { detail: check.detail };
-        ctx.body = { valid: false, error: ctx.t(check.code, { ns: NAMESPACE, interpolation: { escapeValue: false }, ...params }), nextRuns: [] };
+        ctx.body = {
+          valid: false,
+          error: ctx.t(check.code, { ns: NAMESPACE, interpolation: { escapeValue: false }, ...params }),
+          nextRuns: [],
+        };
       } else {
         ctx.body = { valid: true, nextRuns: upcoming({ cron: String(cron), timezone: String(timezone || 'UTC') }) };
       }

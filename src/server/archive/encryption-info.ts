@@ -26,7 +26,8 @@ export function parseEncryptionInfo(buf: Buffer): EncryptionInfo {
   } catch (err) {
     throw metadataInvalid(ENCRYPTION_NAME, `not valid JSON (${(err as Error).message})`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw metadataInvalid(ENCRYPTION_NAME, 'not a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw metadataInvalid(ENCRYPTION_NAME, 'not a JSON object');
   const obj = value as Record<string, unknown>;
   const header = validateHeader(obj.header, ENCRYPTION_NAME);
   try {
@@ -34,6 +35,8 @@ export function parseEncryptionInfo(buf: Buffer): EncryptionInfo {
   } catch (err) {
     if (!(err instanceof CipherParamsError)) throw err;
     if (err.problem === 'invalid') throw metadataInvalid(ENCRYPTION_NAME, err.reason);
-    throw new ArchiveError('ENCRYPTION_UNSUPPORTED', `The archive's encryption is not supported: ${err.reason}`, { reason: err.reason });
+    throw new ArchiveError('ENCRYPTION_UNSUPPORTED', `The archive's encryption is not supported: ${err.reason}`, {
+      reason: err.reason,
+    });
   }
 }

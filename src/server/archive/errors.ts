@@ -69,7 +69,12 @@ export class ArchiveError extends Error {
   readonly params: ArchiveErrorParams;
   readonly status: number;
 
-  constructor(code: ArchiveErrorCode, message: string, params: ArchiveErrorParams = {}, options?: { cause?: unknown; status?: number }) {
+  constructor(
+    code: ArchiveErrorCode,
+    message: string,
+    params: ArchiveErrorParams = {},
+    options?: { cause?: unknown; status?: number },
+  ) {
     super(message);
     this.name = 'ArchiveError';
     this.code = code;

@@ -19,12 +19,22 @@ export const MAX_MANIFEST_BYTES = 128 * 1024 * 1024;
 const SHA256_RE = /^[0-9a-f]{64}$/;
 
 /** MANIFEST_INVALID about one of the metadata files (manifest.json, encryption.json). */
-export function metadataInvalid(file: string, reason: string, extra: Record<string, string | number> = {}): ArchiveError {
+export function metadataInvalid(
+  file: string,
+  reason: string,
+  extra: Record<string, string | number> = {},
+): ArchiveError {
   // `detail` is what the MANIFEST_INVALID locale text interpolates.
-  return new ArchiveError('MANIFEST_INVALID', `Invalid ${file}: ${reason}`, { reason, detail: `${file}: ${reason}`, file, ...extra });
+  return new ArchiveError('MANIFEST_INVALID', `Invalid ${file}: ${reason}`, {
+    reason,
+    detail: `${file}: ${reason}`,
+    file,
+    ...extra,
+  });
 }
 
-const invalid = (reason: string, extra: Record<string, string | number> = {}) => metadataInvalid(MANIFEST_NAME, reason, extra);
+const invalid = (reason: string, extra: Record<string, string | number> = {}) =>
+  metadataInvalid(MANIFEST_NAME, reason, extra);
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
@@ -58,14 +68,19 @@ export function checkFormat(m: Record<string, unknown>): void {
     });
   }
   const v = m.formatVersion;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw invalid('formatVersion must be a positive integer', { field: 'formatVersion' });
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+    throw invalid('formatVersion must be a positive integer', { field: 'formatVersion' });
   if (v > FORMAT_VERSION) {
-    throw new ArchiveError('FORMAT_UNKNOWN', `Archive format version ${v} is newer than this plugin supports (${FORMAT_VERSION}); upgrade the plugin`, {
-      format: FORMAT,
-      formatVersion: v,
-      version: v,
-      supportedVersion: FORMAT_VERSION,
-    });
+    throw new ArchiveError(
+      'FORMAT_UNKNOWN',
+      `Archive format version ${v} is newer than this plugin supports (${FORMAT_VERSION}); upgrade the plugin`,
+      {
+        format: FORMAT,
+        formatVersion: v,
+        version: v,
+        supportedVersion: FORMAT_VERSION,
+      },
+    );
   }
 }
 
@@ -89,7 +104,8 @@ export function validateManifest(value: unknown): Manifest {
   const db = requireObj(m, 'database');
   for (const key of ['dialect', 'serverVersion', 'tool', 'toolVersion', 'dump']) requireStr(db, key, 'database.');
   for (const key of ['flavour', 'schema', 'tablePrefix']) requireStr(db, key, 'database.', true);
-  if (!isStrArray(db.excludedTableData)) throw invalid('database.excludedTableData must be an array of strings', { field: 'database.excludedTableData' });
+  if (!isStrArray(db.excludedTableData))
+    throw invalid('database.excludedTableData must be an array of strings', { field: 'database.excludedTableData' });
   if (db.tables !== undefined) {
     if (!isObj(db.tables) || !Object.values(db.tables).every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) {
       throw invalid('database.tables must map table names to row counts', { field: 'database.tables' });
@@ -103,13 +119,17 @@ export function validateManifest(value: unknown): Manifest {
   const stored = new Set<string>();
   m.entries.forEach((e: unknown, i: number) => validateEntry(e, i, seen, stored));
   // An archive is encrypted as a whole: every entry has a stored name, or none has.
-  if (stored.size !== 0 && stored.size !== m.entries.length) throw invalid('either every entry or none has a stored name', { field: 'entries' });
+  if (stored.size !== 0 && stored.size !== m.entries.length)
+    throw invalid('either every entry or none has a stored name', { field: 'entries' });
   // A file may not also be a folder of another entry ('a' and 'a/b'): extraction could not create both.
   for (const p of seen) {
     for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) {
       const dir = p.slice(0, i);
       if (seen.has(dir)) {
-        throw new ArchiveError('ENTRY_UNSAFE', `Entry "${dir}" is both a file and a folder`, { path: dir, reason: 'file and folder' });
+        throw new ArchiveError('ENTRY_UNSAFE', `Entry "${dir}" is both a file and a folder`, {
+          path: dir,
+          reason: 'file and folder',
+        });
       }
     }
   }
@@ -124,16 +144,27 @@ function validateEntry(e: unknown, i: number, seen: Set<string>, stored: Set<str
   if (!isStr(e.path)) throw invalid(`entries[${i}].path must be a string`, { field: `entries[${i}].path` });
   const canonical = safeEntryPath(e.path); // throws ENTRY_UNSAFE
   if (canonical !== e.path) {
-    throw new ArchiveError('ENTRY_UNSAFE', `Entry path "${e.path}" is not canonical`, { path: e.path, reason: 'not canonical' });
+    throw new ArchiveError('ENTRY_UNSAFE', `Entry path "${e.path}" is not canonical`, {
+      path: e.path,
+      reason: 'not canonical',
+    });
   }
   if (RESERVED_NAMES.includes(e.path)) throw invalid(`${e.path} is a reserved name`, { field: `entries[${i}].path` });
-  if (seen.has(e.path)) throw new ArchiveError('ENTRY_DUPLICATE', `Entry "${e.path}" is listed twice`, { path: e.path });
+  if (seen.has(e.path))
+    throw new ArchiveError('ENTRY_DUPLICATE', `Entry "${e.path}" is listed twice`, { path: e.path });
   seen.add(e.path);
-  if (!Number.isSafeInteger(e.size) || e.size < 0) throw invalid(`entries[${i}].size must be a non-negative integer`, { field: `entries[${i}].size`, path: e.path });
-  if (!isStr(e.sha256) || !SHA256_RE.test(e.sha256)) throw invalid(`entries[${i}].sha256 must be 64 lowercase hex digits`, { field: `entries[${i}].sha256`, path: e.path });
+  if (!Number.isSafeInteger(e.size) || e.size < 0)
+    throw invalid(`entries[${i}].size must be a non-negative integer`, { field: `entries[${i}].size`, path: e.path });
+  if (!isStr(e.sha256) || !SHA256_RE.test(e.sha256))
+    throw invalid(`entries[${i}].sha256 must be 64 lowercase hex digits`, {
+      field: `entries[${i}].sha256`,
+      path: e.path,
+    });
   if (e.stored !== undefined) {
-    if (!isStr(e.stored) || !STORED_NAME_RE.test(e.stored)) throw invalid(`entries[${i}].stored must look like e/000001`, { field: `entries[${i}].stored`, path: e.path });
-    if (stored.has(e.stored)) throw new ArchiveError('ENTRY_DUPLICATE', `Stored entry "${e.stored}" is listed twice`, { path: e.path });
+    if (!isStr(e.stored) || !STORED_NAME_RE.test(e.stored))
+      throw invalid(`entries[${i}].stored must look like e/000001`, { field: `entries[${i}].stored`, path: e.path });
+    if (stored.has(e.stored))
+      throw new ArchiveError('ENTRY_DUPLICATE', `Stored entry "${e.stored}" is listed twice`, { path: e.path });
     stored.add(e.stored);
   }
 }

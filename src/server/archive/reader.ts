@@ -2,14 +2,30 @@ import fs from 'fs';
 import fsp from 'fs/promises';
 import path from 'path';
 import { Readable, Writable } from 'stream';
-import { ChunkAuthError } from '../crypto';
-import { ArchiveError, isArchiveError } from './errors';
-import { HashLimitError, HashStream } from './hash-stream';
+import { abortedError, copyVerified, readFailed, VerifyStream } from './entry-verify';
+import { ArchiveError } from './errors';
 import { headerOf, sameHeader } from './header';
-import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, MAX_MANIFEST_BYTES, metadataInvalid, parseManifest, validateManifest } from './manifest';
-import type { ArchiveHeaderInfo, Manifest, ManifestEntry } from './manifest-types';
+import {
+  ENCRYPTION_NAME,
+  MANIFEST_ENC_NAME,
+  MANIFEST_NAME,
+  MAX_MANIFEST_BYTES,
+  metadataInvalid,
+  parseManifest,
+  validateManifest,
+} from './manifest';
+import type { ArchiveHeaderInfo, Manifest } from './manifest-types';
 import { resolveInside } from './safe-path';
-import { authFailed, entryPlaintext, headerMismatch, readEncryptionInfo, readSealedManifest, Sealed, storedName, storedSize, unlockArchive } from './sealed';
+import {
+  entryPlaintext,
+  headerMismatch,
+  readEncryptionInfo,
+  readSealedManifest,
+  Sealed,
+  storedName,
+  storedSize,
+  unlockArchive,
+} from './sealed';
 import { OpenArchive, openArchive, readMetadataEntry, withArchive } from './zip-directory';
 
 export interface PasswordOptions {
@@ -59,18 +75,28 @@ function checkAgainst(z: OpenArchive, manifest: Manifest, sealed: Sealed | null)
     const name = storedName(e, sealed);
     listed.add(name);
     const c = z.entries.get(name);
-    if (!c) throw new ArchiveError('ENTRY_MISSING', `Entry "${e.path}" is listed in the manifest but missing from the archive`, { path: e.path });
+    if (!c)
+      throw new ArchiveError(
+        'ENTRY_MISSING',
+        `Entry "${e.path}" is listed in the manifest but missing from the archive`,
+        { path: e.path },
+      );
     const expected = storedSize(e, sealed);
     if (c.size !== expected) {
-      throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Entry "${e.path}": manifest says ${expected} bytes, archive holds ${c.size}`, {
-        path: e.path,
-        declared: expected,
-        actual: c.size,
-      });
+      throw new ArchiveError(
+        'ENTRY_SIZE_MISMATCH',
+        `Entry "${e.path}": manifest says ${expected} bytes, archive holds ${c.size}`,
+        {
+          path: e.path,
+          declared: expected,
+          actual: c.size,
+        },
+      );
     }
   }
   for (const name of z.entries.keys()) {
-    if (!listed.has(name)) throw new ArchiveError('ENTRY_UNLISTED', `Entry "${name}" is not listed in the manifest`, { path: name });
+    if (!listed.has(name))
+      throw new ArchiveError('ENTRY_UNLISTED', `Entry "${name}" is not listed in the manifest`, { path: name });
   }
 }
 
@@ -78,7 +104,11 @@ function checkAgainst(z: OpenArchive, manifest: Manifest, sealed: Sealed | null)
  * Unlocks the archive (when encrypted), then takes `given` (validated by the caller; for an encrypted archive it
  * must match the header) or reads the manifest, and checks it against the central directory. Reads metadata only.
  */
-async function openManifest(z: OpenArchive, password: string | undefined, given?: Manifest): Promise<{ manifest: Manifest; sealed: Sealed | null }> {
+async function openManifest(
+  z: OpenArchive,
+  password: string | undefined,
+  given?: Manifest,
+): Promise<{ manifest: Manifest; sealed: Sealed | null }> {
   const sealed = await unlockArchive(z, password);
   let manifest: Manifest;
   if (given) {
@@ -119,83 +149,18 @@ export function readManifest(archivePath: string, opts: PasswordOptions = {}): P
   return withArchive(archivePath, async (z) => (await openManifest(z, opts.password)).manifest);
 }
 
-function abortedError(): ArchiveError {
-  return new ArchiveError('ABORTED', 'Cancelled', {});
-}
-
-function mismatch(entry: ManifestEntry, reason: 'size' | 'sha256' | 'read', actual: string | number, detail?: string): ArchiveError {
-  const what = reason === 'size' ? `size ${actual}, expected ${entry.size}` : reason === 'sha256' ? 'SHA-256 differs' : `unreadable (${detail})`;
-  return new ArchiveError('CHECKSUM_MISMATCH', `Entry "${entry.path}" is damaged: ${what}`, {
-    path: entry.path,
-    reason,
-    expected: reason === 'size' ? entry.size : reason === 'sha256' ? entry.sha256 : '',
-    actual,
-  });
-}
-
-/** A failure of an entry's source stream (read error, or an encrypted chunk failing its tag) as CHECKSUM_MISMATCH. */
-function readFailed(entry: ManifestEntry, err: unknown): ArchiveError {
-  if (err instanceof ChunkAuthError) return authFailed(entry.path, err);
-  return mismatch(entry, 'read', '', (err as Error)?.message ?? String(err));
-}
-
-/**
- * Streams one entry's plaintext through a size-limited hash into `sink`, then compares with the manifest.
- * Read and authentication errors and overlong data become CHECKSUM_MISMATCH; sink (write) errors are thrown as they are.
- */
-async function copyVerified(
-  z: OpenArchive,
-  sealed: Sealed | null,
-  entry: ManifestEntry,
-  sink: Writable,
-  doneEvent: 'finish' | 'close',
-  signal: AbortSignal | undefined,
-  onBytes: (n: number) => void,
-): Promise<void> {
-  const src = entryPlaintext(z, entry, sealed);
-  const hasher = new HashStream({ limit: entry.size, onProgress: onBytes });
-  let srcErr: Error | null = null;
-  let hashErr: Error | null = null;
-  let sinkErr: Error | null = null;
-  // Plain pipes rather than stream.pipeline: pipeline allocates an AbortController (and a DOMException) per
-  // call, which dominates when an archive holds many thousands of small files.
-  await new Promise<void>((resolve, reject) => {
-    let settled = false;
-    const settle = (err?: Error) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      if (!err) return resolve();
-      src.destroy();
-      hasher.destroy();
-      sink.destroy();
-      reject(err);
-    };
-    const onAbort = () => settle(abortedError());
-    src.on('error', (e) => settle((srcErr = srcErr ?? e)));
-    hasher.on('error', (e) => settle((hashErr = hashErr ?? e)));
-    sink.on('error', (e) => settle((sinkErr = sinkErr ?? e)));
-    sink.once(doneEvent, () => settle());
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    src.pipe(hasher).pipe(sink);
-  }).catch((err) => {
-    if (isArchiveError(err, 'ABORTED')) throw err;
-    if (hashErr instanceof HashLimitError) throw mismatch(entry, 'size', hashErr.seen);
-    if (srcErr) throw readFailed(entry, srcErr);
-    throw sinkErr ?? err;
-  });
-  if (hasher.bytes !== entry.size) throw mismatch(entry, 'size', hasher.bytes);
-  if (hasher.sha256 !== entry.sha256) throw mismatch(entry, 'sha256', hasher.sha256);
-}
-
 /**
  * Extracts every manifest entry into stagingDir (files 0600, folders 0700), checking size and SHA-256 of each.
  * The archive is re-checked against `manifest` first (names, sizes, unlisted entries) before anything is written.
  * Never writes outside stagingDir: entry paths are canonical and resolved inside it, existing symlinks or files
  * on the way are refused (ENTRY_UNSAFE), files are created exclusively. On any failure everything written is removed.
  */
-export async function extractVerified(archivePath: string, manifest: Manifest, stagingDir: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
+export async function extractVerified(
+  archivePath: string,
+  manifest: Manifest,
+  stagingDir: string,
+  opts: ExtractOptions = {},
+): Promise<ExtractResult> {
   const { signal, onProgress } = opts;
   if (signal?.aborted) throw abortedError();
   validateManifest(manifest);
@@ -230,10 +195,14 @@ export async function extractVerified(archivePath: string, manifest: Manifest, s
           if ((err as NodeJS.ErrnoException)?.code !== 'EEXIST') throw err;
           const st = await fsp.lstat(cur);
           if (!st.isDirectory()) {
-            throw new ArchiveError('ENTRY_UNSAFE', `Cannot extract "${rel}": "${path.relative(root, cur)}" exists and is not a folder`, {
-              path: rel,
-              reason: 'blocked by existing item',
-            });
+            throw new ArchiveError(
+              'ENTRY_UNSAFE',
+              `Cannot extract "${rel}": "${path.relative(root, cur)}" exists and is not a folder`,
+              {
+                path: rel,
+                reason: 'blocked by existing item',
+              },
+            );
           }
         }
         knownDirs.add(cur);
@@ -249,11 +218,19 @@ export async function extractVerified(archivePath: string, manifest: Manifest, s
         await ensureParents(entry.path);
         let fh: fsp.FileHandle;
         try {
-          fh = await fsp.open(target, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
+          fh = await fsp.open(
+            target,
+            fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0),
+            0o600,
+          );
         } catch (err) {
           const code = (err as NodeJS.ErrnoException)?.code;
           if (code === 'EEXIST' || code === 'ELOOP') {
-            throw new ArchiveError('ENTRY_UNSAFE', `Cannot extract "${entry.path}": it already exists in the staging folder`, { path: entry.path, reason: 'exists' });
+            throw new ArchiveError(
+              'ENTRY_UNSAFE',
+              `Cannot extract "${entry.path}": it already exists in the staging folder`,
+              { path: entry.path, reason: 'exists' },
+            );
           }
           throw err;
         }
@@ -300,13 +277,18 @@ export function verifyArchive(archivePath: string, opts: VerifyOptions = {}): Pr
  * chunks), verifies size and SHA-256 as it goes and fails with CHECKSUM_MISMATCH at the end (or at the first bad chunk,
  * or as soon as there is too much data) if they differ. Throws ENTRY_MISSING when the manifest does not list entryPath.
  */
-export async function openEntryStream(archivePath: string, entryPath: string, opts: EntryStreamOptions = {}): Promise<Readable> {
+export async function openEntryStream(
+  archivePath: string,
+  entryPath: string,
+  opts: EntryStreamOptions = {},
+): Promise<Readable> {
   if (opts.manifest) validateManifest(opts.manifest);
   const z = await openArchive(archivePath);
   try {
     const { manifest, sealed } = await openManifest(z, opts.password, opts.manifest);
     const entry = manifest.entries.find((e) => e.path === entryPath);
-    if (!entry) throw new ArchiveError('ENTRY_MISSING', `Entry "${entryPath}" is not in the archive`, { path: entryPath });
+    if (!entry)
+      throw new ArchiveError('ENTRY_MISSING', `Entry "${entryPath}" is not in the archive`, { path: entryPath });
     const src = entryPlaintext(z, entry, sealed);
     const verify = new VerifyStream(entry);
     src.on('error', (e) => verify.destroy(readFailed(entry, e)));
@@ -319,24 +301,5 @@ export async function openEntryStream(archivePath: string, entryPath: string, op
   } catch (err) {
     await z.close();
     throw err;
-  }
-}
-
-class VerifyStream extends HashStream {
-  constructor(private readonly entry: ManifestEntry) {
-    super({ limit: entry.size });
-  }
-
-  _transform(chunk: Buffer, enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
-    super._transform(chunk, enc, (err, data) => cb(err instanceof HashLimitError ? mismatch(this.entry, 'size', err.seen) : err, data));
-  }
-
-  _flush(cb: (err?: Error | null) => void): void {
-    super._flush((err) => {
-      if (err) return cb(err);
-      if (this.bytes !== this.entry.size) return cb(mismatch(this.entry, 'size', this.bytes));
-      if (this.sha256 !== this.entry.sha256) return cb(mismatch(this.entry, 'sha256', this.sha256));
-      cb();
-    });
   }
 }

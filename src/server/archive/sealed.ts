@@ -3,7 +3,14 @@ import { ChunkAuthError, DecryptStream, encryptedSize, Keyring, unlockCipherPara
 import { EncryptionInfo, parseEncryptionInfo } from './encryption-info';
 import { ArchiveError } from './errors';
 import { headerOf, sameHeader } from './header';
-import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, MAX_MANIFEST_BYTES, metadataInvalid, parseManifest } from './manifest';
+import {
+  ENCRYPTION_NAME,
+  MANIFEST_ENC_NAME,
+  MANIFEST_NAME,
+  MAX_MANIFEST_BYTES,
+  metadataInvalid,
+  parseManifest,
+} from './manifest';
 import type { Manifest, ManifestEntry } from './manifest-types';
 import { OpenArchive, rawEntryStream, readMetadataEntry } from './zip-directory';
 
@@ -63,7 +70,10 @@ export function entryPlaintext(z: OpenArchive, entry: ManifestEntry, sealed: Sea
 
 /** CHECKSUM_MISMATCH for a chunk of `path` failing authentication: `path` is always the real name, never 'e/000001'. */
 export function authFailed(path: string, err: ChunkAuthError): ArchiveError {
-  const what = err.reason === 'truncated' ? `encrypted data ends inside chunk ${err.index}` : `encrypted chunk ${err.index} fails authentication`;
+  const what =
+    err.reason === 'truncated'
+      ? `encrypted data ends inside chunk ${err.index}`
+      : `encrypted chunk ${err.index} fails authentication`;
   return new ArchiveError('CHECKSUM_MISMATCH', `Entry "${path}" is damaged or was altered: ${what}`, {
     path,
     reason: 'auth',
@@ -82,8 +92,17 @@ export async function readSealedManifest(z: OpenArchive, sealed: Sealed): Promis
   const entry = z.entries.get(MANIFEST_ENC_NAME);
   if (!entry) throw new ArchiveError('MANIFEST_MISSING', `The encrypted archive has no ${MANIFEST_ENC_NAME}`, {});
   // No CRC check: the GCM tags are stronger, and a failure must name the manifest as damaged (CHECKSUM_MISMATCH).
-  const sealedBytes = await readMetadataEntry(z, entry, encryptedSize(MAX_MANIFEST_BYTES, sealed.info.chunkSize), false);
-  const decrypt = new DecryptStream(sealed.keyring.entryKey(MANIFEST_ENC_NAME), MANIFEST_ENC_NAME, sealed.info.chunkSize);
+  const sealedBytes = await readMetadataEntry(
+    z,
+    entry,
+    encryptedSize(MAX_MANIFEST_BYTES, sealed.info.chunkSize),
+    false,
+  );
+  const decrypt = new DecryptStream(
+    sealed.keyring.entryKey(MANIFEST_ENC_NAME),
+    MANIFEST_ENC_NAME,
+    sealed.info.chunkSize,
+  );
   const chunks: Buffer[] = [];
   try {
     for await (const chunk of Readable.from([sealedBytes]).pipe(decrypt)) chunks.push(chunk as Buffer);
@@ -92,7 +111,8 @@ export async function readSealedManifest(z: OpenArchive, sealed: Sealed): Promis
     throw err;
   }
   const manifest = parseManifest(Buffer.concat(chunks));
-  if (manifest.entries.some((e) => e.stored === undefined)) throw metadataInvalid(MANIFEST_NAME, 'an entry of an encrypted archive has no stored name');
+  if (manifest.entries.some((e) => e.stored === undefined))
+    throw metadataInvalid(MANIFEST_NAME, 'an entry of an encrypted archive has no stored name');
   if (!sameHeader(headerOf(manifest), sealed.info.header)) throw headerMismatch();
   return manifest;
 }

@@ -2,11 +2,13 @@ import archiver from 'archiver';
 import fs from 'fs';
 import fsp from 'fs/promises';
 import path from 'path';
-import { Readable, Transform, TransformCallback } from 'stream';
+import { Readable, Transform } from 'stream';
 import { FORMAT, FORMAT_VERSION } from '../../constants';
 import { CipherParams, CipherTuning, createCipherParams, EncryptStream, Keyring } from '../crypto';
+import { Coalesce } from './coalesce';
 import { encryptionInfoBytes } from './encryption-info';
 import { ArchiveError } from './errors';
+import { exists, fsyncFile, moveInto, openRegular } from './fs-ops';
 import { HashStream } from './hash-stream';
 import { headerOf } from './header';
 import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, RESERVED_NAMES, validateManifest } from './manifest';
@@ -119,7 +121,9 @@ export class ArchiveWriter {
     await fsp.mkdir(tmpDir, { recursive: true, mode: 0o700 });
     await fsp.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
     if (await exists(target)) {
-      throw new ArchiveError('ARCHIVE_EXISTS', `Archive ${path.basename(target)} already exists`, { name: path.basename(target) });
+      throw new ArchiveError('ARCHIVE_EXISTS', `Archive ${path.basename(target)} already exists`, {
+        name: path.basename(target),
+      });
     }
     // Before the partial file exists, so that nothing needs cleaning up if derivation fails.
     const sealer = opts.password ? await createCipherParams(opts.password, opts.cipherTuning) : null;
@@ -167,7 +171,12 @@ export class ArchiveWriter {
       } catch (err: any) {
         throw sourceFailed(name, err);
       }
-      return this.streamEntry(name, fh.createReadStream({ highWaterMark: READ_CHUNK, autoClose: true }), undefined, () => fh.close().catch(() => undefined));
+      return this.streamEntry(
+        name,
+        fh.createReadStream({ highWaterMark: READ_CHUNK, autoClose: true }),
+        undefined,
+        () => fh.close().catch(() => undefined),
+      );
     });
   }
 
@@ -254,12 +263,26 @@ export class ArchiveWriter {
    */
   finish(draft: ManifestDraft): Promise<FinishResult> {
     return this.enqueue(async () => {
-      const { entries: _ignored, format: _f, formatVersion: _v, ...rest } = draft as ManifestDraft & { entries?: unknown };
-      const manifest = validateManifest({ format: FORMAT, formatVersion: FORMAT_VERSION, ...rest, entries: [...this.list] });
+      const {
+        entries: _ignored,
+        format: _f,
+        formatVersion: _v,
+        ...rest
+      } = draft as ManifestDraft & { entries?: unknown };
+      const manifest = validateManifest({
+        format: FORMAT,
+        formatVersion: FORMAT_VERSION,
+        ...rest,
+        entries: [...this.list],
+      });
       const manifestBytes = Buffer.from(JSON.stringify(manifest), 'utf8');
       if (this.sealer) {
         await this.streamRaw(MANIFEST_ENC_NAME, Readable.from([manifestBytes]), true);
-        await this.streamRaw(ENCRYPTION_NAME, Readable.from([encryptionInfoBytes(this.sealer.params, headerOf(manifest))]), false);
+        await this.streamRaw(
+          ENCRYPTION_NAME,
+          Readable.from([encryptionInfoBytes(this.sealer.params, headerOf(manifest))]),
+          false,
+        );
       } else {
         await this.streamRaw(MANIFEST_NAME, Readable.from([manifestBytes]), false);
       }
@@ -279,7 +302,9 @@ export class ArchiveWriter {
       await fsyncFile(this.partialPath);
       await fsp.chmod(this.partialPath, 0o600);
       if (await exists(this.finalPath)) {
-        throw new ArchiveError('ARCHIVE_EXISTS', `Archive ${path.basename(this.finalPath)} already exists`, { name: path.basename(this.finalPath) });
+        throw new ArchiveError('ARCHIVE_EXISTS', `Archive ${path.basename(this.finalPath)} already exists`, {
+          name: path.basename(this.finalPath),
+        });
       }
       await moveInto(this.partialPath, this.finalPath);
       const { size } = await fsp.stat(this.finalPath);
@@ -349,7 +374,12 @@ export class ArchiveWriter {
   }
 
   /** One listed entry, not queued (callers are): checks its name, streams it, records it in the manifest list. */
-  private async streamEntry(entryPath: string, readable: Readable, onProgress?: (bytes: number) => void, onDone?: () => void): Promise<ManifestEntry> {
+  private async streamEntry(
+    entryPath: string,
+    readable: Readable,
+    onProgress?: (bytes: number) => void,
+    onDone?: () => void,
+  ): Promise<ManifestEntry> {
     let name: string;
     try {
       name = this.checkName(entryPath);
@@ -379,7 +409,10 @@ export class ArchiveWriter {
     label = zipName,
   ): Promise<{ size: number; sha256: string }> {
     const hasher = new HashStream({ onProgress });
-    const encrypter = encrypt && this.sealer ? new EncryptStream(this.sealer.keyring.entryKey(zipName), zipName, this.sealer.params.chunkSize) : null;
+    const encrypter =
+      encrypt && this.sealer
+        ? new EncryptStream(this.sealer.keyring.entryKey(zipName), zipName, this.sealer.params.chunkSize)
+        : null;
     this.current = encrypter ? [hasher, encrypter] : [hasher];
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -416,114 +449,13 @@ export class ArchiveWriter {
   }
 }
 
-/**
- * Gathers the many small writes archiver makes (each header field is its own chunk) into larger ones, so that
- * thousands of small files do not cost a syscall per field. Large chunks pass through untouched.
- */
-class Coalesce extends Transform {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-
-  constructor(
-    private readonly passThrough: number,
-    private readonly limit: number,
-  ) {
-    super();
-  }
-
-  _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (chunk.length >= this.passThrough) {
-      this.drainPending();
-      cb(null, chunk);
-      return;
-    }
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= this.limit) this.drainPending();
-    cb();
-  }
-
-  _flush(cb: TransformCallback): void {
-    this.drainPending();
-    cb();
-  }
-
-  private drainPending(): void {
-    if (this.pendingBytes === 0 && this.pending.length === 0) return;
-    const buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.push(buf);
-  }
-}
-
-function sourceFailed(name: string, err: any): ArchiveError {
+function sourceFailed(name: string, err: unknown): ArchiveError {
   if (err instanceof ArchiveError) return err;
-  return new ArchiveError('SOURCE_FAILED', `Reading "${name}" failed: ${err?.message ?? err}`, { path: name, reason: String(err?.code ?? err?.message ?? err) }, { cause: err });
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fsp.lstat(p);
-    return true;
-  } catch (err: any) {
-    if (err?.code === 'ENOENT') return false;
-    throw err;
-  }
-}
-
-async function openRegular(absPath: string): Promise<fsp.FileHandle> {
-  const fh = await fsp.open(absPath, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw Object.assign(new Error(`${absPath} is not a regular file`), { code: 'NOT_REGULAR' });
-    return fh;
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    throw err;
-  }
-}
-
-async function fsyncFile(p: string): Promise<void> {
-  const fh = await fsp.open(p, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  try {
-    const fh = await fsp.open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    /* not supported everywhere (Windows) */
-  }
-}
-
-/** Atomic rename; across filesystems copies next to the target first, then renames there. */
-async function moveInto(from: string, to: string): Promise<void> {
-  try {
-    await fsp.rename(from, to);
-  } catch (err: any) {
-    if (err?.code !== 'EXDEV') throw err;
-    const tmp = path.join(path.dirname(to), `.${path.basename(to)}.${process.pid}.${Date.now()}.partial`);
-    try {
-      await fsp.copyFile(from, tmp, fs.constants.COPYFILE_EXCL);
-      await fsp.chmod(tmp, 0o600);
-      await fsyncFile(tmp);
-      await fsp.rename(tmp, to);
-    } catch (copyErr) {
-      await fsp.rm(tmp, { force: true });
-      throw copyErr;
-    }
-    await fsp.rm(from, { force: true });
-  }
-  await fsp.chmod(to, 0o600);
-  await fsyncDir(path.dirname(to));
+  const e = err as NodeJS.ErrnoException | undefined;
+  return new ArchiveError(
+    'SOURCE_FAILED',
+    `Reading "${name}" failed: ${e?.message ?? err}`,
+    { path: name, reason: String(e?.code ?? e?.message ?? err) },
+    { cause: err },
+  );
 }

@@ -100,7 +100,8 @@ async function readEndRecord(fh: fsp.FileHandle, size: number): Promise<EndRecor
     if (eocd64At + 56 > eocdAt - 20) throw notAnArchive('zip64 end record out of range');
     const rec = await readAt(fh, eocd64At, 56);
     if (rec.readUInt32LE(0) !== SIG_ZIP64_EOCD) throw notAnArchive('bad zip64 end record');
-    if (rec.readUInt32LE(16) !== 0 || rec.readUInt32LE(20) !== 0) throw notAnArchive('multi-disk archives are not supported');
+    if (rec.readUInt32LE(16) !== 0 || rec.readUInt32LE(20) !== 0)
+      throw notAnArchive('multi-disk archives are not supported');
     records = u64(rec, 32);
     cdSize = u64(rec, 40);
     cdOffset = u64(rec, 48);
@@ -138,7 +139,14 @@ function trackedSource(fh: fsp.FileHandle, size: number) {
       if (end !== undefined && end > size - 1) end = undefined;
       // unzipper destroys its streams when an entry ends, and destroy() closes the fd even without autoClose:
       // the stream gets an fs whose close() leaves the shared descriptor alone.
-      const s = fs.createReadStream('', { fd: fh.fd, fs: sharedFdFs, autoClose: false, start, end, highWaterMark: 256 * 1024 } as any);
+      const s = fs.createReadStream('', {
+        fd: fh.fd,
+        fs: sharedFdFs,
+        autoClose: false,
+        start,
+        end,
+        highWaterMark: 256 * 1024,
+      } as any);
       streams.add(s);
       const forget = () => streams.delete(s);
       s.once('end', forget);
@@ -170,7 +178,13 @@ export async function openArchive(archivePath: string): Promise<OpenArchive> {
   try {
     fh = await fsp.open(archivePath, 'r');
   } catch (err: any) {
-    if (err?.code === 'ENOENT') throw new ArchiveError('NOT_AN_ARCHIVE', `Archive not found: ${path.basename(archivePath)}`, { reason: 'not found' }, { status: 404 });
+    if (err?.code === 'ENOENT')
+      throw new ArchiveError(
+        'NOT_AN_ARCHIVE',
+        `Archive not found: ${path.basename(archivePath)}`,
+        { reason: 'not found' },
+        { status: 404 },
+      );
     throw err;
   }
   let st: fs.Stats;
@@ -192,7 +206,10 @@ export async function openArchive(archivePath: string): Promise<OpenArchive> {
     end = await readEndRecord(fh, size);
     // Open.custom is Open.file with streams we can close; tailSize (missing from the typings) points unzipper
     // at the end record found above.
-    const open = unzipper.Open.custom as unknown as (src: unknown, o: { tailSize: number }) => Promise<unzipper.CentralDirectory>;
+    const open = unzipper.Open.custom as unknown as (
+      src: unknown,
+      o: { tailSize: number },
+    ) => Promise<unzipper.CentralDirectory>;
     dir = await open(tracked.source, { tailSize: size - end.eocdAt });
   } catch (err: any) {
     await tracked.close();
@@ -210,16 +227,30 @@ export async function openArchive(archivePath: string): Promise<OpenArchive> {
       if (cdBytes > end.cdSize) throw notAnArchive('central directory overruns its declared size');
       const name: string = f.path;
       if (!Buffer.from(name, 'utf8').equals(f.pathBuffer)) {
-        throw new ArchiveError('ENTRY_UNSAFE', `Entry name is not valid UTF-8`, { path: name, reason: 'invalid UTF-8' });
+        throw new ArchiveError('ENTRY_UNSAFE', `Entry name is not valid UTF-8`, {
+          path: name,
+          reason: 'invalid UTF-8',
+        });
       }
       if (!isCanonicalEntryPath(name)) {
         const shown = name.replace(/\0/g, '\\0');
-        throw new ArchiveError('ENTRY_UNSAFE', `Unsafe entry path "${shown}" in the archive`, { path: shown, reason: 'unsafe name' });
+        throw new ArchiveError('ENTRY_UNSAFE', `Unsafe entry path "${shown}" in the archive`, {
+          path: shown,
+          reason: 'unsafe name',
+        });
       }
-      if (entries.has(name)) throw new ArchiveError('ENTRY_DUPLICATE', `Entry "${name}" appears twice in the archive`, { path: name });
-      if (f.flags & 0x41) throw new ArchiveError('ENTRY_UNSUPPORTED', `Entry "${name}" is encrypted`, { path: name, reason: 'encrypted' });
+      if (entries.has(name))
+        throw new ArchiveError('ENTRY_DUPLICATE', `Entry "${name}" appears twice in the archive`, { path: name });
+      if (f.flags & 0x41)
+        throw new ArchiveError('ENTRY_UNSUPPORTED', `Entry "${name}" is encrypted`, {
+          path: name,
+          reason: 'encrypted',
+        });
       if (f.compressionMethod !== 0 && f.compressionMethod !== 8) {
-        throw new ArchiveError('ENTRY_UNSUPPORTED', `Entry "${name}" uses compression method ${f.compressionMethod}`, { path: name, reason: `method ${f.compressionMethod}` });
+        throw new ArchiveError('ENTRY_UNSUPPORTED', `Entry "${name}" uses compression method ${f.compressionMethod}`, {
+          path: name,
+          reason: `method ${f.compressionMethod}`,
+        });
       }
       if (!isCount(f.uncompressedSize) || !isCount(f.compressedSize) || !isCount(f.offsetToLocalFileHeader)) {
         throw notAnArchive(`bad sizes or offset for entry "${name}"`);
@@ -232,11 +263,15 @@ export async function openArchive(archivePath: string): Promise<OpenArchive> {
         });
       }
       if (f.offsetToLocalFileHeader + LOCAL_MIN + f.fileNameLength + f.compressedSize > end.cdOffset) {
-        throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Entry "${name}" declares ${f.compressedSize} bytes, more than the archive holds`, {
-          path: name,
-          declared: f.compressedSize,
-          actual: Math.max(0, end.cdOffset - f.offsetToLocalFileHeader - LOCAL_MIN - f.fileNameLength),
-        });
+        throw new ArchiveError(
+          'ENTRY_SIZE_MISMATCH',
+          `Entry "${name}" declares ${f.compressedSize} bytes, more than the archive holds`,
+          {
+            path: name,
+            declared: f.compressedSize,
+            actual: Math.max(0, end.cdOffset - f.offsetToLocalFileHeader - LOCAL_MIN - f.fileNameLength),
+          },
+        );
       }
       entries.set(name, {
         path: name,
@@ -305,13 +340,17 @@ async function* readStored(z: OpenArchive, entry: CentralEntry): AsyncGenerator<
   }
 }
 
-
 /**
  * The whole content of a small metadata entry (manifest.json, encryption.json, manifest.json.enc), read with the
  * declared size as a hard limit. Refuses MANIFEST_INVALID (naming the entry) when it is too large, unreadable,
  * truncated or, with `crc`, fails its CRC-32: the ZIP's CRC is all that protects a plain metadata file from damage.
  */
-export async function readMetadataEntry(z: OpenArchive, entry: CentralEntry, limit: number, crc: boolean): Promise<Buffer> {
+export async function readMetadataEntry(
+  z: OpenArchive,
+  entry: CentralEntry,
+  limit: number,
+  crc: boolean,
+): Promise<Buffer> {
   if (entry.size > limit) throw metadataInvalid(entry.path, `too large (${entry.size} bytes)`, { size: entry.size });
   const chunks: Buffer[] = [];
   let total = 0;

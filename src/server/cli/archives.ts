@@ -4,8 +4,7 @@ import { ARCHIVE_EXT } from '../../constants';
 import { readManifest } from '../archive';
 import type { Manifest } from '../archive/manifest-types';
 import { human } from '../engine/backup';
-import { BackupError } from '../errors';
-import { codeOf, messageOf } from './exit-codes';
+import { CliError, codeOf, EXIT, messageOf } from './exit-codes';
 
 export interface ListedArchive {
   fileName: string;
@@ -41,7 +40,9 @@ export async function listArchives(dir: string): Promise<ListedArchive[]> {
 export function resolveArchive(file: string, archivesDir: string, cwd = process.cwd()): string {
   const inFolder = path.join(archivesDir, file);
   const candidate = file === path.basename(file) && fs.existsSync(inFolder) ? inFolder : path.resolve(cwd, file);
-  if (!fs.existsSync(candidate) || !fs.statSync(candidate).isFile()) throw new BackupError('FILE_MISSING', {}, 404);
+  if (!fs.existsSync(candidate) || !fs.statSync(candidate).isFile()) {
+    throw new CliError(`No such backup file: ${file} (looked in ${archivesDir} and ${cwd})`, EXIT.INVALID);
+  }
   return candidate;
 }
 

@@ -1,3 +1,4 @@
+import readline from 'readline';
 import type { Writable } from 'stream';
 import { codeOf, exitCodeOf, messageOf, type ExitCode } from './exit-codes';
 
@@ -40,4 +41,16 @@ export function createOutput(json: boolean, stdout: Writable = process.stdout, s
       return exitCode;
     },
   };
+}
+
+/** Asks on the terminal; without one nothing can be confirmed (the caller says to use --yes). */
+export function askOnTerminal(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return Promise.resolve(false);
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  return new Promise((resolve) =>
+    rl.question(question, (answer) => {
+      rl.close();
+      resolve(answer.trim().toLowerCase() === 'yes');
+    }),
+  );
 }

@@ -22,6 +22,8 @@ import type { Output } from './output';
 
 /** Everything a command needs, from the app's .env and the process environment: NocoBase itself is never loaded. */
 export interface StandaloneContext {
+  /** Where relative paths given on the command line start from. */
+  cwd: string;
   appDir: string;
   env: Record<string, string>;
   db: DbConfig;
@@ -48,7 +50,7 @@ export function contextOf(args: CliArgs, processEnv: NodeJS.ProcessEnv, cwd: str
   if (db.dialect === 'sqlite' && !db.storage) throw new CliError('DB_STORAGE is not set for the SQLite database', EXIT.INVALID);
   if (db.dialect !== 'sqlite' && !db.database) throw new CliError('DB_DATABASE is not set', EXIT.INVALID);
   const appName = env.APP_NAME || 'main';
-  return { appDir, env, db, appName, paths: backupPaths(storageRoot(env, appDir), appName), out, log };
+  return { cwd, appDir, env, db, appName, paths: backupPaths(storageRoot(env, appDir), appName), out, log };
 }
 
 /** Our own task table keeps its schema but not its rows, as in the app's backups (it is runtime data). */
@@ -75,7 +77,7 @@ function pluginVersion(): string {
 
 export async function backupCommand(ctx: StandaloneContext, args: CliArgs): Promise<void> {
   await ensureDirs(ctx.paths);
-  const archivesDir = args.out ? path.resolve(args.out) : ctx.paths.archives;
+  const archivesDir = args.out ? path.resolve(ctx.cwd, args.out) : ctx.paths.archives;
   await fs.promises.mkdir(archivesDir, { recursive: true, mode: 0o700 });
   const tmpDir = path.join(ctx.paths.tmp, `cli-backup-${process.pid}-${Date.now()}`);
   try {
@@ -122,7 +124,7 @@ export async function listCommand(ctx: StandaloneContext): Promise<void> {
 }
 
 export async function verifyCommand(ctx: StandaloneContext, args: CliArgs): Promise<void> {
-  const file = resolveArchive(args.file as string, ctx.paths.archives);
+  const file = resolveArchive(args.file as string, ctx.paths.archives, ctx.cwd);
   await ensureDirs(ctx.paths);
   const tmpDir = path.join(ctx.paths.tmp, `cli-verify-${process.pid}-${Date.now()}`);
   try {
@@ -151,18 +153,30 @@ export function mismatchError(report: VerifyReport): BackupError {
   return Object.assign(new BackupError('VERIFY_MISMATCH', { detail: describeReport(report) }, 422), { report });
 }
 
-export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, confirm: (question: string) => Promise<boolean>): Promise<void> {
-  const file = resolveArchive(args.file as string, ctx.paths.archives);
+/** What the app CLI knows better than the .env (see app-commands.ts). */
+export interface RestoreHooks {
+  confirm: (question: string) => Promise<boolean>;
+  /** Task rows to keep (the app's current list); the standalone command cannot read them. */
+  existingRows?: Record<string, unknown>[];
+  appVersion?: string;
+  /** Tables whose rows the safety backup leaves out; default: our task table. */
+  safetyExclude?: string[];
+  beforeDatabase?: () => Promise<void>;
+  afterDatabase?: () => Promise<void>;
+}
+
+export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hooks: RestoreHooks): Promise<void> {
+  const file = resolveArchive(args.file as string, ctx.paths.archives, ctx.cwd);
   if (!args.force && (await serverRunning(gatewaySocket(ctx.env, ctx.appDir, ctx.paths.storage)))) {
     throw new CliError('The NocoBase server of this app is running: stop it first (or pass --force if it is not this app)', EXIT.INVALID);
   }
   if (!args.yes) {
     const question = `Restoring replaces ALL data and files of the app "${ctx.appName}" (${ctx.db.dialect}) with ${path.basename(file)}. Type "yes" to go on: `;
-    if (!(await confirm(question))) throw new UsageError('Not confirmed: nothing was changed (pass --yes to confirm without a prompt)');
+    if (!(await hooks.confirm(question))) throw new UsageError('Not confirmed: nothing was changed (pass --yes to confirm without a prompt)');
   }
   await ensureDirs(ctx.paths);
   const at = new Date();
-  const appVersion = installedAppVersion(ctx.appDir);
+  const appVersion = hooks.appVersion ?? installedAppVersion(ctx.appDir);
   if (!appVersion) ctx.out.step(`NocoBase was not found in ${ctx.appDir}/node_modules: the backup's version cannot be checked`);
   const restored = await restoreOffline({
     file,
@@ -171,14 +185,17 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, conf
     appVersion,
     paths: ctx.paths,
     safetyBackup: args.safetyBackup,
-    safetyExclude: args.safetyBackup ? await ownTables(ctx) : [],
+    safetyExclude: hooks.safetyExclude ?? (args.safetyBackup ? await ownTables(ctx) : []),
     pluginVersion: pluginVersion(),
     say: (message) => ctx.out.step(message),
     onProgress: (phase, percent) => ctx.out.progress(phase, percent),
+    beforeDatabase: hooks.beforeDatabase,
   });
-  // The restored task table is empty: the app lists the archives again when it next starts.
-  const rows = journalRows([], await listArchives(ctx.paths.archives), { file, manifest: restored.manifest, size: restored.size, safety: restored.safetyFile, at });
-  await writeCliJournal(ctx.paths.journal, rows, at);
+  await hooks.afterDatabase?.();
+  // Our task table is runtime data, empty in the restored database: the app gets its list back when it next starts.
+  const archives = await listArchives(ctx.paths.archives);
+  const restore = { file, manifest: restored.manifest, size: restored.size, safety: restored.safetyFile, at };
+  await writeCliJournal(ctx.paths.journal, journalRows(hooks.existingRows ?? [], archives, restore), at);
   if (args.upgrade) {
     ctx.out.step('Running `yarn nocobase upgrade` (migrations for the installed NocoBase and plugins)');
     const childEnv = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));

@@ -1,7 +1,6 @@
-import readline from 'readline';
 import { parseArgs, USAGE, type CliArgs } from './args';
-import { EXIT, UsageError, type ExitCode } from './exit-codes';
-import { createOutput } from './output';
+import { EXIT, type ExitCode } from './exit-codes';
+import { askOnTerminal, createOutput } from './output';
 import { backupCommand, contextOf, listCommand, restoreCommand, verifyCommand } from './standalone-commands';
 
 /**
@@ -33,26 +32,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     if (args.command === 'backup') await backupCommand(ctx, args);
     else if (args.command === 'list') await listCommand(ctx);
     else if (args.command === 'verify') await verifyCommand(ctx, args);
-    else await restoreCommand(ctx, args, ask);
+    else await restoreCommand(ctx, args, { confirm: askOnTerminal });
     return EXIT.OK;
   } catch (err) {
-    if (err instanceof UsageError && !args.json) process.stderr.write(`${err.message}\n\n${USAGE}`);
-    return err instanceof UsageError && !args.json ? EXIT.USAGE : out.fail(err);
+    return out.fail(err);
   } finally {
     process.off('SIGINT', onSigint);
   }
-}
-
-/** Asks on the terminal; without one, nothing can be confirmed (use --yes). */
-function ask(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return Promise.resolve(false);
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  return new Promise((resolve) =>
-    rl.question(question, (answer) => {
-      rl.close();
-      resolve(answer.trim().toLowerCase() === 'yes');
-    }),
-  );
 }
 
 if (require.main === module) {

@@ -14,7 +14,11 @@ export class ChunkAuthError extends Error {
     readonly index: number,
     readonly reason: ChunkFailure,
   ) {
-    super(reason === 'truncated' ? `${entryId}: data ends inside chunk ${index}` : `${entryId}: chunk ${index} fails authentication`);
+    super(
+      reason === 'truncated'
+        ? `${entryId}: data ends inside chunk ${index}`
+        : `${entryId}: chunk ${index} fails authentication`,
+    );
     this.name = 'ChunkAuthError';
   }
 }
@@ -45,7 +49,13 @@ export function chunkAad(entryId: string, index: number, final: boolean): Buffer
 }
 
 /** Encrypts one chunk given as pieces (no concatenation); returns ciphertext pieces followed by the 16-byte tag. */
-export function sealChunk(key: KeyObject, entryId: string, index: number, final: boolean, plain: readonly Buffer[]): Buffer[] {
+export function sealChunk(
+  key: KeyObject,
+  entryId: string,
+  index: number,
+  final: boolean,
+  plain: readonly Buffer[],
+): Buffer[] {
   const cipher = createCipheriv(ALGORITHM, key, chunkNonce(index), { authTagLength: TAG_BYTES });
   cipher.setAAD(chunkAad(entryId, index, final));
   const out: Buffer[] = [];

@@ -40,7 +40,9 @@ export class EncryptStream extends Transform {
   }
 
   private seal(plain: Buffer[], final: boolean): void {
-    for (const piece of sealChunk(this.key, this.entryId, this.index, final, plain)) this.push(piece);
+    // One buffer per record: a separate 16-byte tag would cost the ZIP writer a write of its own per chunk.
+    const pieces = sealChunk(this.key, this.entryId, this.index, final, plain);
+    this.push(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces));
     this.index++;
   }
 }

@@ -1,5 +1,24 @@
-import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, KeyObject, randomBytes, scrypt, timingSafeEqual } from 'crypto';
-import { CHECK_PLAINTEXT, CIPHER, DEFAULT_CHUNK_SIZE, DEFAULT_SCRYPT, KDF, KEY_BYTES, NONCE_BYTES, SALT_BYTES, TAG_BYTES } from './constants';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  hkdfSync,
+  KeyObject,
+  randomBytes,
+  scrypt,
+  timingSafeEqual,
+} from 'crypto';
+import {
+  CHECK_PLAINTEXT,
+  CIPHER,
+  DEFAULT_CHUNK_SIZE,
+  DEFAULT_SCRYPT,
+  KDF,
+  KEY_BYTES,
+  NONCE_BYTES,
+  SALT_BYTES,
+  TAG_BYTES,
+} from './constants';
 import { CipherParams, decodeBase64, ScryptParams } from './params';
 
 const INFO_PREFIX = `nbbm/${CIPHER}/1/`;
@@ -48,7 +67,9 @@ export class Keyring {
   /** A fresh check value for encryption.json. */
   makeCheck(): string {
     // The check key encrypts exactly one message per archive (the salt makes the master key unique), so a fixed nonce is safe.
-    const cipher = createCipheriv('aes-256-gcm', this.subkey('check'), Buffer.alloc(NONCE_BYTES), { authTagLength: TAG_BYTES });
+    const cipher = createCipheriv('aes-256-gcm', this.subkey('check'), Buffer.alloc(NONCE_BYTES), {
+      authTagLength: TAG_BYTES,
+    });
     cipher.setAAD(CHECK_AAD);
     return Buffer.concat([cipher.update(CHECK_PLAINTEXT), cipher.final(), cipher.getAuthTag()]).toString('base64');
   }
@@ -57,7 +78,9 @@ export class Keyring {
   verifyCheck(check: string): boolean {
     const buf = decodeBase64(check, 'check');
     if (buf.length !== CHECK_PLAINTEXT.length + TAG_BYTES) return false;
-    const decipher = createDecipheriv('aes-256-gcm', this.subkey('check'), Buffer.alloc(NONCE_BYTES), { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv('aes-256-gcm', this.subkey('check'), Buffer.alloc(NONCE_BYTES), {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAAD(CHECK_AAD);
     decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
     try {
@@ -83,10 +106,20 @@ export interface CipherTuning {
 }
 
 /** Parameters for a new archive (fresh random salt) and its keyring. */
-export async function createCipherParams(password: string, tuning: CipherTuning = {}): Promise<{ params: CipherParams; keyring: Keyring }> {
-  const kdf: ScryptParams = { name: KDF, ...(tuning.scrypt ?? DEFAULT_SCRYPT), salt: randomBytes(SALT_BYTES).toString('base64') };
+export async function createCipherParams(
+  password: string,
+  tuning: CipherTuning = {},
+): Promise<{ params: CipherParams; keyring: Keyring }> {
+  const kdf: ScryptParams = {
+    name: KDF,
+    ...(tuning.scrypt ?? DEFAULT_SCRYPT),
+    salt: randomBytes(SALT_BYTES).toString('base64'),
+  };
   const keyring = await Keyring.derive(password, kdf);
-  return { params: { cipher: CIPHER, kdf, chunkSize: tuning.chunkSize ?? DEFAULT_CHUNK_SIZE, check: keyring.makeCheck() }, keyring };
+  return {
+    params: { cipher: CIPHER, kdf, chunkSize: tuning.chunkSize ?? DEFAULT_CHUNK_SIZE, check: keyring.makeCheck() },
+    keyring,
+  };
 }
 
 /** The keyring when `password` is the archive's, null when it is not. `params` must come from parseCipherParams. */

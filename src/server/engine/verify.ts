@@ -19,6 +19,8 @@ export interface VerifyInput {
   /** Scratch folder (0700) for the extracted dump and option files; removed by the caller. */
   tmpDir: string;
   tools?: ToolPaths;
+  /** For an encrypted archive (PASSWORD_REQUIRED / PASSWORD_WRONG without the right one). */
+  password?: string;
   signal?: AbortSignal;
   onProgress?: (step: VerifyStep, percent: number) => void;
 }
@@ -60,6 +62,7 @@ export async function verifyBackup(file: string, input: VerifyInput): Promise<Ve
   const progress = input.onProgress ?? (() => undefined);
   progress('checksums', 0);
   const manifest = await verifyArchive(file, {
+    password: input.password,
     signal: input.signal,
     onProgress: (done, total) => progress('checksums', Math.floor((60 * done) / Math.max(total, 1))),
   });
@@ -71,7 +74,7 @@ export async function verifyBackup(file: string, input: VerifyInput): Promise<Ve
   try {
     progress('restoring', 60);
     // Streamed again, checked again: the copy restored is exactly what was verified.
-    await pipeline(await openEntryStream(file, manifest.database.dump, { manifest }), fs.createWriteStream(dump, { mode: 0o600 }));
+    await pipeline(await openEntryStream(file, manifest.database.dump, { manifest, password: input.password }), fs.createWriteStream(dump, { mode: 0o600 }));
     const actual = await restoredCounts(dump, input, progress);
     return compare(manifest, actual);
   } finally {

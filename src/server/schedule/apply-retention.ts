@@ -34,6 +34,7 @@ export async function applyRetention(
       service.app.log.warn(`[${NAMESPACE}] retention could not remove the file of task ${id}`, { err });
     }
   }
-  if (destroyed.length) service.app.log.info(`[${NAMESPACE}] retention deleted ${destroyed.length} scheduled backup(s)`);
+  if (destroyed.length)
+    service.app.log.info(`[${NAMESPACE}] retention deleted ${destroyed.length} scheduled backup(s)`);
   return { destroyed, cleaned };
 }

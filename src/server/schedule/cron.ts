@@ -34,7 +34,11 @@ export function checkCron(expression: unknown, timezone: unknown): CronCheck {
     parse(expression, timezone);
     return { valid: true };
   } catch (err) {
-    return { valid: false, code: 'CRON_INVALID', detail: String((err as Error).message).replace(/^CronPattern:\s*/, '') };
+    return {
+      valid: false,
+      code: 'CRON_INVALID',
+      detail: String((err as Error).message).replace(/^CronPattern:\s*/, ''),
+    };
   }
 }
 

@@ -6,7 +6,7 @@ import { getService, type BackupsService, type TaskRow } from '../service';
 import { applyRetention } from './apply-retention';
 import { formatInZone, isRunTime, nextRun, slotKey } from './cron';
 import { notifyAdmins } from './notify';
-import { isUniqueViolation, readSettings, writeSettings } from './settings-store';
+import { isUniqueViolation, readSettings, retryBusy, writeSettings } from './settings-store';
 import type { ScheduleSettings } from './settings-values';
 
 /**
@@ -116,12 +116,13 @@ export class Scheduler {
   /** Runs (or records as skipped) the slot of run time `at`. Public for tests. */
   async runSlot(at: Date, settings: ScheduleSettings): Promise<SlotOutcome> {
     const slot = slotKey(at);
+    // Usually another process got there first: say so without a failed insert (NocoBase prints each one).
+    if (await this.service.repo.count({ filter: { slot } })) return 'taken';
     try {
-      const task = await this.service.startBackup(
+      await this.service.startBackup(
         { includeUploads: settings.includeUploads, includePlugins: settings.includePlugins, origin: 'scheduled', slot },
         (done, error) => this.afterRun(at, done, error),
       );
-      await writeSettings(this.app.db, { lastRunTaskId: task.id }).catch(() => undefined);
       return 'started';
     } catch (err) {
       if (isUniqueViolation(err)) return 'taken';
@@ -135,14 +136,15 @@ export class Scheduler {
   private async recordSkipped(at: Date, settings: ScheduleSettings): Promise<SlotOutcome> {
     const error = this.text('SKIPPED_BUSY', {}, 'en-US');
     try {
-      await this.service.createTask('backup', 'scheduled', {
+      const values = {
         slot: slotKey(at),
         status: 'failed',
         errorCode: 'SKIPPED_BUSY',
         error,
         finishedAt: new Date(),
         options: { includeUploads: settings.includeUploads, includePlugins: settings.includePlugins },
-      });
+      };
+      await retryBusy(() => this.service.createTask('backup', 'scheduled', values));
     } catch (err) {
       if (isUniqueViolation(err)) return 'taken';
       throw err;
@@ -152,7 +154,9 @@ export class Scheduler {
     return 'skipped';
   }
 
-  private async afterRun(at: Date, _task: TaskRow, error?: unknown): Promise<void> {
+  /** Not while the backup runs: on SQLite a second writer at the same moment can make its status update fail. */
+  private async afterRun(at: Date, task: TaskRow, error?: unknown): Promise<void> {
+    await writeSettings(this.app.db, { lastRunTaskId: task.id });
     const settings = await readSettings(this.app.db);
     if (error) {
       await this.notify('Automatic backup failed', at, settings.timezone, this.service.describe(error));

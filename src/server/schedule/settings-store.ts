@@ -11,17 +11,36 @@ export async function readSettings(db: Database): Promise<ScheduleSettings> {
   return fromRow(row ? (row.toJSON() as Record<string, unknown>) : null);
 }
 
+/**
+ * Plain statements rather than a repository transaction (one that reads then writes is the easiest way to collide
+ * with a running backup's own updates on SQLite), retried if SQLite still answers busy.
+ */
 export async function writeSettings(db: Database, values: Partial<ScheduleSettings> & { lastRunTaskId?: unknown }) {
-  const repo = db.getRepository(SETTINGS);
-  if (await repo.findOne({ filterByTk: ROW_ID })) {
-    await repo.update({ filterByTk: ROW_ID, values });
-    return;
-  }
-  try {
-    await repo.create({ values: { ...(await readSettings(db)), ...values, id: ROW_ID } });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    await repo.update({ filterByTk: ROW_ID, values });
+  const model = db.getModel(SETTINGS);
+  await retryBusy(async () => {
+    if (await model.findByPk(ROW_ID)) {
+      await model.update(values, { where: { id: ROW_ID } });
+      return;
+    }
+    try {
+      await model.create({ ...(await readSettings(db)), ...values, id: ROW_ID });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      await model.update(values, { where: { id: ROW_ID } });
+    }
+  });
+}
+
+/** SQLite answers SQLITE_BUSY instead of waiting when two writers meet; a short retry is all it takes. */
+export async function retryBusy<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const busy = (err as { parent?: { code?: string } })?.parent?.code === 'SQLITE_BUSY';
+      if (!busy || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 100 * i));
+    }
   }
 }
 

@@ -12,7 +12,11 @@ describe('key derivation and the password check', () => {
     // eslint-disable-next-line no-console
     console.log(`scrypt N=2^16 r=8 p=1: ${ms} ms`);
     const b = await createCipherParams('correct horse battery staple', cheap);
-    expect(a.params).toMatchObject({ cipher: CIPHER, kdf: { name: 'scrypt', ...DEFAULT_SCRYPT }, chunkSize: DEFAULT_CHUNK_SIZE });
+    expect(a.params).toMatchObject({
+      cipher: CIPHER,
+      kdf: { name: 'scrypt', ...DEFAULT_SCRYPT },
+      chunkSize: DEFAULT_CHUNK_SIZE,
+    });
     expect(Buffer.from(a.params.kdf.salt, 'base64')).toHaveLength(SALT_BYTES);
     expect(a.params.kdf.salt).not.toBe(b.params.kdf.salt);
     expect(parseCipherParams({ ...a.params })).toEqual(a.params);

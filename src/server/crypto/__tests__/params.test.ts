@@ -8,7 +8,10 @@ const good = (): CipherParams => ({
   check: Buffer.alloc(CHECK_BYTES, 1).toString('base64'),
 });
 
-function problem(mutate: (p: Record<string, unknown> & { kdf: Record<string, unknown> }) => void): { problem: string; reason: string } {
+function problem(mutate: (p: Record<string, unknown> & { kdf: Record<string, unknown> }) => void): {
+  problem: string;
+  reason: string;
+} {
   const p = JSON.parse(JSON.stringify(good()));
   mutate(p);
   try {
@@ -32,7 +35,11 @@ describe('parseCipherParams', () => {
     ['r = 1024', (p: { kdf: Record<string, unknown> }) => (p.kdf.r = 1024), 'unsupported'],
     ['p = 1000', (p: { kdf: Record<string, unknown> }) => (p.kdf.p = 1000), 'unsupported'],
     ['N = 2^8 (too weak)', (p: { kdf: Record<string, unknown> }) => (p.kdf.N = 2 ** 8), 'unsupported'],
-    ['an 8-byte salt', (p: { kdf: Record<string, unknown> }) => (p.kdf.salt = Buffer.alloc(8).toString('base64')), 'unsupported'],
+    [
+      'an 8-byte salt',
+      (p: { kdf: Record<string, unknown> }) => (p.kdf.salt = Buffer.alloc(8).toString('base64')),
+      'unsupported',
+    ],
     ['a 1 GiB chunk size', (p: Record<string, unknown>) => (p.chunkSize = 2 ** 30), 'unsupported'],
     ['a 16-byte chunk size', (p: Record<string, unknown>) => (p.chunkSize = 16), 'unsupported'],
     ['N not a power of two', (p: { kdf: Record<string, unknown> }) => (p.kdf.N = 65535), 'invalid'],
@@ -42,6 +49,8 @@ describe('parseCipherParams', () => {
     ['check too short', (p: Record<string, unknown>) => (p.check = Buffer.alloc(16).toString('base64')), 'invalid'],
     ['chunkSize a float', (p: Record<string, unknown>) => (p.chunkSize = 1024.5), 'invalid'],
   ])('%s: %s', (_what, mutate, expected) => {
-    expect(problem(mutate as (p: Record<string, unknown> & { kdf: Record<string, unknown> }) => void).problem).toBe(expected);
+    expect(problem(mutate as (p: Record<string, unknown> & { kdf: Record<string, unknown> }) => void).problem).toBe(
+      expected,
+    );
   });
 });

@@ -21,7 +21,11 @@ describe('checkCron', () => {
   });
 
   it('rejects unknown time zones before looking at the expression', () => {
-    expect(checkCron('0 3 * * *', 'Mars/Base')).toEqual({ valid: false, code: 'TIMEZONE_INVALID', detail: 'Mars/Base' });
+    expect(checkCron('0 3 * * *', 'Mars/Base')).toEqual({
+      valid: false,
+      code: 'TIMEZONE_INVALID',
+      detail: 'Mars/Base',
+    });
     expect(checkCron('bad', '')).toMatchObject({ code: 'TIMEZONE_INVALID' });
     expect(isValidTimezone('America/New_York')).toBe(true);
     expect(isValidTimezone('Nowhere')).toBe(false);
@@ -30,8 +34,14 @@ describe('checkCron', () => {
 
 describe('nextRuns', () => {
   it('counts strictly after the given time', () => {
-    expect(runs('0 3 * * *', 'UTC', '2024-01-01T03:00:00Z', 2)).toEqual(['2024-01-02T03:00:00.000Z', '2024-01-03T03:00:00.000Z']);
-    expect(runs('*/5 * * * * *', 'UTC', '2024-01-01T00:00:00Z', 2)).toEqual(['2024-01-01T00:00:05.000Z', '2024-01-01T00:00:10.000Z']);
+    expect(runs('0 3 * * *', 'UTC', '2024-01-01T03:00:00Z', 2)).toEqual([
+      '2024-01-02T03:00:00.000Z',
+      '2024-01-03T03:00:00.000Z',
+    ]);
+    expect(runs('*/5 * * * * *', 'UTC', '2024-01-01T00:00:00Z', 2)).toEqual([
+      '2024-01-01T00:00:05.000Z',
+      '2024-01-01T00:00:10.000Z',
+    ]);
   });
 
   it('is empty for a date that never comes', () => {

@@ -44,7 +44,11 @@ describe('planRetention', () => {
   });
 
   it('also drops scheduled backups older than D days', () => {
-    const rows = [row('scheduled', 'succeeded', 1), row('scheduled', 'succeeded', 10), row('scheduled', 'succeeded', 40)];
+    const rows = [
+      row('scheduled', 'succeeded', 1),
+      row('scheduled', 'succeeded', 10),
+      row('scheduled', 'succeeded', 40),
+    ];
     expect(planRetention(rows, { keepLast: 7, maxAgeDays: 30, now }).destroy).toEqual([3]);
     expect(planRetention(rows, { keepLast: 7, maxAgeDays: 5, now }).destroy).toEqual([2, 3]);
     expect(planRetention(rows, { keepLast: 7, maxAgeDays: null, now }).destroy).toEqual([]);
@@ -85,7 +89,11 @@ describe('planRetention', () => {
   });
 
   it('treats keepLast below 1 as 1 and sorts undated rows as oldest', () => {
-    const rows = [row('scheduled', 'succeeded', 1), row('scheduled', 'succeeded', 0, { finishedAt: null }), row('scheduled', 'succeeded', 2)];
+    const rows = [
+      row('scheduled', 'succeeded', 1),
+      row('scheduled', 'succeeded', 0, { finishedAt: null }),
+      row('scheduled', 'succeeded', 2),
+    ];
     expect(sorted(planRetention(rows, { keepLast: 0, maxAgeDays: 1000, now }).destroy)).toEqual([2, 3]);
   });
 

@@ -4,7 +4,11 @@ const codeOf = (fn: () => unknown) => {
   try {
     fn();
   } catch (err) {
-    return { code: (err as { code: string }).code, status: (err as { status: number }).status, params: (err as { params: unknown }).params };
+    return {
+      code: (err as { code: string }).code,
+      status: (err as { status: number }).status,
+      params: (err as { params: unknown }).params,
+    };
   }
   return null;
 };
@@ -48,7 +52,10 @@ describe('applyUpdate', () => {
   });
 
   it('answers 422 with a code for each mistake', () => {
-    expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { cron: '99 * * * *' }))).toMatchObject({ code: 'CRON_INVALID', status: 422 });
+    expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { cron: '99 * * * *' }))).toMatchObject({
+      code: 'CRON_INVALID',
+      status: 422,
+    });
     expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { cron: '' }))).toMatchObject({ code: 'CRON_INVALID' });
     expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { timezone: 'Mars/Base' }))).toEqual({
       code: 'TIMEZONE_INVALID',
