@@ -24,11 +24,28 @@ const archive = () => path.join(app.storage, 'backups-manager', 'main', backup.f
 const childEnv = () => ({ ...process.env, ...app.env });
 const usersCount = async () => (await app.api('users:list?pageSize=1')).body.meta.count as number;
 
+/**
+ * A child process, awaited without blocking: a spawnSync would freeze this process's sockets, and the first request
+ * afterwards would reuse a keep-alive connection the server closed meanwhile.
+ */
+function run(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: app.appDir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop() || '{}');
+
 /** The standalone command as an admin runs it: in the app folder, with the app's environment. */
-function standalone(args: string[]): { code: number | null; json: Record<string, any>; stderr: string } {
-  const r = spawnSync(process.execPath, [STANDALONE, ...args, '--json'], { cwd: app.appDir, env: childEnv(), encoding: 'utf8', timeout: 300000 });
-  const last = r.stdout.trim().split('\n').pop() || '{}';
-  return { code: r.status, json: JSON.parse(last), stderr: r.stderr };
+async function standalone(args: string[]): Promise<{ code: number | null; json: Record<string, any>; stderr: string }> {
+  const r = await run(process.execPath, [STANDALONE, ...args, '--json']);
+  return { code: r.code, json: lastJson(r.stdout), stderr: r.stderr };
 }
 
 /** Row count of every live table but our own task table (which verify itself writes to). */
@@ -186,28 +203,23 @@ describe('recovery', () => {
       expect(failed.error).toContain(manifest.database.dump);
       expect((await app.api(`${TASKS}:get?filterByTk=${backup.id}`)).body.data.verifiedAt).toBeNull();
 
-      const cli = standalone(['verify', archive()]);
+      const cli = await standalone(['verify', archive()]);
       expect(cli.code).toBe(2);
       expect(cli.json).toMatchObject({ ok: false, exitCode: 2, error: { code: 'CHECKSUM_MISMATCH' } });
       expect(cli.json.error.message).toContain(manifest.database.dump);
     } finally {
       fs.copyFileSync(pristine, archive());
     }
-    const ok = standalone(['verify', backup.fileName]);
+    const ok = await standalone(['verify', backup.fileName]);
     expect(ok.stderr).not.toContain('Error');
     expect(ok).toMatchObject({ code: 0, json: { ok: true, report: { ok: true, counted: true } } });
   });
 
-  it('verifies with the app CLI too (yarn nocobase backups-manager verify)', () => {
-    const r = spawnSync('yarn', ['--silent', 'nocobase', 'backups-manager', 'verify', '--id', String(backup.id), '--json'], {
-      cwd: app.appDir,
-      env: childEnv(),
-      encoding: 'utf8',
-      timeout: 300000,
-    });
-    const json = JSON.parse(r.stdout.trim().split('\n').pop() || '{}');
+  it('verifies with the app CLI too (yarn nocobase backups-manager verify)', async () => {
+    const r = await run('yarn', ['--silent', 'nocobase', 'backups-manager', 'verify', '--id', String(backup.id), '--json']);
+    const json = lastJson(r.stdout);
     expect(json).toMatchObject({ ok: true, task: { kind: 'verify', status: 'succeeded', origin: 'cli' }, report: { ok: true } });
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
   });
 
   it('restores an app that cannot start with the standalone command, then the app starts with the restored data', async () => {
@@ -222,11 +234,11 @@ describe('recovery', () => {
     const broken = await tryStart();
     expect(broken.healthy).toBe(false);
 
-    const list = standalone(['list']);
+    const list = await standalone(['list']);
     expect(list.code).toBe(0);
     expect(list.json.backups.map((b: { fileName: string }) => b.fileName)).toContain(backup.fileName);
 
-    const restored = standalone(['restore', backup.fileName, '--yes']);
+    const restored = await standalone(['restore', backup.fileName, '--yes']);
     expect(restored.stderr).toContain('Running `yarn nocobase upgrade`');
     expect(restored).toMatchObject({ code: 0, json: { ok: true, upgraded: true } });
     expect(fs.existsSync(restored.json.safetyBackup)).toBe(true);

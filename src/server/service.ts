@@ -208,7 +208,8 @@ export class BackupsService {
   }
 
   async findTask(id: unknown): Promise<TaskRow> {
-    if (id === undefined || id === null || id === '') throw notFound();
+    // Task ids are integers: anything else (a path such as '../x') is not found, not a database error (500).
+    if ((typeof id !== 'number' && typeof id !== 'string') || !/^\d{1,20}$/.test(String(id))) throw notFound();
     const row = await this.repo.findOne({ filterByTk: id as string });
     if (!row) throw notFound();
     return row.toJSON() as TaskRow;

@@ -159,8 +159,20 @@ function trackedSource(fh: fsp.FileHandle, size: number) {
     async close() {
       if (closed) return;
       closed = true;
-      for (const s of streams) s.destroy();
+      // A destroyed stream may still have an fs.read on the raw fd in flight: closing the fd under it fails that
+      // read with EBADF (an uncaught 'error'), or worse reads another file that got the same fd number. So wait
+      // for every stream's 'close', which comes after its pending read, and ignore its late errors.
+      const closing = [...streams].map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.on('error', () => undefined);
+            if (s.closed) return resolve();
+            s.once('close', () => resolve());
+            s.destroy();
+          }),
+      );
       streams.clear();
+      await Promise.all(closing);
       await fh.close().catch(() => undefined);
     },
   };

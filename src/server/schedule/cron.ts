@@ -51,9 +51,15 @@ export function nextRun(expression: string, timezone: string, from: Date = new D
   return parse(expression, timezone).nextRun(from);
 }
 
-/** Whether `at` is itself a run time of the schedule (a timer armed for an older schedule must not fire). */
-export function isRunTime(expression: string, timezone: string, at: Date): boolean {
-  const run = nextRun(expression, timezone, new Date(at.getTime() - 1000));
+/**
+ * Whether the schedule, stepped from `since` (when the timer was armed), runs at `at`: a timer armed for an older
+ * schedule must not fire. Stepping from `since` rather than from just before `at` matters on the night clocks
+ * spring forward: croner moves a skipped 02:30 to 03:30, and finds that run only from before the gap.
+ */
+export function isRunTime(expression: string, timezone: string, at: Date, since: Date, maxSteps = 1000): boolean {
+  const cron = parse(expression, timezone);
+  let run = cron.nextRun(since);
+  for (let i = 0; run && run.getTime() < at.getTime() && i < maxSteps; i++) run = cron.nextRun(run);
   return !!run && run.getTime() === at.getTime();
 }
 

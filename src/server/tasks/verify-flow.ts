@@ -84,7 +84,7 @@ async function runVerifyTask(
       const values = { status: 'succeeded', phase: 'done', progress: 100, finishedAt, summary: report };
       await service.updateTask(task.id, values);
       await service.updateTask(backupId, { verifiedAt: finishedAt });
-      return { task: { ...task, ...values }, report };
+      return { task: await service.findTask(task.id), report };
     }
     const mismatch = new BackupError('VERIFY_MISMATCH', { detail: describeReport(report) }, 422);
     const values = {
@@ -97,7 +97,7 @@ async function runVerifyTask(
     };
     await service.updateTask(task.id, values);
     await service.updateTask(backupId, { verifiedAt: null });
-    return { task: { ...task, ...values }, report };
+    return { task: await service.findTask(task.id), report };
   } catch (err) {
     await progress.flush();
     await service.failTask(task.id, err);

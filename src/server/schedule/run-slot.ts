@@ -1,0 +1,82 @@
+import { NAMESPACE } from '../../constants';
+import { isCoded } from '../errors';
+import type { BackupsService, TaskRow } from '../service';
+import { applyRetention } from './apply-retention';
+import { formatInZone, slotKey } from './cron';
+import { notifyAdmins } from './notify';
+import { isUniqueViolation, readSettings, retryBusy, writeSettings } from './settings-store';
+import type { ScheduleSettings } from './settings-values';
+
+/** started: this process runs the slot; taken: another process already has it; skipped: busy, recorded as such. */
+export type SlotOutcome = 'started' | 'taken' | 'skipped' | 'error';
+
+/**
+ * One scheduled run. The slot's task row carries a unique slot key, so among the processes sharing the database
+ * the first insert wins and the others do nothing: the database decides, no lock is involved.
+ */
+export async function runSlot(service: BackupsService, at: Date, settings: ScheduleSettings): Promise<SlotOutcome> {
+  const slot = slotKey(at);
+  // Usually another process got there first: say so without a failed insert (NocoBase prints each one).
+  if (await service.repo.count({ filter: { slot } })) return 'taken';
+  const include = { includeUploads: settings.includeUploads, includePlugins: settings.includePlugins };
+  try {
+    await service.startBackup({ ...include, origin: 'scheduled', slot }, (task, error) =>
+      afterRun(service, at, task, error),
+    );
+    return 'started';
+  } catch (err) {
+    if (isUniqueViolation(err)) return 'taken';
+    if (isCoded(err) && err.code === 'BUSY') return recordSkipped(service, at, settings);
+    service.app.log.error(`[${NAMESPACE}] scheduled backup ${slot} could not start`, { err });
+    return 'error';
+  }
+}
+
+/** The slot stays visible as a failed row; its unique key also stops another process from running it late. */
+async function recordSkipped(service: BackupsService, at: Date, settings: ScheduleSettings): Promise<SlotOutcome> {
+  const values = {
+    slot: slotKey(at),
+    status: 'failed',
+    errorCode: 'SKIPPED_BUSY',
+    error: text(service, 'SKIPPED_BUSY', {}, 'en-US'),
+    finishedAt: new Date(),
+    options: { includeUploads: settings.includeUploads, includePlugins: settings.includePlugins },
+  };
+  try {
+    await retryBusy(() => service.createTask('backup', 'scheduled', values));
+  } catch (err) {
+    if (isUniqueViolation(err)) return 'taken';
+    throw err;
+  }
+  service.app.log.warn(`[${NAMESPACE}] scheduled backup ${values.slot} skipped: another task is running`);
+  await notifyRun(service, 'Automatic backup skipped', at, settings.timezone, text(service, 'SKIPPED_BUSY'));
+  return 'skipped';
+}
+
+/** Each step on its own: the failure notice must not depend on retention or bookkeeping working. */
+async function afterRun(service: BackupsService, at: Date, task: TaskRow, error?: unknown): Promise<void> {
+  const log = (what: string) => (err: unknown) => {
+    service.app.log.error(`[${NAMESPACE}] ${what}`, { err });
+    return null;
+  };
+  const settings = await readSettings(service.app.db).catch(log('cannot read the schedule'));
+  if (error) {
+    const reason = service.describe(error);
+    await notifyRun(service, 'Automatic backup failed', at, settings?.timezone || 'UTC', reason);
+  }
+  if (settings) await applyRetention(service, settings).catch(log('retention failed'));
+  // Written only now, not while the backup runs: on SQLite a second writer can make the backup's own update fail.
+  await writeSettings(service.app.db, { lastRunTaskId: task.id }).catch(log('cannot record the last run'));
+}
+
+async function notifyRun(service: BackupsService, title: string, at: Date, timezone: string, reason: string) {
+  const time = formatInZone(at, timezone);
+  await notifyAdmins(service.app, {
+    title: text(service, title),
+    content: text(service, 'The automatic backup of {{time}} did not complete: {{reason}}', { time, reason }),
+  });
+}
+
+function text(service: BackupsService, key: string, params: Record<string, string> = {}, lng?: string): string {
+  return service.app.i18n.t(key, { ns: NAMESPACE, lng, interpolation: { escapeValue: false }, ...params });
+}
