@@ -7,6 +7,7 @@ import type { DbConfig } from './dumpers/types';
 import { createBackup } from './engine/backup';
 import { BackupError, busy, isCoded, notFound } from './errors';
 import { ToolError } from './process/errors';
+import { retryBusy } from './db/retry-busy';
 import { archiveName, archivePath, backupPaths, ensureDirs, storageRoot, type BackupPaths } from './paths';
 import { Exclusive } from './tasks/exclusive';
 import { throttledProgress } from './tasks/progress';
@@ -104,7 +105,7 @@ export class BackupsService {
   }
 
   async updateTask(id: number | string, values: Record<string, unknown>): Promise<void> {
-    await this.repo.update({ filterByTk: id, values });
+    await retryBusy(() => this.repo.update({ filterByTk: id, values }));
   }
 
   /**

@@ -14,6 +14,8 @@ const flag = (v: unknown, dflt = true) => (v === undefined || v === null ? dflt 
 
 export const tasksResource = {
   name: TASKS,
+  // The resource shares the collection's name: without `only`, NocoBase's default CRUD (update...) would be open.
+  only: ['list', 'get', 'create', 'destroy', 'download', 'inspect', 'upload', 'restore', 'verify'],
   actions: {
     list: action(async (ctx: Context, next: Next) => {
       const page = Math.max(1, Number(ctx.action.params.page) || 1);

@@ -4,7 +4,8 @@ import type { BackupsService, TaskRow } from '../service';
 import { applyRetention } from './apply-retention';
 import { formatInZone, slotKey } from './cron';
 import { notifyAdmins } from './notify';
-import { isUniqueViolation, readSettings, retryBusy, writeSettings } from './settings-store';
+import { retryBusy } from '../db/retry-busy';
+import { isUniqueViolation, readSettings, writeSettings } from './settings-store';
 import type { ScheduleSettings } from './settings-values';
 
 /** started: this process runs the slot; taken: another process already has it; skipped: busy, recorded as such. */

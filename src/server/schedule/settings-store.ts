@@ -1,3 +1,4 @@
+import { retryBusy } from '../db/retry-busy';
 import type { Database } from '@nocobase/database';
 import { SETTINGS, SETTINGS_ROW_ID, TASKS } from '../../constants';
 import { fromRow, type ScheduleSettings } from './settings-values';
@@ -29,19 +30,6 @@ export async function writeSettings(db: Database, values: Partial<ScheduleSettin
       await model.update(values, { where: { id: ROW_ID } });
     }
   });
-}
-
-/** SQLite answers SQLITE_BUSY instead of waiting when two writers meet; a short retry is all it takes. */
-export async function retryBusy<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const busy = (err as { parent?: { code?: string } })?.parent?.code === 'SQLITE_BUSY';
-      if (!busy || i >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 100 * i));
-    }
-  }
 }
 
 export interface LastRun {
