@@ -4,7 +4,8 @@
 // through its API, on the same generated dataset in the same app. Writes docs/benchmarks.md.
 //
 // Options: --scale S (1 = ~1M rows ≈300 MB + ~2,000 files ≈300 MB), --dialects a,b, --port N (13150),
-// --repeat N (raw and our backups alternate N times, the median counts; 3),
+// --repeat N (raw and our backups alternate N times, the median counts; 3), --upload-gb G (size of the archive
+// uploaded and downloaded; 1 × scale),
 // --out FILE (docs/benchmarks.md), --no-write, --json FILE (save raw results), --from-json FILE (only re-render the
 // report), --idle-seconds N (10), --with-safety (also time our restore with its default safety backup),
 // --skip-install (do not rebuild/reinstall the plugin first).
@@ -34,6 +35,7 @@ function parseArgs(argv) {
     if (a === '--scale') o.scale = Number(val());
     else if (a === '--dialects') o.dialects = val().split(',').map((s) => s.trim()).filter(Boolean);
     else if (a === '--port') o.port = Number(val());
+    else if (a === '--upload-gb') o.uploadGb = Number(val());
     else if (a === '--repeat') o.repeat = Math.max(1, Number(val()) || 1);
     else if (a === '--out') o.out = path.resolve(val());
     else if (a === '--no-write') o.write = false;
@@ -43,7 +45,7 @@ function parseArgs(argv) {
     else if (a === '--skip-install') o.install = false;
     else if (a === '--from-json') o.fromJson = path.resolve(val());
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 9).join('\n') + '\n');
+      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 11).join('\n') + '\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -148,6 +150,18 @@ async function waitHealthy(api, timeoutMs = 300000) {
     await sleep(100);
   }
   throw new Error('the app did not become healthy again');
+}
+
+/** Uncompressed size of the database dump ("data") inside a built-in .nbdata archive (a ZIP); null if unreadable. */
+async function builtinDumpBytes(file) {
+  try {
+    const unzipper = require('unzipper');
+    const dir = await unzipper.Open.file(file);
+    const entry = dir.files.find((f) => f.path === 'data');
+    return entry ? entry.uncompressedSize : 0;
+  } catch {
+    return null;
+  }
 }
 
 function loadAvg() {
@@ -355,12 +369,15 @@ async function benchDialect(d, opts, meta, res) {
     }
     const end = Date.now();
     const file = path.join(storage, 'backups', APP_NAME, name);
+    // Its MariaDB/MySQL dump can "succeed" empty: mysqldump's exit code races the end of its output there.
+    const dumpBytes = await builtinDumpBytes(file);
     res.builtinBackup = {
-      ok: !status.message && fs.existsSync(file),
+      ok: !status.message && fs.existsSync(file) && dumpBytes > 1024,
+      dumpBytes,
       ms: end - t0,
       name,
       bytes: fs.existsSync(file) ? fs.statSync(file).size : null,
-      error: status.message || null,
+      error: status.message || (dumpBytes !== null && dumpBytes <= 1024 ? `reported success, but its database dump ("data") holds only ${dumpBytes} bytes` : null),
       latency: await pinger.stop(),
       rss: sampler.window(t0, end),
       load: (load0 + loadAvg()) / 2,
@@ -491,7 +508,7 @@ async function benchDialect(d, opts, meta, res) {
   await sleep(2000);
 
   // --- large upload and download ---------------------------------------------------------------------
-  const target = Math.round(1024 ** 3 * opts.scale);
+  const target = Math.round(1024 ** 3 * (opts.uploadGb || opts.scale));
   let big = res.ourBackup.ok ? { taskId: res.ourBackup.taskId, fileName: res.ourBackup.fileName, bytes: res.ourBackup.bytes } : null;
   if (big && big.bytes < target * 0.95) {
     // A bigger archive through the same Backup now: a padding file of random bytes in uploads for one backup.
@@ -589,6 +606,7 @@ async function main() {
   }
   const meta = await machineInfo();
   meta.scale = opts.scale;
+  meta.repeat = opts.repeat;
   log(`scale ${opts.scale}, dialects ${opts.dialects.join(', ')}, port ${opts.port}`);
   h.ensureDevDeps();
   h.ensureApp(APP_DIR);

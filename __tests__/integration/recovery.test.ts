@@ -68,11 +68,15 @@ function leftovers(): string[] {
   const { DB_DIALECT: dialect, DB_HOST: host, DB_USER: user } = app.env;
   if (dialect === 'postgres') {
     const sql = "SELECT datname FROM pg_database WHERE datname LIKE 'bm\\_verify\\_%'";
-    return spawnSync('psql', ['-h', host, '-U', user, '-d', 'postgres', '-tAc', sql], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    return spawnSync('psql', ['-h', host, '-U', user, '-d', 'postgres', '-tAc', sql], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean);
   }
   if (dialect === 'mariadb' || dialect === 'mysql') {
     const sql = "SHOW DATABASES LIKE 'bm\\_verify\\_%'";
-    return spawnSync('mariadb', ['-h', host, '-u', user, '-N', '-e', sql], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    return spawnSync('mariadb', ['-h', host, '-u', user, '-N', '-e', sql], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean);
   }
   const tmpDir = path.join(app.storage, 'backups-manager', 'main', '.tmp');
   return fs.existsSync(tmpDir) ? fs.readdirSync(tmpDir) : [];
@@ -94,14 +98,19 @@ function breakDatabase(): void {
   const e = app.env;
   if (e.DB_DIALECT === 'postgres') {
     const sql = 'DROP TABLE "applicationVersion"; DROP TABLE "collections" CASCADE;';
-    const r = spawnSync('psql', ['-h', e.DB_HOST, '-U', e.DB_USER, '-d', e.DB_DATABASE, '-v', 'ON_ERROR_STOP=1', '-qc', sql], { encoding: 'utf8' });
+    const r = spawnSync(
+      'psql',
+      ['-h', e.DB_HOST, '-U', e.DB_USER, '-d', e.DB_DATABASE, '-v', 'ON_ERROR_STOP=1', '-qc', sql],
+      { encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
   } else if (e.DB_DIALECT === 'mariadb' || e.DB_DIALECT === 'mysql') {
     const sql = 'SET FOREIGN_KEY_CHECKS=0; DROP TABLE `applicationVersion`, `collections`;';
     expect(spawnSync('mariadb', ['-h', e.DB_HOST, '-u', e.DB_USER, e.DB_DATABASE, '-e', sql]).status).toBe(0);
   } else {
     const modulePath = resolveSqlite3(path.join(app.appDir, 'x'));
-    const script = 'const s = require(process.argv[1]); const db = new s.Database(process.argv[2]); db.exec(process.argv[3], (e) => { if (e) { console.error(e.message); process.exitCode = 1; } db.close(); });';
+    const script =
+      'const s = require(process.argv[1]); const db = new s.Database(process.argv[2]); db.exec(process.argv[3], (e) => { if (e) { console.error(e.message); process.exitCode = 1; } db.close(); });';
     const sql = 'DROP TABLE "applicationVersion"; DROP TABLE "collections";';
     expect(spawnSync(process.execPath, ['-e', script, modulePath, e.DB_STORAGE, sql]).status).toBe(0);
   }
@@ -132,7 +141,15 @@ async function tryStart(timeoutMs = 120000): Promise<{ healthy: boolean; answer:
     } catch {
       /* already gone */
     }
-    for (let i = 0; i < 60 && (await fetch(`${app.url}/api/__health_check`).then(() => true, () => false)); i++) {
+    for (
+      let i = 0;
+      i < 60 &&
+      (await fetch(`${app.url}/api/__health_check`).then(
+        () => true,
+        () => false,
+      ));
+      i++
+    ) {
       await new Promise((res) => setTimeout(res, 500));
     }
   }
@@ -183,7 +200,10 @@ describe('recovery', () => {
     expect(started).toMatchObject({ kind: 'verify', status: 'pending', fileName: backup.fileName });
     const done = await waitTaskApi(app, started.id);
     expect(done.error).toBeNull();
-    expect(done).toMatchObject({ status: 'succeeded', summary: { ok: true, counted: true, mismatches: [], missing: [] } });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      summary: { ok: true, counted: true, mismatches: [], missing: [] },
+    });
     expect(done.summary.tables).toBeGreaterThan(50);
     expect((await app.api(`${TASKS}:get?filterByTk=${backup.id}`)).body.data.verifiedAt).toBeTruthy();
     expect(await liveCounts()).toEqual(before);
@@ -216,15 +236,29 @@ describe('recovery', () => {
   });
 
   it('verifies with the app CLI too (yarn nocobase backups-manager verify)', async () => {
-    const r = await run('yarn', ['--silent', 'nocobase', 'backups-manager', 'verify', '--id', String(backup.id), '--json']);
+    const r = await run('yarn', [
+      '--silent',
+      'nocobase',
+      'backups-manager',
+      'verify',
+      '--id',
+      String(backup.id),
+      '--json',
+    ]);
     const json = lastJson(r.stdout);
-    expect(json).toMatchObject({ ok: true, task: { kind: 'verify', status: 'succeeded', origin: 'cli' }, report: { ok: true } });
+    expect(json).toMatchObject({
+      ok: true,
+      task: { kind: 'verify', status: 'succeeded', origin: 'cli' },
+      report: { ok: true },
+    });
     expect(r.code).toBe(0);
   });
 
   it('restores an app that cannot start with the standalone command, then the app starts with the restored data', async () => {
     const users = await usersCount();
-    expect((await app.api('users:create', { body: { email: 'after@example.com', password: 'x1234567' } })).status).toBe(200);
+    expect((await app.api('users:create', { body: { email: 'after@example.com', password: 'x1234567' } })).status).toBe(
+      200,
+    );
     const uploads = path.join(app.storage, 'uploads');
     fs.writeFileSync(path.join(uploads, 'added.txt'), 'added');
     fs.rmSync(path.join(uploads, 'kept.txt'));
@@ -233,6 +267,7 @@ describe('recovery', () => {
     breakDatabase();
     const broken = await tryStart();
     expect(broken.healthy).toBe(false);
+    expect(broken.answer).toMatch(/NOT_INSTALLED|ERROR/);
 
     const list = await standalone(['list']);
     expect(list.code).toBe(0);
@@ -249,7 +284,11 @@ describe('recovery', () => {
     expect(fs.readFileSync(path.join(uploads, 'kept.txt'), 'utf8')).toBe('kept');
     expect(fs.existsSync(path.join(uploads, 'added.txt'))).toBe(false);
     // The task list comes back from the journal: the backups on disk and the restore made outside the app.
-    const rows = (await app.api(`${TASKS}:list?pageSize=50`)).body.data as { kind: string; origin: string; fileName: string }[];
+    const rows = (await app.api(`${TASKS}:list?pageSize=50`)).body.data as {
+      kind: string;
+      origin: string;
+      fileName: string;
+    }[];
     expect(rows.map((t) => `${t.kind}/${t.origin}`).sort()).toEqual(['backup/manual', 'backup/safety', 'restore/cli']);
     expect(rows.find((t) => t.kind === 'restore')?.fileName).toBe(backup.fileName);
   });

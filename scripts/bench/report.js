@@ -174,6 +174,7 @@ function render(meta, results, notes = '') {
   L.push('');
   L.push(`- Date: ${meta.date.slice(0, 10)} (run took ${(meta.totalMs / 60000).toFixed(1)} min)`);
   L.push(`- Scale: **${meta.scale}** (\`--scale ${meta.scale}\`; scale 1 = about 1,000,000 rows ≈ 300 MB + 2,000 files ≈ 300 MB)`);
+  L.push(`- Backups: raw tools and ours alternate ${meta.repeat || 1}× and the median run counts; restores once each (ours twice, the 2nd counts)`);
   L.push(`- Machine: ${meta.nproc} CPUs (${meta.cpu}), ${human(meta.memBytes)} memory, ${meta.os}; shared with other test runs, so timings carry noise`);
   L.push(`- Versions: NocoBase ${meta.nocobase}, @nocobase/plugin-backups ${meta.builtin}, this plugin ${meta.plugin}, Node ${meta.node}, ${meta.tar}`);
   for (const r of results) L.push(`- ${r.label}: server ${r.versions?.server}, ${r.versions?.tool}`);

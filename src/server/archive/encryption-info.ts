@@ -26,8 +26,9 @@ export function parseEncryptionInfo(buf: Buffer): EncryptionInfo {
   } catch (err) {
     throw metadataInvalid(ENCRYPTION_NAME, `not valid JSON (${(err as Error).message})`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw metadataInvalid(ENCRYPTION_NAME, 'not a JSON object');
+  }
   const obj = value as Record<string, unknown>;
   const header = validateHeader(obj.header, ENCRYPTION_NAME);
   try {

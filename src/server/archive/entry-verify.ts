@@ -38,7 +38,7 @@ export function readFailed(entry: ManifestEntry, err: unknown): ArchiveError {
 
 /**
  * Streams one entry's plaintext through a size-limited hash into `sink`, then compares with the manifest.
- * Read and authentication errors and overlong data become CHECKSUM_MISMATCH; sink (write) errors are thrown as they are.
+ * Read and authentication errors and overlong data become CHECKSUM_MISMATCH; sink (write) errors are thrown as is.
  */
 export async function copyVerified(
   z: OpenArchive,

@@ -23,7 +23,7 @@ export type ArchiveErrorCode =
   | 'ENTRY_SIZE_MISMATCH'
   /** Encrypted entry or a compression method other than stored/deflate. */
   | 'ENTRY_UNSUPPORTED'
-  /** Content read back differs from the manifest (SHA-256, size, or an encrypted chunk fails its tag); params.path names the entry. */
+  /** Content differs from the manifest (SHA-256, size, or an encrypted chunk fails its tag); params.path names it. */
   | 'CHECKSUM_MISMATCH'
   /** The writer's target already exists. */
   | 'ARCHIVE_EXISTS'

@@ -7,7 +7,7 @@ import { safeEntryPath } from './safe-path';
 export const MANIFEST_NAME = 'manifest.json';
 /** Encrypted archives: the manifest, encrypted like every entry; second to last. */
 export const MANIFEST_ENC_NAME = 'manifest.json.enc';
-/** Encrypted archives: cipher parameters and the plain header; last. Its presence is what marks an archive encrypted. */
+/** Encrypted archives: cipher parameters and the plain header; last. Its presence marks an archive encrypted. */
 export const ENCRYPTION_NAME = 'encryption.json';
 /** Names no entry may take: they would be mistaken for the archive's own metadata. */
 export const RESERVED_NAMES: readonly string[] = [MANIFEST_NAME, MANIFEST_ENC_NAME, ENCRYPTION_NAME];

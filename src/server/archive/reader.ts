@@ -67,20 +67,24 @@ async function readPlainManifest(z: OpenArchive): Promise<Manifest> {
  * list (ENTRY_UNLISTED). Errors name the real path; only an unlisted entry can be named by its ZIP name alone.
  */
 function checkAgainst(z: OpenArchive, manifest: Manifest, sealed: Sealed | null): void {
-  if (!sealed && manifest.entries.some((e) => e.stored !== undefined)) {
-    throw metadataInvalid(MANIFEST_NAME, 'stored names in a plain archive');
+  // Encrypted: every entry names its opaque ZIP entry; plain: none does (validateManifest allows all or none).
+  if (manifest.entries.some((e) => (e.stored !== undefined) !== !!sealed)) {
+    throw metadataInvalid(MANIFEST_NAME, sealed ? 'an entry has no stored name' : 'stored names in a plain archive');
   }
   const listed = new Set<string>(sealed ? [MANIFEST_ENC_NAME, ENCRYPTION_NAME] : [MANIFEST_NAME]);
   for (const e of manifest.entries) {
     const name = storedName(e, sealed);
     listed.add(name);
     const c = z.entries.get(name);
-    if (!c)
+    if (!c) {
       throw new ArchiveError(
         'ENTRY_MISSING',
         `Entry "${e.path}" is listed in the manifest but missing from the archive`,
-        { path: e.path },
+        {
+          path: e.path,
+        },
       );
+    }
     const expected = storedSize(e, sealed);
     if (c.size !== expected) {
       throw new ArchiveError(
@@ -95,8 +99,9 @@ function checkAgainst(z: OpenArchive, manifest: Manifest, sealed: Sealed | null)
     }
   }
   for (const name of z.entries.keys()) {
-    if (!listed.has(name))
+    if (!listed.has(name)) {
       throw new ArchiveError('ENTRY_UNLISTED', `Entry "${name}" is not listed in the manifest`, { path: name });
+    }
   }
 }
 
@@ -253,7 +258,7 @@ export async function extractVerified(
   });
 }
 
-/** Reads the manifest, then streams every entry (decrypting it when encrypted) and checks size and SHA-256, writing nothing. */
+/** Reads the manifest, then streams every entry (decrypted if need be) and checks size and SHA-256, writing nothing. */
 export function verifyArchive(archivePath: string, opts: VerifyOptions = {}): Promise<Manifest> {
   const { signal, onProgress } = opts;
   return withArchive(archivePath, async (z) => {
@@ -287,8 +292,9 @@ export async function openEntryStream(
   try {
     const { manifest, sealed } = await openManifest(z, opts.password, opts.manifest);
     const entry = manifest.entries.find((e) => e.path === entryPath);
-    if (!entry)
+    if (!entry) {
       throw new ArchiveError('ENTRY_MISSING', `Entry "${entryPath}" is not in the archive`, { path: entryPath });
+    }
     const src = entryPlaintext(z, entry, sealed);
     const verify = new VerifyStream(entry);
     src.on('error', (e) => verify.destroy(readFailed(entry, e)));

@@ -84,9 +84,8 @@ export function authFailed(path: string, err: ChunkAuthError): ArchiveError {
 
 /**
  * Decrypts and validates manifest.json.enc, then checks it against the plain header: the header is not
- * authenticated by itself, so a forged dialect or version in it is caught here. The manifest must name a stored
- * entry for each of its entries. Throws MANIFEST_MISSING, MANIFEST_INVALID, CHECKSUM_MISMATCH (path 'manifest.json'),
- * and what validateManifest throws.
+ * authenticated by itself, so a forged dialect or version in it is caught here. Throws MANIFEST_MISSING,
+ * MANIFEST_INVALID, CHECKSUM_MISMATCH (path 'manifest.json'), and what validateManifest throws.
  */
 export async function readSealedManifest(z: OpenArchive, sealed: Sealed): Promise<Manifest> {
   const entry = z.entries.get(MANIFEST_ENC_NAME);
@@ -111,8 +110,6 @@ export async function readSealedManifest(z: OpenArchive, sealed: Sealed): Promis
     throw err;
   }
   const manifest = parseManifest(Buffer.concat(chunks));
-  if (manifest.entries.some((e) => e.stored === undefined))
-    throw metadataInvalid(MANIFEST_NAME, 'an entry of an encrypted archive has no stored name');
   if (!sameHeader(headerOf(manifest), sealed.info.header)) throw headerMismatch();
   return manifest;
 }

@@ -69,9 +69,9 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /**
  * Streams entries into one ZIP (every entry STORED, zip64 where sizes or offsets need it) and appends
  * manifest.json last, listing every entry with its size and SHA-256. With a password every entry is encrypted under an
- * opaque name (e/000001...), and the manifest is stored encrypted (manifest.json.enc) followed by encryption.json. Entries are added strictly one at a time
- * (calls are queued), content is never buffered whole, and nothing but content is kept (fixed mode 0600,
- * one timestamp for all entries).
+ * opaque name (e/000001...), and the manifest is stored encrypted (manifest.json.enc) followed by encryption.json.
+ * Entries are added strictly one at a time (calls are queued), content is never buffered whole, and nothing but
+ * content is kept (fixed mode 0600, one timestamp for all entries).
  *
  * A name refused up front (ENTRY_UNSAFE, ENTRY_DUPLICATE) or a file that cannot be opened leaves the writer usable.
  * Once an entry has started, any failure (source stream error, disk error) leaves half an entry in the ZIP: the
@@ -258,8 +258,8 @@ export class ArchiveWriter {
   }
 
   /**
-   * Appends manifest.json (the draft plus every entry) — or, encrypted, manifest.json.enc and then encryption.json —,
-   * finalises the ZIP, fsyncs, renames the partial file to finalPath and makes it 0600. After finish the writer is closed.
+   * Appends manifest.json (the draft plus every entry), or, encrypted, manifest.json.enc and then encryption.json;
+   * finalises the ZIP, fsyncs, renames the partial file to finalPath and makes it 0600. Then the writer is closed.
    */
   finish(draft: ManifestDraft): Promise<FinishResult> {
     return this.enqueue(async () => {

@@ -83,7 +83,8 @@ function handler(app: Application, run: Run) {
 }
 
 function serviceOf(app: Application): BackupsService {
-  if (!app.db.hasCollection(TASKS)) throw new CliError('The Backups Manager plugin is not enabled in this app', EXIT.INVALID);
+  if (!app.db.hasCollection(TASKS))
+    throw new CliError('The Backups Manager plugin is not enabled in this app', EXIT.INVALID);
   return getService(app);
 }
 
@@ -111,7 +112,16 @@ const listRun: Run = async (app, _opts, out) => {
   const archives = await listArchives(service.paths.archives);
   const backups = archives.map((a) => {
     const row = byName.get(a.fileName);
-    return { fileName: a.fileName, path: a.path, size: a.size, createdAt: a.createdAt, taskId: row?.id ?? null, verifiedAt: row?.verifiedAt ?? null, origin: a.manifest?.origin, error: a.error };
+    return {
+      fileName: a.fileName,
+      path: a.path,
+      size: a.size,
+      createdAt: a.createdAt,
+      taskId: row?.id ?? null,
+      verifiedAt: row?.verifiedAt ?? null,
+      origin: a.manifest?.origin,
+      error: a.error,
+    };
   });
   out.result({ folder: service.paths.archives, backups }, `${service.paths.archives}\n${formatList(archives)}`);
 };
@@ -136,7 +146,9 @@ const verifyRun: Run = async (app, opts, out) => {
 };
 
 async function taskOfFile(service: BackupsService, file: string): Promise<string | undefined> {
-  const row = await service.repo.findOne({ filter: { kind: 'backup', status: 'succeeded', fileName: path.basename(file) } });
+  const row = await service.repo.findOne({
+    filter: { kind: 'backup', status: 'succeeded', fileName: path.basename(file) },
+  });
   return row ? String(row.get('id')) : undefined;
 }
 
@@ -146,7 +158,16 @@ const restoreRun: Run = async (app, opts, out) => {
   if (!file) throw new CliError('Pass --file <file> or --id <id>', EXIT.USAGE);
   const db = service.dbConfig();
   const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
-  const ctx: StandaloneContext = { cwd: process.cwd(), appDir: process.cwd(), env, db, appName: app.name, paths: service.paths, out, log: process.stderr };
+  const ctx: StandaloneContext = {
+    cwd: process.cwd(),
+    appDir: process.cwd(),
+    env,
+    db,
+    appName: app.name,
+    paths: service.paths,
+    out,
+    log: process.stderr,
+  };
   const args: CliArgs = {
     command: 'restore',
     file,

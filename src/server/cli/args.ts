@@ -56,7 +56,16 @@ Exit codes: 0 ok, 1 usage, 2 bad input or verify mismatch, 3 database tool missi
 
 /** argv without `node script`. Throws UsageError with the reason. */
 export function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { command: 'help', json: false, uploads: true, plugins: true, yes: false, safetyBackup: true, upgrade: true, force: false };
+  const args: CliArgs = {
+    command: 'help',
+    json: false,
+    uploads: true,
+    plugins: true,
+    yes: false,
+    safetyBackup: true,
+    upgrade: true,
+    force: false,
+  };
   const rest = [...argv];
   const first = rest.shift();
   if (first === undefined || first === '--help' || first === '-h') return args;
@@ -66,7 +75,10 @@ export function parseArgs(argv: string[]): CliArgs {
   while (rest.length) {
     const arg = rest.shift() as string;
     if (arg === '--help' || arg === '-h') return { ...args, command: 'help' };
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [name, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const flag = FLAGS[name];
     const valued = VALUES[name];
     if (flag || valued) {

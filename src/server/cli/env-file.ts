@@ -7,7 +7,8 @@ import path from 'path';
  */
 export function parseEnvFile(text: string): Record<string, string> {
   const env: Record<string, string> = {};
-  const line = /^[ \t]*(?:export[ \t]+)?([\w.-]+)[ \t]*=[ \t]*('(?:\\'|[^'])*'|"(?:\\"|[^"])*"|`(?:\\`|[^`])*`|[^#\n]*)?[ \t]*(?:#.*)?$/gm;
+  const line =
+    /^[ \t]*(?:export[ \t]+)?([\w.-]+)[ \t]*=[ \t]*('(?:\\'|[^'])*'|"(?:\\"|[^"])*"|`(?:\\`|[^`])*`|[^#\n]*)?[ \t]*(?:#.*)?$/gm;
   for (const match of text.replace(/\r\n?/g, '\n').matchAll(line)) {
     const raw = (match[2] ?? '').trim();
     const quote = raw[0];

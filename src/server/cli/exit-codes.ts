@@ -75,7 +75,8 @@ export function messageOf(err: unknown): string {
 /** The code shown in --json output. */
 export function codeOf(err: unknown): string {
   if (err instanceof UsageError) return 'USAGE';
-  if (err instanceof CliError) return (err as { cause?: unknown }).cause ? codeOf((err as { cause?: unknown }).cause) : 'FAILED';
+  if (err instanceof CliError)
+    return (err as { cause?: unknown }).cause ? codeOf((err as { cause?: unknown }).cause) : 'FAILED';
   if (isCoded(err)) return err.code;
   if (err instanceof ToolNotFoundError) return 'TOOL_MISSING';
   if (err instanceof ToolError) return 'TOOL_FAILED';

@@ -13,7 +13,11 @@ type Row = Record<string, unknown>;
  * archive not already in `existing` gets a succeeded backup row, and the restore itself one row. The app imports
  * the journal when it next starts (tasks/journal.ts) and replaces its task rows with these.
  */
-export function journalRows(existing: Row[], archives: ListedArchive[], restore: { file: string; manifest: Manifest; size: number; safety?: string; at: Date }): Row[] {
+export function journalRows(
+  existing: Row[],
+  archives: ListedArchive[],
+  restore: { file: string; manifest: Manifest; size: number; safety?: string; at: Date },
+): Row[] {
   const known = new Set(existing.map((r) => r.fileName).filter(Boolean));
   const adopted = archives
     .filter((a) => a.manifest && !known.has(a.fileName))

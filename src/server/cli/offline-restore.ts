@@ -49,7 +49,10 @@ export async function restoreOffline(input: OfflineRestoreInput): Promise<Offlin
   const toolsTmp = path.join(paths.tmp, `${tag}-tools`);
   try {
     say(`Checking ${input.file}`);
-    const manifest = await inspectArchive(input.file, { dialect: input.db.dialect, appVersion: input.appVersion ?? UNKNOWN_VERSION });
+    const manifest = await inspectArchive(input.file, {
+      dialect: input.db.dialect,
+      appVersion: input.appVersion ?? UNKNOWN_VERSION,
+    });
     const size = (await fs.promises.stat(input.file)).size;
     say('Unpacking and checking every file of the backup');
     await stageArchive(input.file, manifest, staging, (p) => progress('validating', p));
@@ -58,7 +61,9 @@ export async function restoreOffline(input: OfflineRestoreInput): Promise<Offlin
     if (input.safetyBackup) {
       say('Making a safety backup of the current state');
       safetyFile = await safetyBackupOf(input, path.join(paths.tmp, `${tag}-safety`)).catch((err) => {
-        say('The safety backup failed: nothing was changed. If the current database is too damaged to be backed up, run the restore again with --no-safety-backup.');
+        say(
+          'The safety backup failed: nothing was changed. If the current database is too damaged to be backed up, run the restore again with --no-safety-backup.',
+        );
         throw err;
       });
       say(`Safety backup: ${safetyFile}`);
@@ -119,7 +124,9 @@ async function putBack(input: OfflineRestoreInput, safetyFile: string | undefine
     await restoreDatabase(input.db, manifest, staging, toolsTmp, input.tools);
     input.say('The database was put back as it was before the restore.');
   } catch (err) {
-    input.say(`Putting the database back failed too (${messageOf(err)}). Once the cause is fixed, restore ${safetyFile} with --no-safety-backup.`);
+    input.say(
+      `Putting the database back failed too (${messageOf(err)}). Once the cause is fixed, restore ${safetyFile} with --no-safety-backup.`,
+    );
   } finally {
     await fs.promises.rm(staging, { recursive: true, force: true });
   }

@@ -13,7 +13,11 @@ export interface Output {
   fail(err: unknown): ExitCode;
 }
 
-export function createOutput(json: boolean, stdout: Writable = process.stdout, stderr: Writable = process.stderr): Output {
+export function createOutput(
+  json: boolean,
+  stdout: Writable = process.stdout,
+  stderr: Writable = process.stderr,
+): Output {
   let lastPhase = '';
   let lastTenth = -1;
   return {
@@ -35,7 +39,9 @@ export function createOutput(json: boolean, stdout: Writable = process.stdout, s
       const message = messageOf(err);
       if (json) {
         const details = (err as { report?: unknown }).report;
-        stdout.write(`${JSON.stringify({ ok: false, exitCode, error: { code: codeOf(err), message }, ...(details ? { report: details } : {}) })}\n`);
+        stdout.write(
+          `${JSON.stringify({ ok: false, exitCode, error: { code: codeOf(err), message }, ...(details ? { report: details } : {}) })}\n`,
+        );
       }
       stderr.write(`Error: ${message}\n`);
       return exitCode;

@@ -35,11 +35,19 @@ export interface StandaloneContext {
   signal?: AbortSignal;
 }
 
-export function contextOf(args: CliArgs, processEnv: NodeJS.ProcessEnv, cwd: string, out: Output, log: StandaloneContext['log']): StandaloneContext {
+export function contextOf(
+  args: CliArgs,
+  processEnv: NodeJS.ProcessEnv,
+  cwd: string,
+  out: Output,
+  log: StandaloneContext['log'],
+): StandaloneContext {
   const appDir = path.resolve(cwd, args.appDir ?? '.');
   const env = loadAppEnv(appDir, processEnv);
   if (!fs.existsSync(path.join(appDir, '.env')) && !env.DB_DIALECT) {
-    throw new UsageError(`No .env in ${appDir} and no DB_DIALECT set: run this in the NocoBase app folder, or pass --app-dir`);
+    throw new UsageError(
+      `No .env in ${appDir} and no DB_DIALECT set: run this in the NocoBase app folder, or pass --app-dir`,
+    );
   }
   let db: DbConfig;
   try {
@@ -47,7 +55,8 @@ export function contextOf(args: CliArgs, processEnv: NodeJS.ProcessEnv, cwd: str
   } catch (err) {
     throw new CliError((err as Error).message, EXIT.INVALID);
   }
-  if (db.dialect === 'sqlite' && !db.storage) throw new CliError('DB_STORAGE is not set for the SQLite database', EXIT.INVALID);
+  if (db.dialect === 'sqlite' && !db.storage)
+    throw new CliError('DB_STORAGE is not set for the SQLite database', EXIT.INVALID);
   if (db.dialect !== 'sqlite' && !db.database) throw new CliError('DB_DATABASE is not set', EXIT.INVALID);
   const appName = env.APP_NAME || 'main';
   return { cwd, appDir, env, db, appName, paths: backupPaths(storageRoot(env, appDir), appName), out, log };
@@ -81,7 +90,9 @@ export async function backupCommand(ctx: StandaloneContext, args: CliArgs): Prom
   await fs.promises.mkdir(archivesDir, { recursive: true, mode: 0o700 });
   const tmpDir = path.join(ctx.paths.tmp, `cli-backup-${process.pid}-${Date.now()}`);
   try {
-    ctx.out.step(`Backing up the ${ctx.db.dialect} database${args.uploads ? ', uploads' : ''}${args.plugins ? ', plugins' : ''} and keys`);
+    ctx.out.step(
+      `Backing up the ${ctx.db.dialect} database${args.uploads ? ', uploads' : ''}${args.plugins ? ', plugins' : ''} and keys`,
+    );
     const result = await createBackup({
       db: ctx.db,
       app: { name: ctx.appName, version: installedAppVersion(ctx.appDir) ?? '0.0.0' },
@@ -98,7 +109,12 @@ export async function backupCommand(ctx: StandaloneContext, args: CliArgs): Prom
     });
     const tables = result.manifest.database.tables;
     ctx.out.result(
-      { file: result.filePath, size: result.size, parts: result.manifest.parts, tables: tables ? Object.keys(tables).length : null },
+      {
+        file: result.filePath,
+        size: result.size,
+        parts: result.manifest.parts,
+        tables: tables ? Object.keys(tables).length : null,
+      },
       `Backup written: ${result.filePath} (${human(result.size)})`,
     );
   } finally {
@@ -128,7 +144,9 @@ export async function verifyCommand(ctx: StandaloneContext, args: CliArgs): Prom
   await ensureDirs(ctx.paths);
   const tmpDir = path.join(ctx.paths.tmp, `cli-verify-${process.pid}-${Date.now()}`);
   try {
-    ctx.out.step(`Verifying ${file}: checksums, then a restore into a scratch copy (the app's database is not touched)`);
+    ctx.out.step(
+      `Verifying ${file}: checksums, then a restore into a scratch copy (the app's database is not touched)`,
+    );
     const report = await verifyBackup(file, {
       db: ctx.db,
       tmpDir,
@@ -168,16 +186,21 @@ export interface RestoreHooks {
 export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hooks: RestoreHooks): Promise<void> {
   const file = resolveArchive(args.file as string, ctx.paths.archives, ctx.cwd);
   if (!args.force && (await serverRunning(gatewaySocket(ctx.env, ctx.appDir, ctx.paths.storage)))) {
-    throw new CliError('The NocoBase server of this app is running: stop it first (or pass --force if it is not this app)', EXIT.INVALID);
+    throw new CliError(
+      'The NocoBase server of this app is running: stop it first (or pass --force if it is not this app)',
+      EXIT.INVALID,
+    );
   }
   if (!args.yes) {
     const question = `Restoring replaces ALL data and files of the app "${ctx.appName}" (${ctx.db.dialect}) with ${path.basename(file)}. Type "yes" to go on: `;
-    if (!(await hooks.confirm(question))) throw new UsageError('Not confirmed: nothing was changed (pass --yes to confirm without a prompt)');
+    if (!(await hooks.confirm(question)))
+      throw new UsageError('Not confirmed: nothing was changed (pass --yes to confirm without a prompt)');
   }
   await ensureDirs(ctx.paths);
   const at = new Date();
   const appVersion = hooks.appVersion ?? installedAppVersion(ctx.appDir);
-  if (!appVersion) ctx.out.step(`NocoBase was not found in ${ctx.appDir}/node_modules: the backup's version cannot be checked`);
+  if (!appVersion)
+    ctx.out.step(`NocoBase was not found in ${ctx.appDir}/node_modules: the backup's version cannot be checked`);
   const restored = await restoreOffline({
     file,
     db: ctx.db,
@@ -198,7 +221,9 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
   await writeCliJournal(ctx.paths.journal, journalRows(hooks.existingRows ?? [], archives, restore), at);
   if (args.upgrade) {
     ctx.out.step('Running `yarn nocobase upgrade` (migrations for the installed NocoBase and plugins)');
-    const childEnv = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+    const childEnv = Object.fromEntries(
+      Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+    );
     await runUpgrade(ctx.appDir, childEnv, ctx.log).catch((err) => {
       throw new CliError(
         `The backup was restored, but \`yarn nocobase upgrade\` failed: ${messageOf(err)}. Fix the cause, run it in ${ctx.appDir} yourself, then start the app.`,

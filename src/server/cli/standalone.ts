@@ -7,7 +7,11 @@ import { backupCommand, contextOf, listCommand, restoreCommand, verifyCommand } 
  * nb-backups: backup, restore, list and verify for a NocoBase app that cannot (or should not) start. Bundled on its
  * own (dist/cli/standalone.js): it reads the app's .env and runs the database tools, and never loads NocoBase.
  */
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<ExitCode> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): Promise<ExitCode> {
   let args: CliArgs;
   try {
     args = parseArgs(argv);

@@ -66,7 +66,8 @@ export class Keyring {
 
   /** A fresh check value for encryption.json. */
   makeCheck(): string {
-    // The check key encrypts exactly one message per archive (the salt makes the master key unique), so a fixed nonce is safe.
+    // The check key encrypts exactly one message per archive (the salt makes the master key unique):
+    // a fixed nonce is safe.
     const cipher = createCipheriv('aes-256-gcm', this.subkey('check'), Buffer.alloc(NONCE_BYTES), {
       authTagLength: TAG_BYTES,
     });

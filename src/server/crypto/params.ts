@@ -38,8 +38,9 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 
 /** Strict base64 (Buffer.from would silently skip junk characters). */
 export function decodeBase64(value: unknown, field: string): Buffer {
-  if (typeof value !== 'string' || !BASE64_RE.test(value))
+  if (typeof value !== 'string' || !BASE64_RE.test(value)) {
     throw new CipherParamsError('invalid', `${field} must be base64`);
+  }
   return Buffer.from(value, 'base64');
 }
 
@@ -51,13 +52,15 @@ export function parseCipherParams(value: Record<string, unknown>): CipherParams 
   const { cipher, kdf, chunkSize, check } = value;
   if (typeof cipher !== 'string') throw new CipherParamsError('invalid', 'cipher must be a string');
   if (cipher !== CIPHER) throw new CipherParamsError('unsupported', `cipher "${cipher}"`);
-  if (!isObj(kdf) || typeof kdf.name !== 'string')
+  if (!isObj(kdf) || typeof kdf.name !== 'string') {
     throw new CipherParamsError('invalid', 'kdf must be an object with a name');
+  }
   if (kdf.name !== KDF) throw new CipherParamsError('unsupported', `key derivation "${kdf.name}"`);
   const { N, r, p } = kdf;
-  if (!isInt(N) || !isInt(r) || !isInt(p) || N < 2 || r < 1 || p < 1)
+  if (!isInt(N) || !isInt(r) || !isInt(p) || N < 2 || r < 1 || p < 1) {
     throw new CipherParamsError('invalid', 'kdf N, r and p must be positive integers');
-  if ((N & (N - 1)) !== 0) throw new CipherParamsError('invalid', 'kdf N must be a power of two');
+  }
+  if (!Number.isInteger(Math.log2(N))) throw new CipherParamsError('invalid', 'kdf N must be a power of two');
   if (N < SCRYPT_LIMITS.minN) throw new CipherParamsError('unsupported', `scrypt N=${N} is too weak`);
   if (128 * N * r > SCRYPT_LIMITS.maxMemory || N * r * p > SCRYPT_LIMITS.maxWork || p > SCRYPT_LIMITS.maxP) {
     throw new CipherParamsError('unsupported', `scrypt N=${N} r=${r} p=${p} is too costly`);
@@ -73,7 +76,8 @@ export function parseCipherParams(value: Record<string, unknown>): CipherParams 
   if (chunkSize < CHUNK_SIZE_LIMITS.min || chunkSize > CHUNK_SIZE_LIMITS.max) {
     throw new CipherParamsError('unsupported', `chunk size ${chunkSize}`);
   }
-  if (decodeBase64(check, 'check').length !== CHECK_BYTES)
+  if (decodeBase64(check, 'check').length !== CHECK_BYTES) {
     throw new CipherParamsError('invalid', `check must be ${CHECK_BYTES} bytes`);
+  }
   return { cipher: CIPHER, kdf: { name: KDF, N, r, p, salt: kdf.salt as string }, chunkSize, check: check as string };
 }

@@ -22,7 +22,9 @@ export async function countToolRows(
   opts: CountOptions,
 ): Promise<Record<string, number>> {
   const tmp = { tmpDir: opts.tmpDir };
-  const tables = dumper.parseTableList(await captureTool(dumper.listTablesSpec(cfg, tool, tmp), { signal: opts.signal }));
+  const tables = dumper.parseTableList(
+    await captureTool(dumper.listTablesSpec(cfg, tool, tmp), { signal: opts.signal }),
+  );
   const zero = new Set(opts.zero ?? []);
   const entries: [string, number][] = tables.filter((t) => zero.has(t)).map((t) => [t, 0]);
   const counted = tables.filter((t) => !zero.has(t));

@@ -70,11 +70,17 @@ export async function verifyBackup(file: string, input: VerifyInput): Promise<Ve
     throw new BackupError('DIALECT_MISMATCH', { backup: manifest.database.dialect, current: input.db.dialect }, 422);
   }
   await fs.promises.mkdir(input.tmpDir, { recursive: true, mode: 0o700 });
-  const dump = path.join(input.tmpDir, `verify-${randomBytes(6).toString('hex')}${path.extname(manifest.database.dump)}`);
+  const dump = path.join(
+    input.tmpDir,
+    `verify-${randomBytes(6).toString('hex')}${path.extname(manifest.database.dump)}`,
+  );
   try {
     progress('restoring', 60);
     // Streamed again, checked again: the copy restored is exactly what was verified.
-    await pipeline(await openEntryStream(file, manifest.database.dump, { manifest, password: input.password }), fs.createWriteStream(dump, { mode: 0o600 }));
+    await pipeline(
+      await openEntryStream(file, manifest.database.dump, { manifest, password: input.password }),
+      fs.createWriteStream(dump, { mode: 0o600 }),
+    );
     const actual = await restoredCounts(dump, input, progress);
     return compare(manifest, actual);
   } finally {

@@ -30,7 +30,10 @@ export async function startVerify(service: BackupsService, req: VerifyRequest): 
 }
 
 /** The same, to completion (app CLI). */
-export async function verifyNow(service: BackupsService, req: VerifyRequest): Promise<{ task: TaskRow; report?: VerifyReport }> {
+export async function verifyNow(
+  service: BackupsService,
+  req: VerifyRequest,
+): Promise<{ task: TaskRow; report?: VerifyReport }> {
   const { task, file, backup, release } = await prepareVerify(service, req);
   try {
     return await runVerifyTask(service, task, file, backup.id);
@@ -71,7 +74,9 @@ async function runVerifyTask(
 ): Promise<{ task: TaskRow; report?: VerifyReport }> {
   const tmpDir = path.join(service.paths.tmp, `verify-${task.id}`);
   await service.updateTask(task.id, { status: 'running', startedAt: new Date(), phase: 'validating' });
-  const progress = throttledProgress((phase: Phase, percent: number) => service.updateTask(task.id, { phase, progress: percent }));
+  const progress = throttledProgress((phase: Phase, percent: number) =>
+    service.updateTask(task.id, { phase, progress: percent }),
+  );
   try {
     const report = await verifyBackup(file, {
       db: service.dbConfig(),

@@ -1,7 +1,15 @@
 import { parseArgs } from '../args';
 import { UsageError } from '../exit-codes';
 
-const defaults = { json: false, uploads: true, plugins: true, yes: false, safetyBackup: true, upgrade: true, force: false };
+const defaults = {
+  json: false,
+  uploads: true,
+  plugins: true,
+  yes: false,
+  safetyBackup: true,
+  upgrade: true,
+  force: false,
+};
 
 describe('nb-backups arguments', () => {
   it('shows help without a command or with --help', () => {
@@ -33,7 +41,11 @@ describe('nb-backups arguments', () => {
       force: true,
     });
     expect(parseArgs(['restore', '-y', 'a.nbbm']).yes).toBe(true);
-    expect(parseArgs(['verify', '--json', './b.nbbm'])).toMatchObject({ command: 'verify', file: './b.nbbm', json: true });
+    expect(parseArgs(['verify', '--json', './b.nbbm'])).toMatchObject({
+      command: 'verify',
+      file: './b.nbbm',
+      json: true,
+    });
   });
 
   it.each([

@@ -11,7 +11,7 @@ describe('.env reading', () => {
       'export DB_DIALECT=postgres',
       'DB_HOST = 127.0.0.1  # the server',
       'DB_PASSWORD="p#ss word"',
-      "SINGLE='a \"b\" # c'",
+      'SINGLE=\'a "b" # c\'',
       'NEWLINES="a\\nb"',
       'EMPTY=',
       'URL=postgres://u@h/db?x=1',
@@ -36,7 +36,12 @@ describe('.env reading', () => {
     try {
       fs.writeFileSync(path.join(dir, '.env'), 'DB_DIALECT=sqlite\nDB_STORAGE=storage/db/a.sqlite\nAPP_KEY=file\n');
       const env = loadAppEnv(dir, { APP_KEY: 'process', STORAGE_PATH: '/s', UNSET: undefined });
-      expect(env).toMatchObject({ DB_DIALECT: 'sqlite', DB_STORAGE: 'storage/db/a.sqlite', APP_KEY: 'process', STORAGE_PATH: '/s' });
+      expect(env).toMatchObject({
+        DB_DIALECT: 'sqlite',
+        DB_STORAGE: 'storage/db/a.sqlite',
+        APP_KEY: 'process',
+        STORAGE_PATH: '/s',
+      });
       expect('UNSET' in env).toBe(false);
       expect(loadAppEnv(path.join(dir, 'missing'), { DB_DIALECT: 'postgres' })).toEqual({ DB_DIALECT: 'postgres' });
     } finally {

@@ -14,15 +14,23 @@ beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-cli-'));
   stdout = '';
   stderr = '';
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  jest
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
 });
 afterEach(() => {
   jest.restoreAllMocks();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const sqliteEnv = () => ({ DB_DIALECT: 'sqlite', DB_STORAGE: 'storage/db/app.sqlite', STORAGE_PATH: path.join(tmp, 'storage') });
+const sqliteEnv = () => ({
+  DB_DIALECT: 'sqlite',
+  DB_STORAGE: 'storage/db/app.sqlite',
+  STORAGE_PATH: path.join(tmp, 'storage'),
+});
 
 describe('nb-backups', () => {
   it('prints usage: 0 when asked, 1 on a mistake', async () => {
@@ -40,7 +48,11 @@ describe('nb-backups', () => {
   it("lists the app's backup folder (empty) as one JSON result, reading the .env", async () => {
     fs.writeFileSync(path.join(tmp, '.env'), 'DB_DIALECT=sqlite\nDB_STORAGE=storage/db/app.sqlite\nAPP_NAME=crm\n');
     expect(await main(['list', '--json'], { STORAGE_PATH: path.join(tmp, 'st') }, tmp)).toBe(EXIT.OK);
-    expect(JSON.parse(stdout)).toEqual({ ok: true, folder: path.join(tmp, 'st', 'backups-manager', 'crm'), backups: [] });
+    expect(JSON.parse(stdout)).toEqual({
+      ok: true,
+      folder: path.join(tmp, 'st', 'backups-manager', 'crm'),
+      backups: [],
+    });
   });
 
   it('lists unreadable files instead of failing', async () => {
@@ -64,7 +76,10 @@ describe('nb-backups', () => {
   it('answers 3 when the database tool is missing, with the fix', async () => {
     const env = { DB_DIALECT: 'kingbase', DB_DATABASE: 'x', STORAGE_PATH: path.join(tmp, 'storage') };
     expect(await main(['backup', '--json'], env, tmp)).toBe(EXIT.TOOL);
-    expect(JSON.parse(stdout).error).toMatchObject({ code: 'TOOL_MISSING', message: expect.stringContaining('sys_dump') });
+    expect(JSON.parse(stdout).error).toMatchObject({
+      code: 'TOOL_MISSING',
+      message: expect.stringContaining('sys_dump'),
+    });
   });
 
   it('restores only when confirmed (no terminal here: --yes is needed)', async () => {

@@ -4,10 +4,26 @@ import { postgresDumper as pg } from '../postgres';
 import type { CommandSpec, DbConfig } from '../types';
 
 // Verify's scratch database and the batched row counts behind the manifest's `tables`.
-const pgCfg: DbConfig = { dialect: 'postgres', host: 'db', port: 5432, user: 'nb', password: 'pw-S3cret!', database: 'nocobase' };
+const pgCfg: DbConfig = {
+  dialect: 'postgres',
+  host: 'db',
+  port: 5432,
+  user: 'nb',
+  password: 'pw-S3cret!',
+  database: 'nocobase',
+};
 const pgTool = pg.parseToolVersion('pg_dump (PostgreSQL) 15.19');
-const myCfg: DbConfig = { dialect: 'mariadb', host: 'db', port: 3306, user: 'nb', password: 'pw-S3cret!', database: 'nocobase' };
-const myTool = maria.parseToolVersion('mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)');
+const myCfg: DbConfig = {
+  dialect: 'mariadb',
+  host: 'db',
+  port: 3306,
+  user: 'nb',
+  password: 'pw-S3cret!',
+  database: 'nocobase',
+};
+const myTool = maria.parseToolVersion(
+  'mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)',
+);
 const opts = { tmpDir: '/tmp/bm' };
 
 const sqlOf = (spec: CommandSpec) => spec.args[spec.args.indexOf(spec.args.includes('-c') ? '-c' : '-e') + 1];

@@ -18,7 +18,13 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const exec = (file: string, sql: string) =>
   captureTool({
     command: process.execPath,
-    args: ['-e', 'const s = require(process.argv[1]); const db = new s.Database(process.argv[2]); db.exec(process.argv[3], (e) => { if (e) { console.error(e.message); process.exitCode = 1; } db.close(); });', modulePath, file, sql],
+    args: [
+      '-e',
+      'const s = require(process.argv[1]); const db = new s.Database(process.argv[2]); db.exec(process.argv[3], (e) => { if (e) { console.error(e.message); process.exitCode = 1; } db.close(); });',
+      modulePath,
+      file,
+      sql,
+    ],
     env: {},
   });
 
@@ -40,7 +46,10 @@ it('counts every table of a file, odd names included, in one child', async () =>
 
 it('counts an excluded table as 0 in the snapshot, as the backup packs it', async () => {
   const src = path.join(tmp, 'src.sqlite');
-  await exec(src, 'CREATE TABLE keep (v); INSERT INTO keep VALUES (1), (2); CREATE TABLE runtime (v); INSERT INTO runtime VALUES (1);');
+  await exec(
+    src,
+    'CREATE TABLE keep (v); INSERT INTO keep VALUES (1), (2); CREATE TABLE runtime (v); INSERT INTO runtime VALUES (1);',
+  );
   const snapshot = path.join(tmp, 'snap.sqlite');
   await snapshotSqlite(src, snapshot, { modulePath, emptyTables: ['runtime'] });
   expect(await countAllSqliteRows(snapshot, { modulePath })).toEqual({ keep: 2, runtime: 0 });

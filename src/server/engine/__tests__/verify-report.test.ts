@@ -8,7 +8,15 @@ function manifest(dialect: Manifest['database']['dialect'], tables?: Record<stri
     createdAt: '2026-01-01T00:00:00.000Z',
     app: { name: 'main', version: '2.2.15' },
     plugin: { name: 'p', version: '0.1.0' },
-    database: { dialect, serverVersion: '15', tool: 'pg_dump', toolVersion: '15', dump: 'db/main.dump', excludedTableData: [], tables },
+    database: {
+      dialect,
+      serverVersion: '15',
+      tool: 'pg_dump',
+      toolVersion: '15',
+      dump: 'db/main.dump',
+      excludedTableData: [],
+      tables,
+    },
     parts: ['database'],
     entries: [
       { path: 'db/main.dump', size: 1, sha256: 'a'.repeat(64) },
