@@ -5,6 +5,8 @@ import { NAMESPACE, TASKS, type Phase, type TaskKind, type TaskOrigin } from '..
 import { dbConfigFromOptions } from './db-config';
 import type { DbConfig } from './dumpers/types';
 import { createBackup } from './engine/backup';
+import { inspectArchive, inspectHeader } from './engine/restore';
+import type { ArchiveHeaderInfo, Manifest } from './archive/manifest-types';
 import { BackupError, busy, isCoded, notFound } from './errors';
 import { ToolError } from './process/errors';
 import { retryBusy } from './db/retry-busy';
@@ -21,6 +23,8 @@ export interface BackupOptions {
   slot?: string;
   /** Extra tables whose data is left out (schema kept). */
   excludeTableData?: string[];
+  /** Encrypts the archive. Never stored in the task row. */
+  password?: string;
 }
 
 export type TaskRow = Record<string, unknown> & { id: number | string; status: string; fileName?: string };
@@ -49,6 +53,11 @@ export class BackupsService {
 
   appVersion(): string {
     return this.app.getVersion();
+  }
+
+  /** What an archive must match to be restored here. */
+  restoreTarget(): { dialect: DbConfig['dialect']; appVersion: string } {
+    return { dialect: this.dbConfig().dialect, appVersion: this.appVersion() };
   }
 
   pluginVersion(): string {
@@ -125,6 +134,7 @@ export class BackupsService {
       const task = await this.createTask('backup', options.origin || 'manual', {
         createdById: options.userId,
         slot: options.slot,
+        encrypted: !!options.password,
         options: { includeUploads: options.includeUploads !== false, includePlugins: options.includePlugins !== false },
       });
       slot.setId(task.id);
@@ -166,6 +176,7 @@ export class BackupsService {
         include: { uploads: options.includeUploads !== false, plugins: options.includePlugins !== false },
         excludeTableData: [...new Set([...this.runtimeTables(), ...(options.excludeTableData || [])])],
         origin: options.origin || 'manual',
+        password: options.password || undefined,
         onProgress: progress.report,
       });
       await progress.flush();
@@ -175,7 +186,7 @@ export class BackupsService {
         progress: 100,
         size: result.size,
         finishedAt: new Date(),
-        summary: summaryOf(result.manifest, result.size),
+        summary: summaryOf(result.manifest, result.size, !!options.password),
       };
       await this.updateTask(task.id, values);
       return { ...task, ...values, fileName };
@@ -273,18 +284,28 @@ async function removeStaleUploads(paths: BackupPaths, maxAgeMs = 24 * 3600 * 100
   }
 }
 
-export function summaryOf(manifest: import('./archive/manifest-types').Manifest, size: number) {
+/** What the restore confirmation shows. Encrypted archives reveal only their plain header until the password is given. */
+export function summaryOf(manifest: Manifest | ArchiveHeaderInfo, size: number, encrypted = false) {
+  const full = 'entries' in manifest ? (manifest as Manifest) : null;
   return {
     createdAt: manifest.createdAt,
     appName: manifest.app.name,
     appVersion: manifest.app.version,
     dialect: manifest.database.dialect,
-    serverVersion: manifest.database.serverVersion,
+    serverVersion: full?.database.serverVersion,
     size,
     parts: manifest.parts,
-    encrypted: false,
-    excludedTableData: manifest.database.excludedTableData,
+    encrypted: encrypted || ('encrypted' in manifest && !!manifest.encrypted),
+    excludedTableData: full?.database.excludedTableData ?? [],
   };
+}
+
+/** Summary of an archive on disk without its password: the manifest when plain, the plain header when encrypted. */
+export async function archiveSummary(file: string, target: { dialect: DbConfig['dialect']; appVersion: string }) {
+  const header = await inspectHeader(file, target);
+  const size = (await fs.promises.stat(file)).size;
+  if (header.encrypted) return summaryOf(header, size, true);
+  return summaryOf(await inspectArchive(file, target), size);
 }
 
 // Kept on the app object itself: NocoBase may load a fresh copy of this module when it reloads plugins, and

@@ -4,6 +4,7 @@ import type { TFunction } from '../locale';
 // parameters can be shown in the admin's language; the others need values only the English text still has.
 const PLAIN_CODES = new Set([
   'BUSY',
+  'SCHEDULE_PASSWORD_UNREADABLE',
   'NOT_AN_ARCHIVE',
   'MANIFEST_MISSING',
   'NOT_FOUND',

@@ -2,7 +2,9 @@ import type { Context, Next } from '@nocobase/actions';
 import { NAMESPACE, SETTINGS } from '../../constants';
 import { checkCron, nextRuns, toIso } from '../schedule/cron';
 import { getScheduler } from '../schedule/scheduler';
-import { readLastRun, readSettings, writeSettings } from '../schedule/settings-store';
+import { sealWithAppKey } from '../crypto/app-key-seal';
+import { readLastRun, readSealedPassword, readSettings, writeSettings } from '../schedule/settings-store';
+import { passwordFrom } from './password';
 import { applyUpdate, type ScheduleSettings } from '../schedule/settings-values';
 import { action } from './respond';
 
@@ -21,8 +23,7 @@ export const settingsResource = {
       const settings = await readSettings(ctx.db);
       ctx.body = {
         ...settings,
-        // Archive encryption is not there yet: no password can be set.
-        hasPassword: false,
+        hasPassword: !!(await readSealedPassword(ctx.db)),
         lastRun: await readLastRun(ctx.db),
         nextRuns: settings.enabled ? upcoming(settings) : [],
       };
@@ -33,9 +34,21 @@ export const settingsResource = {
     update: action(async (ctx: Context, next: Next) => {
       const values = (ctx.action.params.values || {}) as Record<string, unknown>;
       const settings = applyUpdate(await readSettings(ctx.db), values);
-      await writeSettings(ctx.db, settings);
+      // A new password comes in the header (never the body: bodies are logged); clearPassword removes it.
+      const password = passwordFrom(ctx);
+      const sealed =
+        values.clearPassword === true || values.clearPassword === 'true'
+          ? { passwordSealed: null }
+          : password
+            ? { passwordSealed: sealWithAppKey(password, process.env.APP_KEY || '') }
+            : {};
+      await writeSettings(ctx.db, { ...settings, ...sealed });
       await getScheduler(ctx.app).rearm();
-      ctx.body = { ...settings, hasPassword: false, nextRuns: settings.enabled ? upcoming(settings) : [] };
+      ctx.body = {
+        ...settings,
+        hasPassword: !!(await readSealedPassword(ctx.db)),
+        nextRuns: settings.enabled ? upcoming(settings) : [],
+      };
       await next();
     }),
 

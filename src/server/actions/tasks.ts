@@ -1,9 +1,9 @@
 import fs from 'fs';
 import type { Context, Next } from '@nocobase/actions';
 import { TASKS } from '../../constants';
-import { inspectArchive } from '../engine/restore';
 import { ensureDirs } from '../paths';
-import { getService, summaryOf } from '../service';
+import { archiveSummary, getService } from '../service';
+import { passwordFrom } from './password';
 import { startRestore } from '../tasks/restore-flow';
 import { action } from './respond';
 import { receiveUpload, uploadPath } from './upload';
@@ -43,6 +43,7 @@ export const tasksResource = {
         includeUploads: flag(values.includeUploads),
         includePlugins: flag(values.includePlugins),
         excludeTableData: service.tablesOf(values.excludeCollections),
+        password: passwordFrom(ctx),
         origin: 'manual',
         userId: userId(ctx),
       });
@@ -72,8 +73,7 @@ export const tasksResource = {
     inspect: action(async (ctx: Context, next: Next) => {
       const service = svc(ctx);
       const file = await service.archiveOf(await service.findTask(ctx.action.params.filterByTk));
-      const manifest = await inspectArchive(file, { dialect: service.dbConfig().dialect, appVersion: service.appVersion() });
-      ctx.body = { summary: summaryOf(manifest, (await fs.promises.stat(file)).size) };
+      ctx.body = { summary: await archiveSummary(file, service.restoreTarget()) };
       await next();
     }),
 
@@ -83,8 +83,8 @@ export const tasksResource = {
       await ensureDirs(service.paths);
       const { uploadId, file } = await receiveUpload(ctx.req, service.paths);
       try {
-        const manifest = await inspectArchive(file, { dialect: service.dbConfig().dialect, appVersion: service.appVersion() });
-        ctx.body = { uploadId, summary: summaryOf(manifest, (await fs.promises.stat(file)).size) };
+        // Judged by what needs no password; an encrypted upload is kept for the restore, which asks for it.
+        ctx.body = { uploadId, summary: await archiveSummary(file, service.restoreTarget()) };
       } catch (err) {
         await fs.promises.rm(file, { force: true });
         throw err;
@@ -101,6 +101,7 @@ export const tasksResource = {
           taskId: values.taskId ?? (uploadFile ? undefined : ctx.action.params.filterByTk),
           uploadFile,
           safetyBackup: flag(values.safetyBackup),
+          password: passwordFrom(ctx),
           userId: userId(ctx),
         }),
       );

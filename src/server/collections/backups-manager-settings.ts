@@ -18,5 +18,8 @@ export default defineCollection({
     { type: 'integer', name: 'maxAgeDays', allowNull: true },
     // The task the scheduler started last, for logs and support; the settings page reads the task table itself.
     { type: 'bigInt', name: 'lastRunTaskId', allowNull: true },
+    // The schedule's backup password, sealed with a key derived from APP_KEY (crypto/app-key-seal.ts); hidden so no
+    // generic read returns it, and our own actions only ever answer `hasPassword`.
+    { type: 'text', name: 'passwordSealed', allowNull: true, hidden: true },
   ],
 });

@@ -25,6 +25,8 @@ export interface BackupInput {
   /** Tables whose rows stay out (their schema is kept): runtime tables and the admin's choices. */
   excludeTableData: string[];
   origin: string;
+  /** Encrypts the whole archive (keys included); undefined or '' makes a plain archive. */
+  password?: string;
   tools?: ToolPaths;
   onProgress?: (phase: Phase, percent: number) => void;
   signal?: AbortSignal;
@@ -56,7 +58,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
   await assertFreeSpace(input.archivesDir, filesBytes + dbEstimate);
 
   const finalPath = path.join(input.archivesDir, input.fileName);
-  const writer = await ArchiveWriter.create(finalPath, { tmpDir: input.tmpDir });
+  const writer = await ArchiveWriter.create(finalPath, { tmpDir: input.tmpDir, password: input.password });
   try {
     progress('dumping database', 1);
     const dumpEntry = input.db.dialect === 'sqlite' ? 'db/main.sqlite' : 'db/main.dump';

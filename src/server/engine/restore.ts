@@ -1,7 +1,7 @@
 import fs from 'fs';
 import path from 'path';
-import { extractVerified, readManifest } from '../archive';
-import type { Manifest } from '../archive/manifest-types';
+import { extractVerified, readHeader, readManifest } from '../archive';
+import type { ArchiveHeaderInfo, Manifest } from '../archive/manifest-types';
 import { getDumper } from '../dumpers';
 import type { DbConfig, ToolPaths } from '../dumpers/types';
 import { BackupError } from '../errors';
@@ -16,18 +16,30 @@ export interface RestoreTarget {
 }
 
 /**
- * Everything that can be decided from the manifest alone (read through the zip's central directory, so a
- * multi-GB archive is judged in milliseconds): format, dialect, version. Nothing is unpacked yet.
+ * Everything that can be decided without the password and without unpacking (read through the zip's central
+ * directory, so a multi-GB archive is judged in milliseconds): format, dialect, version.
  */
-export async function inspectArchive(file: string, target: RestoreTarget): Promise<Manifest> {
-  const manifest = await readManifest(file);
-  if (manifest.database.dialect !== target.dialect) {
-    throw new BackupError('DIALECT_MISMATCH', { backup: manifest.database.dialect, current: target.dialect }, 422);
-  }
-  if (compareVersions(manifest.app.version, target.appVersion) > 0) {
-    throw new BackupError('VERSION_NEWER', { backup: manifest.app.version, current: target.appVersion }, 422);
-  }
+export async function inspectHeader(file: string, target: RestoreTarget): Promise<ArchiveHeaderInfo> {
+  const header = await readHeader(file);
+  checkTarget(header.database.dialect, header.app.version, target);
+  return header;
+}
+
+/** The full manifest: for an encrypted archive this proves the password (PASSWORD_REQUIRED / PASSWORD_WRONG). */
+export async function inspectArchive(file: string, target: RestoreTarget, password?: string): Promise<Manifest> {
+  await inspectHeader(file, target);
+  const manifest = await readManifest(file, { password });
+  checkTarget(manifest.database.dialect, manifest.app.version, target);
   return manifest;
+}
+
+function checkTarget(dialect: string, version: string, target: RestoreTarget): void {
+  if (dialect !== target.dialect) {
+    throw new BackupError('DIALECT_MISMATCH', { backup: dialect, current: target.dialect }, 422);
+  }
+  if (compareVersions(version, target.appVersion) > 0) {
+    throw new BackupError('VERSION_NEWER', { backup: version, current: target.appVersion }, 422);
+  }
 }
 
 /** Unpacks into a staging folder, checking every entry's size and SHA-256 on the way: live data is not touched. */
@@ -36,11 +48,13 @@ export async function stageArchive(
   manifest: Manifest,
   stagingDir: string,
   onProgress?: (percent: number) => void,
+  password?: string,
 ): Promise<void> {
   await fs.promises.rm(stagingDir, { recursive: true, force: true });
   await fs.promises.mkdir(stagingDir, { recursive: true, mode: 0o700 });
   const total = manifest.entries.reduce((a, e) => a + e.size, 0) || 1;
   await extractVerified(file, manifest, stagingDir, {
+    password,
     onProgress: (done: number) => onProgress?.(Math.floor((100 * done) / total)),
   });
 }

@@ -1,11 +1,12 @@
 import { NAMESPACE } from '../../constants';
-import { isCoded } from '../errors';
+import { BackupError, isCoded } from '../errors';
 import type { BackupsService, TaskRow } from '../service';
 import { applyRetention } from './apply-retention';
 import { formatInZone, slotKey } from './cron';
 import { notifyAdmins } from './notify';
 import { retryBusy } from '../db/retry-busy';
-import { isUniqueViolation, readSettings, writeSettings } from './settings-store';
+import { openWithAppKey } from '../crypto/app-key-seal';
+import { isUniqueViolation, readSealedPassword, readSettings, writeSettings } from './settings-store';
 import type { ScheduleSettings } from './settings-values';
 
 /** started: this process runs the slot; taken: another process already has it; skipped: busy, recorded as such. */
@@ -21,25 +22,32 @@ export async function runSlot(service: BackupsService, at: Date, settings: Sched
   if (await service.repo.count({ filter: { slot } })) return 'taken';
   const include = { includeUploads: settings.includeUploads, includePlugins: settings.includePlugins };
   try {
-    await service.startBackup({ ...include, origin: 'scheduled', slot }, (task, error) =>
+    const password = await schedulePassword(service);
+    await service.startBackup({ ...include, origin: 'scheduled', slot, password }, (task, error) =>
       afterRun(service, at, task, error),
     );
     return 'started';
   } catch (err) {
     if (isUniqueViolation(err)) return 'taken';
     if (isCoded(err) && err.code === 'BUSY') return recordSkipped(service, at, settings);
+    if (isCoded(err) && err.code === 'SCHEDULE_PASSWORD_UNREADABLE') return recordSkipped(service, at, settings, err.code);
     service.app.log.error(`[${NAMESPACE}] scheduled backup ${slot} could not start`, { err });
     return 'error';
   }
 }
 
 /** The slot stays visible as a failed row; its unique key also stops another process from running it late. */
-async function recordSkipped(service: BackupsService, at: Date, settings: ScheduleSettings): Promise<SlotOutcome> {
+async function recordSkipped(
+  service: BackupsService,
+  at: Date,
+  settings: ScheduleSettings,
+  code = 'SKIPPED_BUSY',
+): Promise<SlotOutcome> {
   const values = {
     slot: slotKey(at),
     status: 'failed',
-    errorCode: 'SKIPPED_BUSY',
-    error: text(service, 'SKIPPED_BUSY', {}, 'en-US'),
+    errorCode: code,
+    error: text(service, code, {}, 'en-US'),
     finishedAt: new Date(),
     options: { includeUploads: settings.includeUploads, includePlugins: settings.includePlugins },
   };
@@ -49,8 +57,8 @@ async function recordSkipped(service: BackupsService, at: Date, settings: Schedu
     if (isUniqueViolation(err)) return 'taken';
     throw err;
   }
-  service.app.log.warn(`[${NAMESPACE}] scheduled backup ${values.slot} skipped: another task is running`);
-  await notifyRun(service, 'Automatic backup skipped', at, settings.timezone, text(service, 'SKIPPED_BUSY'));
+  service.app.log.warn(`[${NAMESPACE}] scheduled backup ${values.slot} skipped: ${values.error}`);
+  await notifyRun(service, 'Automatic backup skipped', at, settings.timezone, text(service, code));
   return 'skipped';
 }
 
@@ -80,4 +88,16 @@ async function notifyRun(service: BackupsService, title: string, at: Date, timez
 
 function text(service: BackupsService, key: string, params: Record<string, string> = {}, lng?: string): string {
   return service.app.i18n.t(key, { ns: NAMESPACE, lng, interpolation: { escapeValue: false }, ...params });
+}
+
+/**
+ * The stored password, opened with APP_KEY. One sealed under another APP_KEY (a restored database from another
+ * server) fails the run loudly rather than silently writing an unencrypted archive.
+ */
+async function schedulePassword(service: BackupsService): Promise<string | undefined> {
+  const sealed = await readSealedPassword(service.app.db);
+  if (!sealed) return undefined;
+  const password = openWithAppKey(sealed, process.env.APP_KEY || '');
+  if (password === null) throw new BackupError('SCHEDULE_PASSWORD_UNREADABLE', {}, 500);
+  return password;
 }

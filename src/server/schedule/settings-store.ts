@@ -16,7 +16,16 @@ export async function readSettings(db: Database): Promise<ScheduleSettings> {
  * Plain statements rather than a repository transaction (one that reads then writes is the easiest way to collide
  * with a running backup's own updates on SQLite), retried if SQLite still answers busy.
  */
-export async function writeSettings(db: Database, values: Partial<ScheduleSettings> & { lastRunTaskId?: unknown }) {
+/** The sealed schedule password (see crypto/app-key-seal.ts), or null. */
+export async function readSealedPassword(db: Database): Promise<string | null> {
+  const row = await db.getModel(SETTINGS).findByPk(ROW_ID);
+  return (row?.get('passwordSealed') as string | null) ?? null;
+}
+
+export async function writeSettings(
+  db: Database,
+  values: Partial<ScheduleSettings> & { lastRunTaskId?: unknown; passwordSealed?: string | null },
+) {
   const model = db.getModel(SETTINGS);
   await retryBusy(async () => {
     if (await model.findByPk(ROW_ID)) {

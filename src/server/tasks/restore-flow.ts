@@ -2,6 +2,7 @@ import fs from 'fs';
 import path from 'path';
 import type { Application } from '@nocobase/server';
 import { NAMESPACE, type Phase, type TaskOrigin } from '../../constants';
+import { readHeader } from '../archive';
 import type { Manifest } from '../archive/manifest-types';
 import { inspectArchive, restoreDatabase, stageArchive, swapStorage, type StorageSwap } from '../engine/restore';
 import { BackupError } from '../errors';
@@ -15,6 +16,8 @@ export interface RestoreRequest {
   taskId?: number | string;
   uploadFile?: string;
   safetyBackup?: boolean;
+  /** For an encrypted archive; proven against the archive before the task starts. Never stored. */
+  password?: string;
   userId?: number | string;
 }
 
@@ -39,13 +42,15 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
     } else {
       throw new BackupError('NOT_FOUND', {}, 400);
     }
-    const manifest = await inspectArchive(file, { dialect: service.dbConfig().dialect, appVersion: service.appVersion() });
+    const manifest = await inspectArchive(file, service.restoreTarget(), req.password);
     const size = (await fs.promises.stat(file)).size;
+    const encrypted = (await readHeader(file)).encrypted;
     const task = await service.createTask('restore', origin, {
       createdById: req.userId,
       fileName: path.basename(file),
       size,
-      summary: summaryOf(manifest, size),
+      encrypted,
+      summary: summaryOf(manifest, size, encrypted),
       options: { safetyBackup: req.safetyBackup !== false, sourceTaskId: req.taskId ?? null },
     });
     slot.setId(task.id);
@@ -79,7 +84,7 @@ async function runRestore(
   let rows: Record<string, unknown>[] = [];
   try {
     await service.updateTask(task.id, { status: 'running', startedAt: new Date(), phase });
-    await stageArchive(file, manifest, staging, (p) => progress.report('validating', Math.floor(p * 0.3)));
+    await stageArchive(file, manifest, staging, (p) => progress.report('validating', Math.floor(p * 0.3)), req.password);
 
     if (req.safetyBackup !== false) {
       phase = 'safety backup';
