@@ -281,7 +281,12 @@ export async function listFiles(root: string, skip: (rel: string) => boolean = (
       } else if (e.isSymbolicLink()) {
         out[r] = `symlink:${await fs.promises.readlink(p)}`;
       } else if (e.isFile()) {
-        out[r] = await sha256File(p);
+        // A file that vanished between the listing and the read (a SQLite -journal) was never there.
+        const digest = await sha256File(p).catch((err) => {
+          if (err?.code === 'ENOENT') return null;
+          throw err;
+        });
+        if (digest !== null) out[r] = digest;
       }
     }
   };

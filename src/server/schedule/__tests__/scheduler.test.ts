@@ -15,7 +15,7 @@ function setup(initial: Partial<ScheduleSettings>) {
   const db = {
     getRepository: () => ({ findOne: async () => ({ toJSON: () => row }) }),
     getModel: () => ({
-      findByPk: async () => row,
+      findByPk: async () => ({ ...row, get: (key: string) => row[key] }),
       update: async (v: Record<string, unknown>) => (row = { ...row, ...v }),
     }),
   };

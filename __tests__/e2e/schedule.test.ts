@@ -1,0 +1,66 @@
+import type { Browser } from 'playwright-core';
+import { TASKS } from '../../src/constants';
+import { apiToken, launch, screenshot, signIn, startE2eApp, watchConsole } from './app';
+
+let app: Awaited<ReturnType<typeof startE2eApp>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  app = await startE2eApp();
+  browser = await launch();
+}, 600000);
+
+afterAll(async () => {
+  await browser?.close();
+  app?.stop();
+});
+
+describe('automatic backups in the browser', () => {
+  it('sets a schedule, shows the next runs, and a scheduled backup appears', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors = watchConsole(page);
+    await signIn(page, app.url);
+    await page.goto(`${app.url}/admin/settings/backups-manager`);
+    await page.getByRole('tab', { name: 'Automatic backups' }).click();
+    await page.getByText('Enable automatic backups').waitFor({ timeout: 60000 });
+
+    await page.getByRole('switch').first().click();
+    // Custom expression: every minute, so the test sees a run within about a minute.
+    await page.locator('.ant-select').filter({ hasText: /Daily|Hourly|Weekly|Monthly|Custom/ }).first().click();
+    await page.getByTitle('Custom cron expression').click();
+    const cronInput = page.locator('.ant-input-group-wrapper').filter({ hasText: 'cron' }).locator('input');
+    await cronInput.fill('* * * * *');
+    await page.waitForTimeout(1500);
+    await screenshot(page, 'schedule-typed');
+    await page.getByText('Next runs (your local time):').waitFor({ timeout: 30000 });
+    const runs = page.locator('li').filter({ hasText: /\d{2}:\d{2}/ });
+    await runs.nth(4).waitFor({ timeout: 30000 });
+    expect(await runs.count()).toBeGreaterThanOrEqual(5);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved').waitFor({ timeout: 30000 });
+    await screenshot(page, 'schedule-tab');
+
+    const token = await apiToken(app.url);
+    const settings = await (
+      await fetch(`${app.url}/api/backupsManagerSettings:get`, { headers: { Authorization: `Bearer ${token}` } })
+    ).json();
+    expect(settings.data).toMatchObject({ enabled: true, cron: '* * * * *' });
+    expect(settings.data.nextRuns).toHaveLength(5);
+
+    const deadline = Date.now() + 150000;
+    let scheduled: { status: string; origin: string } | undefined;
+    while (!scheduled && Date.now() < deadline) {
+      const list = await (
+        await fetch(`${app.url}/api/${TASKS}:list`, { headers: { Authorization: `Bearer ${token}` } })
+      ).json();
+      scheduled = list.data.find((t: { origin: string; status: string }) => t.origin === 'scheduled' && t.status === 'succeeded');
+      if (!scheduled) await new Promise((r) => setTimeout(r, 2000));
+    }
+    expect(scheduled).toBeDefined();
+    await page.getByRole('tab', { name: 'Backups' }).click();
+    await page.getByText('Scheduled').first().waitFor({ timeout: 30000 });
+    await screenshot(page, 'scheduled-backup-listed');
+    expect(errors.filter((e) => /Module not provided/.test(e))).toEqual([]);
+    await page.close();
+  });
+});
