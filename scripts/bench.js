@@ -180,6 +180,7 @@ function medianRun(runs) {
   return {
     ...mid,
     runs: runs.map((r) => r.ms),
+    runDetails: runs.map((r) => ({ ms: r.ms, phases: r.phases, rss: r.rss && { growthServer: r.rss.growthServer, series: r.rss.series }, load: r.load })),
     latency: all.length ? latencyStats(all, runs) : mid.latency,
     rss: worst || mid.rss,
     load: runs.reduce((a, r) => a + (r.load || 0), 0) / runs.length,
@@ -210,8 +211,8 @@ async function benchDialect(d, opts, meta, res) {
   const db = d.database;
   const port = opts.port;
   const sz = ds.sizes(opts.scale);
-  const storage = ds.tmpDir('bm-bench-storage-');
-  const work = ds.tmpDir('bm-bench-work-');
+  const storage = ds.tmpDir('nbbench-storage-');
+  const work = ds.tmpDir('nbbench-work-');
   const mark = cleanups.length;
   onCleanup(`remove ${storage}`, () => fs.rmSync(storage, { recursive: true, force: true }));
   onCleanup(`remove ${work}`, () => fs.rmSync(work, { recursive: true, force: true }));

@@ -57,8 +57,8 @@ describe('automatic backups in the browser', () => {
       if (!scheduled) await new Promise((r) => setTimeout(r, 2000));
     }
     expect(scheduled).toBeDefined();
-    await page.getByRole('tab', { name: 'Backups' }).click();
-    await page.getByText('Scheduled').first().waitFor({ timeout: 30000 });
+    await page.goto(`${app.url}/admin/settings/backups-manager`);
+    await page.locator('.ant-table').getByText('Scheduled', { exact: true }).first().waitFor({ timeout: 30000 });
     await screenshot(page, 'scheduled-backup-listed');
     expect(errors.filter((e) => /Module not provided/.test(e))).toEqual([]);
     await page.close();

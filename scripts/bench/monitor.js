@@ -139,7 +139,14 @@ class RssSampler {
     const baseGroup = before.length ? median(before.map((s) => s.group)) : grp[0] ?? null;
     const peakServer = srv.length ? Math.max(...srv) : null;
     const peakGroup = grp.length ? Math.max(...grp) : null;
+    // A coarse series (every ~500 ms) of the server's RSS in MB, relative to t0, for the JSON results.
+    const series = [];
+    for (const x of during) {
+      if (x.server === null) continue;
+      if (!series.length || x.t - t0 - series[series.length - 1][0] >= 500) series.push([x.t - t0, Math.round(x.server / 1048576)]);
+    }
     return {
+      series,
       samples: during.length,
       pids: [...pids],
       baseServer,

@@ -1,6 +1,7 @@
 import type { Context, Next } from '@nocobase/actions';
 import { getService } from '../service';
 import { startVerify } from '../tasks/verify-flow';
+import { passwordFrom } from './password';
 import { action } from './respond';
 
 /**
@@ -11,6 +12,8 @@ export const verifyAction = action(async (ctx: Context, next: Next) => {
   const task = await startVerify(getService(ctx.app), {
     taskId: ctx.action.params.filterByTk,
     userId: ctx.state?.currentUser?.id ?? ctx.auth?.user?.id,
+    // An encrypted backup needs its password, sent like Backup now's in the X-Backups-Manager-Password header.
+    password: passwordFrom(ctx),
   });
   const { slot: _slot, ...row } = task;
   ctx.body = row;

@@ -1,3 +1,4 @@
+import fs from 'fs';
 import path from 'path';
 import { Application } from '@nocobase/server';
 import { CLI_NAMESPACE, TASKS } from '../../constants';
@@ -9,7 +10,8 @@ import { formatList, listArchives, resolveArchive } from './archives';
 import type { CliArgs } from './args';
 import { CliError, EXIT } from './exit-codes';
 import { askOnTerminal, createOutput, type Output } from './output';
-import { mismatchError, restoreCommand, verifiedText, type StandaloneContext } from './standalone-commands';
+import { passwordForNew } from './password';
+import { mismatchError, openPassword, restoreCommand, verifiedText, type StandaloneContext } from './standalone-commands';
 
 /** Options as commander hands them over (`--no-x` gives x: false, `--skip-upgrade` gives skipUpgrade). */
 interface Opts {
@@ -18,6 +20,7 @@ interface Opts {
   id?: string;
   uploads?: boolean;
   plugins?: boolean;
+  encrypt?: boolean;
   yes?: boolean;
   safetyBackup?: boolean;
   skipUpgrade?: boolean;
@@ -38,6 +41,7 @@ export function registerAppCommands(app: Application): void {
     .preload()
     .option('--no-uploads', 'leave out storage/uploads')
     .option('--no-plugins', 'leave out storage/plugins')
+    .option('--encrypt', 'encrypt (password from BACKUPS_MANAGER_PASSWORD or asked)')
     .option('--json', 'print one JSON result on stdout')
     .action(handler(app, backupRun));
   root.command('list').preload().option('--json', 'print one JSON result on stdout').action(handler(app, listRun));
@@ -91,13 +95,14 @@ function serviceOf(app: Application): BackupsService {
 const backupRun: Run = async (app, opts, out) => {
   const service = serviceOf(app);
   const include = { includeUploads: opts.uploads !== false, includePlugins: opts.plugins !== false };
+  const password = opts.encrypt ? await passwordForNew(process.env) : undefined;
   const slot = service.exclusive.reserve('backup');
   try {
     await service.assertIdle();
-    const task = await service.createTask('backup', 'cli', { options: include });
+    const task = await service.createTask('backup', 'cli', { options: include, encrypted: !!password });
     slot.setId(task.id);
     out.step(`Backing up (task ${task.id})`);
-    const done = await service.runBackupTask(task, { origin: 'cli', ...include });
+    const done = await service.runBackupTask(task, { origin: 'cli', ...include, password });
     const file = path.join(service.paths.archives, String(done.fileName));
     out.result({ task: done, file }, `Backup written: ${file}`);
   } finally {
@@ -133,16 +138,23 @@ const verifyRun: Run = async (app, opts, out) => {
   if (taskId === undefined && !opts.file) throw new CliError('Pass --file <file> or --id <id>', EXIT.USAGE);
   out.step('Verifying: checksums, then a restore into a scratch copy (the app database is not touched)');
   if (taskId !== undefined) {
-    const { task, report } = await verifyNow(service, { taskId, origin: 'cli' });
+    const password = await openPassword(process.env, await service.archiveOf(await service.findTask(taskId)));
+    const { task, report } = await verifyNow(service, { taskId, origin: 'cli', password });
     if (!report?.ok) throw Object.assign(mismatchError(report as NonNullable<typeof report>), { task });
     out.result({ task, report }, `OK: ${verifiedText(report)}`);
     return;
   }
   const file = resolveArchive(opts.file as string, service.paths.archives);
   const tmpDir = path.join(service.paths.tmp, `cli-verify-${process.pid}`);
-  const report = await verifyBackup(file, { db: service.dbConfig(), tmpDir, onProgress: (s, p) => out.progress(s, p) });
-  if (!report.ok) throw mismatchError(report);
-  out.result({ file, report }, `OK: ${verifiedText(report)}`);
+  try {
+    const password = await openPassword(process.env, file);
+    const onProgress = (step: string, percent: number) => out.progress(step, percent);
+    const report = await verifyBackup(file, { db: service.dbConfig(), tmpDir, password, onProgress });
+    if (!report.ok) throw mismatchError(report);
+    out.result({ file, report }, `OK: ${verifiedText(report)}`);
+  } finally {
+    await fs.promises.rm(tmpDir, { recursive: true, force: true });
+  }
 };
 
 async function taskOfFile(service: BackupsService, file: string): Promise<string | undefined> {
@@ -174,6 +186,7 @@ const restoreRun: Run = async (app, opts, out) => {
     json: !!opts.json,
     uploads: true,
     plugins: true,
+    encrypt: false,
     yes: !!opts.yes,
     safetyBackup: opts.safetyBackup !== false,
     upgrade: !opts.skipUpgrade,

@@ -1,8 +1,8 @@
 import fs from 'fs';
 import path from 'path';
 import { ARCHIVE_EXT } from '../../constants';
-import { readManifest } from '../archive';
-import type { Manifest } from '../archive/manifest-types';
+import { readHeader, readManifest } from '../archive';
+import type { ArchiveHeaderInfo, Manifest } from '../archive/manifest-types';
 import { human } from '../engine/backup';
 import { CliError, codeOf, EXIT, messageOf } from './exit-codes';
 
@@ -10,14 +10,17 @@ export interface ListedArchive {
   fileName: string;
   path: string;
   size: number;
-  /** From the manifest; the file's mtime when it cannot be read. */
+  /** From the archive; the file's mtime when it cannot be read. */
   createdAt: string;
+  /** What every readable archive shows without its password (dialect, versions, parts). */
+  header?: ArchiveHeaderInfo;
+  /** Plain archives only: an encrypted manifest needs the password. */
   manifest?: Manifest;
-  /** Why the manifest could not be read (damaged, not ours, encrypted...). */
+  /** Why the archive could not be read (damaged, not ours...). */
   error?: { code: string; message: string };
 }
 
-/** Every archive in the folder, newest first, each judged by its manifest alone (fast, whatever the size). */
+/** Every archive in the folder, newest first, each judged by its header and manifest alone (fast, whatever the size). */
 export async function listArchives(dir: string): Promise<ListedArchive[]> {
   const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
   const listed: ListedArchive[] = [];
@@ -26,8 +29,9 @@ export async function listArchives(dir: string): Promise<ListedArchive[]> {
     const stat = await fs.promises.stat(file).catch(() => null);
     if (!stat?.isFile()) continue;
     try {
-      const manifest = await readManifest(file);
-      listed.push({ fileName, path: file, size: stat.size, createdAt: manifest.createdAt, manifest });
+      const header = await readHeader(file);
+      const manifest = header.encrypted ? undefined : await readManifest(file);
+      listed.push({ fileName, path: file, size: stat.size, createdAt: header.createdAt, header, manifest });
     } catch (err) {
       const error = { code: codeOf(err), message: messageOf(err) };
       listed.push({ fileName, path: file, size: stat.size, createdAt: stat.mtime.toISOString(), error });
@@ -51,10 +55,11 @@ export function formatList(items: ListedArchive[]): string {
   if (!items.length) return 'No backups found.';
   return items
     .map((a) => {
-      if (!a.manifest) return `${a.fileName}  ${human(a.size)}  UNREADABLE: ${a.error?.message ?? ''}`;
-      const m = a.manifest;
-      const tables = m.database.tables ? `${Object.keys(m.database.tables).length} tables` : 'no row counts';
-      return `${a.fileName}  ${a.createdAt}  ${human(a.size)}  ${m.database.dialect}  NocoBase ${m.app.version}  ${m.origin ?? ''}  [${m.parts.join(', ')}]  ${tables}`;
+      const h = a.header;
+      if (!h) return `${a.fileName}  ${human(a.size)}  UNREADABLE: ${a.error?.message ?? ''}`;
+      const tables = a.manifest?.database.tables;
+      const extra = a.manifest ? `${a.manifest.origin ?? ''}  ${tables ? `${Object.keys(tables).length} tables` : 'no row counts'}` : 'encrypted';
+      return `${a.fileName}  ${a.createdAt}  ${human(a.size)}  ${h.database.dialect}  NocoBase ${h.app.version}  [${h.parts.join(', ')}]  ${extra}`;
     })
     .join('\n');
 }

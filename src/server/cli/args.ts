@@ -11,6 +11,8 @@ export interface CliArgs {
   appDir?: string;
   uploads: boolean;
   plugins: boolean;
+  /** backup: encrypt with the password from BACKUPS_MANAGER_PASSWORD or asked on the terminal. */
+  encrypt: boolean;
   out?: string;
   yes: boolean;
   safetyBackup: boolean;
@@ -23,6 +25,7 @@ const FLAGS: Record<string, { key: keyof CliArgs; value: boolean; commands: Comm
   '--json': { key: 'json', value: true, commands: ['backup', 'restore', 'list', 'verify'] },
   '--no-uploads': { key: 'uploads', value: false, commands: ['backup'] },
   '--no-plugins': { key: 'plugins', value: false, commands: ['backup'] },
+  '--encrypt': { key: 'encrypt', value: true, commands: ['backup'] },
   '--yes': { key: 'yes', value: true, commands: ['restore'] },
   '-y': { key: 'yes', value: true, commands: ['restore'] },
   '--no-safety-backup': { key: 'safetyBackup', value: false, commands: ['restore'] },
@@ -41,15 +44,18 @@ Backs up and restores a NocoBase application without starting it. Run it in the 
 --app-dir): it reads the app's .env (variables set in the environment win) and STORAGE_PATH (default ./storage).
 
 Commands:
-  backup [--no-uploads] [--no-plugins] [--out <dir>]   make a backup (default folder: storage/backups-manager/<app>)
+  backup [--no-uploads] [--no-plugins] [--encrypt] [--out <dir>]
+                          make a backup (default folder: storage/backups-manager/<app>)
   restore <file> [--yes] [--no-safety-backup] [--skip-upgrade] [--force]
-                                                       restore a backup, then run \`yarn nocobase upgrade\`
-  list                                                 list the backups in the app's backup folder
-  verify <file>                                        check a backup's checksums and restore it into a scratch copy
+                          restore a backup, then run \`yarn nocobase upgrade\`
+  list                    list the backups in the app's backup folder
+  verify <file>           check a backup's checksums and restore it into a scratch copy
 
 Options:
   --json            print one JSON result on stdout (progress still goes to stderr)
   --app-dir <dir>   the NocoBase app folder (default: the current folder)
+
+Encrypted backups: the password comes from BACKUPS_MANAGER_PASSWORD, or is asked on the terminal.
 
 Exit codes: 0 ok, 1 usage, 2 bad input or verify mismatch, 3 database tool missing or too old, 4 failure.
 `;
@@ -61,6 +67,7 @@ export function parseArgs(argv: string[]): CliArgs {
     json: false,
     uploads: true,
     plugins: true,
+    encrypt: false,
     yes: false,
     safetyBackup: true,
     upgrade: true,

@@ -1,7 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import { TASK_ORIGINS, type TaskOrigin } from '../../constants';
-import type { Manifest } from '../archive/manifest-types';
+import type { ArchiveHeaderInfo, Manifest } from '../archive/manifest-types';
 import { summaryOf } from '../service';
 import type { ListedArchive } from './archives';
 
@@ -16,18 +16,19 @@ type Row = Record<string, unknown>;
 export function journalRows(
   existing: Row[],
   archives: ListedArchive[],
-  restore: { file: string; manifest: Manifest; size: number; safety?: string; at: Date },
+  restore: { file: string; manifest: Manifest; size: number; encrypted: boolean; safety?: string; at: Date },
 ): Row[] {
   const known = new Set(existing.map((r) => r.fileName).filter(Boolean));
   const adopted = archives
-    .filter((a) => a.manifest && !known.has(a.fileName))
-    .map((a) => backupRow(a.fileName, a.manifest as Manifest, a.size));
+    .filter((a) => a.header && !known.has(a.fileName))
+    .map((a) => backupRow(a, a.manifest ?? (a.header as ArchiveHeaderInfo)));
   const restoreRow: Row = {
     ...base(restore.manifest, 'cli'),
     kind: 'restore',
     fileName: path.basename(restore.file),
     size: restore.size,
-    summary: summaryOf(restore.manifest, restore.size),
+    encrypted: restore.encrypted,
+    summary: summaryOf(restore.manifest, restore.size, restore.encrypted),
     options: { safetyBackup: !!restore.safety },
     createdAt: restore.at,
     startedAt: restore.at,
@@ -38,21 +39,33 @@ export function journalRows(
   return [...existing, ...[...adopted, restoreRow].map((row, i) => ({ id: firstId + i, ...row }))];
 }
 
-function backupRow(fileName: string, manifest: Manifest, size: number): Row {
-  const origin = TASK_ORIGINS.includes(manifest.origin as TaskOrigin) ? (manifest.origin as TaskOrigin) : 'cli';
+function backupRow(archive: ListedArchive, source: Manifest | ArchiveHeaderInfo): Row {
+  const encrypted = !!archive.header?.encrypted;
   return {
-    ...base(manifest, origin),
+    ...base(source, originOf(archive)),
     kind: 'backup',
-    fileName,
-    size,
-    summary: summaryOf(manifest, size),
-    createdAt: manifest.createdAt,
-    startedAt: manifest.createdAt,
-    finishedAt: manifest.createdAt,
+    fileName: archive.fileName,
+    size: archive.size,
+    encrypted,
+    summary: summaryOf(source, archive.size, encrypted),
+    createdAt: source.createdAt,
+    startedAt: source.createdAt,
+    finishedAt: source.createdAt,
   };
 }
 
-function base(manifest: Manifest, origin: TaskOrigin): Row {
+/**
+ * The manifest's origin; an encrypted manifest cannot be read without the password: its file name tells a safety
+ * backup, anything else counts as manual (never 'scheduled', so retention does not delete what it cannot judge).
+ */
+function originOf(archive: ListedArchive): TaskOrigin {
+  const origin = archive.manifest?.origin as TaskOrigin | undefined;
+  if (origin && TASK_ORIGINS.includes(origin)) return origin;
+  if (archive.manifest) return 'cli';
+  return /_safety\.nbbm$/.test(archive.fileName) ? 'safety' : 'manual';
+}
+
+function base(manifest: Manifest | ArchiveHeaderInfo, origin: TaskOrigin): Row {
   return {
     origin,
     status: 'succeeded',

@@ -15,6 +15,8 @@ export interface OfflineRestoreInput {
   appName: string;
   /** NocoBase's version in the app folder; unknown skips the "backup is newer" check (the upgrade then tells). */
   appVersion?: string;
+  /** For an encrypted archive. The safety backup is not encrypted (as in the web UI's restore). */
+  password?: string;
   paths: BackupPaths;
   safetyBackup: boolean;
   /** Tables whose rows the safety backup leaves out (schema kept). */
@@ -49,13 +51,11 @@ export async function restoreOffline(input: OfflineRestoreInput): Promise<Offlin
   const toolsTmp = path.join(paths.tmp, `${tag}-tools`);
   try {
     say(`Checking ${input.file}`);
-    const manifest = await inspectArchive(input.file, {
-      dialect: input.db.dialect,
-      appVersion: input.appVersion ?? UNKNOWN_VERSION,
-    });
+    const target = { dialect: input.db.dialect, appVersion: input.appVersion ?? UNKNOWN_VERSION };
+    const manifest = await inspectArchive(input.file, target, input.password);
     const size = (await fs.promises.stat(input.file)).size;
     say('Unpacking and checking every file of the backup');
-    await stageArchive(input.file, manifest, staging, (p) => progress('validating', p));
+    await stageArchive(input.file, manifest, staging, (p) => progress('validating', p), input.password);
 
     let safetyFile: string | undefined;
     if (input.safetyBackup) {

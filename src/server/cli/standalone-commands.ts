@@ -7,6 +7,7 @@ import { getDumper } from '../dumpers';
 import type { DbConfig } from '../dumpers/types';
 import { createBackup, human } from '../engine/backup';
 import { checkTools } from '../engine/tool-check';
+import { readHeader } from '../archive';
 import { describeReport, verifyBackup, type VerifyReport } from '../engine/verify';
 import { BackupError } from '../errors';
 import { captureTool } from '../process/run';
@@ -18,6 +19,7 @@ import { installedAppVersion, loadAppEnv } from './env-file';
 import { CliError, EXIT, messageOf, UsageError } from './exit-codes';
 import { journalRows, writeCliJournal } from './journal-rows';
 import { restoreOffline } from './offline-restore';
+import { passwordForNew, passwordToOpen } from './password';
 import type { Output } from './output';
 
 /** Everything a command needs, from the app's .env and the process environment: NocoBase itself is never loaded. */
@@ -89,6 +91,7 @@ export async function backupCommand(ctx: StandaloneContext, args: CliArgs): Prom
   const archivesDir = args.out ? path.resolve(ctx.cwd, args.out) : ctx.paths.archives;
   await fs.promises.mkdir(archivesDir, { recursive: true, mode: 0o700 });
   const tmpDir = path.join(ctx.paths.tmp, `cli-backup-${process.pid}-${Date.now()}`);
+  const password = args.encrypt ? await passwordForNew(ctx.env) : undefined;
   try {
     ctx.out.step(
       `Backing up the ${ctx.db.dialect} database${args.uploads ? ', uploads' : ''}${args.plugins ? ', plugins' : ''} and keys`,
@@ -106,12 +109,14 @@ export async function backupCommand(ctx: StandaloneContext, args: CliArgs): Prom
       origin: 'cli',
       onProgress: (phase, percent) => ctx.out.progress(phase, percent),
       signal: ctx.signal,
+      password,
     });
     const tables = result.manifest.database.tables;
     ctx.out.result(
       {
         file: result.filePath,
         size: result.size,
+        encrypted: !!password,
         parts: result.manifest.parts,
         tables: tables ? Object.keys(tables).length : null,
       },
@@ -150,6 +155,7 @@ export async function verifyCommand(ctx: StandaloneContext, args: CliArgs): Prom
     const report = await verifyBackup(file, {
       db: ctx.db,
       tmpDir,
+      password: await openPassword(ctx.env, file),
       signal: ctx.signal,
       onProgress: (step, percent) => ctx.out.progress(step, percent),
     });
@@ -158,6 +164,11 @@ export async function verifyCommand(ctx: StandaloneContext, args: CliArgs): Prom
   } finally {
     await fs.promises.rm(tmpDir, { recursive: true, force: true });
   }
+}
+
+/** Asked only for an encrypted archive (its plain header says so). */
+export async function openPassword(env: NodeJS.ProcessEnv, file: string): Promise<string | undefined> {
+  return (await readHeader(file)).encrypted ? passwordToOpen(env) : undefined;
 }
 
 export function verifiedText(report: VerifyReport): string {
@@ -197,6 +208,8 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
       throw new UsageError('Not confirmed: nothing was changed (pass --yes to confirm without a prompt)');
   }
   await ensureDirs(ctx.paths);
+  const encrypted = (await readHeader(file)).encrypted;
+  const password = encrypted ? await passwordToOpen(ctx.env) : undefined;
   const at = new Date();
   const appVersion = hooks.appVersion ?? installedAppVersion(ctx.appDir);
   if (!appVersion)
@@ -206,6 +219,7 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     db: ctx.db,
     appName: ctx.appName,
     appVersion,
+    password,
     paths: ctx.paths,
     safetyBackup: args.safetyBackup,
     safetyExclude: hooks.safetyExclude ?? (args.safetyBackup ? await ownTables(ctx) : []),
@@ -217,7 +231,7 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
   await hooks.afterDatabase?.();
   // Our task table is runtime data, empty in the restored database: the app gets its list back when it next starts.
   const archives = await listArchives(ctx.paths.archives);
-  const restore = { file, manifest: restored.manifest, size: restored.size, safety: restored.safetyFile, at };
+  const restore = { file, manifest: restored.manifest, size: restored.size, encrypted, safety: restored.safetyFile, at };
   await writeCliJournal(ctx.paths.journal, journalRows(hooks.existingRows ?? [], archives, restore), at);
   if (args.upgrade) {
     ctx.out.step('Running `yarn nocobase upgrade` (migrations for the installed NocoBase and plugins)');

@@ -1,6 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import { NAMESPACE, type Phase, type TaskOrigin } from '../../constants';
+import { readHeader, readManifest } from '../archive';
 import { isArchiveError } from '../archive/errors';
 import { describeReport, verifyBackup, type VerifyReport, type VerifyStep } from '../engine/verify';
 import { BackupError } from '../errors';
@@ -12,7 +13,12 @@ export interface VerifyRequest {
   taskId: unknown;
   userId?: number | string;
   origin?: TaskOrigin;
+  /** For an encrypted backup. */
+  password?: string;
 }
+
+/** Archive errors that say nothing about the backup's state. */
+const NOT_DAMAGE = new Set(['ABORTED', 'PASSWORD_REQUIRED', 'PASSWORD_WRONG']);
 
 const PHASE: Record<VerifyStep, Phase> = { checksums: 'validating', restoring: 'checking', counting: 'checking' };
 
@@ -23,7 +29,7 @@ const PHASE: Record<VerifyStep, Phase> = { checksums: 'validating', restoring: '
  */
 export async function startVerify(service: BackupsService, req: VerifyRequest): Promise<TaskRow> {
   const { task, file, backup, release } = await prepareVerify(service, req);
-  runVerifyTask(service, task, file, backup.id)
+  runVerifyTask(service, task, file, backup.id, req.password)
     .catch((err) => service.app.log.error(`[${NAMESPACE}] verify task ${task.id} failed`, { err }))
     .finally(release);
   return task;
@@ -36,7 +42,7 @@ export async function verifyNow(
 ): Promise<{ task: TaskRow; report?: VerifyReport }> {
   const { task, file, backup, release } = await prepareVerify(service, req);
   try {
-    return await runVerifyTask(service, task, file, backup.id);
+    return await runVerifyTask(service, task, file, backup.id, req.password);
   } finally {
     release();
   }
@@ -48,6 +54,8 @@ async function prepareVerify(service: BackupsService, req: VerifyRequest) {
     await service.assertIdle();
     const backup = await service.findTask(req.taskId);
     const file = await service.archiveOf(backup);
+    // A missing or wrong password is answered at once (PASSWORD_REQUIRED / PASSWORD_WRONG), not as a failed task.
+    if ((await readHeader(file)).encrypted) await readManifest(file, { password: req.password });
     const task = await service.createTask('verify', req.origin || 'manual', {
       createdById: req.userId,
       fileName: backup.fileName,
@@ -71,6 +79,7 @@ async function runVerifyTask(
   task: TaskRow,
   file: string,
   backupId: number | string,
+  password?: string,
 ): Promise<{ task: TaskRow; report?: VerifyReport }> {
   const tmpDir = path.join(service.paths.tmp, `verify-${task.id}`);
   await service.updateTask(task.id, { status: 'running', startedAt: new Date(), phase: 'validating' });
@@ -81,6 +90,7 @@ async function runVerifyTask(
     const report = await verifyBackup(file, {
       db: service.dbConfig(),
       tmpDir,
+      password,
       onProgress: (step, percent) => progress.report(PHASE[step], percent),
     });
     await progress.flush();
@@ -106,7 +116,7 @@ async function runVerifyTask(
   } catch (err) {
     await progress.flush();
     await service.failTask(task.id, err);
-    if (isArchiveError(err) && err.code !== 'ABORTED') await service.updateTask(backupId, { verifiedAt: null });
+    if (isArchiveError(err) && !NOT_DAMAGE.has(err.code)) await service.updateTask(backupId, { verifiedAt: null });
     throw err;
   } finally {
     await fs.promises.rm(tmpDir, { recursive: true, force: true });
