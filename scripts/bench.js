@@ -36,6 +36,11 @@ function parseArgs(argv) {
     else if (a === '--dialects') o.dialects = val().split(',').map((s) => s.trim()).filter(Boolean);
     else if (a === '--port') o.port = Number(val());
     else if (a === '--upload-gb') o.uploadGb = Number(val());
+    else if (a === '--server-env') {
+      // Experiments only, e.g. --server-env MALLOC_ARENA_MAX=2: extra environment for the NocoBase server.
+      const [k, ...v] = val().split('=');
+      o.serverEnv = { ...(o.serverEnv || {}), [k]: v.join('=') };
+    }
     else if (a === '--repeat') o.repeat = Math.max(1, Number(val()) || 1);
     else if (a === '--out') o.out = path.resolve(val());
     else if (a === '--no-write') o.write = false;
@@ -224,7 +229,9 @@ async function benchDialect(d, opts, meta, res) {
     LOGGER_LEVEL: 'warn',
     INIT_ROOT_EMAIL: 'admin@nocobase.com',
     INIT_ROOT_PASSWORD: 'admin123',
+    ...(opts.serverEnv || {}),
   };
+  if (opts.serverEnv) res.serverEnv = opts.serverEnv;
   res.versions = { server: await d.serverVersion(), tool: await d.toolVersion() };
   meta.versions[d.name] = res.versions;
 

@@ -11,7 +11,13 @@ import type { CliArgs } from './args';
 import { CliError, EXIT } from './exit-codes';
 import { askOnTerminal, createOutput, type Output } from './output';
 import { passwordForNew } from './password';
-import { mismatchError, openPassword, restoreCommand, verifiedText, type StandaloneContext } from './standalone-commands';
+import {
+  mismatchError,
+  openPassword,
+  restoreCommand,
+  verifiedText,
+  type StandaloneContext,
+} from './standalone-commands';
 
 /** Options as commander hands them over (`--no-x` gives x: false, `--skip-upgrade` gives skipUpgrade). */
 interface Opts {

@@ -58,7 +58,9 @@ export function formatList(items: ListedArchive[]): string {
       const h = a.header;
       if (!h) return `${a.fileName}  ${human(a.size)}  UNREADABLE: ${a.error?.message ?? ''}`;
       const tables = a.manifest?.database.tables;
-      const extra = a.manifest ? `${a.manifest.origin ?? ''}  ${tables ? `${Object.keys(tables).length} tables` : 'no row counts'}` : 'encrypted';
+      const extra = a.manifest
+        ? `${a.manifest.origin ?? ''}  ${tables ? `${Object.keys(tables).length} tables` : 'no row counts'}`
+        : 'encrypted';
       return `${a.fileName}  ${a.createdAt}  ${human(a.size)}  ${h.database.dialect}  NocoBase ${h.app.version}  [${h.parts.join(', ')}]  ${extra}`;
     })
     .join('\n');

@@ -54,8 +54,17 @@ export function exitCodeOf(err: unknown): ExitCode {
 
 const MESSAGES = enUS as Record<string, string>;
 
-/** English text of an error, as the web UI would show it (same locale keys). */
+/** What the web UI's text cannot say: how to give a password to a command. */
+const CLI_HINTS: Record<string, string> = {
+  PASSWORD_REQUIRED: ' Set BACKUPS_MANAGER_PASSWORD, or run the command on a terminal to be asked.',
+};
+
+/** English text of an error, as the web UI would show it (same locale keys), with a hint for the command line. */
 export function messageOf(err: unknown): string {
+  return textOf(err) + (isCoded(err) ? (CLI_HINTS[err.code] ?? '') : '');
+}
+
+function textOf(err: unknown): string {
   if (isCoded(err)) {
     const template = MESSAGES[err.code];
     if (!template) return err.message;

@@ -9,13 +9,19 @@ export type AskSecret = (question: string) => Promise<string | undefined>;
  * The password to open an encrypted archive: $BACKUPS_MANAGER_PASSWORD, else asked on the terminal (not echoed).
  * Undefined without either: the archive reader then answers PASSWORD_REQUIRED.
  */
-export async function passwordToOpen(env: Record<string, string | undefined>, ask: AskSecret = askHidden): Promise<string | undefined> {
+export async function passwordToOpen(
+  env: Record<string, string | undefined>,
+  ask: AskSecret = askHidden,
+): Promise<string | undefined> {
   if (env[PASSWORD_ENV]) return env[PASSWORD_ENV];
   return ask('Password of the backup: ');
 }
 
 /** The password for a new encrypted backup: $BACKUPS_MANAGER_PASSWORD, else asked twice on the terminal. */
-export async function passwordForNew(env: Record<string, string | undefined>, ask: AskSecret = askHidden): Promise<string> {
+export async function passwordForNew(
+  env: Record<string, string | undefined>,
+  ask: AskSecret = askHidden,
+): Promise<string> {
   if (env[PASSWORD_ENV]) return env[PASSWORD_ENV] as string;
   const first = await ask('Password for the backup: ');
   if (first === undefined) throw new UsageError(`--encrypt needs a terminal to ask the password, or ${PASSWORD_ENV}`);

@@ -231,7 +231,14 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
   await hooks.afterDatabase?.();
   // Our task table is runtime data, empty in the restored database: the app gets its list back when it next starts.
   const archives = await listArchives(ctx.paths.archives);
-  const restore = { file, manifest: restored.manifest, size: restored.size, encrypted, safety: restored.safetyFile, at };
+  const restore = {
+    file,
+    manifest: restored.manifest,
+    size: restored.size,
+    encrypted,
+    safety: restored.safetyFile,
+    at,
+  };
   await writeCliJournal(ctx.paths.journal, journalRows(hooks.existingRows ?? [], archives, restore), at);
   if (args.upgrade) {
     ctx.out.step('Running `yarn nocobase upgrade` (migrations for the installed NocoBase and plugins)');

@@ -5,6 +5,7 @@ const defaults = {
   json: false,
   uploads: true,
   plugins: true,
+  encrypt: false,
   yes: false,
   safetyBackup: true,
   upgrade: true,
@@ -27,6 +28,7 @@ describe('nb-backups arguments', () => {
       json: true,
     });
     expect(parseArgs(['backup', '--out=/x y']).out).toBe('/x y');
+    expect(parseArgs(['backup', '--encrypt']).encrypt).toBe(true);
     expect(parseArgs(['list', '--app-dir', '/srv/app']).appDir).toBe('/srv/app');
   });
 
@@ -52,6 +54,7 @@ describe('nb-backups arguments', () => {
     [['frob'], /Unknown command: frob/],
     [['backup', '--frob'], /Unknown option: --frob/],
     [['backup', '--yes'], /--yes does not apply to backup/],
+    [['restore', 'a', '--encrypt'], /--encrypt does not apply to restore/],
     [['verify', 'a', '--skip-upgrade'], /does not apply to verify/],
     [['backup', '--out'], /--out needs a value/],
     [['backup', '--out', '--json'], /--out needs a value/],

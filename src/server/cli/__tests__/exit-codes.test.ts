@@ -45,6 +45,12 @@ describe('messages', () => {
     );
   });
 
+  it('says how to give a password', () => {
+    expect(messageOf(new ArchiveError('PASSWORD_REQUIRED', 'x'))).toBe(
+      'This backup is encrypted: enter its password. Set BACKUPS_MANAGER_PASSWORD, or run the command on a terminal to be asked.',
+    );
+  });
+
   it("falls back to the error's own message when the text needs values it lacks", () => {
     const err = new ArchiveError('MANIFEST_INVALID', 'Invalid manifest.json: parts must be an array', { reason: 'x' });
     expect(messageOf(err)).toBe('Invalid manifest.json: parts must be an array');
