@@ -4,7 +4,7 @@
 // through its API, on the same generated dataset in the same app. Writes docs/benchmarks.md.
 //
 // Options: --scale S (1 = ~1M rows ≈300 MB + ~2,000 files ≈300 MB), --dialects a,b, --port N (13150),
-// --repeat N (raw and our backups alternate N times, the median counts; 3), --upload-gb G (size of the archive
+// --repeat N (raw and our backups alternate N times, the median counts; 2), --upload-gb G (size of the archive
 // uploaded and downloaded; 1 × scale),
 // --out FILE (docs/benchmarks.md), --no-write, --json FILE (save raw results), --from-json FILE (only re-render the
 // report), --idle-seconds N (10), --with-safety (also time our restore with its default safety backup),
@@ -24,7 +24,7 @@ const APP_DIR = path.join(h.root, '.app');
 const APP_NAME = 'main';
 
 function parseArgs(argv) {
-  const o = { repeat: 3, scale: 1, dialects: ['postgres', 'mariadb'], port: 13150, out: path.join(h.root, 'docs', 'benchmarks.md'), write: true, json: null, idleSeconds: 10, withSafety: false, install: true };
+  const o = { repeat: 2, scale: 1, dialects: ['postgres', 'mariadb'], port: 13150, out: path.join(h.root, 'docs', 'benchmarks.md'), write: true, json: null, idleSeconds: 10, withSafety: false, install: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {

@@ -2,6 +2,7 @@ import path from 'path';
 import { Plugin } from '@nocobase/server';
 import { TASKS } from '../constants';
 import { registerAcl } from './acl';
+import { staticImport } from './cli/app-commands';
 import { settingsResource } from './actions/settings';
 import { tasksResource } from './actions/tasks';
 import { registerLocales } from './locale';
@@ -9,6 +10,9 @@ import { getScheduler } from './schedule/scheduler';
 import { getService } from './service';
 
 export class PluginBackupsManagerServer extends Plugin {
+  // `yarn nocobase backups-manager ...`: registered before any app exists, as the CLI parses before plugins load.
+  static staticImport = staticImport;
+
   async beforeLoad() {
     registerAcl(this.app);
     // NocoBase imports server/collections itself when the plugin is loaded by package name; a plugin class

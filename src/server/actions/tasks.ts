@@ -4,6 +4,7 @@ import { TASKS } from '../../constants';
 import { ensureDirs } from '../paths';
 import { archiveSummary, getService } from '../service';
 import { passwordFrom } from './password';
+import { verifyAction } from './verify';
 import { startRestore } from '../tasks/restore-flow';
 import { action } from './respond';
 import { receiveUpload, uploadPath } from './upload';
@@ -17,6 +18,8 @@ export const tasksResource = {
   // The resource shares the collection's name: without `only`, NocoBase's default CRUD (update...) would be open.
   only: ['list', 'get', 'create', 'destroy', 'download', 'inspect', 'upload', 'restore', 'verify'],
   actions: {
+    verify: verifyAction,
+
     list: action(async (ctx: Context, next: Next) => {
       const page = Math.max(1, Number(ctx.action.params.page) || 1);
       const pageSize = Math.min(200, Math.max(1, Number(ctx.action.params.pageSize) || 20));
