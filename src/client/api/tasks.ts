@@ -62,11 +62,12 @@ export function useTasksApi() {
         return res.data.data;
       },
 
-      async verify(id: TaskId): Promise<Task | undefined> {
+      async verify(id: TaskId, password?: string): Promise<Task | undefined> {
         const res = await api.request<{ data?: Task }>({
           url: `${TASKS}:verify`,
           method: 'post',
           params: { filterByTk: id },
+          headers: passwordHeaders(password),
           skipNotify: true,
         });
         return res.data?.data;

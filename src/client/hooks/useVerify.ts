@@ -1,4 +1,5 @@
-import { App } from 'antd';
+import { App, Input } from 'antd';
+import { createElement } from 'react';
 import { useCallback, useEffect, useRef } from 'react';
 import { readErrorMessage } from '../api/errors';
 import { useTasksApi } from '../api/tasks';
@@ -17,7 +18,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function useVerify(onChange: () => void) {
   const api = useTasksApi();
   const t = useT();
-  const { notification } = App.useApp();
+  const { notification, modal } = App.useApp();
   const mounted = useRef(true);
   useEffect(() => {
     mounted.current = true;
@@ -30,7 +31,10 @@ export function useVerify(onChange: () => void) {
     async (backup: Task) => {
       const title = t('Verify {{fileName}}', { fileName: backup.fileName ?? '' });
       try {
-        let task = await api.verify(backup.id);
+        // An encrypted archive can only be checked with its password: ask for it, never keep it.
+        const password = backup.encrypted ? await askPassword(modal, t) : undefined;
+        if (backup.encrypted && password === undefined) return;
+        let task = await api.verify(backup.id, password);
         onChange();
         while (task && isActive(task) && mounted.current) {
           await sleep(POLL_MS);
@@ -43,13 +47,34 @@ export function useVerify(onChange: () => void) {
         } else {
           notification.success({
             message: title,
-            description: t('The backup is intact: every file matches its checksum.'),
+            description: t('The backup is intact: every file matches its checksum and the database restores with every table and row count.'),
           });
         }
       } catch (error) {
         if (mounted.current) notification.error({ message: title, description: await readErrorMessage(error) });
       }
     },
-    [api, notification, onChange, t],
+    [api, modal, notification, onChange, t],
   );
+}
+
+type Modal = ReturnType<typeof App.useApp>['modal'];
+
+function askPassword(modal: Modal, t: ReturnType<typeof useT>): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let value = '';
+    modal.confirm({
+      title: t('This backup is encrypted: enter its password.'),
+      content: createElement(Input.Password, {
+        autoFocus: true,
+        onChange: (e: { target: { value: string } }) => {
+          value = e.target.value;
+        },
+      }),
+      okText: t('Verify'),
+      cancelText: t('Cancel'),
+      onOk: () => resolve(value),
+      onCancel: () => resolve(undefined),
+    });
+  });
 }
