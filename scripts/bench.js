@@ -36,6 +36,7 @@ function parseArgs(argv) {
     else if (a === '--dialects') o.dialects = val().split(',').map((s) => s.trim()).filter(Boolean);
     else if (a === '--port') o.port = Number(val());
     else if (a === '--upload-gb') o.uploadGb = Number(val());
+    else if (a === '--server-logs') o.serverLogs = true; // experiments: the server's own output on this console
     else if (a === '--server-env') {
       // Experiments only, e.g. --server-env MALLOC_ARENA_MAX=2: extra environment for the NocoBase server.
       const [k, ...v] = val().split('=');
@@ -242,7 +243,7 @@ async function benchDialect(d, opts, meta, res) {
   let forgetServer = () => undefined;
   const start = async () => {
     const started = Date.now();
-    server = await h.startServer(APP_DIR, { quiet: true, overrides: env });
+    server = await h.startServer(APP_DIR, { quiet: !opts.serverLogs, overrides: env });
     const s = server;
     forgetServer = onCleanup('stop the server', () => stopServer(s));
     return Date.now() - started;

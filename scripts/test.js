@@ -71,6 +71,10 @@ function main() {
     typecheck();
     jest('unit tests', ['--selectProjects', 'unit']);
   }
+  if (part !== 'unit') {
+    // Real-app tests and browser tests run the built plugin copy in .app: build and install this checkout's code once.
+    h.installPlugin(path.join(root, '.app'));
+  }
   if (part === 'all' || part === 'integration') {
     createDatabases();
     for (const d of dialects) jest(`integration tests on ${d}`, ['--selectProjects', 'integration'], DIALECT_ENV[d]);

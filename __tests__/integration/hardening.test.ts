@@ -19,8 +19,9 @@ import { dataDigest, listFiles, quoteIdent, rowCounts, targetOfEnv, withConn, ty
 
 jest.setTimeout(1800000);
 
-const PORT = 13160;
-const PORT2 = 13161;
+const PORT = Number(process.env.BM_HARD_PORT || 13160); // DEV-OVERRIDE
+const PORT2 = PORT + 1;
+const NAME = process.env.BM_HARD_NAME || 'hard'; // DEV-OVERRIDE
 const RUN = crypto.randomBytes(6).toString('hex');
 // Non-ASCII on purpose (header values are Latin-1 at best): it travels URI-encoded. PW_TAG, used nowhere else, is an
 // ASCII needle that would also be found if the password landed anywhere in another encoding.
@@ -54,6 +55,27 @@ if (dir) {
     fs.appendFileSync(file, Date.now() + ' ' + (h.max / 1e6).toFixed(1) + '\\n');
     h.reset();
   }, 100).unref();
+  if (process.env.BM_MEM_DEBUG) {
+    const inspector = require('inspector');
+    let session = null;
+    process.on('SIGUSR2', () => {
+      if (!session) {
+        session = new inspector.Session();
+        session.connect();
+        session.post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      } else {
+        session.post('HeapProfiler.stopSampling', (err, r) => {
+          fs.writeFileSync(file + '.heapprofile', JSON.stringify(r.profile));
+          session.disconnect();
+          session = null;
+        });
+      }
+    });
+  }
+  if (process.env.BM_MEM_DEBUG) setInterval(() => {
+    const m = process.memoryUsage();
+    fs.appendFileSync(file + '.mem', Date.now() + ' ' + JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v >> 20]))) + '\\n');
+  }, 1000).unref();
 }
 `;
 
@@ -102,7 +124,10 @@ describe('hardening', () => {
   async function waitHealthy(url: string, child: ChildProcess): Promise<void> {
     const deadline = Date.now() + 180000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`NocoBase exited with code ${child.exitCode}; see ${outputFile}`);
+      if (child.exitCode !== null) {
+        const tail = fs.readFileSync(outputFile, 'utf8').slice(-3000);
+        throw new Error(`NocoBase exited with code ${child.exitCode}; its output ends with:\n${tail}`);
+      }
       try {
         if ((await fetch(`${url}/api/__health_check`)).ok) return;
       } catch {
@@ -113,8 +138,30 @@ describe('hardening', () => {
     throw new Error('NocoBase did not become healthy within 180 s');
   }
 
+  /** Every process of this app (its storage folder is unique to it): yarn, the CLI and the server. */
+  function appPids(): number[] {
+    const pids: number[] = [];
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        if (fs.readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(`STORAGE_PATH=${app.storage}`)) pids.push(Number(d));
+      } catch {
+        /* gone, or not ours to read */
+      }
+    }
+    return pids;
+  }
+
+  /** Until every process of the app has exited (a stopping server may hold the port or its socket a little longer). */
+  async function waitAppGone(): Promise<void> {
+    for (let i = 0; i < 120 && appPids().length; i++) await sleep(250);
+    const left = appPids();
+    if (left.length) throw new Error(`processes of the app still running: ${left.join(', ')}`);
+  }
+
   /** The same command as the harness (yarn start --launch-mode direct), output captured. */
   async function startServer(): Promise<void> {
+    await waitAppGone();
     const fd = fs.openSync(outputFile, 'a');
     const child = spawn('yarn', ['--silent', 'start', '--launch-mode', 'direct'], {
       cwd: app.appDir,
@@ -127,12 +174,15 @@ describe('hardening', () => {
         LOGGER_LEVEL: 'debug',
         LOGGER_TRANSPORT: 'console,file',
         BM_ELD_DIR: probeDir,
+        BM_MEM_DEBUG: process.env.BM_MEM_DEBUG || '',
         NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --require ${probeFile}`.trim(),
       },
     });
     fs.closeSync(fd);
     server = child;
     await waitHealthy(app.url, child);
+    const pid = serverPid(PORT);
+    if (!appPids().includes(pid)) throw new Error(`port ${PORT} is answered by process ${pid}, not by this app`);
   }
 
   async function stopServer(): Promise<void> {
@@ -146,14 +196,7 @@ describe('hardening', () => {
       /* gone */
     }
     await Promise.race([exited, sleep(30000)]);
-    for (let i = 0; i < 60; i++) {
-      try {
-        await fetch(`${app.url}/api/__health_check`);
-      } catch {
-        return;
-      }
-      await sleep(500);
-    }
+    await waitAppGone();
   }
 
   /** The NocoBase server process: the one listening on the port. */
@@ -168,6 +211,24 @@ describe('hardening', () => {
     const status = await fs.promises.readFile(`/proc/${pid}/status`, 'utf8');
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
   };
+
+  /** Polls a task every 100 ms until it ends, recording each status/phase/progress it showed (503s of a restart skipped). */
+  async function followTask(id: number | string, timeoutMs = 900000) {
+    const seen: { at: number; key: string }[] = [];
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const g = await app.api(`${TASKS}:get?filterByTk=${id}`).catch(() => ({ status: 0, body: null }));
+      if (g.status === 401) app.token = await signIn(app.url).catch(() => app.token);
+      const row = g.status === 200 ? g.body?.data : null;
+      if (row) {
+        const key = `${row.status}/${row.phase}/${row.progress}`;
+        if (seen[seen.length - 1]?.key !== key) seen.push({ at: Date.now(), key });
+        if (!['pending', 'running'].includes(row.status)) return { row, seen };
+      }
+      if (Date.now() > deadline) throw new Error(`task ${id} still ${row?.status} (${row?.phase})`);
+      await sleep(process.env.BM_NOPOLL ? 2000 : 100);
+    }
+  }
 
   async function backup(headers: Record<string, string> = {}, body: Record<string, unknown> = {}) {
     const r = await api(app, `${TASKS}:create`, { body, headers });
@@ -190,7 +251,7 @@ describe('hardening', () => {
     probeFile = path.join(work, 'eld-probe.js');
     fs.writeFileSync(probeFile, PROBE);
 
-    app = await startRealApp({ name: 'hard', port: PORT });
+    app = await startRealApp({ name: NAME, port: PORT });
     step('hard installed and started');
     await app.stop();
     await startServer();
@@ -217,7 +278,7 @@ describe('hardening', () => {
     await stopServer();
     await app?.stop();
     if (app) fs.rmSync(app.storage, { recursive: true, force: true, maxRetries: 5 });
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    if (work && !process.env.BM_MEM_DEBUG) fs.rmSync(work, { recursive: true, force: true });
   });
 
   it('encrypted backup through the API: opaque archive, password required and checked before anything, then restored', async () => {
@@ -333,7 +394,7 @@ describe('hardening', () => {
   });
 
   it('carries the app keys: a secret restored on a new server with other keys still decrypts', async () => {
-    const app2 = await startRealApp({ name: 'hard2', port: PORT2 });
+    const app2 = await startRealApp({ name: `${NAME}2`, port: PORT2 });
     step('hard2 installed and started');
     try {
       expect(fs.readFileSync(keyFile(app2))).not.toEqual(fs.readFileSync(keyFile(app)));
@@ -496,7 +557,7 @@ describe('hardening', () => {
       }
     })();
     const healthLoop = (async () => {
-      while (sampling) {
+      while (sampling && !process.env.BM_NOPOLL) {
         const t0 = performance.now();
         const res = await fetch(`${app.url}/api/__health_check`);
         await res.text();
@@ -507,19 +568,30 @@ describe('hardening', () => {
     let started = 0;
     let finished = 0;
     let big: any;
+    let backupProgress: { at: number; key: string }[] = [];
     let idleRss = 0;
     let idleHealth = 0;
     try {
       await sleep(3000); // idle baseline
       idleRss = median(rss.map((x) => x.bytes));
+      if (process.env.HARD_IDLE_PROBE) {
+        const t1 = Date.now();
+        while (Date.now() - t1 < 35000) { await api(app, `${TASKS}:get?filterByTk=1`); await sleep(500); }
+        const idleMax = Math.max(...rss.filter((x) => x.at > t1).map((x) => x.bytes));
+        console.log(`[hardening] IDLE PROBE rss growth ${(idleMax - idleRss) >> 20} MB; health worst ${Math.max(...health.filter((x) => x.at > t1).map((x) => x.ms))}; eld worst ${Math.max(...eldBetween(t1, Date.now()))}`);
+      }
       idleHealth = median(health.map((x) => x.ms));
       started = Date.now();
+      if (process.env.BM_MEM_DEBUG) process.kill(pid, 'SIGUSR2');
       const created = await api(app, `${TASKS}:create`, { body: {} });
       expect(created.status).toBe(200);
       // A restore while the backup runs: refused, nothing started.
       expect(errorOf(await api(app, `${TASKS}:restore`, { body: { taskId: plain?.id ?? 1 } }))).toEqual({ status: 409, code: 'BUSY' });
-      big = await waitTaskApi(app, created.body.data.id, 900000);
+      const followed = await followTask(created.body.data.id);
+      big = followed.row;
       finished = Date.now();
+      if (process.env.BM_MEM_DEBUG) process.kill(pid, 'SIGUSR2');
+      backupProgress = followed.seen;
       step('scale backup done');
     } finally {
       sampling = false;
@@ -547,6 +619,8 @@ describe('hardening', () => {
     };
     // eslint-disable-next-line no-console
     console.log(`[hardening] ${JSON.stringify(report)}`);
+    if (process.env.BM_MEM_DEBUG) console.log(backupProgress.map((x) => `${x.at} ${x.key}`).join('\n'));
+    if (process.env.BM_MEM_DEBUG) console.log(fs.readFileSync(`${eldFile}.mem`, 'utf8').split('\n').filter((l) => Number(l.split(' ')[0]) > started - 3000 && Number(l.split(' ')[0]) < finished + 2000).join('\n'));
     expect(during.length).toBeGreaterThan(5);
     expect(eld.length).toBeGreaterThan(5);
     expect(duringRss.length).toBeGreaterThan(5);
@@ -572,22 +646,9 @@ describe('hardening', () => {
     expect(errorOf(refused)).toEqual({ status: 409, code: 'BUSY' });
 
     // Progress as the API reports it (503 while NocoBase is in maintenance).
-    const seen: string[] = [];
-    let last: any = null;
-    const deadline = Date.now() + 900000;
-    for (;;) {
-      const g = await app.api(`${TASKS}:get?filterByTk=${r.body.data.id}`).catch(() => ({ status: 0, body: null }));
-      if (g.status === 401) app.token = await signIn(app.url).catch(() => app.token);
-      const row = g.status === 200 ? g.body?.data : null;
-      if (row) {
-        last = row;
-        const key = `${row.status}/${row.phase}/${row.progress}`;
-        if (seen[seen.length - 1] !== key) seen.push(key);
-        if (!['pending', 'running'].includes(row.status)) break;
-      }
-      if (Date.now() > deadline) throw new Error(`restore still ${last?.status} (${last?.phase})`);
-      await sleep(100);
-    }
+    const followed = await followTask(r.body.data.id);
+    const last = followed.row;
+    const seen = followed.seen.map((x) => x.key);
     step('scale restore done');
     // eslint-disable-next-line no-console
     console.log(`[hardening] restore answered in ${answeredMs} ms; progress seen: ${seen.join(' → ')}`);
