@@ -8,7 +8,8 @@
 // uploaded and downloaded; 1 × scale),
 // --out FILE (docs/benchmarks.md), --no-write, --json FILE (save raw results), --from-json FILE (only re-render the
 // report), --idle-seconds N (10), --with-safety (also time our restore with its default safety backup),
-// --skip-install (do not rebuild/reinstall the plugin first).
+// --skip-install (do not rebuild/reinstall the plugin first); experiments: --server-env K=V (extra environment for
+// the server, e.g. NODE_OPTIONS=--require ./probe.js), --server-logs (show the server's output).
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -51,7 +52,7 @@ function parseArgs(argv) {
     else if (a === '--skip-install') o.install = false;
     else if (a === '--from-json') o.fromJson = path.resolve(val());
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 11).join('\n') + '\n');
+      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 12).join('\n') + '\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }

@@ -78,6 +78,8 @@ async function buildServer() {
     sourcemap: false,
     logLevel: 'warning',
     define: { 'process.env.BM_PLUGIN_VERSION': JSON.stringify(pkg.version) },
+    // archiver's CRC-32 through Node's native zlib.crc32 (see src/server/archive/fast-crc32.js)
+    alias: { 'crc-32': path.join(root, 'src/server/archive/fast-crc32.js') },
   };
   await esbuild.build({
     ...common,

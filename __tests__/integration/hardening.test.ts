@@ -74,6 +74,7 @@ if (dir) {
   }
   if (process.env.BM_MEM_DEBUG) setInterval(() => {
     const m = process.memoryUsage();
+    for (const sp of require('v8').getHeapSpaceStatistics()) if (sp.space_name === 'new_space') m.newSpace = sp.space_size;
     fs.appendFileSync(file + '.mem', Date.now() + ' ' + JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v >> 20]))) + '\\n');
   }, 1000).unref();
 }
