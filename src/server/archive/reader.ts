@@ -145,6 +145,29 @@ export function readHeader(archivePath: string): Promise<ArchiveHeaderInfo> {
 }
 
 /**
+ * readHeader and readManifest in one pass over the archive (the central directory of a 50,000-file archive takes about
+ * a second to read): `checkHeader` judges the header before the password is tried (as readHeader then readManifest
+ * would), and for a plain archive before the manifest is checked against the central directory.
+ */
+export function readHeaderAndManifest(
+  archivePath: string,
+  opts: PasswordOptions & { checkHeader?: (header: ArchiveHeaderInfo) => void } = {},
+): Promise<{ header: ArchiveHeaderInfo; manifest: Manifest }> {
+  return withArchive(archivePath, async (z) => {
+    const info = await readEncryptionInfo(z);
+    if (info) {
+      const header: ArchiveHeaderInfo = { encrypted: true, ...headerOf(info.header) };
+      opts.checkHeader?.(header);
+      return { header, manifest: (await openManifest(z, opts.password)).manifest };
+    }
+    const plain = await readPlainManifest(z);
+    const header: ArchiveHeaderInfo = { encrypted: false, ...headerOf(plain) };
+    opts.checkHeader?.(header);
+    return { header, manifest: (await openManifest(z, opts.password, plain)).manifest };
+  });
+}
+
+/**
  * Reads and checks the manifest using only the central directory and the metadata entries: no entry data is read.
  * Throws NOT_AN_ARCHIVE, MANIFEST_MISSING, MANIFEST_INVALID, FORMAT_UNKNOWN, ENCRYPTION_UNSUPPORTED,
  * PASSWORD_REQUIRED, PASSWORD_WRONG, CHECKSUM_MISMATCH (encrypted manifest damaged: path 'manifest.json'),

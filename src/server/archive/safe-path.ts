@@ -4,6 +4,12 @@ import { ArchiveError } from './errors';
 /** Longest entry name accepted, in UTF-8 bytes (Linux PATH_MAX). */
 export const MAX_ENTRY_PATH_BYTES = 4096;
 
+/**
+ * Relative, forward slashes, no drive letter, no empty, '.' or '..' segment, no backslash or NUL: what safeEntryPath
+ * returns unchanged.
+ */
+const CANONICAL_PATH = /^(?![a-zA-Z]:)(?!\.\.?(?:\/|$))[^/\\\0]+(?:\/(?!\.\.?(?:\/|$))[^/\\\0]+)*$/;
+
 function unsafe(name: unknown, reason: string): ArchiveError {
   const shown = typeof name === 'string' ? name.replace(/\0/g, '\\0') : String(name);
   return new ArchiveError('ENTRY_UNSAFE', `Unsafe entry path "${shown}": ${reason}`, { path: shown, reason });
@@ -16,6 +22,9 @@ function unsafe(name: unknown, reason: string): ArchiveError {
  * Repeated slashes, './' segments and a trailing slash are normalised away.
  */
 export function safeEntryPath(name: string): string {
+  // Most names are already canonical: one regular expression instead of the steps below (a 50,000-entry manifest is
+  // checked on every read). 1365 UTF-16 units are at most 4095 UTF-8 bytes.
+  if (typeof name === 'string' && name.length <= 1365 && CANONICAL_PATH.test(name)) return name;
   if (typeof name !== 'string' || name.length === 0) throw unsafe(name, 'empty name');
   if (name.includes('\0')) throw unsafe(name, 'contains NUL');
   if (name.includes('\\')) throw unsafe(name, 'contains a backslash');

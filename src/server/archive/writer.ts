@@ -11,7 +11,7 @@ import { ArchiveError } from './errors';
 import { exists, fsyncFile, moveInto, openRegularSized } from './fs-ops';
 import { HashStream } from './hash-stream';
 import { headerOf } from './header';
-import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, RESERVED_NAMES, validateManifest } from './manifest';
+import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, RESERVED_NAMES, validateManifestAsync } from './manifest';
 import type { Manifest, ManifestEntry } from './manifest-types';
 import { safeEntryPath } from './safe-path';
 
@@ -277,7 +277,8 @@ export class ArchiveWriter {
         formatVersion: _v,
         ...rest
       } = draft as ManifestDraft & { entries?: unknown };
-      const manifest = validateManifest({
+      // Tens of thousands of entries: validated in slices, so the server keeps answering meanwhile.
+      const manifest = await validateManifestAsync({
         format: FORMAT,
         formatVersion: FORMAT_VERSION,
         ...rest,

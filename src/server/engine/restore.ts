@@ -1,6 +1,6 @@
 import fs from 'fs';
 import path from 'path';
-import { extractVerified, readHeader, readManifest } from '../archive';
+import { extractVerified, readHeader, readHeaderAndManifest } from '../archive';
 import type { ArchiveHeaderInfo, Manifest } from '../archive/manifest-types';
 import { getDumper } from '../dumpers';
 import type { DbConfig, ToolPaths } from '../dumpers/types';
@@ -27,10 +27,21 @@ export async function inspectHeader(file: string, target: RestoreTarget): Promis
 
 /** The full manifest: for an encrypted archive this proves the password (PASSWORD_REQUIRED / PASSWORD_WRONG). */
 export async function inspectArchive(file: string, target: RestoreTarget, password?: string): Promise<Manifest> {
-  await inspectHeader(file, target);
-  const manifest = await readManifest(file, { password });
-  checkTarget(manifest.database.dialect, manifest.app.version, target);
-  return manifest;
+  return (await inspectArchiveHeader(file, target, password)).manifest;
+}
+
+/** inspectArchive, with the plain header (whether the archive is encrypted), in one read of the archive. */
+export async function inspectArchiveHeader(
+  file: string,
+  target: RestoreTarget,
+  password?: string,
+): Promise<{ header: ArchiveHeaderInfo; manifest: Manifest }> {
+  const read = await readHeaderAndManifest(file, {
+    password,
+    checkHeader: (header) => checkTarget(header.database.dialect, header.app.version, target),
+  });
+  checkTarget(read.manifest.database.dialect, read.manifest.app.version, target);
+  return read;
 }
 
 function checkTarget(dialect: string, version: string, target: RestoreTarget): void {

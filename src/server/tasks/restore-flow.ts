@@ -2,9 +2,15 @@ import fs from 'fs';
 import path from 'path';
 import type { Application } from '@nocobase/server';
 import { NAMESPACE, type Phase, type TaskOrigin } from '../../constants';
-import { readHeader } from '../archive';
 import type { Manifest } from '../archive/manifest-types';
-import { inspectArchive, restoreDatabase, stageArchive, swapStorage, type StorageSwap } from '../engine/restore';
+import {
+  inspectArchive,
+  inspectArchiveHeader,
+  restoreDatabase,
+  stageArchive,
+  swapStorage,
+  type StorageSwap,
+} from '../engine/restore';
 import { BackupError } from '../errors';
 import { archivePath } from '../paths';
 import { summaryOf, type BackupsService, type TaskRow } from '../service';
@@ -42,9 +48,10 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
     } else {
       throw new BackupError('NOT_FOUND', {}, 400);
     }
-    const manifest = await inspectArchive(file, service.restoreTarget(), req.password);
+    // One read of the archive: its central directory is what takes time (about a second for 50,000 files).
+    const { header, manifest } = await inspectArchiveHeader(file, service.restoreTarget(), req.password);
     const size = (await fs.promises.stat(file)).size;
-    const encrypted = (await readHeader(file)).encrypted;
+    const encrypted = header.encrypted;
     const task = await service.createTask('restore', origin, {
       createdById: req.userId,
       fileName: path.basename(file),
