@@ -19,9 +19,8 @@ import { dataDigest, listFiles, quoteIdent, rowCounts, targetOfEnv, withConn, ty
 
 jest.setTimeout(1800000);
 
-const PORT = Number(process.env.BM_HARD_PORT || 13160); // DEV-OVERRIDE
-const PORT2 = PORT + 1;
-const NAME = process.env.BM_HARD_NAME || 'hard'; // DEV-OVERRIDE
+const PORT = 13160;
+const PORT2 = 13161;
 const RUN = crypto.randomBytes(6).toString('hex');
 // Non-ASCII on purpose (header values are Latin-1 at best): it travels URI-encoded. PW_TAG, used nowhere else, is an
 // ASCII needle that would also be found if the password landed anywhere in another encoding.
@@ -241,7 +240,7 @@ describe('hardening', () => {
     probeFile = path.join(work, 'eld-probe.js');
     fs.writeFileSync(probeFile, PROBE);
 
-    app = await startRealApp({ name: NAME, port: PORT });
+    app = await startRealApp({ name: 'hard', port: PORT });
     step('hard installed and started');
     await app.stop();
     await startServer();
@@ -265,10 +264,17 @@ describe('hardening', () => {
   }, 900000);
 
   afterAll(async () => {
-    await stopServer();
-    await app?.stop();
-    if (app) fs.rmSync(app.storage, { recursive: true, force: true, maxRetries: 5 });
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    // Each step even if one before it failed: no server or folder left behind.
+    try {
+      await stopServer();
+    } finally {
+      try {
+        await app?.stop();
+      } finally {
+        if (app) fs.rmSync(app.storage, { recursive: true, force: true, maxRetries: 5 });
+        if (work) fs.rmSync(work, { recursive: true, force: true });
+      }
+    }
   });
 
   it('encrypted backup through the API: opaque archive, password required and checked before anything, then restored', async () => {
@@ -384,7 +390,7 @@ describe('hardening', () => {
   });
 
   it('carries the app keys: a secret restored on a new server with other keys still decrypts', async () => {
-    const app2 = await startRealApp({ name: `${NAME}2`, port: PORT2 });
+    const app2 = await startRealApp({ name: 'hard2', port: PORT2 });
     step('hard2 installed and started');
     try {
       expect(fs.readFileSync(keyFile(app2))).not.toEqual(fs.readFileSync(keyFile(app)));

@@ -28,7 +28,8 @@ export interface CentralEntry {
   flags: number;
   crc32: number;
   offset: number;
-  file: unzipper.File;
+  /** unzipper's record, only for archives holding deflated entries (ours are all stored). */
+  file?: unzipper.File;
 }
 
 export interface OpenArchive {
@@ -178,6 +179,78 @@ function trackedSource(fh: fsp.FileHandle, size: number) {
   };
 }
 
+/** Window for reading the central directory: larger than any record (46 + 3 * 65535 bytes). */
+const CD_WINDOW = 1024 * 1024;
+
+/**
+ * The central directory's records, read by ourselves in 1 MiB windows: unzipper's reader (a stream pull and several
+ * promises per record) took about a second for 50,000 entries, and much longer inside NocoBase's process. The
+ * records carry the field names of unzipper's, for the checks in openArchive. Zip64 sizes and offsets come from
+ * the 0x0001 extra field, as unzipper reads them.
+ */
+async function readCentralRecords(fh: fsp.FileHandle, end: EndRecord): Promise<any[]> {
+  const records: any[] = [];
+  const limit = end.cdOffset + end.cdSize;
+  let winStart = end.cdOffset;
+  let win: Buffer = Buffer.alloc(0);
+  let pos = end.cdOffset;
+  const ensure = async (from: number, length: number) => {
+    if (from + length > limit) throw notAnArchive('central directory overruns its declared size');
+    if (from >= winStart && from + length <= winStart + win.length) return;
+    winStart = from;
+    win = await readAt(fh, from, Math.min(limit - from, Math.max(CD_WINDOW, length)));
+  };
+  for (let i = 0; i < end.records; i++) {
+    await ensure(pos, CENTRAL_MIN);
+    let at = pos - winStart;
+    if (win.readUInt32LE(at) !== SIG_CENTRAL) throw notAnArchive('bad central directory record');
+    const fileNameLength = win.readUInt16LE(at + 28);
+    const extraFieldLength = win.readUInt16LE(at + 30);
+    const fileCommentLength = win.readUInt16LE(at + 32);
+    const length = CENTRAL_MIN + fileNameLength + extraFieldLength + fileCommentLength;
+    await ensure(pos, length);
+    at = pos - winStart;
+    const pathBuffer = Buffer.from(win.subarray(at + CENTRAL_MIN, at + CENTRAL_MIN + fileNameLength));
+    const r: any = {
+      signature: SIG_CENTRAL,
+      flags: win.readUInt16LE(at + 8),
+      compressionMethod: win.readUInt16LE(at + 10),
+      crc32: win.readUInt32LE(at + 16),
+      compressedSize: win.readUInt32LE(at + 20),
+      uncompressedSize: win.readUInt32LE(at + 24),
+      fileNameLength,
+      extraFieldLength,
+      fileCommentLength,
+      offsetToLocalFileHeader: win.readUInt32LE(at + 42),
+      pathBuffer,
+      path: pathBuffer.toString('utf8'),
+    };
+    const wide = ['uncompressedSize', 'compressedSize', 'offsetToLocalFileHeader'].filter((k) => r[k] === 0xffffffff);
+    if (wide.length) {
+      // Values missing from the extra field stay null, and openArchive refuses them (bad sizes or offset).
+      for (const k of wide) r[k] = null;
+      let x = at + CENTRAL_MIN + fileNameLength;
+      const xEnd = x + extraFieldLength;
+      while (x + 4 <= xEnd) {
+        const id = win.readUInt16LE(x);
+        const partSize = win.readUInt16LE(x + 2);
+        if (id === 0x0001) {
+          let v = x + 4;
+          for (const k of wide) {
+            if (v + 8 <= xEnd) r[k] = Number(win.readBigUInt64LE(v));
+            v += 8;
+          }
+          break;
+        }
+        x += 4 + partSize;
+      }
+    }
+    records.push(r);
+    pos += length;
+  }
+  return records;
+}
+
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
 /**
@@ -212,17 +285,20 @@ export async function openArchive(archivePath: string): Promise<OpenArchive> {
   }
   const size = st.size;
   const tracked = trackedSource(fh, size);
-  let dir: unzipper.CentralDirectory;
+  let files: any[];
   let end: EndRecord;
   try {
     end = await readEndRecord(fh, size);
-    // Open.custom is Open.file with streams we can close; tailSize (missing from the typings) points unzipper
-    // at the end record found above.
-    const open = unzipper.Open.custom as unknown as (
-      src: unknown,
-      o: { tailSize: number },
-    ) => Promise<unzipper.CentralDirectory>;
-    dir = await open(tracked.source, { tailSize: size - end.eocdAt });
+    files = await readCentralRecords(fh, end);
+    if (files.some((f) => f.compressionMethod !== 0)) {
+      // A foreign archive with deflated entries: unzipper reads those (see rawEntryStream). Open.custom is Open.file
+      // with streams we can close; tailSize (missing from the typings) points unzipper at the end record found above.
+      const open = unzipper.Open.custom as unknown as (
+        src: unknown,
+        o: { tailSize: number },
+      ) => Promise<unzipper.CentralDirectory>;
+      files = (await open(tracked.source, { tailSize: size - end.eocdAt })).files;
+    }
   } catch (err: any) {
     await tracked.close();
     if (isArchiveError(err)) throw err;
@@ -230,10 +306,10 @@ export async function openArchive(archivePath: string): Promise<OpenArchive> {
   }
 
   try {
-    if (dir.files.length !== end.records) throw notAnArchive('central directory record count mismatch');
+    if (files.length !== end.records) throw notAnArchive('central directory record count mismatch');
     const entries = new Map<string, CentralEntry>();
     let cdBytes = 0;
-    for (const f of dir.files as any[]) {
+    for (const f of files) {
       if (f.signature !== SIG_CENTRAL) throw notAnArchive('bad central directory record');
       cdBytes += CENTRAL_MIN + f.fileNameLength + f.extraFieldLength + f.fileCommentLength;
       if (cdBytes > end.cdSize) throw notAnArchive('central directory overruns its declared size');
@@ -293,7 +369,7 @@ export async function openArchive(archivePath: string): Promise<OpenArchive> {
         flags: f.flags,
         crc32: f.crc32 >>> 0,
         offset: f.offsetToLocalFileHeader,
-        file: f,
+        file: f.stream ? (f as unzipper.File) : undefined,
       });
     }
     // Entries may not overlap: the archive can never yield more data than it holds.
@@ -326,7 +402,7 @@ const READ_CHUNK = 256 * 1024;
  */
 export function rawEntryStream(z: OpenArchive, entry: CentralEntry): Readable {
   if (entry.size === 0) return Readable.from([]);
-  if (entry.method !== 0) return entry.file.stream() as unknown as Readable;
+  if (entry.method !== 0) return entry.file!.stream() as unknown as Readable;
   return Readable.from(readStored(z, entry), { objectMode: false, highWaterMark: READ_CHUNK });
 }
 
