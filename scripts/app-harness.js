@@ -8,6 +8,7 @@ const path = require('path');
 const root = path.join(__dirname, '..');
 const pkg = require(path.join(root, 'package.json'));
 const templateDir = path.join(root, 'app-template');
+const { pidsOfGroup } = require('./bench/monitor');
 
 function log(msg) {
   process.stderr.write(`[backups-manager] ${msg}\n`);
@@ -193,6 +194,8 @@ function prepare(appDir, { fresh = false, overrides = {} } = {}) {
 async function startServer(appDir, { quiet = false, overrides = {} } = {}) {
   const env = appEnv(appDir, overrides);
   const p = env.APP_PORT || '13000';
+  // A server still shutting down on this port would answer the health check in place of the new one.
+  if (!(await portFree(`http://127.0.0.1:${p}`, 30000))) throw new Error(`port ${p} is still answered by another server: stop it first`);
   const child = spawn('yarn', ['--silent', 'start', '--launch-mode', 'direct'], {
     cwd: appDir,
     detached: true,
@@ -215,12 +218,40 @@ async function startServer(appDir, { quiet = false, overrides = {} } = {}) {
   throw new Error('NocoBase did not become healthy within 180 s');
 }
 
-function stopServer(child) {
+/** SIGTERM to the server's process group; resolves once every process of it is gone (SIGKILL after 30 s). */
+async function stopServer(child) {
+  const pgid = child.pid;
   try {
-    process.kill(-child.pid, 'SIGTERM');
+    process.kill(-pgid, 'SIGTERM');
   } catch {
-    /* already gone */
+    return; // already gone
+  }
+  const deadline = Date.now() + 30000;
+  while (pidsOfGroup(pgid).length && Date.now() < deadline) await sleep(200);
+  if (pidsOfGroup(pgid).length) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    while (pidsOfGroup(pgid).length && Date.now() < deadline + 10000) await sleep(200);
   }
 }
+
+/** True once nothing answers the health check at url (waits up to timeoutMs). */
+async function portFree(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fetch(`${url}/api/__health_check`, { signal: AbortSignal.timeout(2000) });
+    } catch {
+      return true;
+    }
+    if (Date.now() >= deadline) return false;
+    await sleep(500);
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 module.exports = { root, pkg, ensureDevDeps, ensureApp, appEnv, writeEnv, installPlugin, prepare, startServer, stopServer, readEnvFile, log, run };

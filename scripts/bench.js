@@ -16,7 +16,7 @@ const path = require('path');
 const h = require('./app-harness');
 const { log, sleep, runCmd, human, folderBytes } = require('./bench/util');
 const { Api } = require('./bench/http');
-const { RssSampler, Pinger, pidsOfGroup, findServerPid } = require('./bench/monitor');
+const { RssSampler, Pinger, findServerPid } = require('./bench/monitor');
 const ds = require('./bench/dataset');
 const DIALECTS = require('./bench/dialects');
 const { writeReport } = require('./bench/report');
@@ -94,20 +94,9 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-/** Stops the server's whole process group and waits until it is gone (SIGKILL after 30 s). */
+/** Stops the server's whole process group and waits until it is gone. */
 async function stopServer(server) {
-  const pgid = server.pid;
-  h.stopServer(server.child);
-  const deadline = Date.now() + 30000;
-  while (pidsOfGroup(pgid).length && Date.now() < deadline) await sleep(200);
-  if (pidsOfGroup(pgid).length) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-    await sleep(500);
-  }
+  await h.stopServer(server.child);
 }
 
 // ---------------------------------------------------------------------------------------------------------

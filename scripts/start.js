@@ -13,8 +13,7 @@ async function main() {
   h.prepare(appDir);
   const server = await h.startServer(appDir);
   const stop = () => {
-    server.stop();
-    process.exit(0);
+    server.stop().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -9,8 +9,14 @@ const h = require('../../scripts/app-harness');
 export const ARTIFACTS = path.join(__dirname, '..', '.artifacts');
 export const ADMIN = { email: 'admin@nocobase.com', password: 'admin123' };
 
+export interface E2eApp {
+  url: string;
+  appDir: string;
+  stop: () => Promise<void>;
+}
+
 /** A real NocoBase 2.2.15 app (the one `npm start` builds), on its own SQLite file and port, freshly installed. */
-export async function startE2eApp(): Promise<{ url: string; appDir: string; stop: () => void }> {
+export async function startE2eApp(): Promise<E2eApp> {
   const appDir = path.join(h.root, '.app');
   h.ensureApp(appDir);
   if (!fs.existsSync(path.join(appDir, '.env'))) h.writeEnv(appDir);
@@ -25,6 +31,20 @@ export async function startE2eApp(): Promise<{ url: string; appDir: string; stop
   h.prepare(appDir, { fresh: true, overrides });
   const server = await h.startServer(appDir, { quiet: true, overrides });
   return { url: `http://127.0.0.1:${overrides.APP_PORT}`, appDir, stop: server.stop };
+}
+
+/** One app and one browser for a test file, started before its tests and stopped (awaited) after them. */
+export function useE2eSession(): { readonly app: E2eApp; readonly browser: Browser } {
+  const session = {} as { app: E2eApp; browser: Browser };
+  beforeAll(async () => {
+    session.app = await startE2eApp();
+    session.browser = await launch();
+  }, 600000);
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.app?.stop();
+  });
+  return session;
 }
 
 export async function launch(): Promise<Browser> {

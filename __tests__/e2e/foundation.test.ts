@@ -1,35 +1,32 @@
 import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
-import type { Browser } from 'playwright-core';
 import { TASKS } from '../../src/constants';
-import { apiToken, launch, screenshot, signIn, startE2eApp, watchConsole } from './app';
+import { apiToken, screenshot, signIn, useE2eSession, watchConsole } from './app';
 
-let app: Awaited<ReturnType<typeof startE2eApp>>;
-let browser: Browser;
-
-beforeAll(async () => {
-  app = await startE2eApp();
-  browser = await launch();
-}, 600000);
-
-afterAll(async () => {
-  await browser?.close();
-  app?.stop();
-});
+const session = useE2eSession();
 
 async function api(pathAndQuery: string, init: RequestInit = {}, token?: string) {
   const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(init.headers as Record<string, string>) };
   if (token) headers.Authorization = `Bearer ${token}`;
-  return fetch(`${app.url}/api/${pathAndQuery}`, { ...init, headers });
+  return fetch(`${session.app.url}/api/${pathAndQuery}`, { ...init, headers });
+}
+
+/** What the server says of the tasks, for a failure message. */
+async function taskState(token: string): Promise<string> {
+  const r = await api(`${TASKS}:list`, {}, token).catch((e) => e as Error);
+  if (r instanceof Error) return `tasks:list failed: ${r.message}`;
+  const rows = ((await r.json().catch(() => ({}))) as { data?: Record<string, unknown>[] }).data || [];
+  const brief = rows.map(({ id, kind, status, phase, progress, errorCode, error }) => ({ id, kind, status, phase, progress, errorCode, error }));
+  return `tasks:list ${r.status} ${JSON.stringify(brief)}`;
 }
 
 describe('Backups Manager in a real NocoBase app', () => {
   it('an admin signs in and sees the Backups Manager page inside the admin', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 } });
     const errors = watchConsole(page);
-    await signIn(page, app.url);
-    await page.goto(`${app.url}/admin/settings/backups-manager`);
+    await signIn(page, session.app.url);
+    await page.goto(`${session.app.url}/admin/settings/backups-manager`);
     await page.getByText('Backup now').first().waitFor({ timeout: 60000 });
     await page.getByText('Backups Manager').first().waitFor();
     await screenshot(page, 'backups-manager-page');
@@ -41,7 +38,7 @@ describe('Backups Manager in a real NocoBase app', () => {
     const anonymous = await api(`${TASKS}:list`);
     expect([401, 403]).toContain(anonymous.status);
 
-    const token = await apiToken(app.url);
+    const token = await apiToken(session.app.url);
     const email = `member-${Date.now()}@example.com`;
     const created = await api(
       'users:create',
@@ -49,7 +46,7 @@ describe('Backups Manager in a real NocoBase app', () => {
       token,
     );
     expect(created.status).toBe(200);
-    const signIn = await fetch(`${app.url}/api/auth:signIn`, {
+    const signIn = await fetch(`${session.app.url}/api/auth:signIn`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-Authenticator': 'basic' },
       body: JSON.stringify({ account: email, password: 'member-pass-123' }),
@@ -62,14 +59,24 @@ describe('Backups Manager in a real NocoBase app', () => {
   });
 
   it('Backup now shows progress, ends succeeded, and Download gives the bytes on disk', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-    await signIn(page, app.url);
-    await page.goto(`${app.url}/admin/settings/backups-manager`);
+    const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    await signIn(page, session.app.url);
+    await page.goto(`${session.app.url}/admin/settings/backups-manager`);
     await page.getByRole('button', { name: /Backup now/ }).click();
-    await page.getByRole('dialog').getByRole('button', { name: /OK|Start|Backup now/ }).last().click();
-    await page.getByText('succeeded').first().waitFor({ timeout: 120000 });
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: /OK|Start|Backup now/ }).last().click();
+    const token = await apiToken(session.app.url);
+    // The dialog closes once the task is created; an error stays in it. Either way say what the server has.
+    await dialog.waitFor({ state: 'hidden', timeout: 60000 }).catch(async () => {
+      throw new Error(`the Backup now dialog stayed open: ${await dialog.innerText()}; ${await taskState(token)}`);
+    });
+    // The status cell of the new row, updated by the page's own polling (no reload).
+    const status = page.locator('.ant-table-tbody tr.ant-table-row').first().locator('.ant-tag', { hasText: /succeeded/i });
+    await status.waitFor({ timeout: 120000 }).catch(async () => {
+      await screenshot(page, 'backup-not-succeeded');
+      throw new Error(`no 'Succeeded' in the first row after 120 s; ${await taskState(token)}`);
+    });
     await screenshot(page, 'backup-succeeded');
-    const token = await apiToken(app.url);
     const list = (await (await api(`${TASKS}:list`, {}, token)).json()) as { data: { fileName: string; status: string }[] };
     const row = list.data.find((r) => r.status === 'succeeded');
     expect(row).toBeTruthy();
@@ -78,7 +85,7 @@ describe('Backups Manager in a real NocoBase app', () => {
     const download = await downloadPromise;
     const saved = path.join(path.dirname(await screenshot(page, 'download')), 'downloaded.nbbm');
     await download.saveAs(saved);
-    const onDisk = path.join(app.appDir, 'storage', 'backups-manager', 'main', row!.fileName);
+    const onDisk = path.join(session.app.appDir, 'storage', 'backups-manager', 'main', row!.fileName);
     const hash = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
     expect(hash(saved)).toBe(hash(onDisk));
     await page.close();

@@ -1,26 +1,17 @@
 import fs from 'fs';
 import path from 'path';
-import type { Browser } from 'playwright-core';
 import { TASKS } from '../../src/constants';
-import { ARTIFACTS, apiToken, launch, screenshot, signIn, startE2eApp, watchConsole } from './app';
+import { ARTIFACTS, apiToken, screenshot, signIn, useE2eSession, watchConsole } from './app';
 
-let app: Awaited<ReturnType<typeof startE2eApp>>;
-let browser: Browser;
+const session = useE2eSession();
 let token: string;
 
 beforeAll(async () => {
-  app = await startE2eApp();
-  browser = await launch();
-  token = await apiToken(app.url);
-}, 600000);
-
-afterAll(async () => {
-  await browser?.close();
-  app?.stop();
+  token = await apiToken(session.app.url);
 });
 
 async function api(p: string, init: RequestInit = {}) {
-  const r = await fetch(`${app.url}/api/${p}`, {
+  const r = await fetch(`${session.app.url}/api/${p}`, {
     ...init,
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...(init.headers as object) },
   });
@@ -31,7 +22,7 @@ async function waitTask(id: number): Promise<any> {
   const deadline = Date.now() + 240000;
   for (;;) {
     const r = await api(`${TASKS}:get?filterByTk=${id}`).catch(() => ({ status: 0, body: null }));
-    if (r.status === 401) token = await apiToken(app.url).catch(() => token);
+    if (r.status === 401) token = await apiToken(session.app.url).catch(() => token);
     const row = r.status === 200 ? r.body.data : null;
     if (row && !['pending', 'running'].includes(row.status)) return row;
     if (Date.now() > deadline) throw new Error(`task ${id} did not finish`);
@@ -49,7 +40,7 @@ describe('restore an uploaded backup in the browser', () => {
     expect(backup.status).toBe('succeeded');
     const file = path.join(ARTIFACTS, 'to-upload.nbbm');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const dl = await fetch(`${app.url}/api/${TASKS}:download?filterByTk=${backup.id}`, {
+    const dl = await fetch(`${session.app.url}/api/${TASKS}:download?filterByTk=${backup.id}`, {
       headers: { Authorization: `Bearer ${token}` },
     });
     fs.writeFileSync(file, Buffer.from(await dl.arrayBuffer()));
@@ -61,10 +52,10 @@ describe('restore an uploaded backup in the browser', () => {
     expect(added.status).toBe(200);
     expect(await userCount()).toBe(before + 1);
 
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 } });
     const errors = watchConsole(page);
-    await signIn(page, app.url);
-    await page.goto(`${app.url}/admin/settings/backups-manager`);
+    await signIn(page, session.app.url);
+    await page.goto(`${session.app.url}/admin/settings/backups-manager`);
     await page.getByRole('button', { name: /Upload and restore/ }).click();
     await page.locator('input[type=file]').setInputFiles(file);
     await page.getByText('Restoring replaces all data and files of this application.').waitFor({ timeout: 60000 });
@@ -82,11 +73,11 @@ describe('restore an uploaded backup in the browser', () => {
     const restore = await waitTask(restoreId!);
     expect(restore.error).toBeNull();
     expect(restore.status).toBe('succeeded');
-    token = await apiToken(app.url);
+    token = await apiToken(session.app.url);
     expect(await userCount()).toBe(before);
 
     await page.waitForTimeout(3000);
-    await page.goto(`${app.url}/admin/settings/backups-manager`);
+    await page.goto(`${session.app.url}/admin/settings/backups-manager`);
     await page.getByText('Backups Manager').first().waitFor({ timeout: 60000 });
     await screenshot(page, 'after-restore');
     expect(errors.filter((e) => /Module not provided/.test(e))).toEqual([]);

@@ -1,26 +1,14 @@
-import type { Browser } from 'playwright-core';
 import { TASKS } from '../../src/constants';
-import { apiToken, launch, screenshot, signIn, startE2eApp, watchConsole } from './app';
+import { apiToken, screenshot, signIn, useE2eSession, watchConsole } from './app';
 
-let app: Awaited<ReturnType<typeof startE2eApp>>;
-let browser: Browser;
-
-beforeAll(async () => {
-  app = await startE2eApp();
-  browser = await launch();
-}, 600000);
-
-afterAll(async () => {
-  await browser?.close();
-  app?.stop();
-});
+const session = useE2eSession();
 
 describe('automatic backups in the browser', () => {
   it('sets a schedule, shows the next runs, and a scheduled backup appears', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await session.browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors = watchConsole(page);
-    await signIn(page, app.url);
-    await page.goto(`${app.url}/admin/settings/backups-manager`);
+    await signIn(page, session.app.url);
+    await page.goto(`${session.app.url}/admin/settings/backups-manager`);
     await page.getByRole('tab', { name: 'Automatic backups' }).click();
     await page.getByText('Enable automatic backups').waitFor({ timeout: 60000 });
 
@@ -40,9 +28,9 @@ describe('automatic backups in the browser', () => {
     await page.getByText('Saved').waitFor({ timeout: 30000 });
     await screenshot(page, 'schedule-tab');
 
-    const token = await apiToken(app.url);
+    const token = await apiToken(session.app.url);
     const settings = await (
-      await fetch(`${app.url}/api/backupsManagerSettings:get`, { headers: { Authorization: `Bearer ${token}` } })
+      await fetch(`${session.app.url}/api/backupsManagerSettings:get`, { headers: { Authorization: `Bearer ${token}` } })
     ).json();
     expect(settings.data).toMatchObject({ enabled: true, cron: '* * * * *' });
     expect(settings.data.nextRuns).toHaveLength(5);
@@ -51,13 +39,13 @@ describe('automatic backups in the browser', () => {
     let scheduled: { status: string; origin: string } | undefined;
     while (!scheduled && Date.now() < deadline) {
       const list = await (
-        await fetch(`${app.url}/api/${TASKS}:list`, { headers: { Authorization: `Bearer ${token}` } })
+        await fetch(`${session.app.url}/api/${TASKS}:list`, { headers: { Authorization: `Bearer ${token}` } })
       ).json();
       scheduled = list.data.find((t: { origin: string; status: string }) => t.origin === 'scheduled' && t.status === 'succeeded');
       if (!scheduled) await new Promise((r) => setTimeout(r, 2000));
     }
     expect(scheduled).toBeDefined();
-    await page.goto(`${app.url}/admin/settings/backups-manager`);
+    await page.goto(`${session.app.url}/admin/settings/backups-manager`);
     await page.locator('.ant-table').getByText('Scheduled', { exact: true }).first().waitFor({ timeout: 30000 });
     await screenshot(page, 'scheduled-backup-listed');
     expect(errors.filter((e) => /Module not provided/.test(e))).toEqual([]);

@@ -88,11 +88,11 @@ export async function startRealApp(opts: { name: string; port: number; dialect?:
       return { status: r.status, body: json };
     },
     stop: async () => {
-      server.stop();
+      await server.stop();
       await waitDown(url);
     },
     restart: async () => {
-      server.stop();
+      await server.stop();
       await waitDown(url);
       server = await h.startServer(appDir, { quiet: true, overrides: env });
     },

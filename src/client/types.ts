@@ -1,4 +1,5 @@
 import type { TaskKind, TaskOrigin, TaskStatus } from '../constants';
+import type { ScheduleValues } from '../schedule-values';
 
 export type { TaskKind, TaskOrigin, TaskStatus };
 export type TaskId = number | string;
@@ -55,27 +56,13 @@ export interface LastRun {
   finishedAt?: string | null;
 }
 
-export interface ScheduleSettings {
-  enabled: boolean;
-  cron: string;
-  timezone: string;
-  includeUploads: boolean;
-  includePlugins: boolean;
-  keepLast: number;
-  maxAgeDays?: number | null;
+export interface ScheduleSettings extends ScheduleValues {
   hasPassword: boolean;
   lastRun?: LastRun | null;
   nextRuns?: string[];
 }
 
-export interface ScheduleUpdate {
-  enabled: boolean;
-  cron: string;
-  timezone: string;
-  includeUploads: boolean;
-  includePlugins: boolean;
-  keepLast: number;
-  maxAgeDays: number | null;
+export interface ScheduleUpdate extends ScheduleValues {
   clearPassword?: boolean;
 }
 

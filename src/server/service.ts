@@ -12,7 +12,7 @@ import { ToolError } from './process/errors';
 import { retryBusy } from './db/retry-busy';
 import { archiveName, archivePath, backupPaths, ensureDirs, storageRoot, type BackupPaths } from './paths';
 import { Exclusive } from './tasks/exclusive';
-import { throttledProgress } from './tasks/progress';
+import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './tasks/progress';
 import { importJournals } from './tasks/journal';
 
 export interface BackupOptions {
@@ -113,8 +113,9 @@ export class BackupsService {
     return row.toJSON() as TaskRow;
   }
 
-  async updateTask(id: number | string, values: Record<string, unknown>): Promise<void> {
-    await retryBusy(() => this.repo.update({ filterByTk: id, values }));
+  /** budgetMs: how long SQLite lock waits are retried; progress writes pass a short one (the next one follows). */
+  async updateTask(id: number | string, values: Record<string, unknown>, budgetMs?: number): Promise<void> {
+    await retryBusy(() => this.repo.update({ filterByTk: id, values }), budgetMs);
   }
 
   /**
@@ -163,7 +164,7 @@ export class BackupsService {
     await ensureDirs(paths);
     const fileName = archiveName(this.app.name, new Date(), options.origin === 'safety' ? 'safety' : undefined);
     await this.updateTask(task.id, { status: 'running', startedAt: new Date(), fileName, phase: 'checking' });
-    const progress = throttledProgress((phase: Phase, percent: number) => this.updateTask(task.id, { phase, progress: percent }));
+    const progress = throttledProgress((phase: Phase, percent: number) => this.updateTask(task.id, { phase, progress: percent }, PROGRESS_WRITE_BUDGET_MS));
     try {
       const result = await createBackup({
         db: this.dbConfig(),

@@ -10,17 +10,12 @@ import { PasswordFields } from '../components/PasswordFields';
 import { TimezoneSelect } from '../components/TimezoneSelect';
 import { useCronPreview } from '../hooks/useCronPreview';
 import { useT } from '../locale';
+import type { ScheduleValues } from '../../schedule-values';
 import type { ScheduleSettings, ScheduleUpdate } from '../types';
 import { DEFAULT_CRON } from '../utils/cron';
 import { localTimeZone } from '../utils/timezones';
 
-interface Values {
-  enabled: boolean;
-  cron: string;
-  timezone: string;
-  includeUploads: boolean;
-  includePlugins: boolean;
-  keepLast: number;
+interface Values extends Omit<ScheduleValues, 'maxAgeDays'> {
   maxAgeDays?: number | null;
   password?: string;
   passwordRepeat?: string;

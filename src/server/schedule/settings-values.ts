@@ -1,17 +1,10 @@
+import type { ScheduleValues } from '../../schedule-values';
 import { BackupError } from '../errors';
 import { checkCron } from './cron';
 
 // The schedule settings as the API and the scheduler see them, and the validation of an update. Pure.
 
-export interface ScheduleSettings {
-  enabled: boolean;
-  cron: string;
-  timezone: string;
-  includeUploads: boolean;
-  includePlugins: boolean;
-  keepLast: number;
-  maxAgeDays: number | null;
-}
+export type ScheduleSettings = ScheduleValues;
 
 export const DEFAULT_SETTINGS: ScheduleSettings = {
   enabled: false,

@@ -1,5 +1,8 @@
 import type { Phase } from '../../constants';
 
+/** A progress write may give up quickly on a locked SQLite file: the next one carries newer figures anyway. */
+export const PROGRESS_WRITE_BUDGET_MS = 2000;
+
 export interface ProgressWriter {
   report(phase: Phase, percent: number): void;
   /** Waits for the pending write: the final status must not race a progress write (SQLite answers SQLITE_BUSY). */

@@ -15,7 +15,7 @@ import { BackupError } from '../errors';
 import { archivePath } from '../paths';
 import { summaryOf, type BackupsService, type TaskRow } from '../service';
 import { readTaskRows, writeJournal } from './journal';
-import { throttledProgress } from './progress';
+import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './progress';
 
 export interface RestoreRequest {
   /** A finished backup in the list, or an uploaded archive (see upload.ts). */
@@ -84,7 +84,7 @@ async function runRestore(
   const tmpDir = path.join(paths.tmp, `restore-${task.id}-tools`);
   const db = service.dbConfig();
   let phase: Phase = 'validating';
-  const progress = throttledProgress((p: Phase, percent: number) => service.updateTask(task.id, { phase: p, progress: percent }));
+  const progress = throttledProgress((p: Phase, percent: number) => service.updateTask(task.id, { phase: p, progress: percent }, PROGRESS_WRITE_BUDGET_MS));
   let live = false; // from here on the app's data may have changed
   let swap: StorageSwap | null = null;
   let safetyFile: string | null = null;

@@ -6,7 +6,7 @@ import { isArchiveError } from '../archive/errors';
 import { describeReport, verifyBackup, type VerifyReport, type VerifyStep } from '../engine/verify';
 import { BackupError } from '../errors';
 import type { BackupsService, TaskRow } from '../service';
-import { throttledProgress } from './progress';
+import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './progress';
 
 export interface VerifyRequest {
   /** A succeeded backup task of the list. */
@@ -84,7 +84,7 @@ async function runVerifyTask(
   const tmpDir = path.join(service.paths.tmp, `verify-${task.id}`);
   await service.updateTask(task.id, { status: 'running', startedAt: new Date(), phase: 'validating' });
   const progress = throttledProgress((phase: Phase, percent: number) =>
-    service.updateTask(task.id, { phase, progress: percent }),
+    service.updateTask(task.id, { phase, progress: percent }, PROGRESS_WRITE_BUDGET_MS),
   );
   try {
     const report = await verifyBackup(file, {

@@ -4,27 +4,12 @@ import { ARCHIVE_EXT } from '../../../constants';
 import { extractVerified, readManifest, verifyArchive } from '../reader';
 import { ArchiveWriter } from '../writer';
 import { PASSWORD } from './encrypted-helpers';
-import { draft, generated, makeTmp, ringGenerated } from './helpers';
+import { draft, generated, makeTmp, ringGenerated, rssProbe } from './helpers';
 
 const MB = 1024 * 1024;
 const LIMIT = 64 * MB;
 const SIZE = 200 * MB;
 
-/** RSS sampled on a timer and on poke(); `since()` restarts the peak (to look at one phase only). */
-function rssProbe() {
-  let peak = process.memoryUsage.rss();
-  const poke = () => {
-    const r = process.memoryUsage.rss();
-    if (r > peak) peak = r;
-  };
-  const timer = setInterval(poke, 5);
-  return {
-    poke,
-    peak: () => (poke(), peak),
-    restart: () => (peak = process.memoryUsage.rss()),
-    stop: () => clearInterval(timer),
-  };
-}
 
 const gc = () => (global as unknown as { gc?: () => void }).gc?.();
 const mbps = (bytes: number, ms: number) => (bytes / MB / (ms / 1000)).toFixed(0);

@@ -242,3 +242,19 @@ export async function expectCode(p: Promise<unknown>, code: string): Promise<any
   }
   return caught;
 }
+
+/** RSS sampled on a timer and on poke(); `restart()` restarts the peak (to look at one phase only). */
+export function rssProbe() {
+  let peak = process.memoryUsage.rss();
+  const poke = () => {
+    const r = process.memoryUsage.rss();
+    if (r > peak) peak = r;
+  };
+  const timer = setInterval(poke, 5);
+  return {
+    poke,
+    peak: () => (poke(), peak),
+    restart: () => (peak = process.memoryUsage.rss()),
+    stop: () => clearInterval(timer),
+  };
+}

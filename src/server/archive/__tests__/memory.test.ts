@@ -3,25 +3,11 @@ import path from 'path';
 import { ARCHIVE_EXT } from '../../../constants';
 import { extractVerified, verifyArchive } from '../reader';
 import { ArchiveWriter } from '../writer';
-import { draft, generated, makeTmp, ringGenerated } from './helpers';
+import { draft, generated, makeTmp, ringGenerated, rssProbe } from './helpers';
 
 const MB = 1024 * 1024;
 const LIMIT = 64 * MB;
 
-/** Samples RSS on a timer and whenever poke() is called; peak() is the highest value seen. */
-function rssProbe() {
-  let peak = process.memoryUsage.rss();
-  const poke = () => {
-    const r = process.memoryUsage.rss();
-    if (r > peak) peak = r;
-  };
-  const timer = setInterval(poke, 5);
-  return {
-    poke,
-    peak: () => (poke(), peak),
-    stop: () => clearInterval(timer),
-  };
-}
 
 let tmp: string;
 beforeAll(async () => {
