@@ -7,4 +7,6 @@ export interface ScheduleValues {
   includePlugins: boolean;
   keepLast: number;
   maxAgeDays: number | null;
+  /** Collections whose rows are left out (their tables are kept, empty). */
+  excludeCollections: string[];
 }

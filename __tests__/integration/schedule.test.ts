@@ -1,6 +1,7 @@
 import fs from 'fs';
 import type { MockServer } from '@nocobase/test';
 import { getScheduler, Scheduler, type SlotOutcome } from '../../src/server/schedule/scheduler';
+import { readManifest } from '../../src/server/archive/reader';
 import { readSettings } from '../../src/server/schedule/settings-store';
 import { getService } from '../../src/server/service';
 import { adminAgent, useTempStorage, waitTask } from '../helpers/server';
@@ -45,6 +46,7 @@ describe('automatic backups', () => {
       includePlugins: true,
       keepLast: 7,
       maxAgeDays: null,
+      excludeCollections: [],
       hasPassword: false,
       lastRun: null,
       nextRuns: [],
@@ -80,6 +82,30 @@ describe('automatic backups', () => {
     expect(invalid.error).toMatch(/nope/);
     expect(await preview('cron=0%203%20*%20*%20*&timezone=Nowhere')).toMatchObject({ valid: false });
     expect((await agent.resource(SETTINGS).update({ filterByTk: 1, values: { enabled: false } })).status).toBe(200);
+  });
+
+  it('a scheduled backup leaves out the data of the chosen collections, and says so', async () => {
+    const agent = await adminAgent(app);
+    const update = (values: Record<string, unknown>) => agent.resource(SETTINGS).update({ filterByTk: 1, values });
+    const unknown = await update({ excludeCollections: ['no_such_collection'] });
+    expect([unknown.status, unknown.body.errors?.[0]?.code]).toEqual([400, 'COLLECTION_UNKNOWN']);
+    expect((await update({ ...FAST, excludeCollections: ['users'] })).status).toBe(200);
+    expect((await agent.resource(SETTINGS).get()).body.data.excludeCollections).toEqual(['users']);
+
+    const at = new Date('2031-01-01T00:00:00Z');
+    expect(await getScheduler(app).runSlot(at, await readSettings(app.db))).toBe('started');
+    const row = (await scheduled(app)).find((r) => r.slot === 'sched:2031-01-01T00:00:00Z')!;
+    const done = await waitTask(app, row.id);
+    expect(done.status).toBe('succeeded');
+    const usersTable = app.db.getCollection('users').model.tableName;
+    const archive = `${getService(app).paths.archives}/${done.fileName}`;
+    const manifest = await readManifest(archive);
+    expect(manifest.database.excludedTableData).toContain(usersTable);
+    expect(manifest.database.tables?.[usersTable] ?? 0).toBe(0);
+    expect(done.summary.excludedTableData).toContain(usersTable);
+
+    expect((await update({ excludeCollections: [] })).status).toBe(200);
+    await clearTasks(app, getService(app).paths.archives);
   });
 
   it('records a busy slot as skipped, and a skipped slot never runs late', async () => {

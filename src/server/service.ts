@@ -79,6 +79,16 @@ export class BackupsService {
    * Table names of the collections whose data the admin leaves out (schema kept), e.g. big log tables.
    * Unknown names are refused rather than silently ignored.
    */
+  /** Tables of the collections that exist; a schedule keeps running when one of them was deleted since. */
+  existingTablesOf(collections: readonly string[]): string[] {
+    return collections.flatMap((name) => {
+      const collection = this.app.db.getCollection(name);
+      if (collection) return [collection.model.tableName];
+      this.app.log.warn(`[${NAMESPACE}] collection ${name} no longer exists: nothing to leave out for it`);
+      return [];
+    });
+  }
+
   tablesOf(collections: unknown): string[] {
     if (collections === undefined || collections === null) return [];
     if (!Array.isArray(collections)) throw new BackupError('COLLECTION_UNKNOWN', { name: String(collections) }, 400);

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { readErrorMessage } from '../api/errors';
 import { useTasksApi } from '../api/tasks';
 import { useT } from '../locale';
-import { ExcludeCollectionsSelect } from './ExcludeCollectionsSelect';
+import { ExcludeCollectionsField } from './ExcludeCollectionsSelect';
 import { PasswordFields } from './PasswordFields';
 
 interface Props {
@@ -73,13 +73,7 @@ export function BackupNowModal({ open, onClose, onCreated }: Props) {
         <Form.Item name="includePlugins" valuePropName="checked">
           <Checkbox>{t('Include plugins')}</Checkbox>
         </Form.Item>
-        <Form.Item
-          name="excludeCollections"
-          label={t('Leave out the data of these collections')}
-          extra={t('Their tables are kept, empty. Use it for large log or audit tables.')}
-        >
-          <ExcludeCollectionsSelect />
-        </Form.Item>
+        <ExcludeCollectionsField />
         <PasswordFields
           label={t('Backup password')}
           placeholder={t('Optional')}

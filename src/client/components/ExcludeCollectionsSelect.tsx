@@ -1,4 +1,4 @@
-import { Select } from 'antd';
+import { Form, Select } from 'antd';
 import { useEffect, useState } from 'react';
 import { useT } from '../locale';
 import { useApi } from '../shell';
@@ -47,5 +47,19 @@ export function ExcludeCollectionsSelect({ value, onChange }: Props) {
       optionFilterProp="label"
       placeholder={t('None: every row is backed up')}
     />
+  );
+}
+
+/** The form field `excludeCollections`, as the Backup now dialog and the schedule both show it. */
+export function ExcludeCollectionsField() {
+  const t = useT();
+  return (
+    <Form.Item
+      name="excludeCollections"
+      label={t('Leave out the data of these collections')}
+      extra={t('Their tables are kept, empty. Use it for large log or audit tables.')}
+    >
+      <ExcludeCollectionsSelect />
+    </Form.Item>
   );
 }

@@ -7,6 +7,7 @@ import { FrequencyInput } from '../components/FrequencyInput';
 import { LastRunAlert } from '../components/LastRunAlert';
 import { NextRuns } from '../components/NextRuns';
 import { PasswordFields } from '../components/PasswordFields';
+import { ExcludeCollectionsField } from '../components/ExcludeCollectionsSelect';
 import { TimezoneSelect } from '../components/TimezoneSelect';
 import { useCronPreview } from '../hooks/useCronPreview';
 import { useT } from '../locale';
@@ -31,6 +32,7 @@ function toForm(s: ScheduleSettings): Values {
     includePlugins: s.includePlugins !== false,
     keepLast: s.keepLast || 7,
     maxAgeDays: s.maxAgeDays ?? null,
+    excludeCollections: s.excludeCollections ?? [],
     password: undefined,
     passwordRepeat: undefined,
     clearPassword: false,
@@ -46,6 +48,7 @@ function toUpdate(v: Values, hasPassword: boolean): ScheduleUpdate {
     includePlugins: !!v.includePlugins,
     keepLast: v.keepLast,
     maxAgeDays: v.maxAgeDays ?? null,
+    excludeCollections: v.excludeCollections ?? [],
   };
   if (hasPassword && v.clearPassword) update.clearPassword = true;
   return update;
@@ -138,6 +141,7 @@ export function ScheduleTab() {
         <Form.Item name="includePlugins" valuePropName="checked">
           <Checkbox>{t('Include plugins')}</Checkbox>
         </Form.Item>
+        <ExcludeCollectionsField />
         <Form.Item
           label={t('Keep the last N scheduled backups')}
           name="keepLast"

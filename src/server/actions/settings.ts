@@ -6,6 +6,7 @@ import { sealWithAppKey } from '../crypto/app-key-seal';
 import { readLastRun, readSealedPassword, readSettings, writeSettings } from '../schedule/settings-store';
 import { passwordFrom } from './password';
 import { applyUpdate, type ScheduleSettings } from '../schedule/settings-values';
+import { getService } from '../service';
 import { action } from './respond';
 
 const PREVIEW_RUNS = 5;
@@ -34,6 +35,8 @@ export const settingsResource = {
     update: action(async (ctx: Context, next: Next) => {
       const values = (ctx.action.params.values || {}) as Record<string, unknown>;
       const settings = applyUpdate(await readSettings(ctx.db), values);
+      // Names must be collections now (a 400 naming the unknown one); a later deletion is skipped at run time.
+      if (values.excludeCollections !== undefined) getService(ctx.app).tablesOf(settings.excludeCollections);
       // A new password comes in the header (never the body: bodies are logged); clearPassword removes it.
       const password = passwordFrom(ctx);
       const sealed =

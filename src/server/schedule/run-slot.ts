@@ -23,7 +23,8 @@ export async function runSlot(service: BackupsService, at: Date, settings: Sched
   const include = { includeUploads: settings.includeUploads, includePlugins: settings.includePlugins };
   try {
     const password = await schedulePassword(service);
-    await service.startBackup({ ...include, origin: 'scheduled', slot, password }, (task, error) =>
+    const excludeTableData = service.existingTablesOf(settings.excludeCollections);
+    await service.startBackup({ ...include, excludeTableData, origin: 'scheduled', slot, password }, (task, error) =>
       afterRun(service, at, task, error),
     );
     return 'started';

@@ -14,6 +14,7 @@ export const DEFAULT_SETTINGS: ScheduleSettings = {
   includePlugins: true,
   keepLast: 7,
   maxAgeDays: null,
+  excludeCollections: [],
 };
 
 const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof ScheduleSettings)[];
@@ -26,7 +27,22 @@ export function fromRow(row: Record<string, unknown> | null | undefined): Schedu
   }
   merged.keepLast = Number(merged.keepLast) || DEFAULT_SETTINGS.keepLast;
   merged.maxAgeDays = row?.maxAgeDays === null || row?.maxAgeDays === undefined ? null : Number(row.maxAgeDays);
+  merged.excludeCollections = namesOf(row?.excludeCollections) ?? [];
   return merged;
+}
+
+/** A list of collection names, or null when value is not one (a JSON column may come back as a string). */
+function namesOf(value: unknown): string[] | null {
+  let v = value;
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return null;
+    }
+  }
+  if (!Array.isArray(v) || !v.every((n) => typeof n === 'string' && n.length > 0 && n.length <= 255)) return null;
+  return [...new Set(v as string[])];
 }
 
 function bool(value: unknown, current: boolean): boolean {
@@ -68,6 +84,11 @@ export function applyUpdate(current: ScheduleSettings, values: Record<string, un
       if (days === null || days < 1) throw new BackupError('MAX_AGE_INVALID', {}, 422);
       next.maxAgeDays = days;
     }
+  }
+  if (values.excludeCollections !== undefined) {
+    const names = values.excludeCollections === null ? [] : namesOf(values.excludeCollections);
+    if (!names) throw new BackupError('COLLECTION_UNKNOWN', { name: String(values.excludeCollections) }, 422);
+    next.excludeCollections = names;
   }
   return next;
 }

@@ -46,6 +46,7 @@ describe('applyUpdate', () => {
       includePlugins: true,
       keepLast: 3,
       maxAgeDays: 30,
+      excludeCollections: [],
     });
     expect(applyUpdate(next, { maxAgeDays: null }).maxAgeDays).toBeNull();
     expect(applyUpdate(next, {})).toEqual(next);
@@ -72,5 +73,31 @@ describe('applyUpdate', () => {
 
   it('accepts 6-field expressions (seconds) on the server', () => {
     expect(applyUpdate(DEFAULT_SETTINGS, { cron: '*/5 * * * * *' }).cron).toBe('*/5 * * * * *');
+  });
+});
+
+describe('excludeCollections', () => {
+  it('reads a stored list, also when the JSON column comes back as text, and drops repeats', () => {
+    expect(fromRow({ excludeCollections: ['logs', 'audit', 'logs'] }).excludeCollections).toEqual(['logs', 'audit']);
+    expect(fromRow({ excludeCollections: '["logs"]' }).excludeCollections).toEqual(['logs']);
+    expect(fromRow({ excludeCollections: 'not json' }).excludeCollections).toEqual([]);
+    expect(fromRow({ excludeCollections: [1, 2] }).excludeCollections).toEqual([]);
+  });
+
+  it('takes a list of names, clears with [] or null, keeps the current list when absent', () => {
+    const withLogs = applyUpdate(DEFAULT_SETTINGS, { excludeCollections: ['logs'] });
+    expect(withLogs.excludeCollections).toEqual(['logs']);
+    expect(applyUpdate(withLogs, { keepLast: 2 }).excludeCollections).toEqual(['logs']);
+    expect(applyUpdate(withLogs, { excludeCollections: [] }).excludeCollections).toEqual([]);
+    expect(applyUpdate(withLogs, { excludeCollections: null }).excludeCollections).toEqual([]);
+  });
+
+  it('refuses anything but a list of non-empty names with a 422', () => {
+    for (const bad of ['logs', [''], [{ name: 'logs' }], 42]) {
+      expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { excludeCollections: bad }))).toMatchObject({
+        code: 'COLLECTION_UNKNOWN',
+        status: 422,
+      });
+    }
   });
 });
