@@ -74,6 +74,19 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
         ? dumpWithTool(dumper, dumpInput, checked.tool, dumpFile)
         : dumpSqlite(dumpInput, dumpFile);
     dumping.catch(() => undefined); // awaited below; a failure while files are packed must not go unhandled
+    // Row counts per table, for verify. A backup whose dump succeeded is kept even if counting fails (verify then
+    // checks that the dump restores, without counts). Server databases are counted as soon as the dump ends (while
+    // files may still be packed), outside its snapshot: concurrent writes can make them differ, and verify reports
+    // that as a mismatch.
+    const counting = dumping.then((snapshotCounts) =>
+      dumper.kind === 'tool' && checked
+        ? bestEffort(
+            countToolRows(dumper, input.db, checked.tool, { tmpDir: input.tmpDir, zero: input.excludeTableData, signal: input.signal }),
+            input.signal,
+          )
+        : snapshotCounts,
+    );
+    counting.catch(() => undefined);
     let done = 0;
     const included: string[] = ['database'];
     try {
@@ -97,19 +110,14 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
     } catch (err) {
       stopDump.abort();
       await dumping.catch(() => undefined);
+      await counting.catch(() => undefined);
       throw err;
     }
     progress('dumping database', 65);
-    // Row counts per table, for verify. A backup whose dump succeeded is kept even if counting fails (verify then
-    // checks that the dump restores, without counts). Server databases are counted right after the dump, outside
-    // its snapshot: concurrent writes can make them differ, and verify reports that as a mismatch.
-    let tables = await dumping;
-    if (dumper.kind === 'tool' && checked) {
-      const counting = { tmpDir: input.tmpDir, zero: input.excludeTableData, signal: input.signal };
-      tables = await bestEffort(countToolRows(dumper, input.db, checked.tool, counting), input.signal);
-    }
+    await dumping;
     progress('packing files', 80);
     await writer.addFile(dumpEntry, dumpFile);
+    const tables = await counting;
     progress('finalising', 98);
     const manifest: Omit<Manifest, 'entries'> = {
       format: FORMAT,
