@@ -160,16 +160,15 @@ async function dumpWithTool(
   file: string,
 ): Promise<undefined> {
   const specs = dumper.dumpPlan(input.db, tool, { excludeTableData: input.excludeTableData, tmpDir: input.tmpDir });
-  const out = fs.createWriteStream(file, { mode: 0o600, highWaterMark: 1024 * 1024 });
+  // The tool writes the file itself, as `pg_dump -f` would: no byte of the dump passes through the server's heap.
+  // 'a' (O_APPEND): several commands of one plan append in order.
+  const out = await fs.promises.open(file, 'a', 0o600);
   try {
     for (const spec of specs) {
-      await runTool(spec, { stdout: out, signal: input.signal });
+      await runTool(spec, { stdout: out.fd, signal: input.signal });
     }
   } finally {
-    await new Promise<void>((resolve, reject) => {
-      out.once('error', reject);
-      out.end(() => resolve());
-    });
+    await out.close();
   }
   return undefined;
 }

@@ -12,8 +12,12 @@ import { TailBuffer } from './tail';
 export interface RunIO {
   /** A stream, or the path of a file to feed as stdin (passed as a descriptor: no copying through node). */
   stdin?: Readable | string;
-  /** Receives stdout with backpressure. Never ended here, so several commands can append to one file. */
-  stdout?: Writable;
+  /**
+   * Receives stdout: a stream (with backpressure), or an open file descriptor the child writes to itself, so a
+   * dump of any size never passes through this process. Never ended or closed here, so several commands can append
+   * to one file.
+   */
+  stdout?: Writable | number;
   /** Each stderr line (scrubbed), e.g. for progress. */
   onStderrLine?: (line: string) => void;
   signal?: AbortSignal;
@@ -60,7 +64,7 @@ export async function runTool(spec: CommandSpec, io: RunIO = {}): Promise<{ stde
       env: childEnv(spec.env),
       extendEnv: false,
       stdin,
-      stdout: io.stdout ? 'pipe' : 'ignore',
+      stdout: typeof io.stdout === 'number' ? io.stdout : io.stdout ? 'pipe' : 'ignore',
       stderr: 'pipe',
       buffer: false,
       windowsHide: true,
@@ -81,7 +85,7 @@ export async function runTool(spec: CommandSpec, io: RunIO = {}): Promise<{ stde
       child.stdout?.destroy();
       child.kill('SIGTERM', { forceKillAfterTimeout: KILL_GRACE_MS });
     };
-    const sink = io.stdout;
+    const sink = typeof io.stdout === 'number' ? undefined : io.stdout;
     if (sink && child.stdout) {
       sink.on('error', failStreams);
       child.stdout.pipe(sink, { end: false });

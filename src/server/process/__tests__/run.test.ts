@@ -147,6 +147,22 @@ describe('streams and files', () => {
     expect(Buffer.concat(chunks).toString()).toBe(fs.readFileSync(input, 'utf8'));
   });
 
+  it('lets the child write a file descriptor itself; several commands append in order', async () => {
+    const file = path.join(tmp, 'dump.out');
+    const fh = await fs.promises.open(file, 'a', 0o600);
+    try {
+      await runTool(node(`process.stdout.write(Buffer.alloc(${4 * 1024 * 1024}, 97))`), { stdout: fh.fd });
+      await runTool(node("process.stdout.write('tail')"), { stdout: fh.fd });
+    } finally {
+      await fh.close();
+    }
+    const data = fs.readFileSync(file);
+    expect(data.length).toBe(4 * 1024 * 1024 + 4);
+    expect(data.subarray(0, 4 * 1024 * 1024).every((b) => b === 97)).toBe(true);
+    expect(data.subarray(-4).toString()).toBe('tail');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   it('feeds a stream as stdin', async () => {
     const out = await new Promise<string>((resolve, reject) => {
       const chunks: Buffer[] = [];
