@@ -219,6 +219,44 @@ describe('Backup now: what the archive holds', () => {
     expect(done.length).toBeGreaterThan(0);
   });
 
+  it('lists again, at start-up, the archives on disk that the task table lost (and only readable ones)', async () => {
+    const service = getService(app);
+    const repo = service.repo;
+    const before = (await repo.find({ filter: { kind: 'backup', status: 'succeeded' }, sort: ['id'] })).map((r) => r.toJSON());
+    expect(before.length).toBeGreaterThan(0);
+    // An encrypted one too: its origin and parts stay hidden until the password is given.
+    const enc = await agent.post(`${apiPrefix}/${TASKS}:create`).set('X-Backups-Manager-Password', 'rediscover-me').send({ includeUploads: false });
+    expect(enc.status).toBe(200);
+    const encrypted = await waitTask(app, enc.body.data.id);
+    expect(encrypted.status).toBe('succeeded');
+    const foreign = path.join(service.paths.archives, 'not-a-backup.nbbm');
+    fs.writeFileSync(foreign, 'just some bytes');
+    // As after a restore by other means (raw tools, the built-in Backup manager): the rows are gone, the files stay.
+    await app.db.getModel(TASKS).destroy({ where: {} });
+
+    await service.onAppStarted();
+
+    const rows = (await repo.find({ sort: ['id'] })).map((r) => r.toJSON() as Record<string, any>);
+    const byName = new Map<string, Record<string, any>>(rows.map((r) => [r.fileName, r]));
+    expect(byName.has('not-a-backup.nbbm')).toBe(false);
+    expect(fs.readFileSync(foreign, 'utf8')).toBe('just some bytes'); // left alone
+    for (const old of [...before, encrypted]) {
+      const row = byName.get(old.fileName);
+      expect(row).toMatchObject({ kind: 'backup', status: 'succeeded', size: old.size, fileName: old.fileName });
+      expect(new Date(row!.createdAt).getTime()).toBe(new Date(row!.summary.createdAt).getTime());
+    }
+    expect(byName.get(encrypted.fileName)!.summary).toMatchObject({ encrypted: true, dialect: dialect });
+    expect(rows).toHaveLength(before.length + 1);
+
+    // Downloadable and restorable like any backup; a second start adds nothing.
+    const again = await agent.get(`${apiPrefix}/${TASKS}:download?filterByTk=${byName.get(before[0].fileName)!.id}`).buffer(true).parse(binaryParser);
+    expect(again.status).toBe(200);
+    expect(sha256(again.body)).toBe(await sha256File(path.join(service.paths.archives, before[0].fileName)));
+    await service.onAppStarted();
+    expect(await repo.count()).toBe(rows.length);
+    fs.rmSync(foreign);
+  });
+
   it('downloads only for an admin, with the exact bytes on disk', async () => {
     const task = (await app.db.getRepository(TASKS).findOne({ filter: { status: 'succeeded', kind: 'backup' }, sort: ['-id'] })).toJSON();
     const url = `${apiPrefix}/${TASKS}:download?filterByTk=${task.id}`;

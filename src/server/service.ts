@@ -14,6 +14,7 @@ import { archiveName, archivePath, backupPaths, ensureDirs, storageRoot, type Ba
 import { Exclusive } from './tasks/exclusive';
 import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './tasks/progress';
 import { importJournals } from './tasks/journal';
+import { rediscoverArchives } from './tasks/rediscover';
 
 export interface BackupOptions {
   includeUploads?: boolean;
@@ -257,7 +258,10 @@ export class BackupsService {
     await this.repo.destroy({ filterByTk: task.id });
   }
 
-  /** Start-up: tasks a crash left pending/running fail, leftovers go, journals from a restore come back. */
+  /**
+   * Start-up: tasks a crash left pending/running fail, leftovers go, journals from a restore come back, and archives
+   * the table does not list (the database was restored by other means) are listed again.
+   */
   async onAppStarted(): Promise<void> {
     this.stopping = false;
     const paths = this.paths;
@@ -279,6 +283,7 @@ export class BackupsService {
       await fs.promises.rm(paths.tmp, { recursive: true, force: true });
       await ensureDirs(paths);
       await removeStaleUploads(paths);
+      await rediscoverArchives(this).catch((err) => this.app.log.error(`[${NAMESPACE}] listing archives on disk`, { err }));
     }
   }
 
