@@ -22,6 +22,7 @@ function setup(initial: Partial<ScheduleSettings>) {
   const service = {
     app: { db, log: { error: jest.fn(), warn: jest.fn(), info: jest.fn() }, i18n: { t: (k: string) => k } },
     repo: { count: async ({ filter }: { filter: { slot: string } }) => (slots.has(filter.slot) ? 1 : 0) },
+    existingTablesOf: (names: string[]) => names.map((name) => `t_${name}`),
     startBackup: jest.fn(async (options: { slot: string }) => {
       slots.add(options.slot);
       started.push(options.slot);
@@ -29,7 +30,7 @@ function setup(initial: Partial<ScheduleSettings>) {
     }),
   } as unknown as BackupsService;
   const scheduler = new Scheduler(service, { maxSleepMs: 60_000 });
-  return { scheduler, started, change: (v: Partial<ScheduleSettings>) => (row = { ...row, ...v }) };
+  return { scheduler, started, service, change: (v: Partial<ScheduleSettings>) => (row = { ...row, ...v }) };
 }
 
 beforeEach(() => {
@@ -123,5 +124,16 @@ describe('Scheduler', () => {
     expect(await scheduler.runSlot(at, { ...DEFAULT_SETTINGS, enabled: true })).toBe('started');
     expect(await scheduler.runSlot(at, { ...DEFAULT_SETTINGS, enabled: true })).toBe('taken');
     expect(started).toHaveLength(1);
+  });
+
+  it('passes the tables of the collections to leave out to the backup', async () => {
+    const { scheduler, service } = setup({ enabled: true });
+    const at = new Date('2024-01-01T04:00:00Z');
+    const settings = { ...DEFAULT_SETTINGS, enabled: true, excludeCollections: ['logs', 'audit'] };
+    expect(await scheduler.runSlot(at, settings)).toBe('started');
+    expect(service.startBackup).toHaveBeenCalledWith(
+      expect.objectContaining({ slot: 'sched:2024-01-01T04:00:00Z', excludeTableData: ['t_logs', 't_audit'] }),
+      expect.any(Function),
+    );
   });
 });
