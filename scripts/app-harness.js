@@ -8,7 +8,7 @@ const path = require('path');
 const root = path.join(__dirname, '..');
 const pkg = require(path.join(root, 'package.json'));
 const templateDir = path.join(root, 'app-template');
-const { pidsOfGroup } = require('./bench/monitor');
+const { pidsOfGroup } = require('./proc-group');
 
 function log(msg) {
   process.stderr.write(`[backups-manager] ${msg}\n`);

@@ -2,26 +2,7 @@
 // process group the harness started), its RSS every 100 ms, and the latency of a cheap API call every 200 ms.
 const fs = require('fs');
 const { percentile, median } = require('./util');
-
-function readStat(pid) {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return { pid, ppid: Number(rest[1]), pgrp: Number(rest[2]) };
-  } catch {
-    return null;
-  }
-}
-
-function pidsOfGroup(pgid) {
-  const out = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const st = readStat(name);
-    if (st && st.pgrp === pgid) out.push(Number(name));
-  }
-  return out;
-}
+const { pidsOfGroup } = require('../proc-group');
 
 function rssKb(pid) {
   try {
@@ -201,4 +182,4 @@ class Pinger {
   }
 }
 
-module.exports = { findServerPid, pidsOfGroup, rssKb, cmdline, RssSampler, Pinger };
+module.exports = { findServerPid, rssKb, cmdline, RssSampler, Pinger };

@@ -80,24 +80,27 @@ export class BackupsService {
    * Table names of the collections whose data the admin leaves out (schema kept), e.g. big log tables.
    * Unknown names are refused rather than silently ignored.
    */
-  /** Tables of the collections that exist; a schedule keeps running when one of them was deleted since. */
-  existingTablesOf(collections: readonly string[]): string[] {
-    return collections.flatMap((name) => {
-      const collection = this.app.db.getCollection(name);
-      if (collection) return [collection.model.tableName];
-      this.app.log.warn(`[${NAMESPACE}] collection ${name} no longer exists: nothing to leave out for it`);
-      return [];
-    });
-  }
-
   tablesOf(collections: unknown): string[] {
     if (collections === undefined || collections === null) return [];
     if (!Array.isArray(collections)) throw new BackupError('COLLECTION_UNKNOWN', { name: String(collections) }, 400);
     return collections.map((name) => {
-      const collection = typeof name === 'string' ? this.app.db.getCollection(name) : undefined;
-      if (!collection) throw new BackupError('COLLECTION_UNKNOWN', { name: String(name) }, 400);
-      return collection.model.tableName;
+      const table = this.tableOf(name);
+      if (!table) throw new BackupError('COLLECTION_UNKNOWN', { name: String(name) }, 400);
+      return table;
     });
+  }
+
+  /** Tables of the collections that exist; a schedule keeps running when one of them was deleted since. */
+  existingTablesOf(collections: readonly string[]): string[] {
+    return collections.flatMap((name) => {
+      const table = this.tableOf(name);
+      if (!table) this.app.log.warn(`[${NAMESPACE}] collection ${name} no longer exists: nothing to leave out for it`);
+      return table ? [table] : [];
+    });
+  }
+
+  private tableOf(name: unknown): string | undefined {
+    return typeof name === 'string' ? this.app.db.getCollection(name)?.model.tableName : undefined;
   }
 
   /** A task from another process sharing the database, seen in the task table (this process: see `exclusive`). */
