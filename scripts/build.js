@@ -27,8 +27,6 @@ const serverExternals = [
   'mariadb',
   'koa',
   'lodash',
-  // unzipper's optional S3 reader; we never use it
-  '@aws-sdk/client-s3',
 ];
 // Module ids the admin shell's requirejs provides (see shared facts); everything else is bundled.
 const clientExternals = [

@@ -27,6 +27,7 @@ export const PHASES = [
   'dumping database',
   'packing files',
   'finalising',
+  'copying off-site',
   'validating',
   'safety backup',
   'restoring database',

@@ -9,4 +9,6 @@ export interface ScheduleValues {
   maxAgeDays: number | null;
   /** Collections whose rows are left out (their tables are kept, empty). */
   excludeCollections: string[];
+  /** A file-manager storage that receives a copy of each manual and scheduled backup; null: none. */
+  offsiteStorage: string | null;
 }

@@ -47,6 +47,7 @@ describe('automatic backups', () => {
       keepLast: 7,
       maxAgeDays: null,
       excludeCollections: [],
+      offsiteStorage: null,
       hasPassword: false,
       lastRun: null,
       nextRuns: [],

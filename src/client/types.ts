@@ -25,6 +25,22 @@ export interface Task {
   finishedAt?: string | null;
   createdAt?: string | null;
   createdBy?: { nickname?: string | null } | null;
+  /** The archive is on this server. */
+  local?: boolean;
+  /** Its copy in an off-site storage, if any. */
+  remote?: { storage: string; size?: number | string | null; uploadedAt?: string | null } | null;
+  /** Why the off-site copy failed (English, from the server). */
+  remoteError?: string | null;
+}
+
+/** A file-manager storage as offered for off-site copies. */
+export interface OffsiteStorage {
+  name: string;
+  title: string;
+  type: string;
+  supported: boolean;
+  /** Translated: why it cannot be used. */
+  reason?: string;
 }
 
 export interface ListMeta {

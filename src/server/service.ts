@@ -15,6 +15,7 @@ import { Exclusive } from './tasks/exclusive';
 import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './tasks/progress';
 import { importJournals } from './tasks/journal';
 import { rediscoverArchives } from './tasks/rediscover';
+import { Offsite, remoteOf } from './offsite/offsite';
 
 export interface BackupOptions {
   includeUploads?: boolean;
@@ -26,6 +27,8 @@ export interface BackupOptions {
   excludeTableData?: string[];
   /** Encrypts the archive. Never stored in the task row. */
   password?: string;
+  /** A file-manager storage that receives a copy once the archive is written. */
+  offsite?: string | null;
 }
 
 export type TaskRow = Record<string, unknown> & { id: number | string; status: string; fileName?: string };
@@ -46,6 +49,10 @@ export class BackupsService {
 
   get repo() {
     return this.app.db.getRepository(TASKS);
+  }
+
+  get offsite(): Offsite {
+    return new Offsite(this);
   }
 
   dbConfig(): DbConfig {
@@ -202,6 +209,7 @@ export class BackupsService {
         size: result.size,
         finishedAt: new Date(),
         summary: summaryOf(result.manifest, result.size, !!options.password),
+        ...(options.offsite ? await this.copyOffsite(task, options.offsite, path.join(paths.archives, fileName)) : {}),
       };
       await this.updateTask(task.id, values);
       return { ...task, ...values, fileName };
@@ -212,6 +220,20 @@ export class BackupsService {
       throw err;
     } finally {
       await fs.promises.rm(path.join(paths.tmp, `backup-${task.id}`), { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * The off-site copy of a finished archive. Its failure does not fail the backup (the archive is safe here): the
+   * row says why, and the list shows the backup as local only.
+   */
+  private async copyOffsite(task: TaskRow, storage: string, file: string): Promise<Record<string, unknown>> {
+    await this.updateTask(task.id, { phase: 'copying off-site', progress: 99 }, PROGRESS_WRITE_BUDGET_MS);
+    try {
+      return { remote: await this.offsite.copy(storage, file), remoteError: null };
+    } catch (err) {
+      this.app.log.error(`[${NAMESPACE}] off-site copy of task ${task.id} to ${storage} failed: ${this.describe(err)}`);
+      return { remote: null, remoteError: this.describe(err) };
     }
   }
 
@@ -242,19 +264,30 @@ export class BackupsService {
     return row.toJSON() as TaskRow;
   }
 
-  /** The archive of a finished backup task, checked to be a bare name of ours inside our folder. */
+  /**
+   * The archive of a finished backup task, checked to be a bare name of ours inside our folder. One that is only
+   * off-site now is fetched back first (restore, verify and inspect read a local file).
+   */
   async archiveOf(task: TaskRow): Promise<string> {
+    const file = this.localArchiveOf(task);
+    if (fs.existsSync(file)) return file;
+    if (remoteOf(task)) return this.offsite.fetch(task);
+    throw new BackupError('FILE_MISSING', {}, 410);
+  }
+
+  /** Where a finished backup's archive is (or would be) on this server. */
+  localArchiveOf(task: TaskRow): string {
     if (task.kind !== 'backup' || task.status !== 'succeeded' || !task.fileName) {
       throw new BackupError('NOT_SUCCEEDED', {}, 409);
     }
-    const file = archivePath(this.paths, String(task.fileName));
-    if (!fs.existsSync(file)) throw new BackupError('FILE_MISSING', {}, 410);
-    return file;
+    return archivePath(this.paths, String(task.fileName));
   }
 
   async destroyTask(id: unknown): Promise<void> {
     const task = await this.findTask(id);
     if (this.exclusive.running?.id === task.id || task.status === 'running') throw busy();
+    // The remote copy first: if it cannot be deleted, the row stays and says where the copy still is.
+    if (remoteOf(task)) await this.offsite.remove(task);
     if (task.fileName) {
       await fs.promises.rm(archivePath(this.paths, String(task.fileName)), { force: true });
     }

@@ -15,6 +15,8 @@ export interface BackupOptions {
   includePlugins: boolean;
   /** Collection names whose rows are left out. */
   excludeCollections?: string[];
+  /** false: no off-site copy of this backup even though a storage is configured. */
+  offsite?: boolean;
 }
 
 export interface UploadResult {
@@ -39,6 +41,16 @@ export function useTasksApi() {
           skipNotify: true,
         });
         return { data: res.data?.data ?? [], meta: res.data?.meta ?? { count: 0, page, pageSize, totalPage: 0 } };
+      },
+
+      /** Lists the archives of the configured off-site storage beside the local ones. */
+      async syncOffsite(): Promise<{ added: string[]; gone: string[] }> {
+        const res = await api.request<{ data: { added: string[]; gone: string[] } }>({
+          url: `${TASKS}:syncOffsite`,
+          method: 'post',
+          skipNotify: true,
+        });
+        return res.data.data;
       },
 
       /** Undefined when the shell swallowed the answer (it does so while the application is in maintenance). */

@@ -10,19 +10,22 @@ interface Props {
   open: boolean;
   onClose: () => void;
   onCreated: () => void;
+  /** The configured off-site storage, if any: the dialog offers to skip its copy for this backup. */
+  offsiteStorage?: string | null;
 }
 
 interface Values {
   includeUploads: boolean;
   includePlugins: boolean;
   excludeCollections?: string[];
+  offsite?: boolean;
   password?: string;
   passwordRepeat?: string;
 }
 
-const INITIAL: Values = { includeUploads: true, includePlugins: true };
+const INITIAL: Values = { includeUploads: true, includePlugins: true, offsite: true };
 
-export function BackupNowModal({ open, onClose, onCreated }: Props) {
+export function BackupNowModal({ open, onClose, onCreated, offsiteStorage }: Props) {
   const t = useT();
   const api = useTasksApi();
   const { message } = App.useApp();
@@ -40,6 +43,7 @@ export function BackupNowModal({ open, onClose, onCreated }: Props) {
           includeUploads: !!values.includeUploads,
           includePlugins: !!values.includePlugins,
           excludeCollections: values.excludeCollections?.length ? values.excludeCollections : undefined,
+          offsite: offsiteStorage ? values.offsite !== false : undefined,
         },
         values.password || undefined,
       );
@@ -74,6 +78,11 @@ export function BackupNowModal({ open, onClose, onCreated }: Props) {
           <Checkbox>{t('Include plugins')}</Checkbox>
         </Form.Item>
         <ExcludeCollectionsField />
+        {offsiteStorage && (
+          <Form.Item name="offsite" valuePropName="checked">
+            <Checkbox>{t('Also copy it to the off-site storage {{name}}', { name: offsiteStorage })}</Checkbox>
+          </Form.Item>
+        )}
         <PasswordFields
           label={t('Backup password')}
           placeholder={t('Optional')}

@@ -7,6 +7,7 @@ import type { Task, TaskId } from '../types';
 import { dialectLabel } from '../utils/dialects';
 import { formatSize, formatTime } from '../utils/format';
 import { errorText } from '../utils/taskError';
+import { LocationTags } from './LocationTags';
 import { TaskActions } from './TaskActions';
 import { TaskStatusCell } from './TaskStatusCell';
 import { TaskTags } from './TaskTags';
@@ -69,6 +70,7 @@ export function TasksTable(props: Props) {
           </Space>
         ),
       },
+      { title: t('Stored'), key: 'location', width: 150, render: (_: unknown, task) => <LocationTags task={task} /> },
       { title: t('Size'), dataIndex: 'size', width: 100, render: (_: unknown, task) => formatSize(task.size) },
       {
         title: t('Status'),

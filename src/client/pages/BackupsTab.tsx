@@ -1,10 +1,13 @@
-import { CloudUploadOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
-import { Alert, Button, Space, Tooltip } from 'antd';
+import { CloudSyncOutlined, CloudUploadOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Space, Tooltip } from 'antd';
+import { useRequest } from 'ahooks';
 import { useCallback, useEffect, useState } from 'react';
 import { BackupNowModal } from '../components/BackupNowModal';
 import { RestoreDialog, RestoreStart } from '../components/RestoreDialog';
 import { TasksTable } from '../components/TasksTable';
 import { readErrorMessage } from '../api/errors';
+import { useSettingsApi } from '../api/settings';
+import { useTasksApi } from '../api/tasks';
 import { useTasks } from '../hooks/useTasks';
 import { useT } from '../locale';
 import type { Task } from '../types';
@@ -21,6 +24,25 @@ export function BackupsTab() {
   const [backupOpen, setBackupOpen] = useState(false);
   const [restore, setRestore] = useState<RestoreStart | null>(resumeRestore);
   const [loadError, setLoadError] = useState<string>();
+  const { message } = App.useApp();
+  const settingsApi = useSettingsApi();
+  const tasksApi = useTasksApi();
+  const { data: settings } = useRequest(() => settingsApi.get().catch(() => undefined));
+  const offsiteStorage = settings?.offsiteStorage ?? null;
+  const [syncing, setSyncing] = useState(false);
+
+  const syncOffsite = async () => {
+    setSyncing(true);
+    try {
+      const { added, gone } = await tasksApi.syncOffsite();
+      message.success(t('Off-site copies checked: {{added}} new, {{gone}} no longer there.', { added: added.length, gone: gone.length }));
+      refresh();
+    } catch (e) {
+      message.error(await readErrorMessage(e));
+    } finally {
+      setSyncing(false);
+    }
+  };
 
   useEffect(() => {
     let cancelled = false;
@@ -46,6 +68,11 @@ export function BackupsTab() {
         <Button icon={<CloudUploadOutlined />} onClick={() => setRestore({ from: 'upload' })}>
           {t('Upload and restore')}
         </Button>
+        {offsiteStorage && (
+          <Button icon={<CloudSyncOutlined />} loading={syncing} onClick={syncOffsite}>
+            {t('Check off-site copies')}
+          </Button>
+        )}
         <Tooltip title={t('Refresh')}>
           <Button icon={<ReloadOutlined />} loading={loading} onClick={refresh} aria-label={t('Refresh')} />
         </Tooltip>
@@ -62,7 +89,12 @@ export function BackupsTab() {
         onRestore={restoreTask}
         onChanged={refresh}
       />
-      <BackupNowModal open={backupOpen} onClose={() => setBackupOpen(false)} onCreated={refresh} />
+      <BackupNowModal
+        open={backupOpen}
+        onClose={() => setBackupOpen(false)}
+        onCreated={refresh}
+        offsiteStorage={offsiteStorage}
+      />
       <RestoreDialog start={restore} onClose={closeRestore} onFinished={refresh} />
     </>
   );

@@ -8,6 +8,7 @@ import { LastRunAlert } from '../components/LastRunAlert';
 import { NextRuns } from '../components/NextRuns';
 import { PasswordFields } from '../components/PasswordFields';
 import { ExcludeCollectionsField } from '../components/ExcludeCollectionsSelect';
+import { OffsiteStorageField } from '../components/OffsiteStorageSelect';
 import { TimezoneSelect } from '../components/TimezoneSelect';
 import { useCronPreview } from '../hooks/useCronPreview';
 import { useT } from '../locale';
@@ -33,6 +34,7 @@ function toForm(s: ScheduleSettings): Values {
     keepLast: s.keepLast || 7,
     maxAgeDays: s.maxAgeDays ?? null,
     excludeCollections: s.excludeCollections ?? [],
+    offsiteStorage: s.offsiteStorage ?? null,
     password: undefined,
     passwordRepeat: undefined,
     clearPassword: false,
@@ -49,6 +51,7 @@ function toUpdate(v: Values, hasPassword: boolean): ScheduleUpdate {
     keepLast: v.keepLast,
     maxAgeDays: v.maxAgeDays ?? null,
     excludeCollections: v.excludeCollections ?? [],
+    offsiteStorage: v.offsiteStorage || null,
   };
   if (hasPassword && v.clearPassword) update.clearPassword = true;
   return update;
@@ -159,6 +162,7 @@ export function ScheduleTab() {
         >
           <InputNumber min={1} precision={0} style={{ width: 160 }} placeholder={t('Optional')} />
         </Form.Item>
+        <OffsiteStorageField />
         <PasswordFields
           label={t('Backup password')}
           disabled={!!clearPassword}

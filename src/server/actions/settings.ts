@@ -18,7 +18,7 @@ function upcoming(s: Pick<ScheduleSettings, 'cron' | 'timezone'>): string[] {
 /** The automatic-backup settings page: one settings row, no list or destroy. */
 export const settingsResource = {
   name: SETTINGS,
-  only: ['get', 'update', 'preview'],
+  only: ['get', 'update', 'preview', 'storages'],
   actions: {
     get: action(async (ctx: Context, next: Next) => {
       const settings = await readSettings(ctx.db);
@@ -37,6 +37,10 @@ export const settingsResource = {
       const settings = applyUpdate(await readSettings(ctx.db), values);
       // Names must be collections now (a 400 naming the unknown one); a later deletion is skipped at run time.
       if (values.excludeCollections !== undefined) getService(ctx.app).tablesOf(settings.excludeCollections);
+      // A storage must exist and be usable now (a 400 saying why not).
+      if (values.offsiteStorage !== undefined && settings.offsiteStorage) {
+        await getService(ctx.app).offsite.storage(settings.offsiteStorage);
+      }
       // A new password comes in the header (never the body: bodies are logged); clearPassword removes it.
       const password = passwordFrom(ctx);
       const sealed =
@@ -52,6 +56,13 @@ export const settingsResource = {
         hasPassword: !!(await readSealedPassword(ctx.db)),
         nextRuns: settings.enabled ? upcoming(settings) : [],
       };
+      await next();
+    }),
+
+    /** The file manager's storages, each said usable for off-site copies or not (with the reason, translated). */
+    storages: action(async (ctx: Context, next: Next) => {
+      const choices = await getService(ctx.app).offsite.storages();
+      ctx.body = choices.map((c) => ({ ...c, reason: c.reason ? ctx.t(c.reason, { ns: NAMESPACE, name: c.name, type: c.type }) : undefined }));
       await next();
     }),
 

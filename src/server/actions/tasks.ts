@@ -8,6 +8,9 @@ import { verifyAction } from './verify';
 import { startRestore } from '../tasks/restore-flow';
 import { action } from './respond';
 import { receiveUpload, uploadPath } from './upload';
+import { readSettings } from '../schedule/settings-store';
+import { BackupError } from '../errors';
+import { remoteOf } from '../offsite/offsite';
 
 const svc = (ctx: Context) => getService(ctx.app);
 const userId = (ctx: Context) => ctx.state?.currentUser?.id ?? ctx.auth?.user?.id;
@@ -16,7 +19,7 @@ const flag = (v: unknown, dflt = true) => (v === undefined || v === null ? dflt 
 export const tasksResource = {
   name: TASKS,
   // The resource shares the collection's name: without `only`, NocoBase's default CRUD (update...) would be open.
-  only: ['list', 'get', 'create', 'destroy', 'download', 'inspect', 'upload', 'restore', 'verify'],
+  only: ['list', 'get', 'create', 'destroy', 'download', 'inspect', 'upload', 'restore', 'verify', 'syncOffsite'],
   actions: {
     verify: verifyAction,
 
@@ -29,12 +32,13 @@ export const tasksResource = {
         limit: pageSize,
         appends: ['createdBy'],
       });
-      ctx.body = { rows: rows.map((r) => publicRow(r.toJSON())), count, page, pageSize, totalPage: Math.ceil(count / pageSize) };
+      const service = svc(ctx);
+      ctx.body = { rows: rows.map((r) => publicRow(r.toJSON(), service)), count, page, pageSize, totalPage: Math.ceil(count / pageSize) };
       await next();
     }),
 
     get: action(async (ctx: Context, next: Next) => {
-      ctx.body = publicRow(await svc(ctx).findTask(ctx.action.params.filterByTk));
+      ctx.body = publicRow(await svc(ctx).findTask(ctx.action.params.filterByTk), svc(ctx));
       await next();
     }),
 
@@ -49,6 +53,8 @@ export const tasksResource = {
         password: passwordFrom(ctx),
         origin: 'manual',
         userId: userId(ctx),
+        // The configured off-site storage receives a copy unless the admin unticked it for this backup.
+        offsite: flag(values.offsite) ? (await readSettings(ctx.db)).offsiteStorage : null,
       });
       await next();
     }),
@@ -59,16 +65,36 @@ export const tasksResource = {
       await next();
     }),
 
-    /** Streams the archive; like every action here it needs an admin's token. */
+    /**
+     * Streams the archive, from this server or else from its off-site copy (passed through, never stored here);
+     * like every action here it needs an admin's token.
+     */
     download: action(async (ctx: Context, next: Next) => {
       const service = svc(ctx);
-      const file = await service.archiveOf(await service.findTask(ctx.action.params.filterByTk));
-      const stat = await fs.promises.stat(file);
-      ctx.attachment(file.split('/').pop());
+      const task = await service.findTask(ctx.action.params.filterByTk);
+      const file = service.localArchiveOf(task);
+      ctx.attachment(String(task.fileName));
       ctx.set('Content-Type', 'application/octet-stream');
-      ctx.set('Content-Length', String(stat.size));
       ctx.withoutDataWrapping = true;
-      ctx.body = fs.createReadStream(file);
+      if (fs.existsSync(file)) {
+        ctx.set('Content-Length', String((await fs.promises.stat(file)).size));
+        ctx.body = fs.createReadStream(file);
+      } else if (remoteOf(task)) {
+        const remote = await service.offsite.openRead(task);
+        ctx.set('Content-Length', String(remote.size));
+        ctx.body = remote.stream;
+      } else {
+        throw new BackupError('FILE_MISSING', {}, 410);
+      }
+      await next();
+    }),
+
+    /** Lists the copies in the configured off-site storage beside the local backups. */
+    syncOffsite: action(async (ctx: Context, next: Next) => {
+      const service = svc(ctx);
+      const storage = (await readSettings(ctx.db)).offsiteStorage;
+      if (!storage) throw new BackupError('OFFSITE_NOT_CONFIGURED', {}, 400);
+      ctx.body = await service.offsite.sync(storage);
       await next();
     }),
 
@@ -107,15 +133,31 @@ export const tasksResource = {
           password: passwordFrom(ctx),
           userId: userId(ctx),
         }),
+        service,
       );
       await next();
     }),
   },
 };
 
-/** Only what the UI needs; createdBy reduced to a name. */
-function publicRow(row: Record<string, unknown>) {
+/** Only what the UI needs; createdBy reduced to a name; where the archive is (here, off-site, both). */
+function publicRow(row: Record<string, unknown>, service: ReturnType<typeof svc>) {
   const createdBy = row.createdBy as { id?: unknown; nickname?: string; username?: string } | null | undefined;
-  const { slot: _slot, ...rest } = row;
-  return { ...rest, createdBy: createdBy ? { id: createdBy.id, nickname: createdBy.nickname || createdBy.username } : null };
+  const { slot: _slot, remote: _remote, ...rest } = row;
+  const remote = remoteOf(row);
+  return {
+    ...rest,
+    local: hasLocalArchive(row, service),
+    remote: remote ? { storage: remote.storage, size: remote.size, uploadedAt: remote.uploadedAt } : null,
+    createdBy: createdBy ? { id: createdBy.id, nickname: createdBy.nickname || createdBy.username } : null,
+  };
+}
+
+function hasLocalArchive(row: Record<string, unknown>, service: ReturnType<typeof svc>): boolean {
+  if (row.kind !== 'backup' || row.status !== 'succeeded' || !row.fileName) return false;
+  try {
+    return fs.existsSync(service.localArchiveOf(row as Parameters<typeof service.localArchiveOf>[0]));
+  } catch {
+    return false;
+  }
 }

@@ -18,6 +18,8 @@ export default defineCollection({
     { type: 'integer', name: 'maxAgeDays', allowNull: true },
     // Collection names (not tables): a renamed table prefix or a re-created collection still matches.
     { type: 'json', name: 'excludeCollections', defaultValue: [] },
+    // A file-manager storage (by name) that receives a copy of every manual and scheduled backup; null: none.
+    { type: 'string', name: 'offsiteStorage', allowNull: true },
     // The task the scheduler started last, for logs and support; the settings page reads the task table itself.
     { type: 'bigInt', name: 'lastRunTaskId', allowNull: true },
     // The schedule's backup password, sealed with a key derived from APP_KEY (crypto/app-key-seal.ts); hidden so no

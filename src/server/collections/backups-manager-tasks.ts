@@ -24,6 +24,10 @@ export default defineCollection({
     { type: 'json', name: 'options' },
     { type: 'json', name: 'summary' },
     { type: 'boolean', name: 'encrypted', defaultValue: false },
+    // The off-site copy ({ storage, key, size, uploadedAt }: see offsite/offsite.ts), and why there is none if the
+    // upload failed.
+    { type: 'json', name: 'remote', allowNull: true },
+    { type: 'text', name: 'remoteError', allowNull: true },
     { type: 'string', name: 'slot', unique: true },
     { type: 'date', name: 'verifiedAt' },
     { type: 'date', name: 'startedAt' },

@@ -24,7 +24,8 @@ export async function runSlot(service: BackupsService, at: Date, settings: Sched
   try {
     const password = await schedulePassword(service);
     const excludeTableData = service.existingTablesOf(settings.excludeCollections);
-    await service.startBackup({ ...include, excludeTableData, origin: 'scheduled', slot, password }, (task, error) =>
+    const offsite = settings.offsiteStorage;
+    await service.startBackup({ ...include, excludeTableData, origin: 'scheduled', slot, password, offsite }, (task, error) =>
       afterRun(service, at, task, error),
     );
     return 'started';

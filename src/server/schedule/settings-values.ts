@@ -15,6 +15,7 @@ export const DEFAULT_SETTINGS: ScheduleSettings = {
   keepLast: 7,
   maxAgeDays: null,
   excludeCollections: [],
+  offsiteStorage: null,
 };
 
 const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof ScheduleSettings)[];
@@ -28,6 +29,7 @@ export function fromRow(row: Record<string, unknown> | null | undefined): Schedu
   merged.keepLast = Number(merged.keepLast) || DEFAULT_SETTINGS.keepLast;
   merged.maxAgeDays = row?.maxAgeDays === null || row?.maxAgeDays === undefined ? null : Number(row.maxAgeDays);
   merged.excludeCollections = namesOf(row?.excludeCollections) ?? [];
+  merged.offsiteStorage = typeof row?.offsiteStorage === 'string' && row.offsiteStorage ? row.offsiteStorage : null;
   return merged;
 }
 
@@ -89,6 +91,12 @@ export function applyUpdate(current: ScheduleSettings, values: Record<string, un
     const names = values.excludeCollections === null ? [] : namesOf(values.excludeCollections);
     if (!names) throw new BackupError('COLLECTION_UNKNOWN', { name: String(values.excludeCollections) }, 422);
     next.excludeCollections = names;
+  }
+  if (values.offsiteStorage !== undefined) {
+    const name = values.offsiteStorage;
+    if (name === null || name === '') next.offsiteStorage = null;
+    else if (typeof name === 'string' && name.length <= 255) next.offsiteStorage = name;
+    else throw new BackupError('OFFSITE_STORAGE_UNKNOWN', { name: String(name) }, 422);
   }
   return next;
 }

@@ -47,6 +47,7 @@ describe('applyUpdate', () => {
       keepLast: 3,
       maxAgeDays: 30,
       excludeCollections: [],
+      offsiteStorage: null,
     });
     expect(applyUpdate(next, { maxAgeDays: null }).maxAgeDays).toBeNull();
     expect(applyUpdate(next, {})).toEqual(next);
@@ -96,6 +97,29 @@ describe('excludeCollections', () => {
     for (const bad of ['logs', [''], [{ name: 'logs' }], 42]) {
       expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { excludeCollections: bad }))).toMatchObject({
         code: 'COLLECTION_UNKNOWN',
+        status: 422,
+      });
+    }
+  });
+});
+
+describe('offsiteStorage', () => {
+  it('reads a stored name, null for none or an empty value', () => {
+    expect(fromRow({ offsiteStorage: 's3-backups' }).offsiteStorage).toBe('s3-backups');
+    expect(fromRow({ offsiteStorage: '' }).offsiteStorage).toBeNull();
+    expect(fromRow({ offsiteStorage: 7 }).offsiteStorage).toBeNull();
+    expect(fromRow({}).offsiteStorage).toBeNull();
+  });
+
+  it('sets, keeps when absent, clears with null or an empty string, refuses a non-string with a 422', () => {
+    const withS3 = applyUpdate(DEFAULT_SETTINGS, { offsiteStorage: 's3-backups' });
+    expect(withS3.offsiteStorage).toBe('s3-backups');
+    expect(applyUpdate(withS3, { keepLast: 2 }).offsiteStorage).toBe('s3-backups');
+    expect(applyUpdate(withS3, { offsiteStorage: '' }).offsiteStorage).toBeNull();
+    expect(applyUpdate(withS3, { offsiteStorage: null }).offsiteStorage).toBeNull();
+    for (const bad of [42, ['s3'], { name: 's3' }, 'x'.repeat(256)]) {
+      expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { offsiteStorage: bad }))).toMatchObject({
+        code: 'OFFSITE_STORAGE_UNKNOWN',
         status: 422,
       });
     }
