@@ -18,7 +18,7 @@ function resumeRestore(): RestoreStart | null {
   return id === undefined ? null : { from: 'resume', restoreTaskId: id };
 }
 
-export function BackupsTab() {
+export function BackupsTab({ active = true }: { active?: boolean }) {
   const t = useT();
   const { tasks, count, page, pageSize, onPageChange, loading, error, reload } = useTasks();
   const [backupOpen, setBackupOpen] = useState(false);
@@ -27,7 +27,13 @@ export function BackupsTab() {
   const { message } = App.useApp();
   const settingsApi = useSettingsApi();
   const tasksApi = useTasksApi();
-  const { data: settings } = useRequest(() => settingsApi.get().catch(() => undefined));
+  // Read whenever the tab is shown (below), not on mount as well.
+  const { data: settings, run: reloadSettings } = useRequest(() => settingsApi.get().catch(() => undefined), {
+    manual: true,
+  });
+  useEffect(() => {
+    if (active) reloadSettings();
+  }, [active, reloadSettings]);
   const offsiteStorage = settings?.offsiteStorage ?? null;
   const [syncing, setSyncing] = useState(false);
 
