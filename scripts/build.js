@@ -103,7 +103,8 @@ async function buildServer() {
     ...common,
     entryPoints: { standalone: cli },
     // Bundles lodash (archiver needs it): the recovery command must not depend on what the app happens to have.
-    external: serverExternals.filter((name) => name !== 'lodash'),
+    // unzipper's optional S3 reader stays out: the command never reads from S3 (off-site copies are the app's).
+    external: [...serverExternals.filter((name) => name !== 'lodash'), '@aws-sdk/client-s3'],
     outdir: path.join(dist, 'cli'),
     banner: { js: '#!/usr/bin/env node' },
   });

@@ -11,4 +11,6 @@ export interface ScheduleValues {
   excludeCollections: string[];
   /** A file-manager storage that receives a copy of each manual and scheduled backup; null: none. */
   offsiteStorage: string | null;
+  /** Sub-applications whose databases each scheduled backup carries too; ['*']: all of them. */
+  subApps: string[];
 }

@@ -27,7 +27,7 @@ export interface RealApp {
  * run is for (DB_DIALECT and DB_* from scripts/test.js), with its own storage folder and port: restore is tested
  * the way an admin runs it, including NocoBase's upgrade and restart.
  */
-export async function startRealApp(opts: { name: string; port: number; dialect?: Dialect }): Promise<RealApp> {
+export async function startRealApp(opts: { name: string; port: number; dialect?: Dialect; plugins?: string[] }): Promise<RealApp> {
   const dialect = (opts.dialect || process.env.DB_DIALECT || 'sqlite') as Dialect;
   const appDir = path.join(h.root, '.app');
   h.ensureApp(appDir);
@@ -58,6 +58,10 @@ export async function startRealApp(opts: { name: string; port: number; dialect?:
     dropDatabase(env);
   }
   h.prepare(appDir, { fresh: true, overrides: env });
+  // Plugins the test needs beyond the preset (`pm enable` exits 0 even when it fails: the test checks the result).
+  if (opts.plugins?.length) {
+    h.run('yarn', ['--silent', 'nocobase', 'pm', 'enable', ...opts.plugins], { cwd: appDir, env: { ...process.env, ...env } });
+  }
   let server = await h.startServer(appDir, { quiet: true, overrides: env });
   const url = `http://127.0.0.1:${opts.port}`;
   const app: RealApp = {

@@ -48,6 +48,7 @@ describe('automatic backups', () => {
       maxAgeDays: null,
       excludeCollections: [],
       offsiteStorage: null,
+      subApps: [],
       hasPassword: false,
       lastRun: null,
       nextRuns: [],

@@ -60,6 +60,13 @@ export interface ArchiveSummary {
   parts?: string[];
   encrypted?: boolean;
   excludedTableData?: string[];
+  /** Sub-applications the archive carries (known for encrypted archives only once the password is given). */
+  apps?: string[];
+}
+
+export interface SubApp {
+  name: string;
+  title: string;
 }
 
 /** What a restore starts from: a finished backup in the list, or an uploaded archive. */

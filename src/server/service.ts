@@ -5,8 +5,6 @@ import { NAMESPACE, TASKS, type Phase, type TaskKind, type TaskOrigin } from '..
 import { dbConfigFromOptions } from './db-config';
 import type { DbConfig } from './dumpers/types';
 import { createBackup } from './engine/backup';
-import { inspectArchive, inspectHeader } from './engine/restore';
-import type { ArchiveHeaderInfo, Manifest } from './archive/manifest-types';
 import { BackupError, busy, isCoded, notFound } from './errors';
 import { ToolError } from './process/errors';
 import { retryBusy } from './db/retry-busy';
@@ -15,7 +13,9 @@ import { Exclusive } from './tasks/exclusive';
 import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './tasks/progress';
 import { importJournals } from './tasks/journal';
 import { rediscoverArchives } from './tasks/rediscover';
+import { summaryOf } from './tasks/summary';
 import { Offsite, remoteOf } from './offsite/offsite';
+import { subAppDbConfig } from './subapps/registry';
 
 export interface BackupOptions {
   includeUploads?: boolean;
@@ -29,6 +29,8 @@ export interface BackupOptions {
   password?: string;
   /** A file-manager storage that receives a copy once the archive is written. */
   offsite?: string | null;
+  /** Sub-applications (resolved names) whose databases the archive carries too. */
+  subApps?: string[];
 }
 
 export type TaskRow = Record<string, unknown> & { id: number | string; status: string; fileName?: string };
@@ -157,7 +159,11 @@ export class BackupsService {
         createdById: options.userId,
         slot: options.slot,
         encrypted: !!options.password,
-        options: { includeUploads: options.includeUploads !== false, includePlugins: options.includePlugins !== false },
+        options: {
+          includeUploads: options.includeUploads !== false,
+          includePlugins: options.includePlugins !== false,
+          ...(options.subApps?.length ? { subApps: options.subApps } : {}),
+        },
       });
       slot.setId(task.id);
       let outcome: { task: TaskRow; error?: unknown } = { task };
@@ -187,7 +193,10 @@ export class BackupsService {
     await this.updateTask(task.id, { status: 'running', startedAt: new Date(), fileName, phase: 'checking' });
     const progress = throttledProgress((phase: Phase, percent: number) => this.updateTask(task.id, { phase, progress: percent }, PROGRESS_WRITE_BUDGET_MS));
     try {
+      const subApps = [];
+      for (const name of options.subApps || []) subApps.push({ name, db: await subAppDbConfig(this.app, name) });
       const result = await createBackup({
+        subApps,
         db: this.dbConfig(),
         app: { name: this.app.name, version: this.appVersion() },
         plugin: { name: NAMESPACE, version: this.pluginVersion() },
@@ -334,30 +343,6 @@ async function removeStaleUploads(paths: BackupPaths, maxAgeMs = 24 * 3600 * 100
     const st = await fs.promises.stat(p).catch(() => null);
     if (st && (Date.now() - st.mtimeMs > maxAgeMs || f.endsWith('.partial'))) await fs.promises.rm(p, { force: true });
   }
-}
-
-/** What the restore confirmation shows. Encrypted archives reveal only their plain header until the password is given. */
-export function summaryOf(manifest: Manifest | ArchiveHeaderInfo, size: number, encrypted = false) {
-  const full = 'entries' in manifest ? (manifest as Manifest) : null;
-  return {
-    createdAt: manifest.createdAt,
-    appName: manifest.app.name,
-    appVersion: manifest.app.version,
-    dialect: manifest.database.dialect,
-    serverVersion: full?.database.serverVersion,
-    size,
-    parts: manifest.parts,
-    encrypted: encrypted || ('encrypted' in manifest && !!manifest.encrypted),
-    excludedTableData: full?.database.excludedTableData ?? [],
-  };
-}
-
-/** Summary of an archive on disk without its password: the manifest when plain, the plain header when encrypted. */
-export async function archiveSummary(file: string, target: { dialect: DbConfig['dialect']; appVersion: string }) {
-  const header = await inspectHeader(file, target);
-  const size = (await fs.promises.stat(file)).size;
-  if (header.encrypted) return summaryOf(header, size, true);
-  return summaryOf(await inspectArchive(file, target), size);
 }
 
 // Kept on the app object itself: NocoBase may load a fresh copy of this module when it reloads plugins, and

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { SETTINGS, SETTINGS_ROW_ID } from '../../constants';
 import { useApi } from '../shell';
-import type { CronPreview, OffsiteStorage, ScheduleSettings, ScheduleUpdate } from '../types';
+import type { CronPreview, OffsiteStorage, ScheduleSettings, ScheduleUpdate, SubApp } from '../types';
 import { passwordHeaders } from './headers';
 
 /** The `backupsManagerSettings` resource (automatic backups). */
@@ -23,6 +23,11 @@ export function useSettingsApi() {
           headers: passwordHeaders(password),
           skipNotify: true,
         });
+      },
+
+      async apps(): Promise<SubApp[]> {
+        const res = await api.request<{ data: SubApp[] }>({ url: `${SETTINGS}:apps`, skipNotify: true });
+        return res.data.data ?? [];
       },
 
       async storages(): Promise<OffsiteStorage[]> {

@@ -17,6 +17,8 @@ export interface BackupOptions {
   excludeCollections?: string[];
   /** false: no off-site copy of this backup even though a storage is configured. */
   offsite?: boolean;
+  /** Sub-application names, or ['*'] for all. */
+  subApps?: string[];
 }
 
 export interface UploadResult {
@@ -125,11 +127,12 @@ export function useTasksApi() {
         return res.data.data;
       },
 
-      async restore(source: RestoreSource, safetyBackup: boolean, password?: string): Promise<Task> {
+      /** apps: 'main' and/or sub-application names; undefined restores the main application. */
+      async restore(source: RestoreSource, safetyBackup: boolean, password?: string, apps?: string[]): Promise<Task> {
         const res = await api.request<{ data: Task }>({
           url: `${TASKS}:restore`,
           method: 'post',
-          data: { ...source, safetyBackup },
+          data: { ...source, safetyBackup, ...(apps ? { apps } : {}) },
           headers: passwordHeaders(password),
           skipNotify: true,
         });

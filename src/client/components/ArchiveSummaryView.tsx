@@ -35,6 +35,9 @@ export function ArchiveSummaryView({ summary, name }: { summary: ArchiveSummary;
     },
     { key: 'encrypted', label: t('Encrypted'), children: summary.encrypted ? t('Yes') : t('No') },
   ];
+  if (summary.apps?.length) {
+    items.push({ key: 'apps', label: t('Sub-applications'), children: summary.apps.join(', ') });
+  }
   if (excluded.length) {
     items.push({
       key: 'excluded',

@@ -5,6 +5,7 @@ import { useTasksApi } from '../api/tasks';
 import { useT } from '../locale';
 import { ExcludeCollectionsField } from './ExcludeCollectionsSelect';
 import { PasswordFields } from './PasswordFields';
+import { SubAppsField } from './SubAppsSelect';
 
 interface Props {
   open: boolean;
@@ -19,6 +20,7 @@ interface Values {
   includePlugins: boolean;
   excludeCollections?: string[];
   offsite?: boolean;
+  subApps?: string[];
   password?: string;
   passwordRepeat?: string;
 }
@@ -44,6 +46,7 @@ export function BackupNowModal({ open, onClose, onCreated, offsiteStorage }: Pro
           includePlugins: !!values.includePlugins,
           excludeCollections: values.excludeCollections?.length ? values.excludeCollections : undefined,
           offsite: offsiteStorage ? values.offsite !== false : undefined,
+          subApps: values.subApps?.length ? values.subApps : undefined,
         },
         values.password || undefined,
       );
@@ -78,6 +81,7 @@ export function BackupNowModal({ open, onClose, onCreated, offsiteStorage }: Pro
           <Checkbox>{t('Include plugins')}</Checkbox>
         </Form.Item>
         <ExcludeCollectionsField />
+        <SubAppsField />
         {offsiteStorage && (
           <Form.Item name="offsite" valuePropName="checked">
             <Checkbox>{t('Also copy it to the off-site storage {{name}}', { name: offsiteStorage })}</Checkbox>

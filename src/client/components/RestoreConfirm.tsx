@@ -8,13 +8,14 @@ interface Props {
   name?: string;
   submitting: boolean;
   error?: string;
-  onConfirm: (password: string | undefined, safetyBackup: boolean) => void;
+  onConfirm: (password: string | undefined, safetyBackup: boolean, apps?: string[]) => void;
   onCancel: () => void;
 }
 
 interface Values {
   password?: string;
   safetyBackup: boolean;
+  apps?: string[];
 }
 
 /** Step 2: what will be restored, its password if it has one, the safety backup, and the last word. */
@@ -22,14 +23,17 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
   const t = useT();
   const [form] = Form.useForm<Values>();
   const safetyBackup: boolean | undefined = Form.useWatch('safetyBackup', form);
+  const subApps = summary.apps ?? [];
+  const apps: string[] | undefined = Form.useWatch('apps', form);
+  const mainChosen = !subApps.length || !apps || apps.includes('main');
 
   const confirm = async () => {
     const values = await form.validateFields();
-    onConfirm(values.password || undefined, !!values.safetyBackup);
+    onConfirm(values.password || undefined, !!values.safetyBackup, subApps.length ? values.apps : undefined);
   };
 
   return (
-    <Form form={form} layout="vertical" initialValues={{ safetyBackup: true }} disabled={submitting}>
+    <Form form={form} layout="vertical" initialValues={{ safetyBackup: true, apps: ['main'] }} disabled={submitting}>
       <ArchiveSummaryView summary={summary} name={name} />
       <div style={{ height: 16 }} />
       {summary.encrypted && (
@@ -39,6 +43,21 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
           rules={[{ required: true, message: t('This backup is encrypted: enter its password.') }]}
         >
           <Input.Password autoComplete="off" />
+        </Form.Item>
+      )}
+      {subApps.length > 0 && (
+        <Form.Item
+          label={t('Restore')}
+          name="apps"
+          rules={[{ required: true, type: 'array', min: 1, message: t('Choose at least one application to restore.') }]}
+          extra={t('Each application is restored on its own database; those not ticked are left as they are.')}
+        >
+          <Checkbox.Group
+            options={[
+              { value: 'main', label: t('Main application') },
+              ...subApps.map((name) => ({ value: name, label: t('Sub-application {{name}}', { name }) })),
+            ]}
+          />
         </Form.Item>
       )}
       <Form.Item name="safetyBackup" valuePropName="checked" style={{ marginBottom: 8 }}>
@@ -56,7 +75,11 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
         style={{ marginBottom: 12 }}
         type="error"
         showIcon
-        message={t('Restoring replaces all data and files of this application.')}
+        message={
+          mainChosen
+            ? t('Restoring replaces all data and files of this application.')
+            : t('Restoring replaces the data of the chosen sub-applications; the main application keeps running.')
+        }
       />
       {error && <Alert style={{ marginBottom: 12 }} type="error" showIcon message={error} />}
       <Space style={{ display: 'flex', justifyContent: 'flex-end' }}>

@@ -9,6 +9,7 @@ import { NextRuns } from '../components/NextRuns';
 import { PasswordFields } from '../components/PasswordFields';
 import { ExcludeCollectionsField } from '../components/ExcludeCollectionsSelect';
 import { OffsiteStorageField } from '../components/OffsiteStorageSelect';
+import { SubAppsField } from '../components/SubAppsSelect';
 import { TimezoneSelect } from '../components/TimezoneSelect';
 import { useCronPreview } from '../hooks/useCronPreview';
 import { useT } from '../locale';
@@ -35,6 +36,7 @@ function toForm(s: ScheduleSettings): Values {
     maxAgeDays: s.maxAgeDays ?? null,
     excludeCollections: s.excludeCollections ?? [],
     offsiteStorage: s.offsiteStorage ?? null,
+    subApps: s.subApps ?? [],
     password: undefined,
     passwordRepeat: undefined,
     clearPassword: false,
@@ -52,6 +54,7 @@ function toUpdate(v: Values, hasPassword: boolean): ScheduleUpdate {
     maxAgeDays: v.maxAgeDays ?? null,
     excludeCollections: v.excludeCollections ?? [],
     offsiteStorage: v.offsiteStorage || null,
+    subApps: v.subApps ?? [],
   };
   if (hasPassword && v.clearPassword) update.clearPassword = true;
   return update;
@@ -145,6 +148,7 @@ export function ScheduleTab() {
           <Checkbox>{t('Include plugins')}</Checkbox>
         </Form.Item>
         <ExcludeCollectionsField />
+        <SubAppsField />
         <Form.Item
           label={t('Keep the last N scheduled backups')}
           name="keepLast"

@@ -8,6 +8,8 @@ import { passwordFrom } from './password';
 import { applyUpdate, type ScheduleSettings } from '../schedule/settings-values';
 import { getService } from '../service';
 import { action } from './respond';
+import { listSubApps } from '../subapps/registry';
+import { resolveBackupSubApps } from '../subapps/selection';
 
 const PREVIEW_RUNS = 5;
 
@@ -18,7 +20,7 @@ function upcoming(s: Pick<ScheduleSettings, 'cron' | 'timezone'>): string[] {
 /** The automatic-backup settings page: one settings row, no list or destroy. */
 export const settingsResource = {
   name: SETTINGS,
-  only: ['get', 'update', 'preview', 'storages'],
+  only: ['get', 'update', 'preview', 'storages', 'apps'],
   actions: {
     get: action(async (ctx: Context, next: Next) => {
       const settings = await readSettings(ctx.db);
@@ -41,6 +43,8 @@ export const settingsResource = {
       if (values.offsiteStorage !== undefined && settings.offsiteStorage) {
         await getService(ctx.app).offsite.storage(settings.offsiteStorage);
       }
+      // Named sub-applications must exist now; '*' means whichever exist when the schedule runs.
+      if (values.subApps !== undefined) resolveBackupSubApps(settings.subApps, (await listSubApps(ctx.app)).map((a) => a.name));
       // A new password comes in the header (never the body: bodies are logged); clearPassword removes it.
       const password = passwordFrom(ctx);
       const sealed =
@@ -56,6 +60,12 @@ export const settingsResource = {
         hasPassword: !!(await readSealedPassword(ctx.db)),
         nextRuns: settings.enabled ? upcoming(settings) : [],
       };
+      await next();
+    }),
+
+    /** The multi-app manager's sub-applications, which Backup now and the schedule may include. */
+    apps: action(async (ctx: Context, next: Next) => {
+      ctx.body = await listSubApps(ctx.app);
       await next();
     }),
 

@@ -2,7 +2,8 @@ import fs from 'fs';
 import type { Context, Next } from '@nocobase/actions';
 import { TASKS } from '../../constants';
 import { ensureDirs } from '../paths';
-import { archiveSummary, getService } from '../service';
+import { getService } from '../service';
+import { archiveSummary } from '../tasks/summary';
 import { passwordFrom } from './password';
 import { verifyAction } from './verify';
 import { startRestore } from '../tasks/restore-flow';
@@ -11,6 +12,8 @@ import { receiveUpload, uploadPath } from './upload';
 import { readSettings } from '../schedule/settings-store';
 import { BackupError } from '../errors';
 import { remoteOf } from '../offsite/offsite';
+import { listSubApps } from '../subapps/registry';
+import { resolveBackupSubApps } from '../subapps/selection';
 
 const svc = (ctx: Context) => getService(ctx.app);
 const userId = (ctx: Context) => ctx.state?.currentUser?.id ?? ctx.auth?.user?.id;
@@ -50,6 +53,7 @@ export const tasksResource = {
         includeUploads: flag(values.includeUploads),
         includePlugins: flag(values.includePlugins),
         excludeTableData: service.tablesOf(values.excludeCollections),
+        subApps: resolveBackupSubApps(values.subApps, (await listSubApps(ctx.app)).map((a) => a.name)),
         password: passwordFrom(ctx),
         origin: 'manual',
         userId: userId(ctx),
@@ -132,6 +136,7 @@ export const tasksResource = {
           safetyBackup: flag(values.safetyBackup),
           password: passwordFrom(ctx),
           userId: userId(ctx),
+          apps: values.apps,
         }),
         service,
       );

@@ -39,6 +39,18 @@ export interface Manifest {
   parts: string[];
   entries: ManifestEntry[];
   origin?: string;
+  /** Sub-applications (multi-app manager) carried, each with its own dump. Optional: added compatibly. */
+  apps?: SubAppDump[];
+}
+
+export interface SubAppDump {
+  name: string;
+  dialect: DbConfig['dialect'];
+  /** Database name (no host or credentials) or PostgreSQL schema it was dumped from, for the admin's information. */
+  database?: string;
+  schema?: string;
+  /** The dump file inside the archive: apps/<name>/db.dump or db.sqlite. */
+  dump: string;
 }
 
 /**

@@ -137,6 +137,19 @@ function checkManifestHeader(value: unknown): Record<string, any> & { entries: u
   }
   if (!isStrArray(m.parts)) throw invalid('parts must be an array of strings', { field: 'parts' });
   requireStr(m, 'origin', '', true);
+  if (m.apps !== undefined) {
+    if (!Array.isArray(m.apps)) throw invalid('apps must be an array', { field: 'apps' });
+    const names = new Set<string>();
+    m.apps.forEach((a: unknown, i: number) => {
+      if (!isObj(a)) throw invalid(`apps[${i}] must be an object`, { field: `apps[${i}]` });
+      for (const key of ['name', 'dialect', 'dump']) requireStr(a, key, `apps[${i}].`);
+      for (const key of ['database', 'schema']) requireStr(a, key, `apps[${i}].`, true);
+      if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(a.name) || a.name === 'main' || names.has(a.name)) {
+        throw invalid(`apps[${i}].name is not a sub-application name, or repeats one`, { field: `apps[${i}].name` });
+      }
+      names.add(a.name);
+    });
+  }
   if (!Array.isArray(m.entries)) throw invalid('entries must be an array', { field: 'entries' });
 
   return m as Record<string, any> & { entries: unknown[] };
@@ -166,6 +179,9 @@ function checkManifestEntries(
   }
   if (m.parts.includes('database') && !seen.has(db.dump)) {
     throw invalid(`database.dump "${db.dump}" is not a listed entry`, { field: 'database.dump' });
+  }
+  for (const [i, a] of ((m.apps as { dump: string }[]) || []).entries()) {
+    if (!seen.has(a.dump)) throw invalid(`apps[${i}].dump "${a.dump}" is not a listed entry`, { field: `apps[${i}].dump` });
   }
   return m as Manifest;
 }

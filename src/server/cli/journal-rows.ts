@@ -2,7 +2,7 @@ import fs from 'fs';
 import path from 'path';
 import { TASK_ORIGINS, type TaskOrigin } from '../../constants';
 import type { ArchiveHeaderInfo, Manifest } from '../archive/manifest-types';
-import { summaryOf } from '../service';
+import { summaryOf } from '../tasks/summary';
 import type { ListedArchive } from './archives';
 
 type Row = Record<string, unknown>;

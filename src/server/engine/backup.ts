@@ -2,7 +2,8 @@ import fs from 'fs';
 import path from 'path';
 import { FORMAT, FORMAT_VERSION, type Phase } from '../../constants';
 import { ArchiveWriter } from '../archive/writer';
-import type { Manifest } from '../archive/manifest-types';
+import type { Manifest, SubAppDump } from '../archive/manifest-types';
+import { subAppEntry } from '../subapps/selection';
 import { getDumper } from '../dumpers';
 import { countAllSqliteRows, resolveSqlite3, snapshotSqlite } from '../dumpers/sqlite-snapshot';
 import type { DbConfig, ToolDumper, ToolPaths } from '../dumpers/types';
@@ -24,6 +25,8 @@ export interface BackupInput {
   /** Tables whose rows stay out (their schema is kept): runtime tables and the admin's choices. */
   excludeTableData: string[];
   origin: string;
+  /** Sub-applications whose databases are dumped too (all of their data: NocoBase's runtime list is per app). */
+  subApps?: { name: string; db: DbConfig }[];
   /** Encrypts the whole archive (keys included); undefined or '' makes a plain archive. */
   password?: string;
   tools?: ToolPaths;
@@ -117,6 +120,15 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
     await dumping;
     progress('packing files', 80);
     await writer.addFile(dumpEntry, dumpFile);
+    await fs.promises.rm(dumpFile, { force: true });
+    const apps: SubAppDump[] = [];
+    for (const sub of input.subApps || []) {
+      const entry = subAppEntry(sub.name, sub.db.dialect);
+      await dumpSubApp(sub.db, input, dumpFile);
+      await writer.addFile(entry, dumpFile);
+      await fs.promises.rm(dumpFile, { force: true });
+      apps.push({ name: sub.name, dialect: sub.db.dialect, database: sub.db.dialect === 'sqlite' ? undefined : sub.db.database, schema: sub.db.schema, dump: entry });
+    }
     const tables = await counting;
     progress('finalising', 98);
     const manifest: Omit<Manifest, 'entries'> = {
@@ -139,6 +151,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
       },
       parts: included,
       origin: input.origin,
+      ...(apps.length ? { apps } : {}),
     };
     const result = await writer.finish(manifest);
     progress('done', 100);
@@ -150,6 +163,18 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
     input.signal?.removeEventListener('abort', onAbort);
     await fs.promises.rm(dumpFile, { force: true });
   }
+}
+
+/** A sub-application's database, whole, into `file`, with the same tools as the main one. */
+async function dumpSubApp(db: DbConfig, input: BackupInput, file: string): Promise<void> {
+  const dumper = getDumper(db.dialect);
+  if (dumper.kind === 'tool') {
+    const { tool } = await checkTools(dumper, db, input.tmpDir, input.tools);
+    await dumpWithTool(dumper, { ...input, db, excludeTableData: [] }, tool, file);
+    return;
+  }
+  if (!db.storage) throw new BackupError('TOOL_FAILED', { tool: 'sqlite', detail: 'no SQLite file for a sub-application' }, 500);
+  await snapshotSqlite(db.storage, file, { emptyTables: [], signal: input.signal });
 }
 
 /** Runs the dump tool(s) into `file` (0600); several commands append in order (see ToolDumper.dumpPlan). */

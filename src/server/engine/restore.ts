@@ -78,7 +78,11 @@ export async function restoreDatabase(
   tmpDir: string,
   tools?: ToolPaths,
 ): Promise<void> {
-  const dump = path.join(stagingDir, manifest.database.dump);
+  await restoreDump(db, path.join(stagingDir, manifest.database.dump), tmpDir, tools);
+}
+
+/** Replaces one database (the main one or a sub-application's) with a dump file. */
+export async function restoreDump(db: DbConfig, dump: string, tmpDir: string, tools?: ToolPaths): Promise<void> {
   const dumper = getDumper(db.dialect);
   if (dumper.kind === 'file') {
     if (!db.storage) throw new BackupError('TOOL_FAILED', { tool: 'sqlite', detail: 'DB_STORAGE is not set' }, 500);

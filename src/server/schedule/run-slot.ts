@@ -5,6 +5,8 @@ import { applyRetention } from './apply-retention';
 import { formatInZone, slotKey } from './cron';
 import { notifyAdmins } from './notify';
 import { retryBusy } from '../db/retry-busy';
+import { listSubApps } from '../subapps/registry';
+import { resolveBackupSubApps } from '../subapps/selection';
 import { openWithAppKey } from '../crypto/app-key-seal';
 import { isUniqueViolation, readSealedPassword, readSettings, writeSettings } from './settings-store';
 import type { ScheduleSettings } from './settings-values';
@@ -25,7 +27,9 @@ export async function runSlot(service: BackupsService, at: Date, settings: Sched
     const password = await schedulePassword(service);
     const excludeTableData = service.existingTablesOf(settings.excludeCollections);
     const offsite = settings.offsiteStorage;
-    await service.startBackup({ ...include, excludeTableData, origin: 'scheduled', slot, password, offsite }, (task, error) =>
+    // A sub-application deleted since the schedule was saved is left out, not a reason to skip the backup.
+    const subApps = resolveBackupSubApps(settings.subApps, (await listSubApps(service.app)).map((a) => a.name), true);
+    await service.startBackup({ ...include, excludeTableData, origin: 'scheduled', slot, password, offsite, subApps }, (task, error) =>
       afterRun(service, at, task, error),
     );
     return 'started';

@@ -1,6 +1,7 @@
 import type { ScheduleValues } from '../../schedule-values';
 import { BackupError } from '../errors';
 import { checkCron } from './cron';
+import { subAppList } from '../subapps/selection';
 
 // The schedule settings as the API and the scheduler see them, and the validation of an update. Pure.
 
@@ -16,6 +17,7 @@ export const DEFAULT_SETTINGS: ScheduleSettings = {
   maxAgeDays: null,
   excludeCollections: [],
   offsiteStorage: null,
+  subApps: [],
 };
 
 const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof ScheduleSettings)[];
@@ -29,6 +31,7 @@ export function fromRow(row: Record<string, unknown> | null | undefined): Schedu
   merged.keepLast = Number(merged.keepLast) || DEFAULT_SETTINGS.keepLast;
   merged.maxAgeDays = row?.maxAgeDays === null || row?.maxAgeDays === undefined ? null : Number(row.maxAgeDays);
   merged.excludeCollections = namesOf(row?.excludeCollections) ?? [];
+  merged.subApps = subAppList(row?.subApps) ?? [];
   merged.offsiteStorage = typeof row?.offsiteStorage === 'string' && row.offsiteStorage ? row.offsiteStorage : null;
   return merged;
 }
@@ -91,6 +94,11 @@ export function applyUpdate(current: ScheduleSettings, values: Record<string, un
     const names = values.excludeCollections === null ? [] : namesOf(values.excludeCollections);
     if (!names) throw new BackupError('COLLECTION_UNKNOWN', { name: String(values.excludeCollections) }, 422);
     next.excludeCollections = names;
+  }
+  if (values.subApps !== undefined) {
+    const names = subAppList(values.subApps);
+    if (!names) throw new BackupError('SUBAPP_UNKNOWN', { name: String(values.subApps) }, 422);
+    next.subApps = names;
   }
   if (values.offsiteStorage !== undefined) {
     const name = values.offsiteStorage;

@@ -4,7 +4,7 @@ import { ARCHIVE_EXT, NAMESPACE, TASK_ORIGINS, type TaskOrigin } from '../../con
 import { readHeader, readManifest } from '../archive/reader';
 import { archivePath } from '../paths';
 import type { BackupsService } from '../service';
-import { summaryOf } from '../service';
+import { summaryOf } from './summary';
 
 /**
  * Archives in our folder that the task table does not list come back as finished backups at start-up. The table

@@ -339,6 +339,10 @@ describe('manifest problems', () => {
     ['negative size', () => JSON.stringify(manifestFor([{ ...standardEntries().listed[0], size: -1 }, standardEntries().listed[1]]))],
     ['dump not listed', () => JSON.stringify({ ...manifestFor(standardEntries().listed), database: { ...draft().database, dump: 'db/other.dump' } })],
     ['lists itself', () => JSON.stringify(manifestFor([...standardEntries().listed, entryOf(MANIFEST_NAME, Buffer.from('x'))]))],
+    ['sub-app dump not listed', () => JSON.stringify(manifestFor(standardEntries().listed, { apps: [{ name: 's1', dialect: 'postgres', dump: 'apps/s1/db.dump' }] }))],
+    ['sub-app named main', () => JSON.stringify(manifestFor(standardEntries().listed, { apps: [{ name: 'main', dialect: 'postgres', dump: standardEntries().listed[0].path }] }))],
+    ['sub-app name with a path', () => JSON.stringify(manifestFor(standardEntries().listed, { apps: [{ name: '../x', dialect: 'postgres', dump: standardEntries().listed[0].path }] }))],
+    ['apps not an array', () => JSON.stringify(manifestFor(standardEntries().listed, { apps: { s1: {} } }))],
   ])('%s: MANIFEST_INVALID', async (_what, text) => {
     const file = await handmade(standardEntries().raw, text());
     await expectCode(readManifest(file), 'MANIFEST_INVALID');

@@ -48,6 +48,7 @@ describe('applyUpdate', () => {
       maxAgeDays: 30,
       excludeCollections: [],
       offsiteStorage: null,
+      subApps: [],
     });
     expect(applyUpdate(next, { maxAgeDays: null }).maxAgeDays).toBeNull();
     expect(applyUpdate(next, {})).toEqual(next);

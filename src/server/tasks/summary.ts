@@ -1,0 +1,32 @@
+import fs from 'fs';
+import type { ArchiveHeaderInfo, Manifest } from '../archive/manifest-types';
+import type { DbConfig } from '../dumpers/types';
+import { inspectArchive, inspectHeader } from '../engine/restore';
+
+// What a task row and the restore confirmation say of an archive. Kept apart from the service so that the standalone
+// command (which must never load NocoBase or the S3 client) can use it.
+
+/** What the restore confirmation shows. Encrypted archives reveal only their plain header until the password is given. */
+export function summaryOf(manifest: Manifest | ArchiveHeaderInfo, size: number, encrypted = false) {
+  const full = 'entries' in manifest ? (manifest as Manifest) : null;
+  return {
+    createdAt: manifest.createdAt,
+    appName: manifest.app.name,
+    appVersion: manifest.app.version,
+    dialect: manifest.database.dialect,
+    serverVersion: full?.database.serverVersion,
+    size,
+    parts: manifest.parts,
+    encrypted: encrypted || ('encrypted' in manifest && !!manifest.encrypted),
+    excludedTableData: full?.database.excludedTableData ?? [],
+    apps: full?.apps?.map((a) => a.name) ?? [],
+  };
+}
+
+/** Summary of an archive on disk without its password: the manifest when plain, the plain header when encrypted. */
+export async function archiveSummary(file: string, target: { dialect: DbConfig['dialect']; appVersion: string }) {
+  const header = await inspectHeader(file, target);
+  const size = (await fs.promises.stat(file)).size;
+  if (header.encrypted) return summaryOf(header, size, true);
+  return summaryOf(await inspectArchive(file, target), size);
+}
