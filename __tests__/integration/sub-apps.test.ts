@@ -1,4 +1,8 @@
+import fs from 'fs';
+import os from 'os';
 import path from 'path';
+import { extractVerified, type Manifest } from '../../src/server/archive';
+import { buildZip, sha256, type RawEntry } from '../../src/server/archive/__tests__/helpers';
 import { SETTINGS, STORAGE_DIR, TASKS } from '../../src/constants';
 import { readManifest } from '../../src/server/archive/reader';
 import { startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
@@ -138,6 +142,40 @@ describe('sub-applications: back up all, restore each or all', () => {
     for (const name of ['main', A, B]) await damage(name);
     await restore(['main', A, B]);
     for (const name of ['main', A, B]) expect([name, await rows(name)]).toEqual([name, before[name]]);
+    for (const name of [A, B]) expect([name, await serves(name, 180000)]).toEqual([name, true]);
+  });
+
+  it('a sub-application restore that fails halfway puts every sub-application back as it was', async () => {
+    // The backup, with B's dump replaced by bytes no restore tool accepts (its manifest hash matches them).
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-subapps-'));
+    const good = path.join(app.storage, STORAGE_DIR, 'main', backup.fileName);
+    const manifest = (await readManifest(good)) as Manifest;
+    const brokenDump = manifest.apps!.find((a) => a.name === B)!.dump;
+    const { files } = await extractVerified(good, manifest, work);
+    const garbage = Buffer.from('not a dump of any kind\n'.repeat(100));
+    const entries: RawEntry[] = manifest.entries.map((e) => {
+      if (e.path !== brokenDump) return { name: e.path, data: fs.readFileSync(files[e.path]) };
+      Object.assign(e, { size: garbage.length, sha256: sha256(garbage) });
+      return { name: e.path, data: garbage };
+    });
+    const broken = path.join(work, 'broken.nbbm');
+    await buildZip(broken, [...entries, { name: 'manifest.json', data: JSON.stringify(manifest) }]);
+    const up = await fetch(`${app.url}/api/${TASKS}:upload`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${app.token}`, 'Content-Type': 'application/octet-stream', 'X-File-Name': 'broken.nbbm' },
+      body: fs.readFileSync(broken),
+    });
+    expect(up.status).toBe(200);
+    const { uploadId } = ((await up.json()) as { data: { uploadId: string } }).data;
+    fs.rmSync(work, { recursive: true, force: true });
+
+    for (const name of ['main', A, B]) await damage(name);
+    const current = { main: await rows('main'), [A]: await rows(A), [B]: await rows(B) };
+    const started = await ok(`${TASKS}:restore`, { uploadId, apps: [A, B] });
+    const task = await waitTaskApi(app, started.id, 600000);
+    // A was restored first, then B's restore failed: both are back to what they were just before.
+    expect(task).toMatchObject({ status: 'failed', errorCode: 'RESTORE_FAILED_ROLLED_BACK' });
+    for (const name of ['main', A, B]) expect([name, await rows(name)]).toEqual([name, current[name]]);
     for (const name of [A, B]) expect([name, await serves(name, 180000)]).toEqual([name, true]);
   });
 

@@ -86,6 +86,8 @@ export async function restoreDump(db: DbConfig, dump: string, tmpDir: string, to
   const dumper = getDumper(db.dialect);
   if (dumper.kind === 'file') {
     if (!db.storage) throw new BackupError('TOOL_FAILED', { tool: 'sqlite', detail: 'DB_STORAGE is not set' }, 500);
+    // A file swap checks nothing by itself: at least the file must be a SQLite database (its 16-byte magic).
+    if (!(await isSqliteFile(dump))) throw new BackupError('SQLITE_FILE_INVALID', {}, 422);
     const incoming = `${db.storage}.bm-incoming`;
     await fs.promises.copyFile(dump, incoming);
     for (const suffix of ['-wal', '-shm', '-journal']) await fs.promises.rm(`${db.storage}${suffix}`, { force: true });
@@ -97,6 +99,19 @@ export async function restoreDump(db: DbConfig, dump: string, tmpDir: string, to
   await runTool(dumper.resetSpec(db, tool, { tmpDir }));
   const plan = dumper.restoreSpec(db, tool, { tmpDir }, dump);
   await runTool(plan.spec, { stdin: plan.stdinFile });
+}
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+async function isSqliteFile(file: string): Promise<boolean> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const head = Buffer.alloc(SQLITE_MAGIC.length);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    return bytesRead === head.length && head.equals(SQLITE_MAGIC);
+  } finally {
+    await fh.close();
+  }
 }
 
 export interface StorageSwap {
