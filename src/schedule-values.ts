@@ -13,4 +13,6 @@ export interface ScheduleValues {
   offsiteStorage: string | null;
   /** Sub-applications whose databases each scheduled backup carries too; ['*']: all of them. */
   subApps: string[];
+  /** External data sources each scheduled backup dumps too. */
+  dataSources: string[];
 }

@@ -49,6 +49,7 @@ describe('automatic backups', () => {
       excludeCollections: [],
       offsiteStorage: null,
       subApps: [],
+      dataSources: [],
       hasPassword: false,
       lastRun: null,
       nextRuns: [],

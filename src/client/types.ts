@@ -62,6 +62,17 @@ export interface ArchiveSummary {
   excludedTableData?: string[];
   /** Sub-applications the archive carries (known for encrypted archives only once the password is given). */
   apps?: string[];
+  /** External data sources the archive carries, and those that were asked for but skipped. */
+  dataSources?: string[];
+  skippedDataSources?: { key: string; type: string; reason: string; detail?: string }[];
+}
+
+export interface DataSourceChoice {
+  key: string;
+  title: string;
+  type: string;
+  supported: boolean;
+  reason?: string;
 }
 
 export interface SubApp {

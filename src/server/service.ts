@@ -16,6 +16,7 @@ import { rediscoverArchives } from './tasks/rediscover';
 import { summaryOf } from './tasks/summary';
 import { Offsite, remoteOf } from './offsite/offsite';
 import { subAppDbConfig } from './subapps/registry';
+import type { SourcePlan } from './datasources/kinds';
 
 export interface BackupOptions {
   includeUploads?: boolean;
@@ -31,6 +32,8 @@ export interface BackupOptions {
   offsite?: string | null;
   /** Sub-applications (resolved names) whose databases the archive carries too. */
   subApps?: string[];
+  /** External data sources to dump, and those recorded as skipped (see datasources/kinds.ts planSources). */
+  dataSources?: SourcePlan;
 }
 
 export type TaskRow = Record<string, unknown> & { id: number | string; status: string; fileName?: string };
@@ -163,6 +166,7 @@ export class BackupsService {
           includeUploads: options.includeUploads !== false,
           includePlugins: options.includePlugins !== false,
           ...(options.subApps?.length ? { subApps: options.subApps } : {}),
+          ...(options.dataSources ? { dataSources: [...options.dataSources.dump, ...options.dataSources.skipped].map((s) => s.key).sort() } : {}),
         },
       });
       slot.setId(task.id);
@@ -197,6 +201,8 @@ export class BackupsService {
       for (const name of options.subApps || []) subApps.push({ name, db: await subAppDbConfig(this.app, name) });
       const result = await createBackup({
         subApps,
+        dataSources: options.dataSources?.dump,
+        skippedDataSources: options.dataSources?.skipped,
         db: this.dbConfig(),
         app: { name: this.app.name, version: this.appVersion() },
         plugin: { name: NAMESPACE, version: this.pluginVersion() },

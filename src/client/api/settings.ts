@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { SETTINGS, SETTINGS_ROW_ID } from '../../constants';
 import { useApi } from '../shell';
-import type { CronPreview, OffsiteStorage, ScheduleSettings, ScheduleUpdate, SubApp } from '../types';
+import type { CronPreview, DataSourceChoice, OffsiteStorage, ScheduleSettings, ScheduleUpdate, SubApp } from '../types';
 import { passwordHeaders } from './headers';
 
 /** The `backupsManagerSettings` resource (automatic backups). */
@@ -23,6 +23,11 @@ export function useSettingsApi() {
           headers: passwordHeaders(password),
           skipNotify: true,
         });
+      },
+
+      async dataSources(): Promise<DataSourceChoice[]> {
+        const res = await api.request<{ data: DataSourceChoice[] }>({ url: `${SETTINGS}:dataSources`, skipNotify: true });
+        return res.data.data ?? [];
       },
 
       async apps(): Promise<SubApp[]> {

@@ -19,6 +19,8 @@ export interface BackupOptions {
   offsite?: boolean;
   /** Sub-application names, or ['*'] for all. */
   subApps?: string[];
+  /** External data source keys. */
+  dataSources?: string[];
 }
 
 export interface UploadResult {
@@ -128,11 +130,17 @@ export function useTasksApi() {
       },
 
       /** apps: 'main' and/or sub-application names; undefined restores the main application. */
-      async restore(source: RestoreSource, safetyBackup: boolean, password?: string, apps?: string[]): Promise<Task> {
+      async restore(
+        source: RestoreSource,
+        safetyBackup: boolean,
+        password?: string,
+        apps?: string[],
+        dataSources?: string[],
+      ): Promise<Task> {
         const res = await api.request<{ data: Task }>({
           url: `${TASKS}:restore`,
           method: 'post',
-          data: { ...source, safetyBackup, ...(apps ? { apps } : {}) },
+          data: { ...source, safetyBackup, ...(apps ? { apps } : {}), ...(dataSources?.length ? { dataSources } : {}) },
           headers: passwordHeaders(password),
           skipNotify: true,
         });

@@ -38,6 +38,16 @@ export function ArchiveSummaryView({ summary, name }: { summary: ArchiveSummary;
   if (summary.apps?.length) {
     items.push({ key: 'apps', label: t('Sub-applications'), children: summary.apps.join(', ') });
   }
+  if (summary.dataSources?.length) {
+    items.push({ key: 'dataSources', label: t('External data sources'), children: summary.dataSources.join(', ') });
+  }
+  if (summary.skippedDataSources?.length) {
+    items.push({
+      key: 'skipped',
+      label: t('Data sources not backed up'),
+      children: summary.skippedDataSources.map((s) => `${s.key} (${s.type}): ${t(s.reason, { type: s.type, key: s.key })}${s.detail ? ` ${s.detail}` : ''}`).join('; '),
+    });
+  }
   if (excluded.length) {
     items.push({
       key: 'excluded',

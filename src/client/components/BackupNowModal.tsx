@@ -6,6 +6,7 @@ import { useT } from '../locale';
 import { ExcludeCollectionsField } from './ExcludeCollectionsSelect';
 import { PasswordFields } from './PasswordFields';
 import { SubAppsField } from './SubAppsSelect';
+import { DataSourcesField } from './DataSourcesSelect';
 
 interface Props {
   open: boolean;
@@ -21,6 +22,7 @@ interface Values {
   excludeCollections?: string[];
   offsite?: boolean;
   subApps?: string[];
+  dataSources?: string[];
   password?: string;
   passwordRepeat?: string;
 }
@@ -47,6 +49,7 @@ export function BackupNowModal({ open, onClose, onCreated, offsiteStorage }: Pro
           excludeCollections: values.excludeCollections?.length ? values.excludeCollections : undefined,
           offsite: offsiteStorage ? values.offsite !== false : undefined,
           subApps: values.subApps?.length ? values.subApps : undefined,
+          dataSources: values.dataSources?.length ? values.dataSources : undefined,
         },
         values.password || undefined,
       );
@@ -82,6 +85,7 @@ export function BackupNowModal({ open, onClose, onCreated, offsiteStorage }: Pro
         </Form.Item>
         <ExcludeCollectionsField />
         <SubAppsField />
+        <DataSourcesField />
         {offsiteStorage && (
           <Form.Item name="offsite" valuePropName="checked">
             <Checkbox>{t('Also copy it to the off-site storage {{name}}', { name: offsiteStorage })}</Checkbox>

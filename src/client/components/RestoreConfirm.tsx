@@ -8,7 +8,7 @@ interface Props {
   name?: string;
   submitting: boolean;
   error?: string;
-  onConfirm: (password: string | undefined, safetyBackup: boolean, apps?: string[]) => void;
+  onConfirm: (password: string | undefined, safetyBackup: boolean, apps?: string[], dataSources?: string[]) => void;
   onCancel: () => void;
 }
 
@@ -16,6 +16,7 @@ interface Values {
   password?: string;
   safetyBackup: boolean;
   apps?: string[];
+  dataSources?: string[];
 }
 
 /** Step 2: what will be restored, its password if it has one, the safety backup, and the last word. */
@@ -24,16 +25,22 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
   const [form] = Form.useForm<Values>();
   const safetyBackup: boolean | undefined = Form.useWatch('safetyBackup', form);
   const subApps = summary.apps ?? [];
+  const sources = summary.dataSources ?? [];
   const apps: string[] | undefined = Form.useWatch('apps', form);
   const mainChosen = !subApps.length || !apps || apps.includes('main');
 
   const confirm = async () => {
     const values = await form.validateFields();
-    onConfirm(values.password || undefined, !!values.safetyBackup, subApps.length ? values.apps : undefined);
+    onConfirm(
+      values.password || undefined,
+      !!values.safetyBackup,
+      subApps.length || values.dataSources?.length ? values.apps ?? ['main'] : undefined,
+      values.dataSources,
+    );
   };
 
   return (
-    <Form form={form} layout="vertical" initialValues={{ safetyBackup: true, apps: ['main'] }} disabled={submitting}>
+    <Form form={form} layout="vertical" initialValues={{ safetyBackup: true, apps: ['main'], dataSources: [] }} disabled={submitting}>
       <ArchiveSummaryView summary={summary} name={name} />
       <div style={{ height: 16 }} />
       {summary.encrypted && (
@@ -49,7 +56,14 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
         <Form.Item
           label={t('Restore')}
           name="apps"
-          rules={[{ required: true, type: 'array', min: 1, message: t('Choose at least one application to restore.') }]}
+          rules={[
+            ({ getFieldValue }) => ({
+              validator: (_, value?: string[]) =>
+                value?.length || getFieldValue('dataSources')?.length
+                  ? Promise.resolve()
+                  : Promise.reject(new Error(t('Choose at least one application to restore.'))),
+            }),
+          ]}
           extra={t('Each application is restored on its own database; those not ticked are left as they are.')}
         >
           <Checkbox.Group
@@ -58,6 +72,15 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
               ...subApps.map((name) => ({ value: name, label: t('Sub-application {{name}}', { name }) })),
             ]}
           />
+        </Form.Item>
+      )}
+      {sources.length > 0 && (
+        <Form.Item
+          label={t('External data sources')}
+          name="dataSources"
+          extra={t('Their databases are replaced only if ticked here.')}
+        >
+          <Checkbox.Group options={sources.map((key) => ({ value: key, label: key }))} />
         </Form.Item>
       )}
       <Form.Item name="safetyBackup" valuePropName="checked" style={{ marginBottom: 8 }}>

@@ -100,12 +100,12 @@ function RestoreFlow({ start, onClose, onFinished, onSubmitting }: FlowProps) {
     setStage({ step: 'confirm', source: { uploadId: result.uploadId }, summary: result.summary, name });
   }, []);
 
-  const confirm = async (password: string | undefined, safetyBackup: boolean, apps?: string[]) => {
+  const confirm = async (password: string | undefined, safetyBackup: boolean, apps?: string[], dataSources?: string[]) => {
     if (stage.step !== 'confirm') return;
     setSubmitting(true);
     setError(undefined);
     try {
-      const task = await api.restore(stage.source, safetyBackup, password, apps);
+      const task = await api.restore(stage.source, safetyBackup, password, apps, dataSources);
       rememberRestore(task.id);
       setStage({ step: 'progress', restoreTaskId: task.id });
       onFinished();

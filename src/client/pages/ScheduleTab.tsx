@@ -10,6 +10,7 @@ import { PasswordFields } from '../components/PasswordFields';
 import { ExcludeCollectionsField } from '../components/ExcludeCollectionsSelect';
 import { OffsiteStorageField } from '../components/OffsiteStorageSelect';
 import { SubAppsField } from '../components/SubAppsSelect';
+import { DataSourcesField } from '../components/DataSourcesSelect';
 import { TimezoneSelect } from '../components/TimezoneSelect';
 import { useCronPreview } from '../hooks/useCronPreview';
 import { useT } from '../locale';
@@ -37,6 +38,7 @@ function toForm(s: ScheduleSettings): Values {
     excludeCollections: s.excludeCollections ?? [],
     offsiteStorage: s.offsiteStorage ?? null,
     subApps: s.subApps ?? [],
+    dataSources: s.dataSources ?? [],
     password: undefined,
     passwordRepeat: undefined,
     clearPassword: false,
@@ -55,6 +57,7 @@ function toUpdate(v: Values, hasPassword: boolean): ScheduleUpdate {
     excludeCollections: v.excludeCollections ?? [],
     offsiteStorage: v.offsiteStorage || null,
     subApps: v.subApps ?? [],
+    dataSources: v.dataSources ?? [],
   };
   if (hasPassword && v.clearPassword) update.clearPassword = true;
   return update;
@@ -149,6 +152,7 @@ export function ScheduleTab() {
         </Form.Item>
         <ExcludeCollectionsField />
         <SubAppsField />
+        <DataSourcesField />
         <Form.Item
           label={t('Keep the last N scheduled backups')}
           name="keepLast"

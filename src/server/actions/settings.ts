@@ -10,6 +10,8 @@ import { getService } from '../service';
 import { action } from './respond';
 import { listSubApps } from '../subapps/registry';
 import { resolveBackupSubApps } from '../subapps/selection';
+import { describeDataSource, planSources } from '../datasources/kinds';
+import { listDataSourceRows } from '../datasources/registry';
 
 const PREVIEW_RUNS = 5;
 
@@ -20,7 +22,7 @@ function upcoming(s: Pick<ScheduleSettings, 'cron' | 'timezone'>): string[] {
 /** The automatic-backup settings page: one settings row, no list or destroy. */
 export const settingsResource = {
   name: SETTINGS,
-  only: ['get', 'update', 'preview', 'storages', 'apps'],
+  only: ['get', 'update', 'preview', 'storages', 'apps', 'dataSources'],
   actions: {
     get: action(async (ctx: Context, next: Next) => {
       const settings = await readSettings(ctx.db);
@@ -45,6 +47,7 @@ export const settingsResource = {
       }
       // Named sub-applications must exist now; '*' means whichever exist when the schedule runs.
       if (values.subApps !== undefined) resolveBackupSubApps(settings.subApps, (await listSubApps(ctx.app)).map((a) => a.name));
+      if (values.dataSources !== undefined) planSources(settings.dataSources, await listDataSourceRows(ctx.app));
       // A new password comes in the header (never the body: bodies are logged); clearPassword removes it.
       const password = passwordFrom(ctx);
       const sealed =
@@ -66,6 +69,13 @@ export const settingsResource = {
     /** The multi-app manager's sub-applications, which Backup now and the schedule may include. */
     apps: action(async (ctx: Context, next: Next) => {
       ctx.body = await listSubApps(ctx.app);
+      await next();
+    }),
+
+    /** External data sources, each said backed up with a tool or not (with the reason, translated); no options. */
+    dataSources: action(async (ctx: Context, next: Next) => {
+      const choices = (await listDataSourceRows(ctx.app)).map(describeDataSource);
+      ctx.body = choices.map((c) => ({ ...c, reason: c.reason ? ctx.t(c.reason, { ns: NAMESPACE, key: c.key, type: c.type }) : undefined }));
       await next();
     }),
 

@@ -14,6 +14,8 @@ import { BackupError } from '../errors';
 import { remoteOf } from '../offsite/offsite';
 import { listSubApps } from '../subapps/registry';
 import { resolveBackupSubApps } from '../subapps/selection';
+import { planSources } from '../datasources/kinds';
+import { listDataSourceRows } from '../datasources/registry';
 
 const svc = (ctx: Context) => getService(ctx.app);
 const userId = (ctx: Context) => ctx.state?.currentUser?.id ?? ctx.auth?.user?.id;
@@ -54,6 +56,8 @@ export const tasksResource = {
         includePlugins: flag(values.includePlugins),
         excludeTableData: service.tablesOf(values.excludeCollections),
         subApps: resolveBackupSubApps(values.subApps, (await listSubApps(ctx.app)).map((a) => a.name)),
+        // External sources only when ticked; those without a dump tool are recorded as skipped.
+        dataSources: values.dataSources?.length ? planSources(values.dataSources, await listDataSourceRows(ctx.app)) : undefined,
         password: passwordFrom(ctx),
         origin: 'manual',
         userId: userId(ctx),
@@ -137,6 +141,7 @@ export const tasksResource = {
           password: passwordFrom(ctx),
           userId: userId(ctx),
           apps: values.apps,
+          dataSources: values.dataSources,
         }),
         service,
       );

@@ -41,6 +41,30 @@ export interface Manifest {
   origin?: string;
   /** Sub-applications (multi-app manager) carried, each with its own dump. Optional: added compatibly. */
   apps?: SubAppDump[];
+  /** External data sources carried, each with its dump. Optional: added compatibly. */
+  dataSources?: DataSourceDump[];
+  /** Sources the admin asked for that could not be carried, and why. */
+  skippedDataSources?: SkippedDataSource[];
+}
+
+export interface DataSourceDump {
+  key: string;
+  /** The data source type as NocoBase names it: postgres, mysql, mariadb, kingbase. */
+  type: string;
+  dialect: DbConfig['dialect'];
+  database?: string;
+  schema?: string;
+  /** sources/<key>/db.dump */
+  dump: string;
+}
+
+export interface SkippedDataSource {
+  key: string;
+  type: string;
+  /** A locale key: DATASOURCE_NO_TOOL, DATASOURCE_NOT_A_DATABASE, DATASOURCE_DUMP_FAILED... */
+  reason: string;
+  /** The tool's own words when a dump failed. */
+  detail?: string;
 }
 
 export interface SubAppDump {

@@ -150,6 +150,22 @@ function checkManifestHeader(value: unknown): Record<string, any> & { entries: u
       names.add(a.name);
     });
   }
+  if (m.dataSources !== undefined) {
+    if (!Array.isArray(m.dataSources)) throw invalid('dataSources must be an array', { field: 'dataSources' });
+    const keys = new Set<string>();
+    m.dataSources.forEach((s: unknown, i: number) => {
+      if (!isObj(s)) throw invalid(`dataSources[${i}] must be an object`, { field: `dataSources[${i}]` });
+      for (const key of ['key', 'type', 'dialect', 'dump']) requireStr(s, key, `dataSources[${i}].`);
+      for (const key of ['database', 'schema']) requireStr(s, key, `dataSources[${i}].`, true);
+      if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(s.key) || s.key === 'main' || keys.has(s.key)) {
+        throw invalid(`dataSources[${i}].key is not a data source key, or repeats one`, { field: `dataSources[${i}].key` });
+      }
+      keys.add(s.key);
+    });
+  }
+  if (m.skippedDataSources !== undefined && (!Array.isArray(m.skippedDataSources) || !m.skippedDataSources.every((s: unknown) => isObj(s) && isStr(s.key) && isStr(s.reason)))) {
+    throw invalid('skippedDataSources must list { key, reason }', { field: 'skippedDataSources' });
+  }
   if (!Array.isArray(m.entries)) throw invalid('entries must be an array', { field: 'entries' });
 
   return m as Record<string, any> & { entries: unknown[] };
@@ -182,6 +198,9 @@ function checkManifestEntries(
   }
   for (const [i, a] of ((m.apps as { dump: string }[]) || []).entries()) {
     if (!seen.has(a.dump)) throw invalid(`apps[${i}].dump "${a.dump}" is not a listed entry`, { field: `apps[${i}].dump` });
+  }
+  for (const [i, s] of ((m.dataSources as { dump: string }[]) || []).entries()) {
+    if (!seen.has(s.dump)) throw invalid(`dataSources[${i}].dump "${s.dump}" is not a listed entry`, { field: `dataSources[${i}].dump` });
   }
   return m as Manifest;
 }

@@ -20,6 +20,8 @@ export default defineCollection({
     { type: 'json', name: 'excludeCollections', defaultValue: [] },
     // Sub-application names, or ['*'] for all of them, whose databases each scheduled backup carries too.
     { type: 'json', name: 'subApps', defaultValue: [] },
+    // External data source keys each scheduled backup dumps too (off unless listed).
+    { type: 'json', name: 'dataSources', defaultValue: [] },
     // A file-manager storage (by name) that receives a copy of every manual and scheduled backup; null: none.
     { type: 'string', name: 'offsiteStorage', allowNull: true },
     // The task the scheduler started last, for logs and support; the settings page reads the task table itself.

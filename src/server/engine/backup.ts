@@ -2,7 +2,9 @@ import fs from 'fs';
 import path from 'path';
 import { FORMAT, FORMAT_VERSION, type Phase } from '../../constants';
 import { ArchiveWriter } from '../archive/writer';
-import type { Manifest, SubAppDump } from '../archive/manifest-types';
+import type { DataSourceDump, Manifest, SkippedDataSource, SubAppDump } from '../archive/manifest-types';
+import { sourceEntry } from '../datasources/kinds';
+import { ToolError } from '../process/errors';
 import { subAppEntry } from '../subapps/selection';
 import { getDumper } from '../dumpers';
 import { countAllSqliteRows, resolveSqlite3, snapshotSqlite } from '../dumpers/sqlite-snapshot';
@@ -27,6 +29,10 @@ export interface BackupInput {
   origin: string;
   /** Sub-applications whose databases are dumped too (all of their data: NocoBase's runtime list is per app). */
   subApps?: { name: string; db: DbConfig }[];
+  /** External data sources to dump with their engines' tools; one that cannot be dumped is skipped, not fatal. */
+  dataSources?: { key: string; type: string; db: DbConfig }[];
+  /** Requested sources that have no tool here (MSSQL, Oracle...), recorded as skipped with the reason. */
+  skippedDataSources?: SkippedDataSource[];
   /** Encrypts the whole archive (keys included); undefined or '' makes a plain archive. */
   password?: string;
   tools?: ToolPaths;
@@ -129,6 +135,23 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
       await fs.promises.rm(dumpFile, { force: true });
       apps.push({ name: sub.name, dialect: sub.db.dialect, database: sub.db.dialect === 'sqlite' ? undefined : sub.db.database, schema: sub.db.schema, dump: entry });
     }
+    const sources: DataSourceDump[] = [];
+    const skipped: SkippedDataSource[] = [...(input.skippedDataSources || [])];
+    for (const src of input.dataSources || []) {
+      const entry = sourceEntry(src.key);
+      try {
+        await dumpSubApp(src.db, input, dumpFile);
+      } catch (err) {
+        if (input.signal?.aborted) throw err;
+        const detail = err instanceof ToolError ? err.stderrTail.trim().slice(-300) || err.message : (err as Error).message;
+        skipped.push({ key: src.key, type: src.type, reason: 'DATASOURCE_DUMP_FAILED', detail });
+        await fs.promises.rm(dumpFile, { force: true });
+        continue;
+      }
+      await writer.addFile(entry, dumpFile);
+      await fs.promises.rm(dumpFile, { force: true });
+      sources.push({ key: src.key, type: src.type, dialect: src.db.dialect, database: src.db.database, schema: src.db.schema, dump: entry });
+    }
     const tables = await counting;
     progress('finalising', 98);
     const manifest: Omit<Manifest, 'entries'> = {
@@ -152,6 +175,8 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
       parts: included,
       origin: input.origin,
       ...(apps.length ? { apps } : {}),
+      ...(sources.length ? { dataSources: sources } : {}),
+      ...(skipped.length ? { skippedDataSources: skipped } : {}),
     };
     const result = await writer.finish(manifest);
     progress('done', 100);
@@ -165,7 +190,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
   }
 }
 
-/** A sub-application's database, whole, into `file`, with the same tools as the main one. */
+/** A sub-application's (or external data source's) database, whole, into `file`, with its engine's tools. */
 async function dumpSubApp(db: DbConfig, input: BackupInput, file: string): Promise<void> {
   const dumper = getDumper(db.dialect);
   if (dumper.kind === 'tool') {

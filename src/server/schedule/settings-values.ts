@@ -18,6 +18,7 @@ export const DEFAULT_SETTINGS: ScheduleSettings = {
   excludeCollections: [],
   offsiteStorage: null,
   subApps: [],
+  dataSources: [],
 };
 
 const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof ScheduleSettings)[];
@@ -32,6 +33,7 @@ export function fromRow(row: Record<string, unknown> | null | undefined): Schedu
   merged.maxAgeDays = row?.maxAgeDays === null || row?.maxAgeDays === undefined ? null : Number(row.maxAgeDays);
   merged.excludeCollections = namesOf(row?.excludeCollections) ?? [];
   merged.subApps = subAppList(row?.subApps) ?? [];
+  merged.dataSources = namesOf(row?.dataSources) ?? [];
   merged.offsiteStorage = typeof row?.offsiteStorage === 'string' && row.offsiteStorage ? row.offsiteStorage : null;
   return merged;
 }
@@ -99,6 +101,11 @@ export function applyUpdate(current: ScheduleSettings, values: Record<string, un
     const names = subAppList(values.subApps);
     if (!names) throw new BackupError('SUBAPP_UNKNOWN', { name: String(values.subApps) }, 422);
     next.subApps = names;
+  }
+  if (values.dataSources !== undefined) {
+    const keys = values.dataSources === null ? [] : namesOf(values.dataSources);
+    if (!keys) throw new BackupError('DATASOURCE_UNKNOWN', { key: String(values.dataSources) }, 422);
+    next.dataSources = keys;
   }
   if (values.offsiteStorage !== undefined) {
     const name = values.offsiteStorage;

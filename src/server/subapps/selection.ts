@@ -53,9 +53,11 @@ export interface RestoreSelection {
  * What a restore replaces: 'main' and sub-application names from the archive. Without a choice, the main
  * application only (as before sub-applications were carried). Names the archive does not carry are refused.
  */
-export function resolveRestoreSelection(requested: unknown, inArchive: readonly string[]): RestoreSelection {
+export function resolveRestoreSelection(requested: unknown, inArchive: readonly string[], otherChosen = 0): RestoreSelection {
   if (requested === undefined || requested === null) return { main: true, subApps: [] };
-  const list = Array.isArray(requested) ? requested : typeof requested === 'string' ? requested.split(',') : null;
+  const list = Array.isArray(requested) ? requested : typeof requested === 'string' ? requested.split(',').filter(Boolean) : null;
+  // No application at all is fine when data sources alone are restored.
+  if (list && !list.length && otherChosen > 0) return { main: false, subApps: [] };
   if (!list || !list.length) throw new BackupError('RESTORE_NOTHING_CHOSEN', {}, 400);
   const names = [...new Set(list.map((n) => String(n).trim()))];
   for (const n of names) {

@@ -21,6 +21,8 @@ import type { DbConfig } from '../dumpers/types';
 import { sameFamily } from '../db-config';
 import { resolveRestoreSelection, type RestoreSelection } from '../subapps/selection';
 import { startSubApp, stopSubApp, subAppDbConfig } from '../subapps/registry';
+import { describeDataSource, planSources, resolveRestoreSources, sourceDbConfig } from '../datasources/kinds';
+import { listDataSourceRows } from '../datasources/registry';
 import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './progress';
 
 export interface RestoreRequest {
@@ -33,13 +35,15 @@ export interface RestoreRequest {
   userId?: number | string;
   /** 'main' and/or sub-application names the archive carries; default: the main application only. */
   apps?: unknown;
+  /** External data sources to restore too: never unless named here. */
+  dataSources?: unknown;
 }
 
-/** A sub-application being restored: its database now, and its dump's path inside the archive. */
-interface SubAppTarget {
+/** A sub-application or an external data source being restored, and its database now. */
+interface ExtraTarget {
+  kind: 'app' | 'source';
   name: string;
   db: DbConfig;
-  entry: string;
 }
 
 type Maintaining = { setMaintaining(s: { status: string; command: { name: string } }): Promise<void> };
@@ -67,8 +71,9 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
     const { header, manifest } = await inspectArchiveHeader(file, service.restoreTarget(), req.password);
     const size = (await fs.promises.stat(file)).size;
     const encrypted = header.encrypted;
-    const selection = resolveRestoreSelection(req.apps, (manifest.apps || []).map((a) => a.name));
-    const subApps = await subAppTargets(service, manifest, selection);
+    const sourceKeys = resolveRestoreSources(req.dataSources, (manifest.dataSources || []).map((d) => d.key));
+    const selection = resolveRestoreSelection(req.apps, (manifest.apps || []).map((a) => a.name), sourceKeys.length);
+    const subApps = [...(await subAppTargets(service, manifest, selection)), ...(await sourceTargets(service, manifest, sourceKeys))];
     const task = await service.createTask('restore', origin, {
       createdById: req.userId,
       fileName: path.basename(file),
@@ -79,10 +84,11 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
         safetyBackup: req.safetyBackup !== false,
         sourceTaskId: req.taskId ?? null,
         apps: [...(selection.main ? ['main'] : []), ...selection.subApps],
+        dataSources: sourceKeys,
       },
     });
     slot.setId(task.id);
-    const run = selection.main ? runRestore(service, task, file, manifest, req, subApps) : runSubAppRestore(service, task, file, manifest, req, subApps);
+    const run = selection.main ? runRestore(service, task, file, manifest, req, subApps) : runPartialRestore(service, task, file, manifest, req, subApps);
     run
       .catch((err) => service.app.log.error(`[${NAMESPACE}] restore task ${task.id} failed`, { err }))
       .finally(() => slot.release());
@@ -94,8 +100,8 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
 }
 
 /** Each chosen sub-application must exist here now, on a database of the archive's kind. */
-async function subAppTargets(service: BackupsService, manifest: Manifest, selection: RestoreSelection): Promise<SubAppTarget[]> {
-  const targets: SubAppTarget[] = [];
+async function subAppTargets(service: BackupsService, manifest: Manifest, selection: RestoreSelection): Promise<ExtraTarget[]> {
+  const targets: ExtraTarget[] = [];
   for (const name of selection.subApps) {
     const carried = (manifest.apps || []).find((a) => a.name === name);
     if (!carried) throw new BackupError('SUBAPP_NOT_IN_BACKUP', { name }, 400);
@@ -103,39 +109,87 @@ async function subAppTargets(service: BackupsService, manifest: Manifest, select
     if (!sameFamily(db.dialect, carried.dialect as DbConfig['dialect'])) {
       throw new BackupError('DIALECT_MISMATCH', { backup: carried.dialect, current: db.dialect }, 422);
     }
-    targets.push({ name, db, entry: carried.dump });
+    targets.push({ kind: 'app', name, db });
   }
   return targets;
 }
 
-/** Stops each sub-application, replaces its database from the staged dumps, and starts it again. */
-async function restoreSubApps(targets: SubAppTarget[], stagingDir: string, entries: Manifest, tmpDir: string, start = true): Promise<void> {
+/** Each chosen data source must be configured here now, with a dump tool, on a database of the archive's kind. */
+async function sourceTargets(service: BackupsService, manifest: Manifest, keys: string[]): Promise<ExtraTarget[]> {
+  if (!keys.length) return [];
+  const rows = await listDataSourceRows(service.app);
+  const targets: ExtraTarget[] = [];
+  for (const key of keys) {
+    const carried = (manifest.dataSources || []).find((d) => d.key === key);
+    const row = rows.find((r) => r.key === key);
+    if (!carried) throw new BackupError('DATASOURCE_NOT_IN_BACKUP', { key }, 400);
+    if (!row) throw new BackupError('DATASOURCE_UNKNOWN', { key }, 400);
+    const choice = describeDataSource(row);
+    if (!choice.supported) throw new BackupError(choice.reason || 'DATASOURCE_NO_TOOL', { key, type: row.type }, 400);
+    const db = sourceDbConfig(row);
+    if (!sameFamily(db.dialect, carried.dialect as DbConfig['dialect'])) {
+      throw new BackupError('DIALECT_MISMATCH', { backup: carried.dialect, current: db.dialect }, 422);
+    }
+    targets.push({ kind: 'source', name: key, db });
+  }
+  return targets;
+}
+
+/** A source the safety backup could not dump (server down...) could not be put back: stop before any change. */
+function assertSafetyCovers(safety: TaskRow, targets: ExtraTarget[]): void {
+  const carried = ((safety.summary as { dataSources?: string[] } | undefined)?.dataSources) ?? [];
+  const missing = targets.find((t) => t.kind === 'source' && !carried.includes(t.name));
+  if (missing) throw new BackupError('DATASOURCE_SAFETY_FAILED', { key: missing.name }, 502);
+}
+
+function dumpOf(t: ExtraTarget, manifest: Manifest): string {
+  const dump =
+    t.kind === 'app'
+      ? (manifest.apps || []).find((a) => a.name === t.name)?.dump
+      : (manifest.dataSources || []).find((d) => d.key === t.name)?.dump;
+  if (!dump) throw new BackupError(t.kind === 'app' ? 'SUBAPP_NOT_IN_BACKUP' : 'DATASOURCE_NOT_IN_BACKUP', { name: t.name, key: t.name }, 400);
+  return dump;
+}
+
+/** What a safety backup must carry to put these targets back. */
+async function safetyExtras(service: BackupsService, targets: ExtraTarget[]) {
+  const sourceKeys = targets.filter((t) => t.kind === 'source').map((t) => t.name);
+  return {
+    subApps: targets.filter((t) => t.kind === 'app').map((t) => t.name),
+    dataSources: sourceKeys.length ? planSources(sourceKeys, await listDataSourceRows(service.app)) : undefined,
+  };
+}
+
+/**
+ * Replaces each target's database from the staged dumps; a sub-application is stopped first and (with `start`)
+ * started again. An external data source is restored in place: NocoBase reconnects on its next query.
+ */
+async function restoreSubApps(targets: ExtraTarget[], stagingDir: string, entries: Manifest, tmpDir: string, start = true): Promise<void> {
   for (const t of targets) {
-    const carried = (entries.apps || []).find((a) => a.name === t.name);
-    if (!carried) throw new BackupError('SUBAPP_NOT_IN_BACKUP', { name: t.name }, 400);
-    await stopSubApp(t.name);
-    await restoreDump(t.db, path.join(stagingDir, carried.dump), tmpDir);
-    if (start) await startSubApp(t.name);
+    const dump = dumpOf(t, entries);
+    if (t.kind === 'app') await stopSubApp(t.name);
+    await restoreDump(t.db, path.join(stagingDir, dump), tmpDir);
+    if (t.kind === 'app' && start) await startSubApp(t.name);
   }
 }
 
-async function startSubApps(service: BackupsService, targets: SubAppTarget[]): Promise<void> {
-  for (const t of targets) {
+async function startSubApps(service: BackupsService, targets: ExtraTarget[]): Promise<void> {
+  for (const t of targets.filter((x) => x.kind === 'app')) {
     await startSubApp(t.name).catch((err) => service.app.log.error(`[${NAMESPACE}] sub-application ${t.name} did not start`, { err }));
   }
 }
 
 /**
- * Sub-applications only: the main application keeps running. Same order as a full restore (stage and verify, safety
+ * Sub-applications and/or data sources only: the main application keeps running. Same order as a full restore (stage and verify, safety
  * backup of those sub-applications, replace), and on failure the safety backup's dumps are put back.
  */
-async function runSubAppRestore(
+async function runPartialRestore(
   service: BackupsService,
   task: TaskRow,
   file: string,
   manifest: Manifest,
   req: RestoreRequest,
-  subApps: SubAppTarget[],
+  subApps: ExtraTarget[],
 ): Promise<void> {
   const paths = service.paths;
   const staging = path.join(paths.tmp, `restore-${task.id}`);
@@ -148,17 +202,14 @@ async function runSubAppRestore(
     await stageArchive(file, manifest, staging, (p) => progress.report('validating', Math.floor(p * 0.3)), req.password);
     if (req.safetyBackup !== false) {
       progress.report('safety backup', 30);
+      const extras = await safetyExtras(service, subApps);
       const safety = await service.createTask('backup', 'safety', {
         createdById: req.userId,
-        options: { includeUploads: false, includePlugins: false, forRestoreTaskId: task.id, subApps: subApps.map((s) => s.name) },
+        options: { includeUploads: false, includePlugins: false, forRestoreTaskId: task.id, ...extras, dataSources: extras.dataSources?.dump.map((d) => d.key) },
       });
-      const done = await service.runBackupTask(safety, {
-        origin: 'safety',
-        includeUploads: false,
-        includePlugins: false,
-        subApps: subApps.map((s) => s.name),
-      });
+      const done = await service.runBackupTask(safety, { origin: 'safety', includeUploads: false, includePlugins: false, ...extras });
       safetyFile = archivePath(paths, String(done.fileName));
+      assertSafetyCovers(done, subApps);
     }
     await progress.flush();
     await service.updateTask(task.id, { phase: 'restoring database', progress: 50 });
@@ -167,7 +218,7 @@ async function runSubAppRestore(
     await service.updateTask(task.id, { status: 'succeeded', phase: 'done', progress: 100, error: null, errorCode: null, finishedAt: new Date() });
   } catch (err) {
     await progress.flush();
-    service.app.log.error(`[${NAMESPACE}] sub-application restore failed: ${service.describe(err)}`);
+    service.app.log.error(`[${NAMESPACE}] restore of ${subApps.map((t) => t.name).join(', ')} failed: ${service.describe(err)}`);
     if (!live || !safetyFile) {
       if (live) await startSubApps(service, subApps);
       await service.failTask(task.id, err);
@@ -199,7 +250,7 @@ async function runRestore(
   file: string,
   manifest: Manifest,
   req: RestoreRequest,
-  subApps: SubAppTarget[],
+  subApps: ExtraTarget[],
 ): Promise<void> {
   const app = service.app;
   const paths = service.paths;
@@ -227,9 +278,10 @@ async function runRestore(
         origin: 'safety',
         includeUploads: true,
         includePlugins: true,
-        subApps: subApps.map((s) => s.name),
+        ...(await safetyExtras(service, subApps)),
       });
       safetyFile = archivePath(paths, String(done.fileName));
+      assertSafetyCovers(done, subApps);
     }
 
     phase = 'restoring database';
@@ -285,7 +337,7 @@ async function rollBack(
   safetyFile: string | null,
   rows: Record<string, unknown>[],
   cause: unknown,
-  subApps: SubAppTarget[] = [],
+  subApps: ExtraTarget[] = [],
 ): Promise<void> {
   const app = service.app;
   const paths = service.paths;

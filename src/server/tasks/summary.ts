@@ -20,6 +20,8 @@ export function summaryOf(manifest: Manifest | ArchiveHeaderInfo, size: number, 
     encrypted: encrypted || ('encrypted' in manifest && !!manifest.encrypted),
     excludedTableData: full?.database.excludedTableData ?? [],
     apps: full?.apps?.map((a) => a.name) ?? [],
+    dataSources: full?.dataSources?.map((s) => s.key) ?? [],
+    skippedDataSources: full?.skippedDataSources ?? [],
   };
 }
 

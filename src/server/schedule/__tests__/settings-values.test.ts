@@ -49,6 +49,7 @@ describe('applyUpdate', () => {
       excludeCollections: [],
       offsiteStorage: null,
       subApps: [],
+      dataSources: [],
     });
     expect(applyUpdate(next, { maxAgeDays: null }).maxAgeDays).toBeNull();
     expect(applyUpdate(next, {})).toEqual(next);

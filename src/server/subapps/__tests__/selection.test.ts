@@ -42,5 +42,7 @@ describe('sub-application selection', () => {
     expect(resolveRestoreSelection('main,s2', ['s1', 's2'])).toEqual({ main: true, subApps: ['s2'] });
     expect(codeOf(() => resolveRestoreSelection(['s3'], ['s1']))).toMatchObject({ code: 'SUBAPP_NOT_IN_BACKUP', status: 400 });
     expect(codeOf(() => resolveRestoreSelection([], ['s1']))).toMatchObject({ code: 'RESTORE_NOTHING_CHOSEN', status: 400 });
+    // No application, but data sources chosen: only those are restored.
+    expect(resolveRestoreSelection([], ['s1'], 1)).toEqual({ main: false, subApps: [] });
   });
 });
