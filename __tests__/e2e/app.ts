@@ -12,11 +12,13 @@ export const ADMIN = { email: 'admin@nocobase.com', password: 'admin123' };
 export interface E2eApp {
   url: string;
   appDir: string;
+  /** The app's SQLite file. */
+  dbFile: string;
   stop: () => Promise<void>;
 }
 
 /** A real NocoBase 2.2.15 app (the one `npm start` builds), on its own SQLite file and port, freshly installed. */
-export async function startE2eApp(): Promise<E2eApp> {
+export async function startE2eApp(opts: { plugins?: string[] } = {}): Promise<E2eApp> {
   const appDir = path.join(h.root, '.app');
   h.ensureApp(appDir);
   if (!fs.existsSync(path.join(appDir, '.env'))) h.writeEnv(appDir);
@@ -29,15 +31,18 @@ export async function startE2eApp(): Promise<E2eApp> {
   };
   h.installPlugin(appDir);
   h.prepare(appDir, { fresh: true, overrides });
+  if (opts.plugins?.length) {
+    h.run('yarn', ['--silent', 'nocobase', 'pm', 'enable', ...opts.plugins], { cwd: appDir, env: { ...process.env, ...overrides } });
+  }
   const server = await h.startServer(appDir, { quiet: true, overrides });
-  return { url: `http://127.0.0.1:${overrides.APP_PORT}`, appDir, stop: server.stop };
+  return { url: `http://127.0.0.1:${overrides.APP_PORT}`, appDir, dbFile: path.join(appDir, overrides.DB_STORAGE), stop: server.stop };
 }
 
 /** One app and one browser for a test file, started before its tests and stopped (awaited) after them. */
-export function useE2eSession(): { readonly app: E2eApp; readonly browser: Browser } {
+export function useE2eSession(opts: { plugins?: string[] } = {}): { readonly app: E2eApp; readonly browser: Browser } {
   const session = {} as { app: E2eApp; browser: Browser };
   beforeAll(async () => {
-    session.app = await startE2eApp();
+    session.app = await startE2eApp(opts);
     session.browser = await launch();
   }, 600000);
   afterAll(async () => {

@@ -56,6 +56,7 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
         <Form.Item
           label={t('Restore')}
           name="apps"
+          dependencies={['dataSources']}
           rules={[
             ({ getFieldValue }) => ({
               validator: (_, value?: string[]) =>
@@ -101,7 +102,7 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
         message={
           mainChosen
             ? t('Restoring replaces all data and files of this application.')
-            : t('Restoring replaces the data of the chosen sub-applications; the main application keeps running.')
+            : t('Restoring replaces only the databases chosen here; the main application keeps running.')
         }
       />
       {error && <Alert style={{ marginBottom: 12 }} type="error" showIcon message={error} />}
