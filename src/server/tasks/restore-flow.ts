@@ -7,7 +7,6 @@ import {
   inspectArchive,
   inspectArchiveHeader,
   restoreDatabase,
-  restoreDump,
   stageArchive,
   swapStorage,
   type StorageSwap,
@@ -17,13 +16,19 @@ import { archivePath } from '../paths';
 import type { BackupsService, TaskRow } from '../service';
 import { summaryOf } from './summary';
 import { readTaskRows, writeJournal } from './journal';
-import type { DbConfig } from '../dumpers/types';
-import { sameFamily } from '../db-config';
-import { resolveRestoreSelection, type RestoreSelection } from '../subapps/selection';
-import { startSubApp, stopSubApp, subAppDbConfig } from '../subapps/registry';
-import { describeDataSource, planSources, resolveRestoreSources, sourceDbConfig } from '../datasources/kinds';
-import { listDataSourceRows } from '../datasources/registry';
+import { resolveRestoreSelection } from '../subapps/selection';
+import { resolveRestoreSources } from '../datasources/kinds';
 import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './progress';
+import { runPartialRestore } from './partial-restore';
+import {
+  assertSafetyCovers,
+  restoreTargets,
+  safetyExtras,
+  sourceTargets,
+  startSubApps,
+  subAppTargets,
+  type ExtraTarget,
+} from './restore-targets';
 
 export interface RestoreRequest {
   /** A finished backup in the list, or an uploaded archive (see upload.ts). */
@@ -39,19 +44,13 @@ export interface RestoreRequest {
   dataSources?: unknown;
 }
 
-/** A sub-application or an external data source being restored, and its database now. */
-interface ExtraTarget {
-  kind: 'app' | 'source';
-  name: string;
-  db: DbConfig;
-}
-
 type Maintaining = { setMaintaining(s: { status: string; command: { name: string } }): Promise<void> };
 
 /**
  * Validates at once (answers 4xx and touches nothing on bad input), then restores in the background:
  * stage + verify → safety backup → maintenance → database → storage → upgrade + restart; on any failure after
- * the first live change, the safety backup is put back and the app restarted, and the task says why.
+ * the first live change, the safety backup is put back and the app restarted, and the task says why. Without the
+ * main application (only sub-applications or data sources chosen), see partial-restore.ts.
  */
 export async function startRestore(service: BackupsService, req: RestoreRequest): Promise<TaskRow> {
   const slot = service.exclusive.reserve('restore');
@@ -73,7 +72,7 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
     const encrypted = header.encrypted;
     const sourceKeys = resolveRestoreSources(req.dataSources, (manifest.dataSources || []).map((d) => d.key));
     const selection = resolveRestoreSelection(req.apps, (manifest.apps || []).map((a) => a.name), sourceKeys.length);
-    const subApps = [...(await subAppTargets(service, manifest, selection)), ...(await sourceTargets(service, manifest, sourceKeys))];
+    const targets = [...(await subAppTargets(service, manifest, selection)), ...(await sourceTargets(service, manifest, sourceKeys))];
     const task = await service.createTask('restore', origin, {
       createdById: req.userId,
       fileName: path.basename(file),
@@ -88,7 +87,9 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
       },
     });
     slot.setId(task.id);
-    const run = selection.main ? runRestore(service, task, file, manifest, req, subApps) : runPartialRestore(service, task, file, manifest, req, subApps);
+    const run = selection.main
+      ? runRestore(service, task, file, manifest, req, targets)
+      : runPartialRestore(service, task, file, manifest, req, targets);
     run
       .catch((err) => service.app.log.error(`[${NAMESPACE}] restore task ${task.id} failed`, { err }))
       .finally(() => slot.release());
@@ -99,158 +100,13 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
   }
 }
 
-/** Each chosen sub-application must exist here now, on a database of the archive's kind. */
-async function subAppTargets(service: BackupsService, manifest: Manifest, selection: RestoreSelection): Promise<ExtraTarget[]> {
-  const targets: ExtraTarget[] = [];
-  for (const name of selection.subApps) {
-    const carried = (manifest.apps || []).find((a) => a.name === name);
-    if (!carried) throw new BackupError('SUBAPP_NOT_IN_BACKUP', { name }, 400);
-    const db = await subAppDbConfig(service.app, name);
-    if (!sameFamily(db.dialect, carried.dialect as DbConfig['dialect'])) {
-      throw new BackupError('DIALECT_MISMATCH', { backup: carried.dialect, current: db.dialect }, 422);
-    }
-    targets.push({ kind: 'app', name, db });
-  }
-  return targets;
-}
-
-/** Each chosen data source must be configured here now, with a dump tool, on a database of the archive's kind. */
-async function sourceTargets(service: BackupsService, manifest: Manifest, keys: string[]): Promise<ExtraTarget[]> {
-  if (!keys.length) return [];
-  const rows = await listDataSourceRows(service.app);
-  const targets: ExtraTarget[] = [];
-  for (const key of keys) {
-    const carried = (manifest.dataSources || []).find((d) => d.key === key);
-    const row = rows.find((r) => r.key === key);
-    if (!carried) throw new BackupError('DATASOURCE_NOT_IN_BACKUP', { key }, 400);
-    if (!row) throw new BackupError('DATASOURCE_UNKNOWN', { key }, 400);
-    const choice = describeDataSource(row);
-    if (!choice.supported) throw new BackupError(choice.reason || 'DATASOURCE_NO_TOOL', { key, type: row.type }, 400);
-    const db = sourceDbConfig(row);
-    if (!sameFamily(db.dialect, carried.dialect as DbConfig['dialect'])) {
-      throw new BackupError('DIALECT_MISMATCH', { backup: carried.dialect, current: db.dialect }, 422);
-    }
-    targets.push({ kind: 'source', name: key, db });
-  }
-  return targets;
-}
-
-/** A source the safety backup could not dump (server down...) could not be put back: stop before any change. */
-function assertSafetyCovers(safety: TaskRow, targets: ExtraTarget[]): void {
-  const carried = ((safety.summary as { dataSources?: string[] } | undefined)?.dataSources) ?? [];
-  const missing = targets.find((t) => t.kind === 'source' && !carried.includes(t.name));
-  if (missing) throw new BackupError('DATASOURCE_SAFETY_FAILED', { key: missing.name }, 502);
-}
-
-function dumpOf(t: ExtraTarget, manifest: Manifest): string {
-  const dump =
-    t.kind === 'app'
-      ? (manifest.apps || []).find((a) => a.name === t.name)?.dump
-      : (manifest.dataSources || []).find((d) => d.key === t.name)?.dump;
-  if (!dump) throw new BackupError(t.kind === 'app' ? 'SUBAPP_NOT_IN_BACKUP' : 'DATASOURCE_NOT_IN_BACKUP', { name: t.name, key: t.name }, 400);
-  return dump;
-}
-
-/** What a safety backup must carry to put these targets back. */
-async function safetyExtras(service: BackupsService, targets: ExtraTarget[]) {
-  const sourceKeys = targets.filter((t) => t.kind === 'source').map((t) => t.name);
-  return {
-    subApps: targets.filter((t) => t.kind === 'app').map((t) => t.name),
-    dataSources: sourceKeys.length ? planSources(sourceKeys, await listDataSourceRows(service.app)) : undefined,
-  };
-}
-
-/**
- * Replaces each target's database from the staged dumps; a sub-application is stopped first and (with `start`)
- * started again. An external data source is restored in place: NocoBase reconnects on its next query.
- */
-async function restoreSubApps(targets: ExtraTarget[], stagingDir: string, entries: Manifest, tmpDir: string, start = true): Promise<void> {
-  for (const t of targets) {
-    const dump = dumpOf(t, entries);
-    if (t.kind === 'app') await stopSubApp(t.name);
-    await restoreDump(t.db, path.join(stagingDir, dump), tmpDir);
-    if (t.kind === 'app' && start) await startSubApp(t.name);
-  }
-}
-
-async function startSubApps(service: BackupsService, targets: ExtraTarget[]): Promise<void> {
-  for (const t of targets.filter((x) => x.kind === 'app')) {
-    await startSubApp(t.name).catch((err) => service.app.log.error(`[${NAMESPACE}] sub-application ${t.name} did not start`, { err }));
-  }
-}
-
-/**
- * Sub-applications and/or data sources only: the main application keeps running. Same order as a full restore (stage and verify, safety
- * backup of those sub-applications, replace), and on failure the safety backup's dumps are put back.
- */
-async function runPartialRestore(
-  service: BackupsService,
-  task: TaskRow,
-  file: string,
-  manifest: Manifest,
-  req: RestoreRequest,
-  subApps: ExtraTarget[],
-): Promise<void> {
-  const paths = service.paths;
-  const staging = path.join(paths.tmp, `restore-${task.id}`);
-  const tmpDir = path.join(paths.tmp, `restore-${task.id}-tools`);
-  const progress = throttledProgress((p: Phase, percent: number) => service.updateTask(task.id, { phase: p, progress: percent }, PROGRESS_WRITE_BUDGET_MS));
-  let safetyFile: string | null = null;
-  let live = false;
-  try {
-    await service.updateTask(task.id, { status: 'running', startedAt: new Date(), phase: 'validating' });
-    await stageArchive(file, manifest, staging, (p) => progress.report('validating', Math.floor(p * 0.3)), req.password);
-    if (req.safetyBackup !== false) {
-      progress.report('safety backup', 30);
-      const extras = await safetyExtras(service, subApps);
-      const safety = await service.createTask('backup', 'safety', {
-        createdById: req.userId,
-        options: { includeUploads: false, includePlugins: false, forRestoreTaskId: task.id, ...extras, dataSources: extras.dataSources?.dump.map((d) => d.key) },
-      });
-      const done = await service.runBackupTask(safety, { origin: 'safety', includeUploads: false, includePlugins: false, ...extras });
-      safetyFile = archivePath(paths, String(done.fileName));
-      assertSafetyCovers(done, subApps);
-    }
-    await progress.flush();
-    await service.updateTask(task.id, { phase: 'restoring database', progress: 50 });
-    live = true;
-    await restoreSubApps(subApps, staging, manifest, tmpDir);
-    await service.updateTask(task.id, { status: 'succeeded', phase: 'done', progress: 100, error: null, errorCode: null, finishedAt: new Date() });
-  } catch (err) {
-    await progress.flush();
-    service.app.log.error(`[${NAMESPACE}] restore of ${subApps.map((t) => t.name).join(', ')} failed: ${service.describe(err)}`);
-    if (!live || !safetyFile) {
-      if (live) await startSubApps(service, subApps);
-      await service.failTask(task.id, err);
-      return;
-    }
-    const back = path.join(paths.tmp, `rollback-${task.id}`);
-    try {
-      const safety = await inspectArchive(safetyFile, service.restoreTarget());
-      await stageArchive(safetyFile, safety, back);
-      await restoreSubApps(subApps, back, safety, path.join(back, '.tools'));
-      const detail = service.describe(err);
-      const error = service.app.i18n.t('RESTORE_FAILED_ROLLED_BACK', { ns: NAMESPACE, lng: 'en-US', detail });
-      await service.updateTask(task.id, { status: 'failed', errorCode: 'RESTORE_FAILED_ROLLED_BACK', error, finishedAt: new Date() });
-    } catch (rollbackErr) {
-      await startSubApps(service, subApps);
-      await service.failTask(task.id, new Error(`${service.describe(err)}; rollback failed: ${service.describe(rollbackErr)}`));
-    } finally {
-      await fs.promises.rm(back, { recursive: true, force: true });
-    }
-  } finally {
-    await fs.promises.rm(staging, { recursive: true, force: true });
-    await fs.promises.rm(tmpDir, { recursive: true, force: true });
-  }
-}
-
 async function runRestore(
   service: BackupsService,
   task: TaskRow,
   file: string,
   manifest: Manifest,
   req: RestoreRequest,
-  subApps: ExtraTarget[],
+  targets: ExtraTarget[],
 ): Promise<void> {
   const app = service.app;
   const paths = service.paths;
@@ -278,10 +134,10 @@ async function runRestore(
         origin: 'safety',
         includeUploads: true,
         includePlugins: true,
-        ...(await safetyExtras(service, subApps)),
+        ...(await safetyExtras(service, targets)),
       });
       safetyFile = archivePath(paths, String(done.fileName));
-      assertSafetyCovers(done, subApps);
+      assertSafetyCovers(done, targets);
     }
 
     phase = 'restoring database';
@@ -293,7 +149,7 @@ async function runRestore(
     await quiesce(app, db.dialect);
     live = true;
     // Sub-applications first, stopped until the main application (which lists them) is back.
-    await restoreSubApps(subApps, staging, manifest, tmpDir, false);
+    await restoreTargets(targets, staging, manifest, tmpDir, false);
     await restoreDatabase(db, manifest, staging, tmpDir);
     await reopen(app);
 
@@ -305,7 +161,7 @@ async function runRestore(
     app.setMaintainingMessage('upgrading');
     await app.runCommandThrowError('upgrade');
     await swap.commit();
-    await startSubApps(service, subApps);
+    await startSubApps(service, targets);
     await service.updateTask(task.id, {
       status: 'succeeded',
       phase: 'done',
@@ -321,7 +177,7 @@ async function runRestore(
       await service.failTask(task.id, err);
       return;
     }
-    await rollBack(service, task, db, swap, safetyFile, rows, err, subApps);
+    await rollBack(service, task, db, swap, safetyFile, rows, err, targets);
   } finally {
     await fs.promises.rm(staging, { recursive: true, force: true });
     await fs.promises.rm(tmpDir, { recursive: true, force: true });
@@ -337,7 +193,7 @@ async function rollBack(
   safetyFile: string | null,
   rows: Record<string, unknown>[],
   cause: unknown,
-  subApps: ExtraTarget[] = [],
+  targets: ExtraTarget[] = [],
 ): Promise<void> {
   const app = service.app;
   const paths = service.paths;
@@ -359,7 +215,7 @@ async function rollBack(
       const manifest = await inspectArchive(safetyFile, { dialect: db.dialect, appVersion: service.appVersion() });
       await stageArchive(safetyFile, manifest, staging);
       await quiesce(app, db.dialect);
-      await restoreSubApps(subApps, staging, manifest, path.join(staging, '.tools'), false);
+      await restoreTargets(targets, staging, manifest, path.join(staging, '.tools'), false);
       await restoreDatabase(db, manifest, staging, path.join(staging, '.tools'));
     }
     await reopen(app);
@@ -370,7 +226,7 @@ async function rollBack(
     // The journal carries the failure across the restart, whatever state the task table is in.
     await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failed(code, error)]);
     await app.runCommandThrowError('upgrade');
-    await startSubApps(service, subApps);
+    await startSubApps(service, targets);
     await service.updateTask(task.id, { status: 'failed', errorCode: code, error, finishedAt: new Date() });
   } catch (err) {
     app.log.error(`[${NAMESPACE}] rollback failed: ${service.describe(err)}`, { stack: (err as Error)?.stack });

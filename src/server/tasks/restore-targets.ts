@@ -1,0 +1,102 @@
+import path from 'path';
+import type { Manifest } from '../archive/manifest-types';
+import { sameFamily } from '../db-config';
+import { describeDataSource, planSources, sourceDbConfig } from '../datasources/kinds';
+import { listDataSourceRows } from '../datasources/registry';
+import type { DbConfig } from '../dumpers/types';
+import { restoreDump } from '../engine/restore';
+import { BackupError } from '../errors';
+import type { BackupsService, TaskRow } from '../service';
+import { startSubApp, stopSubApp, subAppDbConfig } from '../subapps/registry';
+import type { RestoreSelection } from '../subapps/selection';
+import { NAMESPACE } from '../../constants';
+
+// The databases a restore replaces besides the main one: sub-applications and external data sources. Checked
+// before the task starts, carried by its safety backup, replaced and (on failure) put back the same way.
+
+/** A sub-application or an external data source being restored, and its database now. */
+export interface ExtraTarget {
+  kind: 'app' | 'source';
+  name: string;
+  db: DbConfig;
+}
+
+/** Each chosen sub-application must exist here now, on a database of the archive's kind. */
+export async function subAppTargets(service: BackupsService, manifest: Manifest, selection: RestoreSelection): Promise<ExtraTarget[]> {
+  const targets: ExtraTarget[] = [];
+  for (const name of selection.subApps) {
+    const carried = (manifest.apps || []).find((a) => a.name === name);
+    if (!carried) throw new BackupError('SUBAPP_NOT_IN_BACKUP', { name }, 400);
+    const db = await subAppDbConfig(service.app, name);
+    if (!sameFamily(db.dialect, carried.dialect as DbConfig['dialect'])) {
+      throw new BackupError('DIALECT_MISMATCH', { backup: carried.dialect, current: db.dialect }, 422);
+    }
+    targets.push({ kind: 'app', name, db });
+  }
+  return targets;
+}
+
+/** Each chosen data source must be configured here now, with a dump tool, on a database of the archive's kind. */
+export async function sourceTargets(service: BackupsService, manifest: Manifest, keys: string[]): Promise<ExtraTarget[]> {
+  if (!keys.length) return [];
+  const rows = await listDataSourceRows(service.app);
+  const targets: ExtraTarget[] = [];
+  for (const key of keys) {
+    const carried = (manifest.dataSources || []).find((d) => d.key === key);
+    const row = rows.find((r) => r.key === key);
+    if (!carried) throw new BackupError('DATASOURCE_NOT_IN_BACKUP', { key }, 400);
+    if (!row) throw new BackupError('DATASOURCE_UNKNOWN', { key }, 400);
+    const choice = describeDataSource(row);
+    if (!choice.supported) throw new BackupError(choice.reason || 'DATASOURCE_NO_TOOL', { key, type: row.type }, 400);
+    const db = sourceDbConfig(row);
+    if (!sameFamily(db.dialect, carried.dialect as DbConfig['dialect'])) {
+      throw new BackupError('DIALECT_MISMATCH', { backup: carried.dialect, current: db.dialect }, 422);
+    }
+    targets.push({ kind: 'source', name: key, db });
+  }
+  return targets;
+}
+
+/** A source the safety backup could not dump (server down...) could not be put back: stop before any change. */
+export function assertSafetyCovers(safety: TaskRow, targets: ExtraTarget[]): void {
+  const carried = ((safety.summary as { dataSources?: string[] } | undefined)?.dataSources) ?? [];
+  const missing = targets.find((t) => t.kind === 'source' && !carried.includes(t.name));
+  if (missing) throw new BackupError('DATASOURCE_SAFETY_FAILED', { key: missing.name }, 502);
+}
+
+function dumpOf(t: ExtraTarget, manifest: Manifest): string {
+  const dump =
+    t.kind === 'app'
+      ? (manifest.apps || []).find((a) => a.name === t.name)?.dump
+      : (manifest.dataSources || []).find((d) => d.key === t.name)?.dump;
+  if (!dump) throw new BackupError(t.kind === 'app' ? 'SUBAPP_NOT_IN_BACKUP' : 'DATASOURCE_NOT_IN_BACKUP', { name: t.name, key: t.name }, 400);
+  return dump;
+}
+
+/** What a safety backup must carry to put these targets back. */
+export async function safetyExtras(service: BackupsService, targets: ExtraTarget[]) {
+  const sourceKeys = targets.filter((t) => t.kind === 'source').map((t) => t.name);
+  return {
+    subApps: targets.filter((t) => t.kind === 'app').map((t) => t.name),
+    dataSources: sourceKeys.length ? planSources(sourceKeys, await listDataSourceRows(service.app)) : undefined,
+  };
+}
+
+/**
+ * Replaces each target's database from the staged dumps; a sub-application is stopped first and (with `start`)
+ * started again. An external data source is restored in place: NocoBase reconnects on its next query.
+ */
+export async function restoreTargets(targets: ExtraTarget[], stagingDir: string, entries: Manifest, tmpDir: string, start = true): Promise<void> {
+  for (const t of targets) {
+    const dump = dumpOf(t, entries);
+    if (t.kind === 'app') await stopSubApp(t.name);
+    await restoreDump(t.db, path.join(stagingDir, dump), tmpDir);
+    if (t.kind === 'app' && start) await startSubApp(t.name);
+  }
+}
+
+export async function startSubApps(service: BackupsService, targets: ExtraTarget[]): Promise<void> {
+  for (const t of targets.filter((x) => x.kind === 'app')) {
+    await startSubApp(t.name).catch((err) => service.app.log.error(`[${NAMESPACE}] sub-application ${t.name} did not start`, { err }));
+  }
+}
