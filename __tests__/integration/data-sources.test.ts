@@ -152,6 +152,16 @@ describe('external data sources: included on request, restored only on explicit 
     expect(await items(MARIA)).toEqual(before.maria);
   });
 
+  it('restores the application and both external databases together', async () => {
+    await damage(PG);
+    await damage(MARIA);
+    const task = await restore({ apps: ['main'], dataSources: ['ext_pg', 'ext_maria'] });
+    expect(task.options).toMatchObject({ apps: ['main'], dataSources: ['ext_maria', 'ext_pg'] });
+    expect(await items(PG)).toEqual(before.pg);
+    expect(await pgView()).toEqual([{ n: 1 }]);
+    expect(await items(MARIA)).toEqual(before.maria);
+  });
+
   it('refuses a source the backup does not carry', async () => {
     const r = await app.api(`${TASKS}:restore`, { body: { taskId: backup.id, apps: [], dataSources: ['ext_mssql'] } });
     expect([r.status, r.body.errors?.[0]?.code]).toEqual([400, 'DATASOURCE_NOT_IN_BACKUP']);

@@ -12,15 +12,27 @@ function setup(initial: Partial<ScheduleSettings>) {
   let row: Record<string, unknown> = { ...DEFAULT_SETTINGS, ...initial };
   const slots = new Set<string>();
   const started: string[] = [];
+  // The multi-app manager's and the data source manager's records, as their collections answer them.
+  const apps = [{ name: 'crm', displayName: 'CRM' }];
+  const sources = [
+    { key: 'erp', type: 'mariadb', options: { host: '10.0.0.9', database: 'erp', username: 'u', password: 'p' } },
+    { key: 'ledger', type: 'mssql', options: {} },
+  ];
   const db = {
-    getRepository: () => ({ findOne: async () => ({ toJSON: () => row }) }),
+    hasCollection: (name: string) => ['applications', 'dataSources'].includes(name),
+    getRepository: (name?: string) =>
+      name === 'applications'
+        ? { find: async () => apps.map((a) => ({ get: (k: string) => (a as Record<string, unknown>)[k] })) }
+        : name === 'dataSources'
+          ? { find: async () => sources.map((r) => ({ toJSON: () => r })) }
+          : { findOne: async () => ({ toJSON: () => row }) },
     getModel: () => ({
       findByPk: async () => ({ ...row, get: (key: string) => row[key] }),
       update: async (v: Record<string, unknown>) => (row = { ...row, ...v }),
     }),
   };
   const service = {
-    app: { db, log: { error: jest.fn(), warn: jest.fn(), info: jest.fn() }, i18n: { t: (k: string) => k } },
+    app: { name: 'main', db, log: { error: jest.fn(), warn: jest.fn(), info: jest.fn() }, i18n: { t: (k: string) => k } },
     repo: { count: async ({ filter }: { filter: { slot: string } }) => (slots.has(filter.slot) ? 1 : 0) },
     existingTablesOf: (names: string[]) => names.map((name) => `t_${name}`),
     startBackup: jest.fn(async (options: { slot: string }) => {
@@ -135,5 +147,16 @@ describe('Scheduler', () => {
       expect.objectContaining({ slot: 'sched:2024-01-01T04:00:00Z', excludeTableData: ['t_logs', 't_audit'] }),
       expect.any(Function),
     );
+  });
+
+  it('a slot carries the chosen sub-applications and data sources; a deleted one is left out, not fatal', async () => {
+    const { scheduler, service } = setup({});
+    const at = new Date('2024-01-01T04:00:00Z');
+    const settings = { ...DEFAULT_SETTINGS, enabled: true, subApps: ['*'], dataSources: ['erp', 'ledger', 'deleted'] };
+    expect(await scheduler.runSlot(at, settings)).toBe('started');
+    const options = (service.startBackup as jest.Mock).mock.calls[0][0];
+    expect(options.subApps).toEqual(['crm']);
+    expect(options.dataSources.dump.map((d: { key: string; db: { host: string } }) => [d.key, d.db.host])).toEqual([['erp', '10.0.0.9']]);
+    expect(options.dataSources.skipped).toEqual([{ key: 'ledger', type: 'mssql', reason: 'DATASOURCE_NO_TOOL' }]);
   });
 });
