@@ -115,14 +115,15 @@ describe('off-site copies in a real S3-compatible storage', () => {
   it('a failed upload leaves a good local backup that says why', async () => {
     await ok('storages:create', storageRow('bm-s3-bad-key', { accessKeyId: 'NOT-THE-KEY' }));
     await ok(`${SETTINGS}:update?filterByTk=1`, { offsiteStorage: 'bm-s3-bad-key' });
-    const done = await runBackup({ includeUploads: false, includePlugins: false });
+    const done = await runBackup({ includeUploads: false, includePlugins: false }).finally(() =>
+      ok(`${SETTINGS}:update?filterByTk=1`, { offsiteStorage: STORAGE }),
+    );
     expect(done.remote).toBeNull();
     expect(done.local).toBe(true);
     expect(done.remoteError).toMatch(/^The off-site storage answered with an error: InvalidAccessKeyId/);
     expect(done.remoteError).not.toContain(S3_KEYS.secretAccessKey);
     expect(await remoteNames()).toEqual([backup.fileName]);
     // Unticked in the dialog: no copy is tried at all.
-    await ok(`${SETTINGS}:update?filterByTk=1`, { offsiteStorage: STORAGE });
     const skipped = await runBackup({ includeUploads: false, includePlugins: false, offsite: false });
     expect([skipped.remote, skipped.remoteError, skipped.local]).toEqual([null, null, true]);
     await ok(`${TASKS}:destroy?filterByTk=${skipped.id}`);

@@ -61,6 +61,29 @@ export class S3Bucket {
 
   /** Uploads a local file as a private object; answers the stored size. */
   async upload(file: string, key: string, onProgress?: (sent: number, total: number) => void): Promise<number> {
+    try {
+      return await this.uploadFile(file, key, onProgress);
+    } catch (err) {
+      throw await this.explain(err);
+    }
+  }
+
+  /**
+   * A service that refuses a request (wrong key, no such bucket) often answers before reading the body and closes
+   * the connection: the streamed upload then only sees EPIPE or a reset. A request without a body gets the
+   * service's own answer, which is what the admin needs to read.
+   */
+  private async explain(err: unknown): Promise<unknown> {
+    if (!isConnectionError(err)) return err;
+    try {
+      await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, MaxKeys: 1 }));
+    } catch (probe) {
+      if (!isConnectionError(probe)) return probe;
+    }
+    return err;
+  }
+
+  private async uploadFile(file: string, key: string, onProgress?: (sent: number, total: number) => void): Promise<number> {
     const { size } = await fs.promises.stat(file);
     if (size <= SINGLE_PUT_LIMIT) {
       await this.client.send(
@@ -162,6 +185,15 @@ export class S3Bucket {
   destroy(): void {
     this.client.destroy();
   }
+}
+
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; message?: string };
+  return (
+    ['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT'].includes(String(e?.code)) ||
+    e?.name === 'TimeoutError' ||
+    /\b(EPIPE|ECONNRESET|socket hang up)\b/.test(String(e?.message))
+  );
 }
 
 function isMissing(err: unknown): boolean {

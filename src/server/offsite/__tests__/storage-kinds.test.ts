@@ -1,4 +1,4 @@
-import { partSizeFor, SINGLE_PUT_LIMIT } from '../s3-bucket';
+import { isConnectionError, partSizeFor, SINGLE_PUT_LIMIT } from '../s3-bucket';
 import { describeStorage, s3ConfigOf } from '../storage-kinds';
 
 describe('storage kinds', () => {
@@ -24,5 +24,14 @@ describe('storage kinds', () => {
     expect(partSizeFor(100 * MiB)).toBe(16 * MiB);
     const big = 500 * 1024 * MiB;
     expect(Math.ceil(big / partSizeFor(big))).toBeLessThanOrEqual(10000);
+  });
+});
+
+describe('connection errors', () => {
+  it('tells a dropped connection (the service refused before reading the body) from the service answering', () => {
+    expect(isConnectionError(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }))).toBe(true);
+    expect(isConnectionError(Object.assign(new Error('write EPIPE'), { name: 'TimeoutError' }))).toBe(true);
+    expect(isConnectionError(new Error('socket hang up'))).toBe(true);
+    expect(isConnectionError(Object.assign(new Error('The AWS Access Key Id you provided does not exist'), { name: 'InvalidAccessKeyId' }))).toBe(false);
   });
 });
