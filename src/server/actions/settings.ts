@@ -8,10 +8,9 @@ import { passwordFrom } from './password';
 import { applyUpdate, type ScheduleSettings } from '../schedule/settings-values';
 import { getService } from '../service';
 import { action } from './respond';
-import { listSubApps } from '../subapps/registry';
-import { resolveBackupSubApps } from '../subapps/selection';
-import { describeDataSource, planSources } from '../datasources/kinds';
-import { listDataSourceRows } from '../datasources/registry';
+import { listSubApps, subAppsToBackUp } from '../subapps/registry';
+import { describeDataSource } from '../datasources/kinds';
+import { listDataSourceRows, sourcesToBackUp } from '../datasources/registry';
 
 const PREVIEW_RUNS = 5;
 
@@ -46,8 +45,8 @@ export const settingsResource = {
         await getService(ctx.app).offsite.storage(settings.offsiteStorage);
       }
       // Named sub-applications must exist now; '*' means whichever exist when the schedule runs.
-      if (values.subApps !== undefined) resolveBackupSubApps(settings.subApps, (await listSubApps(ctx.app)).map((a) => a.name));
-      if (values.dataSources !== undefined) planSources(settings.dataSources, await listDataSourceRows(ctx.app));
+      if (values.subApps !== undefined) await subAppsToBackUp(ctx.app, settings.subApps);
+      if (values.dataSources !== undefined) await sourcesToBackUp(ctx.app, settings.dataSources);
       // A new password comes in the header (never the body: bodies are logged); clearPassword removes it.
       const password = passwordFrom(ctx);
       const sealed =

@@ -12,10 +12,8 @@ import { receiveUpload, uploadPath } from './upload';
 import { readSettings } from '../schedule/settings-store';
 import { BackupError } from '../errors';
 import { remoteOf } from '../offsite/offsite';
-import { listSubApps } from '../subapps/registry';
-import { resolveBackupSubApps } from '../subapps/selection';
-import { planSources } from '../datasources/kinds';
-import { listDataSourceRows } from '../datasources/registry';
+import { subAppsToBackUp } from '../subapps/registry';
+import { sourcesToBackUp } from '../datasources/registry';
 
 const svc = (ctx: Context) => getService(ctx.app);
 const userId = (ctx: Context) => ctx.state?.currentUser?.id ?? ctx.auth?.user?.id;
@@ -55,9 +53,9 @@ export const tasksResource = {
         includeUploads: flag(values.includeUploads),
         includePlugins: flag(values.includePlugins),
         excludeTableData: service.tablesOf(values.excludeCollections),
-        subApps: resolveBackupSubApps(values.subApps, (await listSubApps(ctx.app)).map((a) => a.name)),
+        subApps: await subAppsToBackUp(ctx.app, values.subApps),
         // External sources only when ticked; those without a dump tool are recorded as skipped.
-        dataSources: values.dataSources?.length ? planSources(values.dataSources, await listDataSourceRows(ctx.app)) : undefined,
+        dataSources: await sourcesToBackUp(ctx.app, values.dataSources),
         password: passwordFrom(ctx),
         origin: 'manual',
         userId: userId(ctx),

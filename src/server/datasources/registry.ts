@@ -1,5 +1,5 @@
 import type { Application } from '@nocobase/server';
-import type { DataSourceRow } from './kinds';
+import { planSources, type DataSourceRow, type SourcePlan } from './kinds';
 
 // The data source manager's sources, read from its own collection. Options may hold environment templates
 // ({{$env.X}}): they are rendered the way NocoBase renders them before it connects.
@@ -14,4 +14,13 @@ export async function listDataSourceRows(app: Application): Promise<DataSourceRo
     .map((r) => r.toJSON() as DataSourceRow)
     .filter((r) => r.key !== 'main')
     .map((r) => ({ ...r, options: (env?.renderJsonTemplate?.(r.options || {}) ?? r.options) as Record<string, unknown> }));
+}
+
+/**
+ * What a backup does with the requested sources (see planSources), or undefined when none is asked for; the
+ * data source manager's collection is read only then.
+ */
+export async function sourcesToBackUp(app: Application, requested: unknown, skipMissing = false): Promise<SourcePlan | undefined> {
+  if (!(requested as { length?: number } | null | undefined)?.length) return undefined;
+  return planSources(requested, await listDataSourceRows(app), skipMissing);
 }

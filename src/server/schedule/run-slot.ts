@@ -5,10 +5,8 @@ import { applyRetention } from './apply-retention';
 import { formatInZone, slotKey } from './cron';
 import { notifyAdmins } from './notify';
 import { retryBusy } from '../db/retry-busy';
-import { listSubApps } from '../subapps/registry';
-import { resolveBackupSubApps } from '../subapps/selection';
-import { planSources } from '../datasources/kinds';
-import { listDataSourceRows } from '../datasources/registry';
+import { subAppsToBackUp } from '../subapps/registry';
+import { sourcesToBackUp } from '../datasources/registry';
 import { openWithAppKey } from '../crypto/app-key-seal';
 import { isUniqueViolation, readSealedPassword, readSettings, writeSettings } from './settings-store';
 import type { ScheduleSettings } from './settings-values';
@@ -30,10 +28,8 @@ export async function runSlot(service: BackupsService, at: Date, settings: Sched
     const excludeTableData = service.existingTablesOf(settings.excludeCollections);
     const offsite = settings.offsiteStorage;
     // A sub-application deleted since the schedule was saved is left out, not a reason to skip the backup.
-    const subApps = resolveBackupSubApps(settings.subApps, (await listSubApps(service.app)).map((a) => a.name), true);
-    const dataSources = settings.dataSources.length
-      ? planSources(settings.dataSources, await listDataSourceRows(service.app), true)
-      : undefined;
+    const subApps = await subAppsToBackUp(service.app, settings.subApps, true);
+    const dataSources = await sourcesToBackUp(service.app, settings.dataSources, true);
     await service.startBackup({ ...include, excludeTableData, origin: 'scheduled', slot, password, offsite, subApps, dataSources }, (task, error) =>
       afterRun(service, at, task, error),
     );

@@ -3,7 +3,7 @@ import { AppSupervisor } from '@nocobase/server';
 import { dbConfigFromOptions } from '../db-config';
 import type { DbConfig } from '../dumpers/types';
 import { BackupError } from '../errors';
-import { isSubAppName } from './selection';
+import { isSubAppName, resolveBackupSubApps, subAppList } from './selection';
 
 // The multi-app manager's sub-applications, as this process's supervisor knows them. Read through NocoBase's own
 // API (the applications collection and the supervisor's options factory), so a sub-application's database is the
@@ -22,6 +22,16 @@ export async function listSubApps(app: Application): Promise<SubAppInfo[]> {
   return rows
     .map((r) => ({ name: String(r.get('name')), title: String(r.get('displayName') || r.get('name')) }))
     .filter((a) => isSubAppName(a.name));
+}
+
+/**
+ * The sub-applications a backup carries for a request or a schedule (see resolveBackupSubApps); the applications
+ * collection is read only when some are asked for.
+ */
+export async function subAppsToBackUp(app: Application, requested: unknown, skipMissing = false): Promise<string[]> {
+  const list = subAppList(requested);
+  if (list && !list.length) return [];
+  return resolveBackupSubApps(requested, (await listSubApps(app)).map((a) => a.name), skipMissing);
 }
 
 /** The sub-application's database, as NocoBase's options factory (with the app's own options) makes it. */

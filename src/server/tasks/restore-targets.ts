@@ -1,8 +1,8 @@
 import path from 'path';
 import type { Manifest } from '../archive/manifest-types';
 import { sameFamily } from '../db-config';
-import { describeDataSource, planSources, sourceDbConfig } from '../datasources/kinds';
-import { listDataSourceRows } from '../datasources/registry';
+import { describeDataSource, sourceDbConfig } from '../datasources/kinds';
+import { listDataSourceRows, sourcesToBackUp } from '../datasources/registry';
 import type { DbConfig } from '../dumpers/types';
 import { restoreDump } from '../engine/restore';
 import { BackupError } from '../errors';
@@ -78,7 +78,7 @@ export async function safetyExtras(service: BackupsService, targets: ExtraTarget
   const sourceKeys = targets.filter((t) => t.kind === 'source').map((t) => t.name);
   return {
     subApps: targets.filter((t) => t.kind === 'app').map((t) => t.name),
-    dataSources: sourceKeys.length ? planSources(sourceKeys, await listDataSourceRows(service.app)) : undefined,
+    dataSources: await sourcesToBackUp(service.app, sourceKeys),
   };
 }
 
