@@ -1,5 +1,8 @@
 import type { TaskKind, TaskOrigin, TaskStatus } from '../constants';
 import type { ScheduleValues } from '../schedule-values';
+import type { DataSourceChoice, StorageChoice, SubAppChoice } from '../choices';
+
+export type { DataSourceChoice, StorageChoice, SubAppChoice };
 
 export type { TaskKind, TaskOrigin, TaskStatus };
 export type TaskId = number | string;
@@ -33,16 +36,6 @@ export interface Task {
   remoteError?: string | null;
 }
 
-/** A file-manager storage as offered for off-site copies. */
-export interface OffsiteStorage {
-  name: string;
-  title: string;
-  type: string;
-  supported: boolean;
-  /** Translated: why it cannot be used. */
-  reason?: string;
-}
-
 export interface ListMeta {
   count: number;
   page: number;
@@ -67,18 +60,6 @@ export interface ArchiveSummary {
   skippedDataSources?: { key: string; type: string; reason: string; detail?: string }[];
 }
 
-export interface DataSourceChoice {
-  key: string;
-  title: string;
-  type: string;
-  supported: boolean;
-  reason?: string;
-}
-
-export interface SubApp {
-  name: string;
-  title: string;
-}
 
 /** What a restore starts from: a finished backup in the list, or an uploaded archive. */
 export type RestoreSource = { taskId: TaskId } | { uploadId: string };

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { SETTINGS, SETTINGS_ROW_ID } from '../../constants';
 import { useApi } from '../shell';
-import type { CronPreview, DataSourceChoice, OffsiteStorage, ScheduleSettings, ScheduleUpdate, SubApp } from '../types';
+import type { CronPreview, DataSourceChoice, ScheduleSettings, ScheduleUpdate, StorageChoice, SubAppChoice } from '../types';
 import { passwordHeaders } from './headers';
 
 /** The `backupsManagerSettings` resource (automatic backups). */
@@ -30,13 +30,13 @@ export function useSettingsApi() {
         return res.data.data ?? [];
       },
 
-      async apps(): Promise<SubApp[]> {
-        const res = await api.request<{ data: SubApp[] }>({ url: `${SETTINGS}:apps`, skipNotify: true });
+      async apps(): Promise<SubAppChoice[]> {
+        const res = await api.request<{ data: SubAppChoice[] }>({ url: `${SETTINGS}:apps`, skipNotify: true });
         return res.data.data ?? [];
       },
 
-      async storages(): Promise<OffsiteStorage[]> {
-        const res = await api.request<{ data: OffsiteStorage[] }>({ url: `${SETTINGS}:storages`, skipNotify: true });
+      async storages(): Promise<StorageChoice[]> {
+        const res = await api.request<{ data: StorageChoice[] }>({ url: `${SETTINGS}:storages`, skipNotify: true });
         return res.data.data ?? [];
       },
 

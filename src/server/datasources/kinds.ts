@@ -1,6 +1,9 @@
 import { dbConfigFromOptions } from '../db-config';
 import type { DbConfig } from '../dumpers/types';
 import { BackupError } from '../errors';
+import type { DataSourceChoice } from '../../choices';
+
+export type { DataSourceChoice };
 
 // External data sources (NocoBase's data source manager) a backup can carry: which ones, and how to reach them. Pure.
 
@@ -11,15 +14,6 @@ export interface DataSourceRow {
   enabled?: boolean | null;
   /** As stored, with environment templates already rendered by the caller. Holds the password: never answered. */
   options?: Record<string, unknown> | null;
-}
-
-export interface DataSourceChoice {
-  key: string;
-  title: string;
-  type: string;
-  supported: boolean;
-  /** A locale key saying why it cannot be backed up here. */
-  reason?: string;
 }
 
 /** Data source types whose engines have a dump tool we run, and the dialect that tool is chosen by. */

@@ -130,7 +130,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
     const apps: SubAppDump[] = [];
     for (const sub of input.subApps || []) {
       const entry = subAppEntry(sub.name, sub.db.dialect);
-      await dumpSubApp(sub.db, input, dumpFile);
+      await dumpWhole(sub.db, input, dumpFile);
       await writer.addFile(entry, dumpFile);
       await fs.promises.rm(dumpFile, { force: true });
       apps.push({ name: sub.name, dialect: sub.db.dialect, database: sub.db.dialect === 'sqlite' ? undefined : sub.db.database, schema: sub.db.schema, dump: entry });
@@ -140,7 +140,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
     for (const src of input.dataSources || []) {
       const entry = sourceEntry(src.key);
       try {
-        await dumpSubApp(src.db, input, dumpFile);
+        await dumpWhole(src.db, input, dumpFile);
       } catch (err) {
         if (input.signal?.aborted) throw err;
         const detail = err instanceof ToolError ? err.stderrTail.trim().slice(-300) || err.message : (err as Error).message;
@@ -191,7 +191,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
 }
 
 /** A sub-application's (or external data source's) database, whole, into `file`, with its engine's tools. */
-async function dumpSubApp(db: DbConfig, input: BackupInput, file: string): Promise<void> {
+async function dumpWhole(db: DbConfig, input: BackupInput, file: string): Promise<void> {
   const dumper = getDumper(db.dialect);
   if (dumper.kind === 'tool') {
     const { tool } = await checkTools(dumper, db, input.tmpDir, input.tools);

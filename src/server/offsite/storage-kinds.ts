@@ -1,3 +1,7 @@
+import type { StorageChoice } from '../../choices';
+
+export type { StorageChoice };
+
 // Which of NocoBase's file-manager storages can hold off-site copies. Pure: it judges a storage row's type and
 // options, never reads or returns a secret.
 
@@ -7,15 +11,6 @@ export interface StorageRow {
   type: string;
   path?: string | null;
   options?: Record<string, unknown> | null;
-}
-
-export interface StorageChoice {
-  name: string;
-  title: string;
-  type: string;
-  supported: boolean;
-  /** A locale key saying why a storage cannot be used, when it cannot. */
-  reason?: string;
 }
 
 /**

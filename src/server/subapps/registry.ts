@@ -4,6 +4,7 @@ import { dbConfigFromOptions } from '../db-config';
 import type { DbConfig } from '../dumpers/types';
 import { BackupError } from '../errors';
 import { isSubAppName, resolveBackupSubApps, subAppList } from './selection';
+import type { SubAppChoice } from '../../choices';
 
 // The multi-app manager's sub-applications, as this process's supervisor knows them. Read through NocoBase's own
 // API (the applications collection and the supervisor's options factory), so a sub-application's database is the
@@ -11,12 +12,8 @@ import { isSubAppName, resolveBackupSubApps, subAppList } from './selection';
 
 const APPLICATIONS = 'applications';
 
-export interface SubAppInfo {
-  name: string;
-  title: string;
-}
 
-export async function listSubApps(app: Application): Promise<SubAppInfo[]> {
+export async function listSubApps(app: Application): Promise<SubAppChoice[]> {
   if (app.name !== 'main' || !app.db.hasCollection(APPLICATIONS)) return [];
   const rows = await app.db.getRepository(APPLICATIONS).find({ sort: ['name'] });
   return rows
