@@ -1,4 +1,5 @@
 import { describeDataSource, planSources, resolveRestoreSources, sourceDbConfig, sourceEntry, type DataSourceRow } from '../kinds';
+import { codeOf } from '../../__tests__/code-of';
 
 const pg: DataSourceRow = {
   key: 'crm',
@@ -9,16 +10,6 @@ const pg: DataSourceRow = {
 const maria: DataSourceRow = { key: 'shop', type: 'mariadb', options: { host: '10.0.0.5', database: 'shop', username: 'root', password: '' } };
 const mssql: DataSourceRow = { key: 'erp', type: 'mssql', options: { host: 'x' } };
 const api: DataSourceRow = { key: 'rest', type: 'http-api', options: {} };
-
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    const e = err as { code?: string; status?: number; params?: unknown };
-    return { code: e.code, status: e.status, params: e.params };
-  }
-  return null;
-};
 
 describe('external data sources', () => {
   it('says which sources have a dump tool, and why the others do not', () => {

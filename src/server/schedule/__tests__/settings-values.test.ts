@@ -1,17 +1,5 @@
 import { applyUpdate, DEFAULT_SETTINGS, fromRow } from '../settings-values';
-
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    return {
-      code: (err as { code: string }).code,
-      status: (err as { status: number }).status,
-      params: (err as { params: unknown }).params,
-    };
-  }
-  return null;
-};
+import { codeOf } from '../../__tests__/code-of';
 
 describe('fromRow', () => {
   it('fills defaults and normalises numbers', () => {

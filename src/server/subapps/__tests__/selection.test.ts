@@ -1,14 +1,5 @@
 import { isSubAppName, resolveBackupSubApps, resolveRestoreSelection, subAppEntry, subAppList } from '../selection';
-
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    const e = err as { code?: string; status?: number; params?: unknown };
-    return { code: e.code, status: e.status, params: e.params };
-  }
-  return null;
-};
+import { codeOf } from '../../__tests__/code-of';
 
 describe('sub-application selection', () => {
   it('knows sub-application names and where their dumps go', () => {
