@@ -21,7 +21,7 @@ export type ArchiveErrorCode =
   | 'ENTRY_UNLISTED'
   /** Sizes disagree between manifest and central directory, or a size the file cannot hold. */
   | 'ENTRY_SIZE_MISMATCH'
-  /** Encrypted entry or a compression method other than stored/deflate. */
+  /** Encrypted entry, or a compressed one (this plugin writes every entry stored). */
   | 'ENTRY_UNSUPPORTED'
   /** Content differs from the manifest (SHA-256, size, or an encrypted chunk fails its tag); params.path names it. */
   | 'CHECKSUM_MISMATCH'
@@ -38,7 +38,11 @@ export type ArchiveErrorCode =
   /** The password does not open the archive (its check value fails). */
   | 'PASSWORD_WRONG'
   /** encryption.json names a cipher or key derivation this plugin does not know, or costs beyond its limits. */
-  | 'ENCRYPTION_UNSUPPORTED';
+  | 'ENCRYPTION_UNSUPPORTED'
+  /** The central directory declares more records than any archive this plugin reads can hold. */
+  | 'ARCHIVE_TOO_MANY_ENTRIES'
+  /** The filesystem cannot hold what is about to be written (staging, upload). */
+  | 'NOT_ENOUGH_SPACE';
 
 const STATUS: Record<ArchiveErrorCode, number> = {
   NOT_AN_ARCHIVE: 422,
@@ -60,6 +64,8 @@ const STATUS: Record<ArchiveErrorCode, number> = {
   // Not 401: NocoBase's client treats 401 as an expired session and logs the admin out.
   PASSWORD_WRONG: 422,
   ENCRYPTION_UNSUPPORTED: 422,
+  ARCHIVE_TOO_MANY_ENTRIES: 422,
+  NOT_ENOUGH_SPACE: 507,
 };
 
 export type ArchiveErrorParams = Record<string, string | number>;

@@ -4,6 +4,7 @@ import path from 'path';
 import { Readable, Writable } from 'stream';
 import { abortedError, copyVerified, readFailed, VerifyStream } from './entry-verify';
 import { ArchiveError } from './errors';
+import { ensureFreeSpace } from './free-space';
 import { headerOf, sameHeader } from './header';
 import {
   ENCRYPTION_NAME,
@@ -180,6 +181,7 @@ export function readManifest(archivePath: string, opts: PasswordOptions = {}): P
 /**
  * Extracts every manifest entry into stagingDir (files 0600, folders 0700), checking size and SHA-256 of each.
  * The archive is re-checked against `manifest` first (names, sizes, unlisted entries) before anything is written.
+ * Refuses NOT_ENOUGH_SPACE when the filesystem of stagingDir cannot hold the manifest's total (plus a margin).
  * Never writes outside stagingDir: entry paths are canonical and resolved inside it, existing symlinks or files
  * on the way are refused (ENTRY_UNSAFE), files are created exclusively. On any failure everything written is removed.
  */
@@ -196,6 +198,8 @@ export async function extractVerified(
     // Password, header and sizes are all checked here, before the staging folder is even created.
     const { sealed } = await openManifest(z, opts.password, manifest);
     const total = manifest.entries.reduce((n, e) => n + e.size, 0);
+    // A restore that runs out of disk halfway leaves a full disk and nothing restored: refuse up front.
+    await ensureFreeSpace(stagingDir, total);
 
     const rootExisted = await fsp
       .lstat(stagingDir)

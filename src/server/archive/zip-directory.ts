@@ -1,11 +1,10 @@
 import fs from 'fs';
 import fsp from 'fs/promises';
 import path from 'path';
-import { PassThrough, Readable } from 'stream';
-import * as unzipper from 'unzipper';
+import { Readable } from 'stream';
 import { crc32 } from './crc32';
 import { ArchiveError, isArchiveError } from './errors';
-import { metadataInvalid } from './manifest';
+import { MAX_MANIFEST_BYTES, metadataInvalid, RESERVED_NAMES } from './manifest';
 import { isCanonicalEntryPath } from './safe-path';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -19,6 +18,13 @@ const EOCD_SIZE = 22;
 const CENTRAL_MIN = 46;
 const LOCAL_MIN = 30;
 const MAX_COMMENT = 0xffff;
+/**
+ * Most central directory records an archive may declare: every entry is listed in manifest.json, which is read up to
+ * MAX_MANIFEST_BYTES and spends at least MIN_ENTRY_JSON bytes per entry, plus the metadata entries. Checked before
+ * any record is read, so a forged directory of millions of tiny records cannot exhaust memory.
+ */
+const MIN_ENTRY_JSON = 98;
+export const MAX_ZIP_RECORDS = Math.floor(MAX_MANIFEST_BYTES / MIN_ENTRY_JSON) + RESERVED_NAMES.length;
 
 export interface CentralEntry {
   path: string;
@@ -28,8 +34,6 @@ export interface CentralEntry {
   flags: number;
   crc32: number;
   offset: number;
-  /** unzipper's record, only for archives holding deflated entries (ours are all stored). */
-  file?: unzipper.File;
 }
 
 export interface OpenArchive {
@@ -69,9 +73,9 @@ interface EndRecord {
 }
 
 /**
- * Finds and bounds-checks the end of central directory (and its zip64 variant) ourselves, so that unzipper only
- * ever sees an archive whose record count and offsets fit the file: no allocation or read driven by a forged
- * number. Detection of zip64 mirrors unzipper's.
+ * Finds and bounds-checks the end of central directory (and its zip64 variant), so that the record count and offsets
+ * fit the file and the count stays under MAX_ZIP_RECORDS: no allocation or read driven by a forged number. Detection
+ * of zip64 mirrors unzipper's.
  */
 async function readEndRecord(fh: fsp.FileHandle, size: number): Promise<EndRecord> {
   if (size < EOCD_SIZE) throw notAnArchive(size === 0 ? 'empty file' : 'file too small');
@@ -110,86 +114,114 @@ async function readEndRecord(fh: fsp.FileHandle, size: number): Promise<EndRecor
   } else if (diskNumber !== 0 || diskStart !== 0) {
     throw notAnArchive('multi-disk archives are not supported');
   }
+  if (records > MAX_ZIP_RECORDS) {
+    throw new ArchiveError(
+      'ARCHIVE_TOO_MANY_ENTRIES',
+      `The archive declares ${records} entries, more than ${MAX_ZIP_RECORDS} (what a backup archive can hold)`,
+      { count: records, max: MAX_ZIP_RECORDS },
+    );
+  }
   if (cdOffset + cdSize > cdLimit) throw notAnArchive('central directory out of range');
   if (records * CENTRAL_MIN > cdSize) throw notAnArchive('central directory too small for its record count');
   return { eocdAt, records, cdOffset, cdSize, cdLimit };
 }
 
-const sharedFdFs = {
-  open: fs.open,
-  read: fs.read,
-  close: (_fd: number, cb: (err?: Error | null) => void) => cb(null),
-};
-
-/**
- * An unzipper source reading through one file descriptor (positional reads, no open/close per entry) that
- * remembers its live streams, so that close() can stop them all before the descriptor is closed.
- */
-function trackedSource(fh: fsp.FileHandle, size: number) {
-  const streams = new Set<Readable>();
+/** Closes the descriptor once (FileHandle.close waits for reads in flight on it). */
+function closerOf(fh: fsp.FileHandle): () => Promise<void> {
   let closed = false;
-  const source = {
-    size: () => Promise.resolve(size),
-    stream: (start: number, length?: number): Readable => {
-      if (closed || !(start >= 0) || start >= size) {
-        const empty = new PassThrough();
-        empty.end();
-        return empty;
-      }
-      let end = length ? start + length : undefined;
-      if (end !== undefined && end > size - 1) end = undefined;
-      // unzipper destroys its streams when an entry ends, and destroy() closes the fd even without autoClose:
-      // the stream gets an fs whose close() leaves the shared descriptor alone.
-      const s = fs.createReadStream('', {
-        fd: fh.fd,
-        fs: sharedFdFs,
-        autoClose: false,
-        start,
-        end,
-        highWaterMark: 256 * 1024,
-      } as any);
-      streams.add(s);
-      const forget = () => streams.delete(s);
-      s.once('end', forget);
-      s.once('close', forget);
-      return s;
-    },
-  };
-  return {
-    source,
-    async close() {
-      if (closed) return;
-      closed = true;
-      // A destroyed stream may still have an fs.read on the raw fd in flight: closing the fd under it fails that
-      // read with EBADF (an uncaught 'error'), or worse reads another file that got the same fd number. So wait
-      // for every stream's 'close', which comes after its pending read, and ignore its late errors.
-      const closing = [...streams].map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            s.on('error', () => undefined);
-            if (s.closed) return resolve();
-            s.once('close', () => resolve());
-            s.destroy();
-          }),
-      );
-      streams.clear();
-      await Promise.all(closing);
-      await fh.close().catch(() => undefined);
-    },
+  return async () => {
+    if (closed) return;
+    closed = true;
+    await fh.close().catch(() => undefined);
   };
 }
 
 /** Window for reading the central directory: larger than any record (46 + 3 * 65535 bytes). */
 const CD_WINDOW = 1024 * 1024;
 
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+
 /**
- * The central directory's records, read by ourselves in 1 MiB windows: unzipper's reader (a stream pull and several
- * promises per record) took about a second for 50,000 entries, and much longer inside NocoBase's process. The
- * records carry the field names of unzipper's, for the checks in openArchive. Zip64 sizes and offsets come from
- * the 0x0001 extra field, as unzipper reads them.
+ * Checks one central directory record as soon as it is read, so that a hostile directory is refused at its first bad
+ * record instead of after all of them were kept: names (ENTRY_UNSAFE, ENTRY_DUPLICATE), flags and methods
+ * (ENTRY_UNSUPPORTED: this plugin writes every entry STORED, so deflate is refused too) and declared sizes.
  */
-async function readCentralRecords(fh: fsp.FileHandle, end: EndRecord): Promise<any[]> {
-  const records: any[] = [];
+function checkRecord(
+  entries: Map<string, CentralEntry>,
+  end: EndRecord,
+  r: {
+    pathBuffer: Buffer;
+    flags: number;
+    method: number;
+    crc32: number;
+    compressedSize: number | null;
+    uncompressedSize: number | null;
+    offset: number | null;
+  },
+): CentralEntry {
+  const name = r.pathBuffer.toString('utf8');
+  if (!Buffer.from(name, 'utf8').equals(r.pathBuffer)) {
+    throw new ArchiveError('ENTRY_UNSAFE', `Entry name is not valid UTF-8`, { path: name, reason: 'invalid UTF-8' });
+  }
+  if (!isCanonicalEntryPath(name)) {
+    const shown = name.replace(/\0/g, '\\0');
+    throw new ArchiveError('ENTRY_UNSAFE', `Unsafe entry path "${shown}" in the archive`, {
+      path: shown,
+      reason: 'unsafe name',
+    });
+  }
+  if (entries.has(name))
+    throw new ArchiveError('ENTRY_DUPLICATE', `Entry "${name}" appears twice in the archive`, { path: name });
+  if (r.flags & 0x41)
+    throw new ArchiveError('ENTRY_UNSUPPORTED', `Entry "${name}" is encrypted`, { path: name, reason: 'encrypted' });
+  if (r.method !== 0) {
+    throw new ArchiveError(
+      'ENTRY_UNSUPPORTED',
+      `Entry "${name}" uses compression method ${r.method}; this plugin writes every entry stored`,
+      { path: name, reason: `method ${r.method}` },
+    );
+  }
+  const { compressedSize, uncompressedSize, offset } = r;
+  if (!isCount(uncompressedSize) || !isCount(compressedSize) || !isCount(offset)) {
+    throw notAnArchive(`bad sizes or offset for entry "${name}"`);
+  }
+  if (compressedSize !== uncompressedSize) {
+    throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Stored entry "${name}" declares two different sizes`, {
+      path: name,
+      declared: uncompressedSize,
+      actual: compressedSize,
+    });
+  }
+  const nameLength = r.pathBuffer.length;
+  if (offset + LOCAL_MIN + nameLength + compressedSize > end.cdOffset) {
+    throw new ArchiveError(
+      'ENTRY_SIZE_MISMATCH',
+      `Entry "${name}" declares ${compressedSize} bytes, more than the archive holds`,
+      {
+        path: name,
+        declared: compressedSize,
+        actual: Math.max(0, end.cdOffset - offset - LOCAL_MIN - nameLength),
+      },
+    );
+  }
+  return {
+    path: name,
+    size: uncompressedSize,
+    compressedSize,
+    method: r.method,
+    flags: r.flags,
+    crc32: r.crc32 >>> 0,
+    offset,
+  };
+}
+
+/**
+ * The central directory's entries, read by ourselves in 1 MiB windows and checked record by record (checkRecord).
+ * Zip64 sizes and offsets come from the 0x0001 extra field. Only the checked entries are kept: the record count was
+ * capped by readEndRecord, so memory stays bounded whatever the directory declares.
+ */
+async function readCentralEntries(fh: fsp.FileHandle, end: EndRecord): Promise<Map<string, CentralEntry>> {
+  const entries = new Map<string, CentralEntry>();
   const limit = end.cdOffset + end.cdSize;
   let winStart = end.cdOffset;
   let win: Buffer = Buffer.alloc(0);
@@ -210,25 +242,15 @@ async function readCentralRecords(fh: fsp.FileHandle, end: EndRecord): Promise<a
     const length = CENTRAL_MIN + fileNameLength + extraFieldLength + fileCommentLength;
     await ensure(pos, length);
     at = pos - winStart;
-    const pathBuffer = Buffer.from(win.subarray(at + CENTRAL_MIN, at + CENTRAL_MIN + fileNameLength));
-    const r: any = {
-      signature: SIG_CENTRAL,
-      flags: win.readUInt16LE(at + 8),
-      compressionMethod: win.readUInt16LE(at + 10),
-      crc32: win.readUInt32LE(at + 16),
+    const sizes: Record<'uncompressedSize' | 'compressedSize' | 'offset', number | null> = {
       compressedSize: win.readUInt32LE(at + 20),
       uncompressedSize: win.readUInt32LE(at + 24),
-      fileNameLength,
-      extraFieldLength,
-      fileCommentLength,
-      offsetToLocalFileHeader: win.readUInt32LE(at + 42),
-      pathBuffer,
-      path: pathBuffer.toString('utf8'),
+      offset: win.readUInt32LE(at + 42),
     };
-    const wide = ['uncompressedSize', 'compressedSize', 'offsetToLocalFileHeader'].filter((k) => r[k] === 0xffffffff);
+    const wide = (['uncompressedSize', 'compressedSize', 'offset'] as const).filter((k) => sizes[k] === 0xffffffff);
     if (wide.length) {
-      // Values missing from the extra field stay null, and openArchive refuses them (bad sizes or offset).
-      for (const k of wide) r[k] = null;
+      // Values missing from the extra field stay null, and checkRecord refuses them (bad sizes or offset).
+      for (const k of wide) sizes[k] = null;
       let x = at + CENTRAL_MIN + fileNameLength;
       const xEnd = x + extraFieldLength;
       while (x + 4 <= xEnd) {
@@ -237,7 +259,7 @@ async function readCentralRecords(fh: fsp.FileHandle, end: EndRecord): Promise<a
         if (id === 0x0001) {
           let v = x + 4;
           for (const k of wide) {
-            if (v + 8 <= xEnd) r[k] = Number(win.readBigUInt64LE(v));
+            if (v + 8 <= xEnd) sizes[k] = Number(win.readBigUInt64LE(v));
             v += 8;
           }
           break;
@@ -245,18 +267,24 @@ async function readCentralRecords(fh: fsp.FileHandle, end: EndRecord): Promise<a
         x += 4 + partSize;
       }
     }
-    records.push(r);
+    const entry = checkRecord(entries, end, {
+      pathBuffer: win.subarray(at + CENTRAL_MIN, at + CENTRAL_MIN + fileNameLength),
+      flags: win.readUInt16LE(at + 8),
+      method: win.readUInt16LE(at + 10),
+      crc32: win.readUInt32LE(at + 16),
+      ...sizes,
+    });
+    entries.set(entry.path, entry);
     pos += length;
   }
-  return records;
+  return entries;
 }
-
-const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
 /**
  * Opens the central directory and checks every record before anything is read from the entries:
- * structure (NOT_AN_ARCHIVE), names (ENTRY_UNSAFE, ENTRY_DUPLICATE), methods (ENTRY_UNSUPPORTED) and that every
- * declared size fits inside the file without overlapping another entry (ENTRY_SIZE_MISMATCH).
+ * structure and record count (NOT_AN_ARCHIVE, ARCHIVE_TOO_MANY_ENTRIES), names (ENTRY_UNSAFE, ENTRY_DUPLICATE),
+ * flags and methods (ENTRY_UNSUPPORTED) and that every declared size fits inside the file without overlapping another
+ * entry (ENTRY_SIZE_MISMATCH).
  */
 export async function openArchive(archivePath: string): Promise<OpenArchive> {
   let fh: fsp.FileHandle;
@@ -284,93 +312,16 @@ export async function openArchive(archivePath: string): Promise<OpenArchive> {
     throw notAnArchive('not a regular file');
   }
   const size = st.size;
-  const tracked = trackedSource(fh, size);
-  let files: any[];
-  let end: EndRecord;
+  const close = closerOf(fh);
   try {
-    end = await readEndRecord(fh, size);
-    files = await readCentralRecords(fh, end);
-    if (files.some((f) => f.compressionMethod !== 0)) {
-      // A foreign archive with deflated entries: unzipper reads those (see rawEntryStream). Open.custom is Open.file
-      // with streams we can close; tailSize (missing from the typings) points unzipper at the end record found above.
-      const open = unzipper.Open.custom as unknown as (
-        src: unknown,
-        o: { tailSize: number },
-      ) => Promise<unzipper.CentralDirectory>;
-      files = (await open(tracked.source, { tailSize: size - end.eocdAt })).files;
-    }
-  } catch (err: any) {
-    await tracked.close();
-    if (isArchiveError(err)) throw err;
-    throw notAnArchive(`unreadable central directory (${err?.message ?? err})`);
-  }
-
-  try {
-    if (files.length !== end.records) throw notAnArchive('central directory record count mismatch');
-    const entries = new Map<string, CentralEntry>();
-    let cdBytes = 0;
-    for (const f of files) {
-      if (f.signature !== SIG_CENTRAL) throw notAnArchive('bad central directory record');
-      cdBytes += CENTRAL_MIN + f.fileNameLength + f.extraFieldLength + f.fileCommentLength;
-      if (cdBytes > end.cdSize) throw notAnArchive('central directory overruns its declared size');
-      const name: string = f.path;
-      if (!Buffer.from(name, 'utf8').equals(f.pathBuffer)) {
-        throw new ArchiveError('ENTRY_UNSAFE', `Entry name is not valid UTF-8`, {
-          path: name,
-          reason: 'invalid UTF-8',
-        });
-      }
-      if (!isCanonicalEntryPath(name)) {
-        const shown = name.replace(/\0/g, '\\0');
-        throw new ArchiveError('ENTRY_UNSAFE', `Unsafe entry path "${shown}" in the archive`, {
-          path: shown,
-          reason: 'unsafe name',
-        });
-      }
-      if (entries.has(name))
-        throw new ArchiveError('ENTRY_DUPLICATE', `Entry "${name}" appears twice in the archive`, { path: name });
-      if (f.flags & 0x41)
-        throw new ArchiveError('ENTRY_UNSUPPORTED', `Entry "${name}" is encrypted`, {
-          path: name,
-          reason: 'encrypted',
-        });
-      if (f.compressionMethod !== 0 && f.compressionMethod !== 8) {
-        throw new ArchiveError('ENTRY_UNSUPPORTED', `Entry "${name}" uses compression method ${f.compressionMethod}`, {
-          path: name,
-          reason: `method ${f.compressionMethod}`,
-        });
-      }
-      if (!isCount(f.uncompressedSize) || !isCount(f.compressedSize) || !isCount(f.offsetToLocalFileHeader)) {
-        throw notAnArchive(`bad sizes or offset for entry "${name}"`);
-      }
-      if (f.compressionMethod === 0 && f.compressedSize !== f.uncompressedSize) {
-        throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Stored entry "${name}" declares two different sizes`, {
-          path: name,
-          declared: f.uncompressedSize,
-          actual: f.compressedSize,
-        });
-      }
-      if (f.offsetToLocalFileHeader + LOCAL_MIN + f.fileNameLength + f.compressedSize > end.cdOffset) {
-        throw new ArchiveError(
-          'ENTRY_SIZE_MISMATCH',
-          `Entry "${name}" declares ${f.compressedSize} bytes, more than the archive holds`,
-          {
-            path: name,
-            declared: f.compressedSize,
-            actual: Math.max(0, end.cdOffset - f.offsetToLocalFileHeader - LOCAL_MIN - f.fileNameLength),
-          },
-        );
-      }
-      entries.set(name, {
-        path: name,
-        size: f.uncompressedSize,
-        compressedSize: f.compressedSize,
-        method: f.compressionMethod,
-        flags: f.flags,
-        crc32: f.crc32 >>> 0,
-        offset: f.offsetToLocalFileHeader,
-        file: f.stream ? (f as unzipper.File) : undefined,
-      });
+    let end: EndRecord;
+    let entries: Map<string, CentralEntry>;
+    try {
+      end = await readEndRecord(fh, size);
+      entries = await readCentralEntries(fh, end);
+    } catch (err: any) {
+      if (isArchiveError(err)) throw err;
+      throw notAnArchive(`unreadable central directory (${err?.message ?? err})`);
     }
     // Entries may not overlap: the archive can never yield more data than it holds.
     const byOffset = [...entries.values()].sort((a, b) => a.offset - b.offset);
@@ -385,9 +336,9 @@ export async function openArchive(archivePath: string): Promise<OpenArchive> {
         });
       }
     }
-    return { size, entries, fh, cdOffset: end.cdOffset, close: tracked.close };
+    return { size, entries, fh, cdOffset: end.cdOffset, close };
   } catch (err) {
-    await tracked.close();
+    await close();
     throw err;
   }
 }
@@ -396,13 +347,11 @@ const SIG_LOCAL = 0x04034b50;
 const READ_CHUNK = 256 * 1024;
 
 /**
- * The raw (decompressed) data of one entry. Empty entries are never read. Stored entries (all of ours) are read
- * directly with positional reads after checking their local header: no copy, no per-entry file open. Deflated
- * entries (foreign archives) go through unzipper.
+ * The raw data of one entry (openArchive admits stored entries only). Empty entries are never read. Entries are read
+ * directly with positional reads after checking their local header: no copy, no per-entry file open.
  */
 export function rawEntryStream(z: OpenArchive, entry: CentralEntry): Readable {
   if (entry.size === 0) return Readable.from([]);
-  if (entry.method !== 0) return entry.file!.stream() as unknown as Readable;
   return Readable.from(readStored(z, entry), { objectMode: false, highWaterMark: READ_CHUNK });
 }
 
