@@ -85,6 +85,8 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
       return { spec: { command: tools(tool).restore, args, env: env(cfg) } };
     },
 
+    tocSpec: (tool, dumpFilePath) => ({ command: tools(tool).restore, args: ['-l', dumpFilePath], env: {} }),
+
     resetSpec(cfg, tool) {
       const schema = schemaOf(cfg);
       const name = pgIdent(schema);

@@ -84,6 +84,11 @@ export interface ToolDumper {
    */
   dumpPlan(cfg: DbConfig, tool: ToolInfo, opts: DumpOptions): CommandSpec[];
   restoreSpec(cfg: DbConfig, tool: ToolInfo, opts: RestoreOptions, dumpFilePath: string): RestorePlan;
+  /**
+   * Lists the dump's contents without connecting (`pg_restore -l`): proves the restore tool can read the file before
+   * anything is changed. Absent for the MySQL family, whose text dumps are checked in-process (engine/dump-check.ts).
+   */
+  tocSpec?(tool: ToolInfo, dumpFilePath: string): CommandSpec;
   /** Empties the target first, so tables created after the backup do not survive the restore. */
   resetSpec(cfg: DbConfig, tool: ToolInfo, opts: RestoreOptions): CommandSpec;
   serverVersionSpec(cfg: DbConfig, tool: ToolInfo, opts?: TmpOptions): CommandSpec;

@@ -8,6 +8,7 @@ import { BackupError } from '../errors';
 import { runTool } from '../process/run';
 import { compareVersions } from './version';
 import { storageParts } from './storage-parts';
+import { checkDump } from './dump-check';
 import { checkTools } from './tool-check';
 
 export interface RestoreTarget {
@@ -83,6 +84,7 @@ export async function restoreDatabase(
 
 /** Replaces one database (the main one or a sub-application's) with a dump file. */
 export async function restoreDump(db: DbConfig, dump: string, tmpDir: string, tools?: ToolPaths): Promise<void> {
+  await checkDump(db, dump, tmpDir, tools);
   const dumper = getDumper(db.dialect);
   if (dumper.kind === 'file') {
     if (!db.storage) throw new BackupError('TOOL_FAILED', { tool: 'sqlite', detail: 'DB_STORAGE is not set' }, 500);

@@ -119,6 +119,10 @@ describe('postgres restore and reset', () => {
     expect(plan.stdinFile).toBeUndefined();
   });
 
+  it('lists the archive with pg_restore -l, connecting nowhere and without the password', () => {
+    expect(pg.tocSpec?.(tool, '/tmp/bm/main.dump')).toEqual({ command: 'pg_restore', args: ['-l', '/tmp/bm/main.dump'], env: {} });
+  });
+
   it('resets public and restores its grant', () => {
     const spec = pg.resetSpec(cfg, tool, opts);
     expect(spec.command).toBe('psql');

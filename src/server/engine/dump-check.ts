@@ -1,0 +1,91 @@
+import fs from 'fs';
+import path from 'path';
+import { Writable } from 'stream';
+import { getDumper } from '../dumpers';
+import type { DbConfig, ToolDumper, ToolInfo, ToolPaths } from '../dumpers/types';
+import { BackupError } from '../errors';
+import { ToolError } from '../process/errors';
+import { runTool } from '../process/run';
+import { checkTools } from './tool-check';
+
+// Everything a restore can learn about a dump without changing anything: run before the target is emptied, so a
+// dump the tool cannot read (a newer pg_dump's archive, a truncated or foreign file) never leaves an empty database.
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+// The first line of dumps from MariaDB 10.11.8+ clients: a client command that MySQL's client does not know.
+const SANDBOX_LINE = /^\/\*M!999999\\- enable the sandbox mode \*\/\s*$/;
+const HEADER = /^-- (MySQL|MariaDB) dump \d/;
+const TRAILER = /^-- Dump completed/;
+const EDGE_BYTES = 4096;
+
+/**
+ * Throws DUMP_UNREADABLE (422) when the restore tool of `db` could not read `dump`; touches no database. The tool
+ * check (TOOL_MISSING, TOOL_TOO_OLD) runs first, as a restore would.
+ */
+export async function checkDump(db: DbConfig, dump: string, tmpDir: string, tools?: ToolPaths): Promise<void> {
+  const dumper = getDumper(db.dialect);
+  if (dumper.kind === 'file') {
+    if (!(await startsWith(dump, SQLITE_MAGIC))) throw new BackupError('SQLITE_FILE_INVALID', {}, 422);
+    return;
+  }
+  await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+  const { tool } = await checkTools(dumper, db, tmpDir, tools);
+  if (dumper.tocSpec) await readToc(dumper, tool, dump);
+  else await checkTextDump(tool, dump);
+}
+
+const unreadable = (tool: string, detail: string, cause?: unknown) =>
+  new BackupError('DUMP_UNREADABLE', { tool, detail }, 422, cause ? { cause } : undefined);
+
+/** `pg_restore -l`: reads the archive header and its whole table of contents, connects to nothing. */
+async function readToc(dumper: ToolDumper, tool: ToolInfo, dump: string): Promise<void> {
+  const spec = (dumper.tocSpec as NonNullable<ToolDumper['tocSpec']>)(tool, dump);
+  const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+  try {
+    await runTool(spec, { stdout: sink });
+  } catch (err) {
+    const detail = err instanceof ToolError ? err.stderrTail.trim().slice(-500) || err.message : (err as Error).message;
+    throw unreadable(path.basename(spec.command), detail, err);
+  }
+}
+
+/** A mysqldump/mariadb-dump text file: its header line, and the line a dump that ran to its end finishes with. */
+async function checkTextDump(tool: ToolInfo, dump: string): Promise<void> {
+  const client = path.basename(tool.tools?.restore || tool.tools?.client || (tool.flavour === 'mysql' ? 'mysql' : 'mariadb'));
+  const { head, tail } = await edges(dump);
+  const lines = head.split('\n');
+  const sandbox = SANDBOX_LINE.test(lines[0]);
+  if (sandbox && tool.flavour === 'mysql') {
+    throw unreadable(client, 'this dump was made by a MariaDB client (its first line is a MariaDB-only client command)');
+  }
+  if (!HEADER.test(lines[sandbox ? 1 : 0] ?? '')) {
+    throw unreadable(client, 'the file does not start like a mysqldump or mariadb-dump file');
+  }
+  const last = tail.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+  if (!TRAILER.test(last)) throw unreadable(client, 'the dump is incomplete (it does not end with "-- Dump completed")');
+}
+
+async function edges(file: string): Promise<{ head: string; tail: string }> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const head = Buffer.alloc(Math.min(EDGE_BYTES, size));
+    await fh.read(head, 0, head.length, 0);
+    const tail = Buffer.alloc(Math.min(EDGE_BYTES, size));
+    await fh.read(tail, 0, tail.length, size - tail.length);
+    return { head: head.toString('utf8'), tail: tail.toString('utf8') };
+  } finally {
+    await fh.close();
+  }
+}
+
+async function startsWith(file: string, magic: Buffer): Promise<boolean> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const head = Buffer.alloc(magic.length);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    return bytesRead === head.length && head.equals(magic);
+  } finally {
+    await fh.close();
+  }
+}
