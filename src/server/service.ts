@@ -301,12 +301,25 @@ export class BackupsService {
   async destroyTask(id: unknown): Promise<void> {
     const task = await this.findTask(id);
     if (this.exclusive.running?.id === task.id || task.status === 'running') throw busy();
-    // The remote copy first: if it cannot be deleted, the row stays and says where the copy still is.
-    if (remoteOf(task)) await this.offsite.remove(task);
-    if (task.fileName) {
+    if (await this.ownsFile(task)) {
+      // The remote copy first: if it cannot be deleted, the row stays and says where the copy still is.
+      if (remoteOf(task)) await this.offsite.remove(task);
       await fs.promises.rm(archivePath(this.paths, String(task.fileName)), { force: true });
     }
     await this.repo.destroy({ filterByTk: task.id });
+  }
+
+  /**
+   * Only a backup row owns its archive (safety backups are backups). Verify and restore rows only name the archive
+   * they read (a restore of an upload names a file elsewhere): deleting them never touches a file. Nor does deleting
+   * a backup row while another backup row names the same file.
+   */
+  private async ownsFile(task: TaskRow): Promise<boolean> {
+    if (task.kind !== 'backup' || !task.fileName) return false;
+    const others = await this.repo.count({
+      filter: { kind: 'backup', fileName: String(task.fileName), id: { $ne: task.id } },
+    });
+    return others === 0;
   }
 
   /**

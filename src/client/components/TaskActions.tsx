@@ -6,6 +6,7 @@ import { useVerify } from '../hooks/useVerify';
 import { useT } from '../locale';
 import type { Task } from '../types';
 import { isActive } from '../types';
+import { deleteConfirm } from '../utils/deleteConfirm';
 import { fileNameFromDisposition, saveBlob } from '../utils/download';
 
 interface Props {
@@ -22,6 +23,7 @@ export function TaskActions({ task, onRestore, onChanged }: Props) {
   const [busy, setBusy] = useState<'download' | 'verify' | 'delete' | undefined>();
 
   const isBackup = task.kind === 'backup' && task.status === 'succeeded' && !!task.fileName;
+  const confirm = deleteConfirm(task, t);
 
   const run = async (what: 'download' | 'verify' | 'delete', action: () => Promise<void>) => {
     setBusy(what);
@@ -71,8 +73,8 @@ export function TaskActions({ task, onRestore, onChanged }: Props) {
       )}
       {!isActive(task) && (
         <Popconfirm
-          title={isBackup ? t('Delete this backup?') : t('Delete this entry?')}
-          description={isBackup ? t('The backup file is removed from the server.') : undefined}
+          title={confirm.title}
+          description={confirm.description}
           okText={t('Delete')}
           okButtonProps={{ danger: true }}
           cancelText={t('Cancel')}
