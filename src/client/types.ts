@@ -34,6 +34,8 @@ export interface Task {
   remote?: { storage: string; size?: number | string | null; uploadedAt?: string | null } | null;
   /** Why the off-site copy failed (English, from the server). */
   remoteError?: string | null;
+  /** A backup's or restore's: what its archive holds (ArchiveSummary); a verify's: its report. */
+  summary?: unknown;
 }
 
 export interface ListMeta {
@@ -58,6 +60,9 @@ export interface ArchiveSummary {
   /** External data sources the archive carries, and those that were asked for but skipped. */
   dataSources?: string[];
   skippedDataSources?: { key: string; type: string; reason: string; detail?: string }[];
+  /** Files of the storage folders left out (symlinks, FIFOs, unsafe names): the first few, and how many in all. */
+  skippedFiles?: { path: string; reason: string }[];
+  skippedFileCount?: number;
 }
 
 

@@ -4,6 +4,7 @@ import { useT } from '../locale';
 import type { ArchiveSummary } from '../types';
 import { dialectLabel } from '../utils/dialects';
 import { formatSize, formatTime } from '../utils/format';
+import { skippedFilesWarning } from '../utils/skippedFiles';
 
 /** What a backup archive holds, as its manifest tells. */
 export function ArchiveSummaryView({ summary, name }: { summary: ArchiveSummary; name?: string }) {
@@ -46,6 +47,18 @@ export function ArchiveSummaryView({ summary, name }: { summary: ArchiveSummary;
       key: 'skipped',
       label: t('Data sources not backed up'),
       children: summary.skippedDataSources.map((s) => `${s.key} (${s.type}): ${t(s.reason, { type: s.type, key: s.key })}${s.detail ? ` ${s.detail}` : ''}`).join('; '),
+    });
+  }
+  const skippedFiles = skippedFilesWarning(summary, t);
+  if (skippedFiles) {
+    items.push({
+      key: 'skippedFiles',
+      label: t('Files not backed up'),
+      children: (
+        <Typography.Paragraph style={{ marginBottom: 0, whiteSpace: 'pre-wrap' }} ellipsis={{ rows: 3, expandable: true, symbol: t('More') }}>
+          {[skippedFiles.label, ...skippedFiles.lines].join('\n')}
+        </Typography.Paragraph>
+      ),
     });
   }
   if (excluded.length) {

@@ -1,7 +1,8 @@
-import { ClockCircleOutlined } from '@ant-design/icons';
+import { ClockCircleOutlined, WarningOutlined } from '@ant-design/icons';
 import { Progress, Tag, Tooltip, Typography } from 'antd';
 import { useT } from '../locale';
 import type { Task } from '../types';
+import { taskSkippedFiles } from '../utils/skippedFiles';
 import { errorText } from '../utils/taskError';
 
 function percentOf(task: Task): number {
@@ -27,8 +28,18 @@ export function TaskStatusCell({ task }: { task: Task }) {
           <Tag color="error">{t('failed')}</Tag>
         </Tooltip>
       );
-    case 'succeeded':
-      return <Tag color="success">{t('succeeded')}</Tag>;
+    case 'succeeded': {
+      // A backup that left files out (symlinks, FIFOs, unsafe names) says so instead of a plain success.
+      const skipped = taskSkippedFiles(task, t);
+      if (!skipped) return <Tag color="success">{t('succeeded')}</Tag>;
+      return (
+        <Tooltip title={<div style={{ whiteSpace: 'pre-wrap' }}>{skipped.lines.join('\n')}</div>}>
+          <Tag color="warning" icon={<WarningOutlined />}>
+            {t('succeeded')} · {skipped.label}
+          </Tag>
+        </Tooltip>
+      );
+    }
     default:
       return (
         <Tag icon={<ClockCircleOutlined />} color="default">

@@ -45,6 +45,17 @@ export interface Manifest {
   dataSources?: DataSourceDump[];
   /** Sources the admin asked for that could not be carried, and why. */
   skippedDataSources?: SkippedDataSource[];
+  /** Items of the storage folders the backup could not carry, the first MAX_SKIPPED_LISTED (manifest.ts). */
+  skippedFiles?: SkippedFile[];
+  /** How many items were skipped in all (the list may stop short). Both fields are absent when none was. */
+  skippedFileCount?: number;
+}
+
+export interface SkippedFile {
+  /** Where it would be in the archive: 'storage/uploads/<relative path>' (the name as found, may be unsafe). */
+  path: string;
+  /** 'symlink', 'not a regular file' (FIFO, socket, device), 'unsafe name' (e.g. a backslash), 'vanished'. */
+  reason: string;
 }
 
 export interface DataSourceDump {

@@ -15,6 +15,8 @@ export const RESERVED_NAMES: readonly string[] = [MANIFEST_NAME, MANIFEST_ENC_NA
 export const STORED_NAME_RE = /^e\/[0-9]{6,}$/;
 /** manifest.json larger than this is refused before it is read (about 800k entries). */
 export const MAX_MANIFEST_BYTES = 128 * 1024 * 1024;
+/** Skipped files listed by name in a manifest; beyond that only counted (a hostile folder cannot bloat it). */
+export const MAX_SKIPPED_LISTED = 1000;
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 
@@ -166,9 +168,27 @@ function checkManifestHeader(value: unknown): Record<string, any> & { entries: u
   if (m.skippedDataSources !== undefined && (!Array.isArray(m.skippedDataSources) || !m.skippedDataSources.every((s: unknown) => isObj(s) && isStr(s.key) && isStr(s.reason)))) {
     throw invalid('skippedDataSources must list { key, reason }', { field: 'skippedDataSources' });
   }
+  checkSkippedFiles(m);
   if (!Array.isArray(m.entries)) throw invalid('entries must be an array', { field: 'entries' });
 
   return m as Record<string, any> & { entries: unknown[] };
+}
+
+/** skippedFiles (at most MAX_SKIPPED_LISTED { path, reason }) and skippedFileCount (at least as many) go together. */
+function checkSkippedFiles(m: Record<string, any>): void {
+  if (m.skippedFiles === undefined && m.skippedFileCount === undefined) return;
+  const list = m.skippedFiles;
+  if (
+    !Array.isArray(list) ||
+    list.length > MAX_SKIPPED_LISTED ||
+    !list.every((f: unknown) => isObj(f) && isStr(f.path) && isStr(f.reason))
+  ) {
+    throw invalid(`skippedFiles must list at most ${MAX_SKIPPED_LISTED} { path, reason }`, { field: 'skippedFiles' });
+  }
+  const count = m.skippedFileCount;
+  if (!Number.isSafeInteger(count) || count < list.length) {
+    throw invalid('skippedFileCount must be an integer, at least the length of skippedFiles', { field: 'skippedFileCount' });
+  }
 }
 
 /** The checks across entries, once each entry passed validateEntry: stored names, file/folder clashes, the dump. */

@@ -11,8 +11,15 @@ import { ArchiveError } from './errors';
 import { exists, fsyncFile, moveInto, openRegularSized } from './fs-ops';
 import { HashStream } from './hash-stream';
 import { headerOf } from './header';
-import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, RESERVED_NAMES, validateManifestAsync } from './manifest';
-import type { Manifest, ManifestEntry } from './manifest-types';
+import {
+  ENCRYPTION_NAME,
+  MANIFEST_ENC_NAME,
+  MANIFEST_NAME,
+  MAX_SKIPPED_LISTED,
+  RESERVED_NAMES,
+  validateManifestAsync,
+} from './manifest';
+import type { Manifest, ManifestEntry, SkippedFile } from './manifest-types';
 import { safeEntryPath } from './safe-path';
 
 export interface ArchiveWriterOptions {
@@ -85,8 +92,12 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export class ArchiveWriter {
   readonly finalPath: string;
   readonly partialPath: string;
-  /** Items addDirectory left out (also reported through onSkip). */
-  readonly skipped: { path: string; reason: SkipReason }[] = [];
+  /**
+   * Items addDirectory left out (also reported through onSkip), as archive paths: the first MAX_SKIPPED_LISTED, and
+   * skippedCount in all. finish() records both in the manifest.
+   */
+  readonly skipped: SkippedFile[] = [];
+  skippedCount = 0;
 
   private readonly archive: archiver.Archiver;
   private readonly out: fs.WriteStream;
@@ -198,7 +209,7 @@ export class ArchiveWriter {
       const added: ManifestEntry[] = [];
       let done = 0;
       const skip = (rel: string, reason: SkipReason) => {
-        this.skipped.push({ path: rel, reason });
+        if (++this.skippedCount <= MAX_SKIPPED_LISTED) this.skipped.push({ path: `${base}/${rel}`, reason });
         opts.onSkip?.(rel, reason);
       };
       const walk = async (dir: string, rel: string): Promise<void> => {
@@ -282,6 +293,7 @@ export class ArchiveWriter {
         format: FORMAT,
         formatVersion: FORMAT_VERSION,
         ...rest,
+        ...(this.skippedCount ? { skippedFiles: [...this.skipped], skippedFileCount: this.skippedCount } : {}),
         entries: [...this.list],
       });
       const manifestBytes = Buffer.from(JSON.stringify(manifest), 'utf8');

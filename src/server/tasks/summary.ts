@@ -6,6 +6,9 @@ import { inspectArchive, inspectHeader } from '../engine/restore';
 // What a task row and the restore confirmation say of an archive. Kept apart from the service so that the standalone
 // command (which must never load NocoBase or the S3 client) can use it.
 
+/** Skipped files named in a task summary. */
+export const SUMMARY_SKIPPED_LISTED = 100;
+
 /** What the restore confirmation shows. Encrypted archives reveal only their plain header until the password is given. */
 export function summaryOf(manifest: Manifest | ArchiveHeaderInfo, size: number, encrypted = false) {
   const full = 'entries' in manifest ? (manifest as Manifest) : null;
@@ -22,6 +25,9 @@ export function summaryOf(manifest: Manifest | ArchiveHeaderInfo, size: number, 
     apps: full?.apps?.map((a) => a.name) ?? [],
     dataSources: full?.dataSources?.map((s) => s.key) ?? [],
     skippedDataSources: full?.skippedDataSources ?? [],
+    // The task row keeps the first few (every list page carries it); the manifest has up to MAX_SKIPPED_LISTED.
+    skippedFiles: full?.skippedFiles?.slice(0, SUMMARY_SKIPPED_LISTED) ?? [],
+    skippedFileCount: full?.skippedFileCount ?? 0,
   };
 }
 
