@@ -16,8 +16,8 @@ export async function openRegular(absPath: string): Promise<fsp.FileHandle> {
   return (await openRegularSized(absPath)).fh;
 }
 
-/** openRegular, with the size the file had when opened (to size read buffers: see ArchiveWriter). */
-export async function openRegularSized(absPath: string): Promise<{ fh: fsp.FileHandle; size: number }> {
+/** openRegular, with the size (to size read buffers: see ArchiveWriter) and mode the file had when opened. */
+export async function openRegularSized(absPath: string): Promise<{ fh: fsp.FileHandle; size: number; mode: number }> {
   const fh = await fsp.open(
     absPath,
     fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0),
@@ -25,7 +25,7 @@ export async function openRegularSized(absPath: string): Promise<{ fh: fsp.FileH
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw Object.assign(new Error(`${absPath} is not a regular file`), { code: 'NOT_REGULAR' });
-    return { fh, size: st.size };
+    return { fh, size: st.size, mode: st.mode };
   } catch (err) {
     await fh.close().catch(() => undefined);
     throw err;

@@ -11,6 +11,14 @@ export interface ManifestEntry {
    * appear only inside the encrypted manifest. Absent in plain archives, where the ZIP entry is named `path`.
    */
   stored?: string;
+  /** Files of the storage folders: permission bits at backup time (0o644...), applied on restore. */
+  mode?: number;
+}
+
+export interface FolderMode {
+  /** A folder holding listed entries: 'storage/uploads', 'storage/uploads/2024'. */
+  path: string;
+  mode: number;
 }
 
 export interface Manifest {
@@ -45,6 +53,8 @@ export interface Manifest {
   dataSources?: DataSourceDump[];
   /** Sources the admin asked for that could not be carried, and why. */
   skippedDataSources?: SkippedDataSource[];
+  /** Permission bits of the storage folders that hold entries (folders are not entries). Optional: added compatibly. */
+  folders?: FolderMode[];
   /** Items of the storage folders the backup could not carry, the first MAX_SKIPPED_LISTED (manifest.ts). */
   skippedFiles?: SkippedFile[];
   /** How many items were skipped in all (the list may stop short). Both fields are absent when none was. */

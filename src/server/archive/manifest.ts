@@ -19,6 +19,7 @@ export const MAX_MANIFEST_BYTES = 128 * 1024 * 1024;
 export const MAX_SKIPPED_LISTED = 1000;
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
+const isMode = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 0o7777;
 
 /** MANIFEST_INVALID about one of the metadata files (manifest.json, encryption.json). */
 export function metadataInvalid(
@@ -198,6 +199,7 @@ function checkManifestEntries(
   stored: Set<string>,
 ): Manifest {
   const db = m.database as Record<string, any>;
+  checkFolders(m.folders, seen);
   // An archive is encrypted as a whole: every entry has a stored name, or none has.
   if (stored.size !== 0 && stored.size !== m.entries.length)
     throw invalid('either every entry or none has a stored name', { field: 'entries' });
@@ -225,6 +227,20 @@ function checkManifestEntries(
   return m as Manifest;
 }
 
+/** folders: canonical safe paths, none of them a listed file, each once, with permission bits. */
+function checkFolders(folders: unknown, files: Set<string>): void {
+  if (folders === undefined) return;
+  if (!Array.isArray(folders)) throw invalid('folders must be an array', { field: 'folders' });
+  const seen = new Set<string>();
+  folders.forEach((f: unknown, i: number) => {
+    if (!isObj(f) || !isStr(f.path) || !isMode(f.mode))
+      throw invalid(`folders[${i}] must be { path, mode } with permission bits`, { field: `folders[${i}]` });
+    if (safeEntryPath(f.path) !== f.path || files.has(f.path) || seen.has(f.path))
+      throw invalid(`folders[${i}].path is not a canonical folder path, or repeats one`, { field: `folders[${i}].path` });
+    seen.add(f.path);
+  });
+}
+
 function validateEntry(e: unknown, i: number, seen: Set<string>, stored: Set<string>): asserts e is ManifestEntry {
   if (!isObj(e)) throw invalid(`entries[${i}] must be an object`, { field: `entries[${i}]` });
   if (!isStr(e.path)) throw invalid(`entries[${i}].path must be a string`, { field: `entries[${i}].path` });
@@ -246,6 +262,8 @@ function validateEntry(e: unknown, i: number, seen: Set<string>, stored: Set<str
       field: `entries[${i}].sha256`,
       path: e.path,
     });
+  if (e.mode !== undefined && !isMode(e.mode))
+    throw invalid(`entries[${i}].mode must be permission bits (0 to 0o7777)`, { field: `entries[${i}].mode`, path: e.path });
   if (e.stored !== undefined) {
     if (!isStr(e.stored) || !STORED_NAME_RE.test(e.stored))
       throw invalid(`entries[${i}].stored must look like e/000001`, { field: `entries[${i}].stored`, path: e.path });

@@ -19,7 +19,7 @@ import {
   RESERVED_NAMES,
   validateManifestAsync,
 } from './manifest';
-import type { Manifest, ManifestEntry, SkippedFile } from './manifest-types';
+import type { FolderMode, Manifest, ManifestEntry, SkippedFile } from './manifest-types';
 import { safeEntryPath } from './safe-path';
 
 export interface ArchiveWriterOptions {
@@ -83,7 +83,7 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * manifest.json last, listing every entry with its size and SHA-256. With a password every entry is encrypted under an
  * opaque name (e/000001...), and the manifest is stored encrypted (manifest.json.enc) followed by encryption.json.
  * Entries are added strictly one at a time (calls are queued), content is never buffered whole, and nothing but
- * content is kept (fixed mode 0600, one timestamp for all entries).
+ * content is kept in the ZIP (fixed mode 0600, one timestamp for all entries; real modes are in the manifest).
  *
  * A name refused up front (ENTRY_UNSAFE, ENTRY_DUPLICATE) or a file that cannot be opened leaves the writer usable.
  * Once an entry has started, any failure (source stream error, disk error) leaves half an entry in the ZIP: the
@@ -98,6 +98,8 @@ export class ArchiveWriter {
    */
   readonly skipped: SkippedFile[] = [];
   skippedCount = 0;
+  /** Modes of the folders addDirectory packed files from (restored with them); finish() records them. */
+  readonly folders: FolderMode[] = [];
 
   private readonly archive: archiver.Archiver;
   private readonly out: fs.WriteStream;
@@ -201,7 +203,8 @@ export class ArchiveWriter {
   /**
    * Adds every regular file under absDir as `<prefix>/<relative path>`, depth first in sorted name order.
    * Symlinks (files or folders) and special files are skipped; so are names that cannot be safe entry paths
-   * (e.g. containing a backslash) and files deleted while walking. Folders themselves are not recorded.
+   * (e.g. containing a backslash) and files deleted while walking. Folders are not entries; each file's mode and the
+   * modes of the folders holding files go into the manifest (entry `mode`, `folders`), for the restore.
    */
   addDirectory(prefix: string, absDir: string, opts: AddDirectoryOptions = {}): Promise<ManifestEntry[]> {
     return this.enqueue(async () => {
@@ -214,12 +217,15 @@ export class ArchiveWriter {
       };
       const walk = async (dir: string, rel: string): Promise<void> => {
         let dirents: fs.Dirent[];
+        let dirMode: number;
         try {
           dirents = await fsp.readdir(dir, { withFileTypes: true });
+          dirMode = (await fsp.stat(dir)).mode & 0o7777;
         } catch (err: any) {
           if (rel && err?.code === 'ENOENT') return skip(rel, 'vanished');
           throw sourceFailed(rel ? `${base}/${rel}` : base, err);
         }
+        const addedBefore = added.length;
         dirents.sort((a, b) => byName(a.name, b.name));
         for (const d of dirents) {
           const childRel = rel ? `${rel}/${d.name}` : d.name;
@@ -242,8 +248,9 @@ export class ArchiveWriter {
             }
             let fh: fsp.FileHandle;
             let size: number;
+            let mode: number;
             try {
-              ({ fh, size } = await openRegularSized(abs));
+              ({ fh, size, mode } = await openRegularSized(abs));
             } catch (err: any) {
               if (err?.code === 'ENOENT') {
                 skip(childRel, 'vanished');
@@ -265,11 +272,14 @@ export class ArchiveWriter {
               fh.createReadStream({ highWaterMark: readChunk(size), autoClose: true }),
               opts.onProgress ? (n) => opts.onProgress!(start + n) : undefined,
               () => fh.close().catch(() => undefined),
+              mode & 0o7777,
             );
             done += entry.size;
             added.push(entry);
           }
         }
+        // Only folders that will exist again on restore: those holding packed files.
+        if (added.length > addedBefore) this.folders.push({ path: rel ? `${base}/${rel}` : base, mode: dirMode });
       };
       await walk(path.resolve(absDir), '');
       return added;
@@ -293,6 +303,7 @@ export class ArchiveWriter {
         format: FORMAT,
         formatVersion: FORMAT_VERSION,
         ...rest,
+        ...(this.folders.length ? { folders: [...this.folders] } : {}),
         ...(this.skippedCount ? { skippedFiles: [...this.skipped], skippedFileCount: this.skippedCount } : {}),
         entries: [...this.list],
       });
@@ -400,6 +411,7 @@ export class ArchiveWriter {
     readable: Readable,
     onProgress?: (bytes: number) => void,
     onDone?: () => void,
+    mode?: number,
   ): Promise<ManifestEntry> {
     let name: string;
     try {
@@ -411,6 +423,7 @@ export class ArchiveWriter {
     const stored = this.sealer ? storedNameOf(++this.storedCount) : null;
     const { size, sha256 } = await this.streamRaw(stored ?? name, readable, stored !== null, onProgress, onDone, name);
     const entry: ManifestEntry = stored ? { path: name, size, sha256, stored } : { path: name, size, sha256 };
+    if (mode !== undefined) entry.mode = mode;
     this.names.add(name);
     this.list.push(entry);
     return entry;

@@ -10,6 +10,7 @@ import { compareVersions } from './version';
 import { storageParts } from './storage-parts';
 import { checkDump } from './dump-check';
 import { checkTools } from './tool-check';
+import { applyRecordedModes } from './restore-modes';
 
 export interface RestoreTarget {
   dialect: DbConfig['dialect'];
@@ -69,6 +70,7 @@ export async function stageArchive(
     password,
     onProgress: (done: number) => onProgress?.(Math.floor((100 * done) / total)),
   });
+  await applyRecordedModes(manifest, stagingDir);
 }
 
 /** Replaces the database with the staged dump, with the engine's own tool (or a file swap for SQLite). */
@@ -169,12 +171,10 @@ async function rollbackMoves(moved: { live: string; aside: string | null }[]): P
   }
 }
 
-/** Staged files are 0600/0700; restored uploads must be readable by the web server as before. */
-async function relaxModes(dir: string): Promise<void> {
-  await fs.promises.chmod(dir, 0o755);
-  for (const e of await fs.promises.readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) await relaxModes(p);
-    else if (e.isFile()) await fs.promises.chmod(p, 0o644);
-  }
+/**
+ * Nothing left to do: stageArchive already gave the staged folders the modes recorded at backup time (0644/0755 for
+ * older archives, see restore-modes.ts), and a rename keeps them.
+ */
+async function relaxModes(_dir: string): Promise<void> {
+  return undefined;
 }
