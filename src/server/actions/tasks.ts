@@ -8,7 +8,7 @@ import { passwordFrom } from './password';
 import { verifyAction } from './verify';
 import { startRestore } from '../tasks/restore-flow';
 import { action } from './respond';
-import { receiveUpload, uploadPath } from './upload';
+import { discardUpload, receiveUpload, uploadPath } from './upload';
 import { readSettings } from '../schedule/settings-store';
 import { BackupError } from '../errors';
 import { remoteOf } from '../offsite/offsite';
@@ -131,8 +131,9 @@ export const tasksResource = {
       const service = svc(ctx);
       const values = ctx.action.params.values || {};
       const uploadFile = values.uploadId !== undefined ? uploadPath(service.paths, values.uploadId) : undefined;
-      ctx.body = publicRow(
-        await startRestore(service, {
+      let task: Awaited<ReturnType<typeof startRestore>>;
+      try {
+        task = await startRestore(service, {
           taskId: values.taskId ?? (uploadFile ? undefined : ctx.action.params.filterByTk),
           uploadFile,
           safetyBackup: flag(values.safetyBackup),
@@ -140,9 +141,13 @@ export const tasksResource = {
           userId: userId(ctx),
           apps: values.apps,
           dataSources: values.dataSources,
-        }),
-        service,
-      );
+        });
+      } catch (err) {
+        // A refused restore ends its upload: the admin uploads again (one multi-GB file never lingers).
+        await discardUpload(service.paths, uploadFile);
+        throw err;
+      }
+      ctx.body = publicRow(task, service);
       await next();
     }),
   },
