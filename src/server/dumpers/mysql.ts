@@ -40,6 +40,39 @@ export function supportsIgnoreTableData(tool: ToolInfo): boolean {
   return !!since && compareVersions(version, since) >= 0;
 }
 
+// The client's --sandbox (no command touching files or the shell) reached these MariaDB series in 2024.
+const SANDBOX_SINCE = [
+  [10, 5, 25],
+  [10, 6, 18],
+  [10, 11, 8],
+  [11, 0, 6],
+  [11, 1, 5],
+  [11, 2, 4],
+  [11, 4, 2],
+];
+
+/** MariaDB clients from the releases above have --sandbox; MySQL's client has none. */
+export function supportsSandbox(tool: ToolInfo): boolean {
+  const version = parseVersionNumbers(tool.version);
+  if (tool.flavour !== 'mariadb' || !version) return false;
+  if (compareVersions(version, [11, 5]) >= 0) return true;
+  const since = SANDBOX_SINCE.find(([major, minor]) => version[0] === major && version[1] === minor);
+  return !!since && compareVersions(version, since) >= 0;
+}
+
+/**
+ * How the client reads a dump (restore and verify): --binary-mode turns off every client command but DELIMITER and
+ * \C (no `\!`, `system`, `source`, `use`, `connect`), --sandbox also where the client has it, and the session starts
+ * in a known sql_mode (no ANSI_QUOTES or NO_BACKSLASH_ESCAPES from the server's defaults), as the dump check
+ * (mysql-dump-scan.ts) assumes.
+ */
+export function dumpFeedFlags(tool: ToolInfo): string[] {
+  const flags = ['--binary-mode'];
+  if (supportsSandbox(tool)) flags.push('--sandbox');
+  flags.push("--init-command=SET SESSION sql_mode='NO_AUTO_VALUE_ON_ZERO'");
+  return flags;
+}
+
 /** "mysqldump  Ver 8.0.36 for Linux", "mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, ...". */
 export function parseMysqlToolVersion(stdout: string): { version: string; flavour: 'mysql' | 'mariadb' } {
   const line = firstLine(stdout);
@@ -132,7 +165,7 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
     },
 
     restoreSpec(cfg, tool, opts, dumpFilePath) {
-      const spec = client(cfg, tool, opts.tmpDir, [MAX_PACKET, ...positional([database(cfg)])]);
+      const spec = client(cfg, tool, opts.tmpDir, [MAX_PACKET, ...dumpFeedFlags(tool), ...positional([database(cfg)])]);
       return { spec, stdinFile: dumpFilePath };
     },
 
@@ -150,6 +183,9 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
       ].join('');
       return client(cfg, tool, opts.tmpDir, ['-e', sql]);
     },
+
+    listDatabasesSpec: (cfg, tool, opts) =>
+      client(cfg, tool, opts?.tmpDir ?? os.tmpdir(), ['-N', '-B', '-r', '-e', 'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA']),
 
     serverVersionSpec: (cfg, tool, opts) =>
       client(cfg, tool, opts?.tmpDir ?? os.tmpdir(), ['-N', '-B', '-e', 'SELECT VERSION()']),

@@ -89,6 +89,8 @@ export interface ToolDumper {
    * anything is changed. Absent for the MySQL family, whose text dumps are checked in-process (engine/dump-check.ts).
    */
   tocSpec?(tool: ToolInfo, dumpFilePath: string): CommandSpec;
+  /** MySQL family: every database the user can see, one per line (the dump check refuses dumps naming them). */
+  listDatabasesSpec?(cfg: DbConfig, tool: ToolInfo, opts?: TmpOptions): CommandSpec;
   /** Empties the target first, so tables created after the backup do not survive the restore. */
   resetSpec(cfg: DbConfig, tool: ToolInfo, opts: RestoreOptions): CommandSpec;
   serverVersionSpec(cfg: DbConfig, tool: ToolInfo, opts?: TmpOptions): CommandSpec;

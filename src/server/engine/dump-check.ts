@@ -4,8 +4,9 @@ import { Writable } from 'stream';
 import { getDumper } from '../dumpers';
 import type { DbConfig, ToolDumper, ToolInfo, ToolPaths } from '../dumpers/types';
 import { BackupError } from '../errors';
+import { scanMysqlDump } from '../dumpers/mysql-dump-scan';
 import { ToolError } from '../process/errors';
-import { runTool } from '../process/run';
+import { captureTool, runTool } from '../process/run';
 import { checkTools } from './tool-check';
 
 // Everything a restore can learn about a dump without changing anything: run before the target is emptied, so a
@@ -30,8 +31,12 @@ export async function checkDump(db: DbConfig, dump: string, tmpDir: string, tool
   }
   await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
   const { tool } = await checkTools(dumper, db, tmpDir, tools);
-  if (dumper.tocSpec) await readToc(dumper, tool, dump);
-  else await checkTextDump(tool, dump);
+  if (dumper.tocSpec) {
+    await readToc(dumper, tool, dump);
+    return;
+  }
+  await checkTextDump(tool, dump);
+  await checkStatements(dumper, db, tool, dump, tmpDir);
 }
 
 const unreadable = (tool: string, detail: string, cause?: unknown) =>
@@ -63,6 +68,20 @@ async function checkTextDump(tool: ToolInfo, dump: string): Promise<void> {
   }
   const last = tail.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
   if (!TRAILER.test(last)) throw unreadable(client, 'the dump is incomplete (it does not end with "-- Dump completed")');
+}
+
+/**
+ * The whole dump, streamed through the statement check (dumpers/mysql-dump-scan.ts): no client command, no other
+ * database, no file or server access. DUMP_UNSAFE names the line.
+ */
+async function checkStatements(dumper: ToolDumper, db: DbConfig, tool: ToolInfo, dump: string, tmpDir: string): Promise<void> {
+  const others = dumper.listDatabasesSpec
+    ? (await captureTool(dumper.listDatabasesSpec(db, tool, { tmpDir })))
+        .split('\n')
+        .filter((name) => name && name !== db.database && name.toLowerCase() !== 'information_schema')
+    : [];
+  const finding = await scanMysqlDump(fs.createReadStream(dump, { highWaterMark: 1 << 20 }), { otherDatabases: others });
+  if (finding) throw new BackupError('DUMP_UNSAFE', { line: finding.line, reason: finding.reason }, 422);
 }
 
 async function edges(file: string): Promise<{ head: string; tail: string }> {

@@ -11,6 +11,7 @@ import { BackupError } from '../errors';
 import { ToolError } from '../process/errors';
 import { runTool } from '../process/run';
 import { countToolRows } from './row-counts';
+import { checkDump } from './dump-check';
 import { checkTools } from './tool-check';
 
 export interface VerifyInput {
@@ -102,6 +103,8 @@ async function restoredCounts(
   }
   const { tool } = await checkTools(dumper, input.db, input.tmpDir, input.tools);
   const scratch = scratchName();
+  // As a restore would, before anything runs: the app's own database counts as another one here.
+  await checkDump({ ...input.db, database: scratch }, dump, input.tmpDir, input.tools);
   return withScratchDatabase(dumper, input, tool, scratch, async (cfg) => {
     const opts = { tmpDir: input.tmpDir };
     // The same two steps as a real restore (restore.ts), so verify proves what a restore would do.

@@ -1,6 +1,6 @@
 import os from 'os';
 import { mariadbDumper as maria } from '../mariadb';
-import { mysqlDumper as my, parseMysqlToolVersion, supportsIgnoreTableData } from '../mysql';
+import { mysqlDumper as my, parseMysqlToolVersion, supportsIgnoreTableData, supportsSandbox } from '../mysql';
 import type { CommandSpec, DbConfig, ToolInfo } from '../types';
 
 const MARIADB_10_11 = 'mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)\n';
@@ -184,8 +184,24 @@ describe('mysql family restore, reset and queries', () => {
     expect(plan.stdinFile).toBe('/tmp/bm/main.sql');
     expect(plan.spec.command).toBe('mariadb');
     const rest = restOf(plan.spec);
-    expect(rest).toEqual(['--default-character-set=utf8mb4', '--max-allowed-packet=1073741824', 'nocobase']);
-    expect(my.restoreSpec({ ...cfg, dialect: 'mysql' }, mysqlTool, opts, '/f').spec.command).toBe('mysql');
+    // No client command (\!, system, source, use) runs from a dump, and the session starts in a known sql_mode.
+    const safe = ['--binary-mode', "--init-command=SET SESSION sql_mode='NO_AUTO_VALUE_ON_ZERO'"];
+    expect(rest).toEqual(['--default-character-set=utf8mb4', '--max-allowed-packet=1073741824', safe[0], '--sandbox', safe[1], 'nocobase']);
+    const mysql = my.restoreSpec({ ...cfg, dialect: 'mysql' }, mysqlTool, opts, '/f').spec;
+    expect(mysql.command).toBe('mysql');
+    expect(restOf(mysql)).toEqual(['--default-character-set=utf8mb4', '--max-allowed-packet=1073741824', ...safe, 'nocobase']);
+  });
+
+  it('knows which MariaDB clients have --sandbox', () => {
+    const at = (version: string, flavour = 'mariadb') => supportsSandbox({ command: 'mariadb-dump', version, flavour });
+    expect(['10.5.25', '10.6.18', '10.11.8', '10.11.19', '11.0.6', '11.4.2', '11.8.1', '12.0.2'].map((v) => at(v))).toEqual(Array(8).fill(true));
+    expect(['10.5.24', '10.6.17', '10.11.7', '11.0.5', '11.2.3', '11.4.1', '10.4.30'].map((v) => at(v))).toEqual(Array(7).fill(false));
+    expect(at('8.0.36', 'mysql')).toBe(false);
+  });
+
+  it('lists the databases the user can see, for the dump check', () => {
+    const spec = maria.listDatabasesSpec?.(cfg, mariaTool, opts);
+    expect(spec && restOf(spec)).toEqual(['--default-character-set=utf8mb4', '-N', '-B', '-r', '-e', 'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA']);
   });
 
   it('drops and recreates the database keeping its utf8mb4 collation', () => {
