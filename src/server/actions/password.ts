@@ -1,4 +1,5 @@
 import type { Context } from '@nocobase/actions';
+import { BackupError } from '../errors';
 
 export const PASSWORD_HEADER = 'x-backups-manager-password';
 
@@ -7,11 +8,21 @@ export const PASSWORD_HEADER = 'x-backups-manager-password';
  * log records bodies but only whitelisted headers, so the password never lands in a log.
  */
 export function passwordFrom(ctx: Context): string | undefined {
-  const raw = ctx.get(PASSWORD_HEADER);
+  return decodePassword(ctx.get(PASSWORD_HEADER));
+}
+
+/**
+ * The header must be exactly encodeURIComponent(password), as our client sends it. Anything else is refused rather
+ * than guessed at: decoding a raw '%41' would encrypt with 'A', another password than the one the API user typed.
+ */
+export function decodePassword(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
+  let password: string;
   try {
-    return decodeURIComponent(raw) || undefined;
+    password = decodeURIComponent(raw);
+    if (encodeURIComponent(password) !== raw) throw new Error('not canonical');
   } catch {
-    return raw;
+    throw new BackupError('PASSWORD_HEADER_INVALID', {}, 400);
   }
+  return password || undefined;
 }

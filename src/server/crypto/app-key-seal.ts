@@ -1,6 +1,8 @@
 import crypto from 'crypto';
 
 const VERSION = 'v1';
+/** GCM accepts tags down to 4 bytes unless told otherwise: only the full 16 bytes we write authenticate. */
+const TAG_BYTES = 16;
 
 /**
  * The schedule's backup password at rest: AES-256-GCM under a key derived (HKDF-SHA256) from the app's APP_KEY,
@@ -22,9 +24,13 @@ export function sealWithAppKey(plain: string, appKey: string): string {
 export function openWithAppKey(sealed: string, appKey: string): string | null {
   const [version, iv, tag, body] = String(sealed).split(':');
   if (version !== VERSION || !iv || !tag || body === undefined) return null;
+  const tagBytes = Buffer.from(tag, 'base64');
+  if (tagBytes.length !== TAG_BYTES) return null;
   try {
-    const decipher = crypto.createDecipheriv('aes-256-gcm', keyFrom(appKey), Buffer.from(iv, 'base64'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64'));
+    const decipher = crypto.createDecipheriv('aes-256-gcm', keyFrom(appKey), Buffer.from(iv, 'base64'), {
+      authTagLength: TAG_BYTES,
+    });
+    decipher.setAuthTag(tagBytes);
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
   } catch {
     return null;

@@ -19,6 +19,18 @@ describe('schedule password sealed with APP_KEY', () => {
     expect(openWithAppKey('garbage', 'app-key-1')).toBeNull();
   });
 
+  it('refuses a shortened authentication tag (GCM would accept 4 bytes of it)', () => {
+    const sealed = sealWithAppKey('pw', 'app-key-1');
+    const [version, iv, tag, body] = sealed.split(':');
+    for (const bytes of [4, 8, 12, 15]) {
+      const short = Buffer.from(tag, 'base64').subarray(0, bytes).toString('base64');
+      expect(openWithAppKey([version, iv, short, body].join(':'), 'app-key-1')).toBeNull();
+    }
+    const long = Buffer.concat([Buffer.from(tag, 'base64'), Buffer.alloc(1)]).toString('base64');
+    expect(openWithAppKey([version, iv, long, body].join(':'), 'app-key-1')).toBeNull();
+    expect(openWithAppKey(sealed, 'app-key-1')).toBe('pw');
+  });
+
   it('refuses to seal without an APP_KEY', () => {
     expect(() => sealWithAppKey('pw', '')).toThrow(/APP_KEY/);
   });
