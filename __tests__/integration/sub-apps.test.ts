@@ -145,6 +145,15 @@ describe('sub-applications: back up all, restore each or all', () => {
     for (const name of [A, B]) expect([name, await serves(name, 180000)]).toEqual([name, true]);
   });
 
+  it('restoring the main application alone leaves every sub-application alone, one in a schema of its database too', async () => {
+    for (const name of ['main', A, B]) await damage(name);
+    const damaged = { [A]: await rows(A), [B]: await rows(B) };
+    await restore(['main']);
+    expect(await rows('main')).toEqual(before.main);
+    expect(await rows(A)).toEqual(damaged[A]);
+    expect(await rows(B)).toEqual(damaged[B]);
+  });
+
   it('a sub-application restore that fails halfway puts every sub-application back as it was', async () => {
     // The backup, with B's dump replaced by bytes no restore tool accepts (its manifest hash matches them).
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-subapps-'));

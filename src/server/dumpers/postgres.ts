@@ -4,6 +4,8 @@ import { resolveTools, toolsOf } from './tools';
 import type { CommandSpec, DbConfig, ToolDumper, ToolInfo, ToolPaths } from './types';
 import { parseVersionNumbers } from './versions';
 
+const RESET_TAG = '$bm_reset$';
+
 /** What differs between PostgreSQL and its derivatives (KingbaseES). */
 export interface PostgresFamily {
   dialect: 'postgres' | 'kingbase';
@@ -68,8 +70,9 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
     },
 
     dumpSpec(cfg, tool, opts) {
-      const args = ['-Fc', '-b', '--quote-all-identifiers', ...connection(cfg)];
-      if (cfg.schema) args.push('-n', pgPattern(cfg.schema));
+      // Only the application's schema (public unless DB_SCHEMA): sub-applications in other schemas of the same
+      // database have their own dumps, and other schemas are not the app's to carry or replace.
+      const args = ['-Fc', '-b', '--quote-all-identifiers', ...connection(cfg), '-n', pgPattern(schemaOf(cfg))];
       for (const table of opts.excludeTableData ?? []) {
         args.push(`--exclude-table-data=${pgPattern(schemaOf(cfg))}.${pgPattern(table)}`);
       }
@@ -81,7 +84,9 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
 
     restoreSpec(cfg, tool, _opts, dumpFilePath) {
       const args = ['--clean', '--if-exists', '--no-owner', '--no-acl', '--exit-on-error', ...connection(cfg)];
-      args.push('-d', database(cfg), dumpFilePath);
+      // Exactly the target schema, also from older dumps that carried the whole database (pg_restore -n takes a
+      // plain name, not a pattern).
+      args.push(`--schema=${schemaOf(cfg)}`, '-d', database(cfg), dumpFilePath);
       return { spec: { command: tools(tool).restore, args, env: env(cfg) } };
     },
 
@@ -90,9 +95,18 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
     resetSpec(cfg, tool) {
       const schema = schemaOf(cfg);
       const name = pgIdent(schema);
-      let sql = `DROP SCHEMA IF EXISTS ${name} CASCADE; CREATE SCHEMA ${name};`;
+      if (schema.includes(RESET_TAG)) throw new Error(`Unsupported schema name: ${schema}`);
       // A recreated public schema would lose the privileges every role had on it.
-      if (schema === 'public') sql += ` GRANT ALL ON SCHEMA ${name} TO PUBLIC;`;
+      const grant = schema === 'public' ? ` GRANT ALL ON SCHEMA ${name} TO PUBLIC;` : '';
+      // Extensions installed in the schema go with it (CASCADE) and a dump of one schema does not carry them:
+      // they are created again in the new schema.
+      const sql =
+        `DO ${RESET_TAG} DECLARE ext text; exts text[]; BEGIN ` +
+        `SELECT coalesce(array_agg(e.extname::text), '{}') INTO exts FROM pg_extension e ` +
+        `JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname = ${pgLiteral(schema)}; ` +
+        `DROP SCHEMA IF EXISTS ${name} CASCADE; CREATE SCHEMA ${name};${grant} ` +
+        `FOREACH ext IN ARRAY exts LOOP EXECUTE format('CREATE EXTENSION IF NOT EXISTS %I SCHEMA %I', ext, ${pgLiteral(schema)}); END LOOP; ` +
+        `END ${RESET_TAG};`;
       return psql(cfg, tool, sql, ['-q']);
     },
 

@@ -49,7 +49,8 @@ describe('postgres dumpSpec', () => {
     const spec = pg.dumpSpec(cfg, tool, opts);
     expect(spec).toEqual({
       command: 'pg_dump',
-      args: ['-Fc', '-b', '--quote-all-identifiers', ...connection, 'nocobase'],
+      // Only the app's schema: public when DB_SCHEMA is not set (sub-applications' schemas have their own dumps).
+      args: ['-Fc', '-b', '--quote-all-identifiers', ...connection, '-n', '"public"', 'nocobase'],
       env: { PGPASSWORD: 'pw-S3cret!' },
     });
     expect(spec.args.join(' ')).not.toContain('pw-S3cret!');
@@ -74,13 +75,12 @@ describe('postgres dumpSpec', () => {
 
   it('qualifies excluded tables with public when no schema is set', () => {
     const spec = pg.dumpSpec(cfg, tool, { ...opts, excludeTableData: ['sessions'] });
-    expect(spec.args).not.toContain('-n');
     expect(spec.args).toContain('--exclude-table-data="public"."sessions"');
   });
 
   it('omits -h without a host, -U without a user, PGPASSWORD without a password, and defaults the port', () => {
     const spec = pg.dumpSpec({ dialect: 'postgres', database: 'db' }, tool, opts);
-    expect(spec.args).toEqual(['-Fc', '-b', '--quote-all-identifiers', '--no-password', '-p', '5432', 'db']);
+    expect(spec.args).toEqual(['-Fc', '-b', '--quote-all-identifiers', '--no-password', '-p', '5432', '-n', '"public"', 'db']);
     expect(spec.env).toEqual({});
   });
 
@@ -109,6 +109,7 @@ describe('postgres restore and reset', () => {
           '--no-acl',
           '--exit-on-error',
           ...connection,
+          '--schema=public',
           '-d',
           'nocobase',
           '/tmp/bm/main.dump',
@@ -135,14 +136,26 @@ describe('postgres restore and reset', () => {
       '-d',
       'nocobase',
       '-c',
-      'DROP SCHEMA IF EXISTS "public" CASCADE; CREATE SCHEMA "public"; GRANT ALL ON SCHEMA "public" TO PUBLIC;',
+      'DO $bm_reset$ DECLARE ext text; exts text[]; BEGIN ' +
+        "SELECT coalesce(array_agg(e.extname::text), '{}') INTO exts FROM pg_extension e " +
+        "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname = E'public'; " +
+        'DROP SCHEMA IF EXISTS "public" CASCADE; CREATE SCHEMA "public"; GRANT ALL ON SCHEMA "public" TO PUBLIC; ' +
+        "FOREACH ext IN ARRAY exts LOOP EXECUTE format('CREATE EXTENSION IF NOT EXISTS %I SCHEMA %I', ext, E'public'); END LOOP; " +
+        'END $bm_reset$;',
     ]);
     expect(spec.env).toEqual({ PGPASSWORD: 'pw-S3cret!' });
   });
 
   it('resets a custom schema with its name quoted', () => {
-    const sql = pg.resetSpec({ ...cfg, schema: 'app"s; DROP' }, tool, opts).args.pop();
-    expect(sql).toBe('DROP SCHEMA IF EXISTS "app""s; DROP" CASCADE; CREATE SCHEMA "app""s; DROP";');
+    const sql = pg.resetSpec({ ...cfg, schema: "app\"s'; DROP" }, tool, opts).args.pop();
+    expect(sql).toContain('DROP SCHEMA IF EXISTS "app""s\'; DROP" CASCADE; CREATE SCHEMA "app""s\'; DROP"; FOREACH');
+    expect(sql).toContain("WHERE n.nspname = E'app\"s''; DROP';");
+    expect(() => pg.resetSpec({ ...cfg, schema: 'x$bm_reset$y' }, tool, opts)).toThrow(/schema name/);
+  });
+
+  it('restores exactly the target schema', () => {
+    const args = pg.restoreSpec({ ...cfg, schema: 'sub1' }, tool, opts, '/f').spec.args;
+    expect(args.filter((a) => a.startsWith('--schema') || a === '-n')).toEqual(['--schema=sub1']);
   });
 });
 
@@ -203,7 +216,7 @@ describe('kingbase', () => {
     const dump = kb.dumpSpec(kcfg, ktool, opts);
     expect(dump.command).toBe('sys_dump');
     const connect = ['--no-password', '-h', 'db.local', '-p', '54321', '-U', 'nocobase'];
-    expect(dump.args).toEqual(['-Fc', '-b', '--quote-all-identifiers', ...connect, 'nocobase']);
+    expect(dump.args).toEqual(['-Fc', '-b', '--quote-all-identifiers', ...connect, '-n', '"public"', 'nocobase']);
     expect(dump.env).toEqual({ KINGBASE_PASSWORD: 'pw-S3cret!', PGPASSWORD: 'pw-S3cret!' });
     expect(kb.restoreSpec(kcfg, ktool, opts, '/f').spec.command).toBe('sys_restore');
     expect(kb.resetSpec(kcfg, ktool, opts).command).toBe('ksql');
