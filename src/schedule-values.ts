@@ -11,6 +11,11 @@ export interface ScheduleValues {
   excludeCollections: string[];
   /** A file-manager storage that receives a copy of each manual and scheduled backup; null: none. */
   offsiteStorage: string | null;
+  /**
+   * The admin chose to copy scheduled backups off-site without a password. Off by default: an enabled schedule with an
+   * off-site copy needs a backup password (see settings-values.ts checkOffsiteEncryption).
+   */
+  offsiteUnencrypted: boolean;
   /** Sub-applications whose databases each scheduled backup carries too; ['*']: all of them. */
   subApps: string[];
   /** External data sources each scheduled backup dumps too. */

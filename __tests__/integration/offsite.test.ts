@@ -157,6 +157,8 @@ describe('off-site copies in a real S3-compatible storage', () => {
     const seen = new Set<string>();
     await ok(`${SETTINGS}:update?filterByTk=1`, {
       enabled: true,
+      // Plain archives off-site must be chosen explicitly (no password here).
+      offsiteUnencrypted: true,
       cron: '*/3 * * * * *',
       timezone: 'UTC',
       keepLast: 1,

@@ -48,6 +48,7 @@ describe('automatic backups', () => {
       maxAgeDays: null,
       excludeCollections: [],
       offsiteStorage: null,
+      offsiteUnencrypted: false,
       subApps: [],
       dataSources: [],
       hasPassword: false,

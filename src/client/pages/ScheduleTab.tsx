@@ -17,6 +17,7 @@ import { useT } from '../locale';
 import type { ScheduleValues } from '../../schedule-values';
 import type { ScheduleSettings, ScheduleUpdate } from '../types';
 import { DEFAULT_CRON } from '../utils/cron';
+import { offsiteEncryption } from '../utils/offsiteEncryption';
 import { localTimeZone } from '../utils/timezones';
 
 interface Values extends Omit<ScheduleValues, 'maxAgeDays'> {
@@ -37,6 +38,7 @@ function toForm(s: ScheduleSettings): Values {
     maxAgeDays: s.maxAgeDays ?? null,
     excludeCollections: s.excludeCollections ?? [],
     offsiteStorage: s.offsiteStorage ?? null,
+    offsiteUnencrypted: !!s.offsiteUnencrypted,
     subApps: s.subApps ?? [],
     dataSources: s.dataSources ?? [],
     password: undefined,
@@ -56,6 +58,7 @@ function toUpdate(v: Values, hasPassword: boolean): ScheduleUpdate {
     maxAgeDays: v.maxAgeDays ?? null,
     excludeCollections: v.excludeCollections ?? [],
     offsiteStorage: v.offsiteStorage || null,
+    offsiteUnencrypted: !!v.offsiteUnencrypted,
     subApps: v.subApps ?? [],
     dataSources: v.dataSources ?? [],
   };
@@ -74,6 +77,10 @@ export function ScheduleTab() {
   const cron: string | undefined = Form.useWatch('cron', form);
   const timezone: string | undefined = Form.useWatch('timezone', form);
   const clearPassword: boolean | undefined = Form.useWatch('clearPassword', form);
+  const enabled: boolean | undefined = Form.useWatch('enabled', form);
+  const offsiteStorage: string | null | undefined = Form.useWatch('offsiteStorage', form);
+  const password: string | undefined = Form.useWatch('password', form);
+  const offsiteUnencrypted: boolean | undefined = Form.useWatch('offsiteUnencrypted', form);
   const { preview, checking } = useCronPreview(cron, timezone);
 
   useEffect(() => {
@@ -124,6 +131,14 @@ export function ScheduleTab() {
   }
 
   const cronInvalid = !!preview && !preview.valid;
+  const offsite = offsiteEncryption({
+    enabled,
+    offsiteStorage,
+    hasPassword: !!settings.hasPassword,
+    password,
+    clearPassword,
+    offsiteUnencrypted,
+  });
   return (
     <div style={{ maxWidth: 720 }}>
       <LastRunAlert lastRun={settings.lastRun} />
@@ -171,10 +186,31 @@ export function ScheduleTab() {
           <InputNumber min={1} precision={0} style={{ width: 160 }} placeholder={t('Optional')} />
         </Form.Item>
         <OffsiteStorageField />
+        {offsite.plain && (
+          <>
+            <Alert
+              type="warning"
+              showIcon
+              style={{ marginBottom: 12 }}
+              message={t(
+                'Automatic backups are copied to {{storage}} unencrypted: the bucket then holds the whole database and the app\'s encryption keys in the clear. Set a backup password below.',
+                { storage: offsiteStorage },
+              )}
+            />
+            <Form.Item name="offsiteUnencrypted" valuePropName="checked">
+              <Checkbox>{t('Copy unencrypted archives off-site (not recommended)')}</Checkbox>
+            </Form.Item>
+          </>
+        )}
         <PasswordFields
           label={t('Backup password')}
           disabled={!!clearPassword}
-          placeholder={settings.hasPassword ? t('Unchanged') : t('Optional')}
+          placeholder={settings.hasPassword ? t('Unchanged') : offsite.passwordRequired ? undefined : t('Optional')}
+          requiredMessage={
+            offsite.passwordRequired
+              ? t('Automatic backups copied off-site are encrypted: enter a password, or choose unencrypted copies above.')
+              : undefined
+          }
           extra={
             settings.hasPassword
               ? t('A password is set: automatic backups are encrypted. Leave empty to keep it.')

@@ -5,7 +5,7 @@ import { getScheduler } from '../schedule/scheduler';
 import { sealWithAppKey } from '../crypto/app-key-seal';
 import { readLastRun, readSealedPassword, readSettings, writeSettings } from '../schedule/settings-store';
 import { passwordFrom } from './password';
-import { applyUpdate, type ScheduleSettings } from '../schedule/settings-values';
+import { applyUpdate, checkOffsiteEncryption, type ScheduleSettings } from '../schedule/settings-values';
 import { getService } from '../service';
 import { action } from './respond';
 import { listSubApps, subAppsToBackUp } from '../subapps/registry';
@@ -49,12 +49,13 @@ export const settingsResource = {
       if (values.dataSources !== undefined) await sourcesToBackUp(ctx.app, settings.dataSources);
       // A new password comes in the header (never the body: bodies are logged); clearPassword removes it.
       const password = passwordFrom(ctx);
-      const sealed =
-        values.clearPassword === true || values.clearPassword === 'true'
-          ? { passwordSealed: null }
-          : password
-            ? { passwordSealed: sealWithAppKey(password, process.env.APP_KEY || '') }
-            : {};
+      const clear = values.clearPassword === true || values.clearPassword === 'true';
+      checkOffsiteEncryption(settings, clear ? false : !!password || !!(await readSealedPassword(ctx.db)));
+      const sealed = clear
+        ? { passwordSealed: null }
+        : password
+          ? { passwordSealed: sealWithAppKey(password, process.env.APP_KEY || '') }
+          : {};
       await writeSettings(ctx.db, { ...settings, ...sealed });
       await getScheduler(ctx.app).rearm();
       ctx.body = {

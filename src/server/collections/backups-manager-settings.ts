@@ -24,6 +24,8 @@ export default defineCollection({
     { type: 'json', name: 'dataSources', defaultValue: [] },
     // A file-manager storage (by name) that receives a copy of every manual and scheduled backup; null: none.
     { type: 'string', name: 'offsiteStorage', allowNull: true },
+    // The admin chose plain archives for the off-site copies of scheduled backups (off: a password is required).
+    { type: 'boolean', name: 'offsiteUnencrypted', defaultValue: false },
     // The task the scheduler started last, for logs and support; the settings page reads the task table itself.
     { type: 'bigInt', name: 'lastRunTaskId', allowNull: true },
     // The schedule's backup password, sealed with a key derived from APP_KEY (crypto/app-key-seal.ts); hidden so no

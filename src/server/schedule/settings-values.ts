@@ -17,6 +17,7 @@ export const DEFAULT_SETTINGS: ScheduleSettings = {
   maxAgeDays: null,
   excludeCollections: [],
   offsiteStorage: null,
+  offsiteUnencrypted: false,
   subApps: [],
   dataSources: [],
 };
@@ -35,6 +36,7 @@ export function fromRow(row: Record<string, unknown> | null | undefined): Schedu
   merged.subApps = subAppList(row?.subApps) ?? [];
   merged.dataSources = namesOf(row?.dataSources) ?? [];
   merged.offsiteStorage = typeof row?.offsiteStorage === 'string' && row.offsiteStorage ? row.offsiteStorage : null;
+  merged.offsiteUnencrypted = row?.offsiteUnencrypted === true || row?.offsiteUnencrypted === 1;
   return merged;
 }
 
@@ -71,6 +73,7 @@ export function applyUpdate(current: ScheduleSettings, values: Record<string, un
   next.enabled = bool(values.enabled, current.enabled);
   next.includeUploads = bool(values.includeUploads, current.includeUploads);
   next.includePlugins = bool(values.includePlugins, current.includePlugins);
+  next.offsiteUnencrypted = bool(values.offsiteUnencrypted, current.offsiteUnencrypted);
   if (values.cron !== undefined) next.cron = typeof values.cron === 'string' ? values.cron.trim() : '';
   if (values.timezone !== undefined) next.timezone = typeof values.timezone === 'string' ? values.timezone.trim() : '';
   const check = checkCron(next.cron, next.timezone);
@@ -114,4 +117,14 @@ export function applyUpdate(current: ScheduleSettings, values: Record<string, un
     else throw new BackupError('OFFSITE_STORAGE_UNKNOWN', { name: String(name) }, 422);
   }
   return next;
+}
+
+/**
+ * A plain archive holds the whole database and the app's key files: scheduled backups copied to a bucket are
+ * encrypted unless the admin chose otherwise explicitly (offsiteUnencrypted). `hasPassword`: after this update.
+ */
+export function checkOffsiteEncryption(settings: ScheduleSettings, hasPassword: boolean): void {
+  if (settings.enabled && settings.offsiteStorage && !hasPassword && !settings.offsiteUnencrypted) {
+    throw new BackupError('OFFSITE_PASSWORD_REQUIRED', { storage: settings.offsiteStorage }, 422);
+  }
 }

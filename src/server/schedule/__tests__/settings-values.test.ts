@@ -1,4 +1,4 @@
-import { applyUpdate, DEFAULT_SETTINGS, fromRow } from '../settings-values';
+import { applyUpdate, checkOffsiteEncryption, DEFAULT_SETTINGS, fromRow } from '../settings-values';
 import { codeOf } from '../../__tests__/code-of';
 
 describe('fromRow', () => {
@@ -36,6 +36,7 @@ describe('applyUpdate', () => {
       maxAgeDays: 30,
       excludeCollections: [],
       offsiteStorage: null,
+      offsiteUnencrypted: false,
       subApps: [],
       dataSources: [],
     });
@@ -113,5 +114,27 @@ describe('offsiteStorage', () => {
         status: 422,
       });
     }
+  });
+});
+
+describe('encryption of scheduled backups copied off-site', () => {
+  const offsite = applyUpdate(DEFAULT_SETTINGS, { enabled: true, offsiteStorage: 's3-backups' });
+
+  it('is on by default: the plain copy needs an explicit choice, stored as offsiteUnencrypted', () => {
+    expect(fromRow({}).offsiteUnencrypted).toBe(false);
+    expect(fromRow({ offsiteUnencrypted: true }).offsiteUnencrypted).toBe(true);
+    expect(applyUpdate(offsite, { offsiteUnencrypted: 'true' }).offsiteUnencrypted).toBe(true);
+    expect(applyUpdate(applyUpdate(offsite, { offsiteUnencrypted: true }), {}).offsiteUnencrypted).toBe(true);
+  });
+
+  it('refuses an enabled schedule with an off-site copy and no password, unless the plain copy was chosen', () => {
+    expect(codeOf(() => checkOffsiteEncryption(offsite, false))).toMatchObject({
+      code: 'OFFSITE_PASSWORD_REQUIRED',
+      status: 422,
+    });
+    expect(codeOf(() => checkOffsiteEncryption(offsite, true))).toBeNull();
+    expect(codeOf(() => checkOffsiteEncryption({ ...offsite, offsiteUnencrypted: true }, false))).toBeNull();
+    expect(codeOf(() => checkOffsiteEncryption({ ...offsite, enabled: false }, false))).toBeNull();
+    expect(codeOf(() => checkOffsiteEncryption({ ...offsite, offsiteStorage: null }, false))).toBeNull();
   });
 });
