@@ -20,7 +20,14 @@
 export interface ScanOptions {
   /** Lower-cased names of the databases the dump must not name: every database on the server but the target. */
   otherDatabases: string[];
+  /**
+   * DB_TABLE_PREFIX: the tables, views, routines and events the dump's statements create, fill, lock or drop are
+   * collected when their names lack it (foreignObjects()): another application's in a shared database.
+   */
+  tablePrefix?: string;
 }
+
+const MAX_FOREIGN = 1000;
 
 export interface ScanFinding {
   line: number;
@@ -110,6 +117,8 @@ const isSpace = (c: number) => c <= 0x20;
 /** Feed the dump in chunks with push(), then end(): the first problem found is returned, or null. */
 export class MysqlDumpScanner {
   private readonly others: Set<string>;
+  private readonly prefix: string | null;
+  private readonly foreign = new Set<string>();
   private state: State = 'code';
   private line = 1;
   private pending = Buffer.alloc(0);
@@ -147,6 +156,7 @@ export class MysqlDumpScanner {
   constructor(opts: ScanOptions) {
     this.others = new Set([...opts.otherDatabases.map((d) => d.toLowerCase()), ...SYSTEM_DATABASES]);
     this.numbersAreNotNames = ![...this.others].some((d) => /^[0-9]/.test(d));
+    this.prefix = opts.tablePrefix ? opts.tablePrefix.toLowerCase() : null;
   }
 
   push(chunk: Buffer): ScanFinding | null {
@@ -531,6 +541,16 @@ export class MysqlDumpScanner {
       }
     }
     if (wasSet) this.checkSet(tokens, line);
+    if (this.prefix) {
+      for (const name of objectNames(tokens, at)) {
+        if (!name.toLowerCase().startsWith(this.prefix) && this.foreign.size < MAX_FOREIGN) this.foreign.add(name);
+      }
+    }
+  }
+
+  /** With a table prefix: names of the objects the dump touches that lack it, sorted (at most 1000). */
+  foreignObjects(): string[] {
+    return [...this.foreign].sort();
   }
 
   /** Session variables only, and the ones that decide how the server reads the text only to known values. */
@@ -602,18 +622,69 @@ export class MysqlDumpScanner {
   }
 }
 
+const INSERT_WORDS = new Set('LOW_PRIORITY DELAYED HIGH_PRIORITY IGNORE INTO'.split(' '));
+const IF_EXISTS = new Set('IF NOT EXISTS TEMPORARY'.split(' '));
+
+/** The objects a statement's head names: its table, view, routine or event, a trigger's or index's table. */
+function objectNames(tokens: Token[], at: number): string[] {
+  const names: string[] = [];
+  const skip = (k: number, words: Set<string>) => {
+    let i = k;
+    while (tokens[i]?.kind === 'word' && words.has(tokens[i].text)) i++;
+    return i;
+  };
+  /** The name at k (the part after the dot of `db.name`), and returns the index after it. */
+  const nameAt = (k: number): number => {
+    const qualified = tokens[k + 1]?.text === '.';
+    const t = qualified ? tokens[k + 2] : tokens[k];
+    if (t && (t.kind === 'ident' || t.kind === 'word')) names.push(t.kind === 'ident' ? t.text : t.lower);
+    return k + (qualified ? 3 : 1);
+  };
+  /** Comma-separated names, as DROP TABLE a, b and LOCK TABLES a WRITE, b READ write them. */
+  const list = (k: number) => {
+    let i = nameAt(k);
+    while (i < tokens.length) {
+      if (tokens[i].text === ',') i = nameAt(i + 1);
+      else if (tokens[i].kind === 'word' && /^(READ|WRITE|LOCAL|LOW_PRIORITY|AS)$/.test(tokens[i].text)) i++;
+      else break;
+    }
+  };
+  const head = tokens[at].text;
+  if (head === 'INSERT' || head === 'REPLACE') nameAt(skip(at + 1, INSERT_WORDS));
+  else if (head === 'LOCK') list(skip(at + 1, new Set(['TABLES', 'TABLE'])));
+  else if (head === 'TRUNCATE') nameAt(skip(at + 1, new Set(['TABLE'])));
+  else if (head === 'UPDATE') nameAt(skip(at + 1, new Set(['LOW_PRIORITY', 'IGNORE'])));
+  else if (head === 'DELETE') {
+    const from = tokens.findIndex((t, i) => i > at && t.kind === 'word' && t.text === 'FROM');
+    if (from > 0) nameAt(from + 1);
+  } else if (head === 'CREATE' || head === 'DROP' || head === 'ALTER') {
+    const kind = tokens.findIndex((t, i) => i > at && t.kind === 'word' && KINDS_OK.has(t.text));
+    if (kind < 0) return names;
+    const what = tokens[kind].text;
+    if (what === 'TRIGGER' || what === 'INDEX') {
+      const on = tokens.findIndex((t, i) => i > kind && t.kind === 'word' && t.text === 'ON');
+      if (on > 0) nameAt(on + 1);
+    } else if (head === 'DROP') list(skip(kind + 1, IF_EXISTS));
+    else nameAt(skip(kind + 1, IF_EXISTS));
+  }
+  return names;
+}
+
 /** `@@SESSION.sql_mode` -> SQL_MODE. */
 function sessionName(text: string): string {
   return text.toUpperCase().replace(/^@@(SESSION\.|LOCAL\.)?/, '');
 }
 
 /** Scans a whole readable (a file stream) with bounded memory. */
-export async function scanMysqlDump(source: AsyncIterable<Buffer>, opts: ScanOptions): Promise<ScanFinding | null> {
+export async function scanMysqlDump(
+  source: AsyncIterable<Buffer>,
+  opts: ScanOptions,
+): Promise<{ finding: ScanFinding | null; foreign: string[] }> {
   const scanner = new MysqlDumpScanner(opts);
   for await (const chunk of source) {
-    const found = scanner.push(chunk);
-    if (found) return found;
+    const finding = scanner.push(chunk);
+    if (finding) return { finding, foreign: [] };
   }
-  return scanner.end();
+  return { finding: scanner.end(), foreign: scanner.foreignObjects() };
 }
 

@@ -73,6 +73,31 @@ export function dumpFeedFlags(tool: ToolInfo): string[] {
   return flags;
 }
 
+/** A condition on information_schema.TABLES: names starting with the prefix, compared byte for byte. */
+function prefixed(prefix: string | undefined): string {
+  if (!prefix) return '';
+  const value = myHexString(prefix);
+  return ` AND LEFT(TABLE_NAME, CHAR_LENGTH(${value})) = ${value} COLLATE utf8mb4_bin`;
+}
+
+/**
+ * The reset of an app with DB_TABLE_PREFIX: drops its prefixed tables and views (their triggers go with them), each
+ * kind in one statement, leaving the database and other applications' tables as they are.
+ */
+function dropPrefixed(prefix: string): string {
+  const kind = (type: string, drop: string, n: number) =>
+    `SET @bm_${n} := (SELECT GROUP_CONCAT(CONCAT('\`', REPLACE(TABLE_NAME, '\`', '\`\`'), '\`')) FROM information_schema.TABLES` +
+    ` WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = '${type}'${prefixed(prefix)});` +
+    ` SET @bm_${n} := IF(@bm_${n} IS NULL, 'DO 0', CONCAT('${drop} ', @bm_${n}));` +
+    ` PREPARE bm_${n} FROM @bm_${n}; EXECUTE bm_${n}; DEALLOCATE PREPARE bm_${n};`;
+  return [
+    'SET SESSION group_concat_max_len = 67108864; SET FOREIGN_KEY_CHECKS = 0;',
+    kind('VIEW', 'DROP VIEW IF EXISTS', 1),
+    kind('BASE TABLE', 'DROP TABLE IF EXISTS', 2),
+    kind('SEQUENCE', 'DROP SEQUENCE IF EXISTS', 3),
+  ].join(' ');
+}
+
 /** "mysqldump  Ver 8.0.36 for Linux", "mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, ...". */
 export function parseMysqlToolVersion(stdout: string): { version: string; flavour: 'mysql' | 'mariadb' } {
   const line = firstLine(stdout);
@@ -149,9 +174,14 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
     dumpSpec(cfg, tool, opts) {
       const db = database(cfg);
       const ignore = supportsIgnoreTableData(tool) ? '--ignore-table-data' : '--ignore-table';
-      const args = ['--single-transaction', '--routines', '--triggers', '--events', '--hex-blob', ...clientFlags(tool)];
+      // With DB_TABLE_PREFIX the database is shared: the app's own tables only, and no routines or events (they
+      // belong to the database, not to one application).
+      const shared = !!cfg.tablePrefix;
+      if (shared && !opts.tables?.length) throw new Error(`No table of the database starts with ${cfg.tablePrefix}`);
+      const args = ['--single-transaction', ...(shared ? [] : ['--routines']), '--triggers', ...(shared ? [] : ['--events'])];
+      args.push('--hex-blob', ...clientFlags(tool));
       for (const table of opts.excludeTableData ?? []) args.push(`${ignore}=${db}.${table}`);
-      return command(cfg, tools(tool).dump, opts.tmpDir, [...args, ...positional([db])]);
+      return command(cfg, tools(tool).dump, opts.tmpDir, [...args, ...positional([db, ...(shared ? opts.tables ?? [] : [])])]);
     },
 
     dumpPlan(cfg, tool, opts) {
@@ -171,6 +201,7 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
 
     resetSpec(cfg, tool, opts) {
       const db = database(cfg);
+      if (cfg.tablePrefix) return client(cfg, tool, opts.tmpDir, ['-e', dropPrefixed(cfg.tablePrefix), ...positional([db])]);
       // Recreate with the database's own utf8mb4 collation (or the server's utf8mb4 default). Names go as hex
       // literals and the CREATE through PREPARE, since a collation cannot be a parameter.
       const sql = [
@@ -201,7 +232,16 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
         tool,
         opts?.tmpDir ?? os.tmpdir(),
         'SELECT TABLE_NAME FROM information_schema.TABLES' +
-          " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+          ` WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'${prefixed(cfg.tablePrefix)} ORDER BY TABLE_NAME`,
+      ),
+
+    listDumpTablesSpec: (cfg, tool, opts) =>
+      query(
+        cfg,
+        tool,
+        opts?.tmpDir ?? os.tmpdir(),
+        `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()${prefixed(cfg.tablePrefix)}` +
+          ' ORDER BY TABLE_NAME',
       ),
 
     parseTableList: (stdout) => stdout.split('\n').filter((line) => line.length > 0),

@@ -6,6 +6,31 @@ import { parseVersionNumbers } from './versions';
 
 const RESET_TAG = '$bm_reset$';
 
+/**
+ * The reset of an app with DB_TABLE_PREFIX: its prefixed relations only, in one statement per kind inside one DO
+ * block, so it is all or nothing. No CASCADE: another application's view or key on one of them stops the reset
+ * (nothing dropped) instead of being dropped with it.
+ */
+function dropPrefixed(schema: string, prefix: string): string {
+  const kinds: [string, string][] = [
+    ['VIEW', "'v'"],
+    ['MATERIALIZED VIEW', "'m'"],
+    ['FOREIGN TABLE', "'f'"],
+    ['TABLE', "'r', 'p'"],
+    ['SEQUENCE', "'S'"],
+  ];
+  const drops = kinds
+    .map(
+      ([kind, relkinds]) =>
+        `SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') INTO names FROM pg_class c ` +
+        `JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${pgLiteral(schema)} ` +
+        `AND c.relkind IN (${relkinds}) AND left(c.relname::text, char_length(${pgLiteral(prefix)})) = ${pgLiteral(prefix)}; ` +
+        `IF names IS NOT NULL THEN EXECUTE 'DROP ${kind} IF EXISTS ' || names; END IF; `,
+    )
+    .join('');
+  return `DO ${RESET_TAG} DECLARE names text; BEGIN ${drops}END ${RESET_TAG};`;
+}
+
 /** What differs between PostgreSQL and its derivatives (KingbaseES). */
 export interface PostgresFamily {
   dialect: 'postgres' | 'kingbase';
@@ -72,7 +97,11 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
     dumpSpec(cfg, tool, opts) {
       // Only the application's schema (public unless DB_SCHEMA): sub-applications in other schemas of the same
       // database have their own dumps, and other schemas are not the app's to carry or replace.
-      const args = ['-Fc', '-b', '--quote-all-identifiers', ...connection(cfg), '-n', pgPattern(schemaOf(cfg))];
+      const args = ['-Fc', '-b', '--quote-all-identifiers', ...connection(cfg)];
+      // With DB_TABLE_PREFIX the schema may hold other applications' tables: only the prefixed relations (tables,
+      // their sequences, views) are the app's.
+      if (cfg.tablePrefix) args.push('-t', `${pgPattern(schemaOf(cfg))}.${pgPattern(cfg.tablePrefix)}*`);
+      else args.push('-n', pgPattern(schemaOf(cfg)));
       for (const table of opts.excludeTableData ?? []) {
         args.push(`--exclude-table-data=${pgPattern(schemaOf(cfg))}.${pgPattern(table)}`);
       }
@@ -95,7 +124,8 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
     resetSpec(cfg, tool) {
       const schema = schemaOf(cfg);
       const name = pgIdent(schema);
-      if (schema.includes(RESET_TAG)) throw new Error(`Unsupported schema name: ${schema}`);
+      if (schema.includes(RESET_TAG) || cfg.tablePrefix?.includes(RESET_TAG)) throw new Error(`Unsupported schema name: ${schema}`);
+      if (cfg.tablePrefix) return psql(cfg, tool, dropPrefixed(schema, cfg.tablePrefix), ['-q']);
       // A recreated public schema would lose the privileges every role had on it.
       const grant = schema === 'public' ? ` GRANT ALL ON SCHEMA ${name} TO PUBLIC;` : '';
       // Extensions installed in the schema go with it (CASCADE) and a dump of one schema does not carry them:
@@ -128,9 +158,12 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
 
     listTablesSpec(cfg, tool) {
       // JSON, so no table name (spaces, newlines, '|') can break the parsing.
+      const prefix = cfg.tablePrefix
+        ? ` AND left(table_name::text, char_length(${pgLiteral(cfg.tablePrefix)})) = ${pgLiteral(cfg.tablePrefix)}`
+        : '';
       const sql =
         `SELECT coalesce(json_agg(table_name::text ORDER BY table_name::text), '[]'::json) ` +
-        `FROM information_schema.tables WHERE table_schema = ${pgLiteral(schemaOf(cfg))} AND table_type = 'BASE TABLE'`;
+        `FROM information_schema.tables WHERE table_schema = ${pgLiteral(schemaOf(cfg))} AND table_type = 'BASE TABLE'${prefix}`;
       return query(cfg, tool, sql);
     },
 

@@ -42,6 +42,11 @@ export interface DumpOptions {
   excludeTableData?: string[];
   /** Scratch dir for option files, 0700. */
   tmpDir: string;
+  /**
+   * MySQL family with DB_TABLE_PREFIX: the tables and views to dump (listDumpTablesSpec), the database being shared
+   * with other applications.
+   */
+  tables?: string[];
 }
 
 export interface RestoreOptions {
@@ -97,7 +102,9 @@ export interface ToolDumper {
   parseServerVersion(stdout: string): string;
   /** A message with the fix when the dump tool cannot dump this server, else null. */
   clientTooOld(toolVersion: string, serverVersion: string): string | null;
-  /** Base tables of the schema/database; parse with parseTableList. */
+  /** MySQL family: the tables and views a dump carries with DB_TABLE_PREFIX (prefixed ones); parse with parseTableList. */
+  listDumpTablesSpec?(cfg: DbConfig, tool: ToolInfo, opts?: TmpOptions): CommandSpec;
+  /** Base tables of the schema/database (with DB_TABLE_PREFIX, the prefixed ones); parse with parseTableList. */
   listTablesSpec(cfg: DbConfig, tool: ToolInfo, opts?: TmpOptions): CommandSpec;
   parseTableList(stdout: string): string[];
   /** Exact `count(*)` of one table; parse with parseCount. */

@@ -9,7 +9,7 @@ import { subAppEntry } from '../subapps/selection';
 import { getDumper } from '../dumpers';
 import { countAllSqliteRows, resolveSqlite3, snapshotSqlite } from '../dumpers/sqlite-snapshot';
 import type { DbConfig, ToolDumper, ToolPaths } from '../dumpers/types';
-import { runTool } from '../process/run';
+import { captureTool, runTool } from '../process/run';
 import { BackupError } from '../errors';
 import { countToolRows } from './row-counts';
 import { checkTools } from './tool-check';
@@ -209,7 +209,12 @@ async function dumpWithTool(
   tool: Parameters<ToolDumper['dumpSpec']>[1],
   file: string,
 ): Promise<undefined> {
-  const specs = dumper.dumpPlan(input.db, tool, { excludeTableData: input.excludeTableData, tmpDir: input.tmpDir });
+  // DB_TABLE_PREFIX on a shared MySQL-family database: the dump names the app's tables (pg_dump takes a pattern).
+  const tables =
+    input.db.tablePrefix && dumper.listDumpTablesSpec
+      ? dumper.parseTableList(await captureTool(dumper.listDumpTablesSpec(input.db, tool, { tmpDir: input.tmpDir }), { signal: input.signal }))
+      : undefined;
+  const specs = dumper.dumpPlan(input.db, tool, { excludeTableData: input.excludeTableData, tmpDir: input.tmpDir, tables });
   // The tool writes the file itself, as `pg_dump -f` would: no byte of the dump passes through the server's heap.
   // 'a' (O_APPEND): several commands of one plan append in order.
   const out = await fs.promises.open(file, 'a', 0o600);

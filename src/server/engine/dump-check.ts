@@ -5,6 +5,7 @@ import { getDumper } from '../dumpers';
 import type { DbConfig, ToolDumper, ToolInfo, ToolPaths } from '../dumpers/types';
 import { BackupError } from '../errors';
 import { scanMysqlDump } from '../dumpers/mysql-dump-scan';
+import { foreignObjects, parseTocLine, type TocEntry } from '../dumpers/pg-toc';
 import { ToolError } from '../process/errors';
 import { captureTool, runTool } from '../process/run';
 import { checkTools } from './tool-check';
@@ -32,7 +33,8 @@ export async function checkDump(db: DbConfig, dump: string, tmpDir: string, tool
   await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
   const { tool } = await checkTools(dumper, db, tmpDir, tools);
   if (dumper.tocSpec) {
-    await readToc(dumper, tool, dump);
+    const entries = await readToc(dumper, tool, dump);
+    if (db.tablePrefix) assertOwn(db.tablePrefix, foreignObjects(entries, db.schema || 'public', db.tablePrefix));
     return;
   }
   await checkTextDump(tool, dump);
@@ -42,16 +44,41 @@ export async function checkDump(db: DbConfig, dump: string, tmpDir: string, tool
 const unreadable = (tool: string, detail: string, cause?: unknown) =>
   new BackupError('DUMP_UNREADABLE', { tool, detail }, 422, cause ? { cause } : undefined);
 
+/**
+ * DB_TABLE_PREFIX: the database or schema is shared with other applications; a dump holding objects without the
+ * prefix (made without it, or by another application) would replace theirs.
+ */
+function assertOwn(prefix: string, foreign: string[]): void {
+  if (!foreign.length) return;
+  const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? ', ...' : '');
+  throw new BackupError('TABLE_PREFIX_FOREIGN', { prefix, count: foreign.length, tables: shown }, 422);
+}
+
 /** `pg_restore -l`: reads the archive header and its whole table of contents, connects to nothing. */
-async function readToc(dumper: ToolDumper, tool: ToolInfo, dump: string): Promise<void> {
+async function readToc(dumper: ToolDumper, tool: ToolInfo, dump: string): Promise<TocEntry[]> {
   const spec = (dumper.tocSpec as NonNullable<ToolDumper['tocSpec']>)(tool, dump);
-  const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+  const entries: TocEntry[] = [];
+  let rest = '';
+  const take = (line: string) => {
+    const entry = parseTocLine(line);
+    if (entry) entries.push(entry);
+  };
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      lines.forEach(take);
+      callback();
+    },
+  });
   try {
     await runTool(spec, { stdout: sink });
   } catch (err) {
     const detail = err instanceof ToolError ? err.stderrTail.trim().slice(-500) || err.message : (err as Error).message;
     throw unreadable(path.basename(spec.command), detail, err);
   }
+  take(rest);
+  return entries;
 }
 
 /** A mysqldump/mariadb-dump text file: its header line, and the line a dump that ran to its end finishes with. */
@@ -80,8 +107,12 @@ async function checkStatements(dumper: ToolDumper, db: DbConfig, tool: ToolInfo,
         .split('\n')
         .filter((name) => name && name !== db.database && name.toLowerCase() !== 'information_schema')
     : [];
-  const finding = await scanMysqlDump(fs.createReadStream(dump, { highWaterMark: 1 << 20 }), { otherDatabases: others });
+  const { finding, foreign } = await scanMysqlDump(fs.createReadStream(dump, { highWaterMark: 1 << 20 }), {
+    otherDatabases: others,
+    tablePrefix: db.tablePrefix,
+  });
   if (finding) throw new BackupError('DUMP_UNSAFE', { line: finding.line, reason: finding.reason }, 422);
+  if (db.tablePrefix) assertOwn(db.tablePrefix, foreign);
 }
 
 async function edges(file: string): Promise<{ head: string; tail: string }> {

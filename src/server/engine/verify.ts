@@ -103,10 +103,10 @@ async function restoredCounts(
   }
   const { tool } = await checkTools(dumper, input.db, input.tmpDir, input.tools);
   const scratch = scratchName();
-  // As a restore would, before anything runs: the app's own database counts as another one here.
-  await checkDump({ ...input.db, database: scratch }, dump, input.tmpDir, input.tools);
   return withScratchDatabase(dumper, input, tool, scratch, async (cfg) => {
     const opts = { tmpDir: input.tmpDir };
+    // As a restore would, before anything runs: the app's own database counts as another one here.
+    await checkDump(cfg, dump, input.tmpDir, input.tools);
     // The same two steps as a real restore (restore.ts), so verify proves what a restore would do.
     await runTool(dumper.resetSpec(cfg, tool, opts), { signal: input.signal });
     const plan = dumper.restoreSpec(cfg, tool, opts, dump);

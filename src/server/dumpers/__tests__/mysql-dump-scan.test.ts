@@ -174,3 +174,35 @@ describe('refused', () => {
     expect(scan(text)).toEqual({ line, reason: 'USE switches to another database' });
   });
 });
+
+describe('with a table prefix', () => {
+  const foreign = (text: string, prefix = 'nb_') => {
+    const scanner = new MysqlDumpScanner({ otherDatabases: OTHERS, tablePrefix: prefix });
+    expect(scanner.push(Buffer.from(text))).toBeNull();
+    expect(scanner.end()).toBeNull();
+    return scanner.foreignObjects();
+  };
+
+  it('names the tables, views, routines and events of a dump that lack the prefix', () => {
+    expect(foreign(DUMP)).toEqual(['fill', 'item_names', 'items', 'purge', 'twice']);
+  });
+
+  it('accepts a dump of prefixed tables only', () => {
+    const own = [
+      'DROP TABLE IF EXISTS `nb_items`;',
+      'CREATE TABLE `nb_items` (`id` int) ENGINE=InnoDB;',
+      'LOCK TABLES `nb_items` WRITE;',
+      '/*!40000 ALTER TABLE `nb_items` DISABLE KEYS */;',
+      "INSERT INTO `nb_items` VALUES (1),(2);",
+      'UNLOCK TABLES;',
+      'DELIMITER ;;',
+      '/*!50003 CREATE*/ /*!50017 DEFINER=`u`@`h`*/ /*!50003 TRIGGER `t1` AFTER INSERT ON `nb_items` FOR EACH ROW SET @x = 1 */;;',
+      'DELIMITER ;',
+    ].join('\n');
+    expect(foreign(own)).toEqual([]);
+  });
+
+  it('sees every name of a list and qualified names', () => {
+    expect(foreign('DROP TABLE IF EXISTS nb_a, other_b;\nLOCK TABLES nb_a WRITE, other_c READ;\nINSERT INTO x.other_d VALUES (1);')).toEqual(['other_b', 'other_c', 'other_d']);
+  });
+});

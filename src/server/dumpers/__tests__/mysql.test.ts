@@ -192,6 +192,21 @@ describe('mysql family restore, reset and queries', () => {
     expect(restOf(mysql)).toEqual(['--default-character-set=utf8mb4', '--max-allowed-packet=1073741824', ...safe, 'nocobase']);
   });
 
+  it('with DB_TABLE_PREFIX dumps the listed tables without routines or events, and drops only prefixed ones', () => {
+    const shared = { ...cfg, tablePrefix: 'nb_' };
+    expect(() => maria.dumpSpec(shared, mariaTool, opts)).toThrow(/starts with nb_/);
+    const args = restOf(maria.dumpSpec(shared, mariaTool, { ...opts, tables: ['nb_a', 'nb_b'] }));
+    expect(args.slice(-3)).toEqual(['nocobase', 'nb_a', 'nb_b']);
+    expect(args).not.toContain('--routines');
+    expect(args).not.toContain('--events');
+    expect(args).toContain('--triggers');
+    const reset = restOf(maria.resetSpec(shared, mariaTool, opts));
+    expect(reset.pop()).toBe('nocobase');
+    expect(reset.join(' ')).not.toMatch(/DROP DATABASE/);
+    expect(reset.join(' ')).toContain("LEFT(TABLE_NAME, CHAR_LENGTH(CONVERT(0x6e625f USING utf8mb4))) = CONVERT(0x6e625f USING utf8mb4) COLLATE utf8mb4_bin");
+    expect(restOf(maria.listTablesSpec(shared, mariaTool, opts)).join(' ')).toContain('COLLATE utf8mb4_bin');
+  });
+
   it('knows which MariaDB clients have --sandbox', () => {
     const at = (version: string, flavour = 'mariadb') => supportsSandbox({ command: 'mariadb-dump', version, flavour });
     expect(['10.5.25', '10.6.18', '10.11.8', '10.11.19', '11.0.6', '11.4.2', '11.8.1', '12.0.2'].map((v) => at(v))).toEqual(Array(8).fill(true));

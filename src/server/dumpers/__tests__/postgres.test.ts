@@ -153,6 +153,19 @@ describe('postgres restore and reset', () => {
     expect(() => pg.resetSpec({ ...cfg, schema: 'x$bm_reset$y' }, tool, opts)).toThrow(/schema name/);
   });
 
+  it('with DB_TABLE_PREFIX dumps, lists and resets only the prefixed relations of the schema', () => {
+    const shared = { ...cfg, tablePrefix: 'nb_' };
+    const dump = pg.dumpSpec(shared, tool, opts).args;
+    expect(dump).toContain('-t');
+    expect(dump[dump.indexOf('-t') + 1]).toBe('"public"."nb_"*');
+    expect(dump).not.toContain('-n');
+    expect(pg.listTablesSpec(shared, tool).args.pop()).toContain("AND left(table_name::text, char_length(E'nb_')) = E'nb_'");
+    const reset = pg.resetSpec(shared, tool, opts).args.pop() ?? '';
+    expect(reset).not.toMatch(/DROP SCHEMA|CASCADE/);
+    expect(reset).toContain("EXECUTE 'DROP TABLE IF EXISTS ' || names;");
+    expect(reset).toContain("left(c.relname::text, char_length(E'nb_')) = E'nb_'");
+  });
+
   it('restores exactly the target schema', () => {
     const args = pg.restoreSpec({ ...cfg, schema: 'sub1' }, tool, opts, '/f').spec.args;
     expect(args.filter((a) => a.startsWith('--schema') || a === '-n')).toEqual(['--schema=sub1']);
