@@ -401,12 +401,18 @@ describe('hardening', () => {
       // An encrypted upload is judged by its plain header and kept; the restore asks for the password.
       const up = await upload(archiveFile(encrypted));
       expect(up.status).toBe(200);
-      expect(up.body.data.summary).toMatchObject({ encrypted: true, appName: 'main', dialect: app.dialect });
-      const uploadId = up.body.data.uploadId;
-      const restore2 = (headers: Record<string, string>) => api(app2, `${TASKS}:restore`, { body: { uploadId }, headers });
+      // Signed with the first server's APP_KEY: made elsewhere for this one.
+      expect(up.body.data.summary).toMatchObject({ encrypted: true, appName: 'main', dialect: app.dialect, provenance: 'elsewhere' });
+      // A refused restore removes its upload (issue 15, item 10): each attempt uploads again.
+      const restore2 = async (headers: Record<string, string>, trustForeign?: boolean) => {
+        const again = await upload(archiveFile(encrypted));
+        expect(again.status).toBe(200);
+        return api(app2, `${TASKS}:restore`, { body: { uploadId: again.body.data.uploadId, trustForeign }, headers });
+      };
       expect(errorOf(await restore2({}))).toEqual({ status: 400, code: 'PASSWORD_REQUIRED' });
       expect(errorOf(await restore2(withPassword(WRONG)))).toEqual({ status: 422, code: 'PASSWORD_WRONG' });
-      const r = await restore2(withPassword(PASSWORD));
+      expect(errorOf(await restore2(withPassword(PASSWORD)))).toEqual({ status: 422, code: 'FOREIGN_ARCHIVE_NEEDS_ACK' });
+      const r = await restore2(withPassword(PASSWORD), true);
       expect(r.status).toBe(200);
       const done = await waitTaskApi(app2, r.body.data.id);
       step('restore on hard2 done');

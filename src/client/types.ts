@@ -63,6 +63,8 @@ export interface ArchiveSummary {
   /** Files of the storage folders left out (symlinks, FIFOs, unsafe names): the first few, and how many in all. */
   skippedFiles?: { path: string; reason: string }[];
   skippedFileCount?: number;
+  /** Signed with this app's APP_KEY ('this-app') or not ('elsewhere': restore and verify need an acknowledgement). */
+  provenance?: 'this-app' | 'elsewhere';
 }
 
 

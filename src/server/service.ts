@@ -220,6 +220,7 @@ export class BackupsService {
       const values = {
         status: 'succeeded',
         phase: 'done',
+        appKey: process.env.APP_KEY,
         progress: 100,
         size: result.size,
         finishedAt: new Date(),

@@ -39,6 +39,12 @@ async function bodyOf(data: unknown): Promise<unknown> {
   return data;
 }
 
+/** The error code of `{ errors: [{ code }] }` (e.g. FOREIGN_ARCHIVE_NEEDS_ACK), if any. */
+export function errorCodeOf(error: unknown): string | undefined {
+  const data = (error as HttpErrorLike | undefined)?.response?.data as { errors?: ServerError[] } | undefined;
+  return Array.isArray(data?.errors) ? data?.errors[0]?.code : undefined;
+}
+
 /** The HTTP status of a failed request, or undefined when the server was not reached. */
 export function statusOf(error: unknown): number | undefined {
   return (error as HttpErrorLike | undefined)?.response?.status;

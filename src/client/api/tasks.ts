@@ -78,11 +78,13 @@ export function useTasksApi() {
         return res.data.data;
       },
 
-      async verify(id: TaskId, password?: string): Promise<Task | undefined> {
+      /** trustForeign: the admin's acknowledgement that a backup made elsewhere may be verified. */
+      async verify(id: TaskId, password?: string, trustForeign?: boolean): Promise<Task | undefined> {
         const res = await api.request<{ data?: Task }>({
           url: `${TASKS}:verify`,
           method: 'post',
           params: { filterByTk: id },
+          data: trustForeign ? { trustForeign: true } : {},
           headers: passwordHeaders(password),
           skipNotify: true,
         });
@@ -136,11 +138,18 @@ export function useTasksApi() {
         password?: string,
         apps?: string[],
         dataSources?: string[],
+        trustForeign?: boolean,
       ): Promise<Task> {
         const res = await api.request<{ data: Task }>({
           url: `${TASKS}:restore`,
           method: 'post',
-          data: { ...source, safetyBackup, ...(apps ? { apps } : {}), ...(dataSources?.length ? { dataSources } : {}) },
+          data: {
+            ...source,
+            safetyBackup,
+            ...(apps ? { apps } : {}),
+            ...(dataSources?.length ? { dataSources } : {}),
+            ...(trustForeign ? { trustForeign: true } : {}),
+          },
           headers: passwordHeaders(password),
           skipNotify: true,
         });

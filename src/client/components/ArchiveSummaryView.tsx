@@ -14,6 +14,20 @@ export function ArchiveSummaryView({ summary, name }: { summary: ArchiveSummary;
     ...(name
       ? [{ key: 'name', label: t('File name'), children: <span style={{ wordBreak: 'break-all' }}>{name}</span> }]
       : []),
+    ...(summary.provenance
+      ? [
+          {
+            key: 'provenance',
+            label: t('Made by'),
+            children:
+              summary.provenance === 'this-app' ? (
+                <Tag color="green">{t('Made by this application')}</Tag>
+              ) : (
+                <Tag color="orange">{t('Made elsewhere')}</Tag>
+              ),
+          },
+        ]
+      : []),
     { key: 'createdAt', label: t('Made at'), children: formatTime(summary.createdAt) },
     { key: 'appName', label: t('Application'), children: summary.appName },
     { key: 'appVersion', label: t('NocoBase version'), children: summary.appVersion },

@@ -8,7 +8,13 @@ interface Props {
   name?: string;
   submitting: boolean;
   error?: string;
-  onConfirm: (password: string | undefined, safetyBackup: boolean, apps?: string[], dataSources?: string[]) => void;
+  onConfirm: (
+    password: string | undefined,
+    safetyBackup: boolean,
+    apps?: string[],
+    dataSources?: string[],
+    trustForeign?: boolean,
+  ) => void;
   onCancel: () => void;
 }
 
@@ -17,6 +23,7 @@ interface Values {
   safetyBackup: boolean;
   apps?: string[];
   dataSources?: string[];
+  trustForeign?: boolean;
 }
 
 /** Step 2: what will be restored, its password if it has one, the safety backup, and the last word. */
@@ -28,6 +35,7 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
   const sources = summary.dataSources ?? [];
   const apps: string[] | undefined = Form.useWatch('apps', form);
   const mainChosen = !subApps.length || !apps || apps.includes('main');
+  const foreign = summary.provenance === 'elsewhere';
 
   const confirm = async () => {
     const values = await form.validateFields();
@@ -36,6 +44,7 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
       !!values.safetyBackup,
       subApps.length || values.dataSources?.length ? values.apps ?? ['main'] : undefined,
       values.dataSources,
+      foreign ? values.trustForeign === true : undefined,
     );
   };
 
@@ -83,6 +92,30 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
         >
           <Checkbox.Group options={sources.map((key) => ({ value: key, label: key }))} />
         </Form.Item>
+      )}
+      {foreign && (
+        <>
+          <Alert
+            style={{ marginBottom: 12 }}
+            type="warning"
+            showIcon
+            message={t('This backup was not made by this application.')}
+            description={t('It is not signed with the key of this application (APP_KEY): it comes from another application, from a version of this plugin before signatures, or was changed since. Restoring it runs the database commands it contains.')}
+          />
+          <Form.Item
+            name="trustForeign"
+            valuePropName="checked"
+            style={{ marginBottom: 8 }}
+            rules={[
+              {
+                validator: (_, value?: boolean) =>
+                  value ? Promise.resolve() : Promise.reject(new Error(t('Tick this to restore a backup made elsewhere.'))),
+              },
+            ]}
+          >
+            <Checkbox>{t('I know where this backup comes from and trust it')}</Checkbox>
+          </Form.Item>
+        </>
       )}
       <Form.Item name="safetyBackup" valuePropName="checked" style={{ marginBottom: 8 }}>
         <Checkbox>{t('Take a safety backup of the current state first')}</Checkbox>

@@ -100,12 +100,18 @@ function RestoreFlow({ start, onClose, onFinished, onSubmitting }: FlowProps) {
     setStage({ step: 'confirm', source: { uploadId: result.uploadId }, summary: result.summary, name });
   }, []);
 
-  const confirm = async (password: string | undefined, safetyBackup: boolean, apps?: string[], dataSources?: string[]) => {
+  const confirm = async (
+    password: string | undefined,
+    safetyBackup: boolean,
+    apps?: string[],
+    dataSources?: string[],
+    trustForeign?: boolean,
+  ) => {
     if (stage.step !== 'confirm') return;
     setSubmitting(true);
     setError(undefined);
     try {
-      const task = await api.restore(stage.source, safetyBackup, password, apps, dataSources);
+      const task = await api.restore(stage.source, safetyBackup, password, apps, dataSources, trustForeign);
       rememberRestore(task.id);
       setStage({ step: 'progress', restoreTaskId: task.id });
       onFinished();

@@ -1,7 +1,7 @@
 import { App, Input } from 'antd';
 import { createElement } from 'react';
 import { useCallback, useEffect, useRef } from 'react';
-import { readErrorMessage } from '../api/errors';
+import { errorCodeOf, readErrorMessage } from '../api/errors';
 import { useTasksApi } from '../api/tasks';
 import { useT } from '../locale';
 import type { Task } from '../types';
@@ -34,7 +34,15 @@ export function useVerify(onChange: () => void) {
         // An encrypted archive can only be checked with its password: ask for it, never keep it.
         const password = backup.encrypted ? await askPassword(modal, t) : undefined;
         if (backup.encrypted && password === undefined) return;
-        let task = await api.verify(backup.id, password);
+        let task: Task | undefined;
+        try {
+          task = await api.verify(backup.id, password);
+        } catch (error) {
+          // Verify runs the backup's SQL in a scratch database: one made elsewhere needs the admin's word.
+          if (errorCodeOf(error) !== 'FOREIGN_ARCHIVE_NEEDS_ACK') throw error;
+          if (!(await askTrust(modal, t))) return;
+          task = await api.verify(backup.id, password, true);
+        }
         onChange();
         while (task && isActive(task) && mounted.current) {
           await sleep(POLL_MS);
@@ -59,6 +67,19 @@ export function useVerify(onChange: () => void) {
 }
 
 type Modal = ReturnType<typeof App.useApp>['modal'];
+
+function askTrust(modal: Modal, t: ReturnType<typeof useT>): Promise<boolean> {
+  return new Promise((resolve) => {
+    modal.confirm({
+      title: t('This backup was not made by this application.'),
+      content: t('It is not signed with the key of this application (APP_KEY): it comes from another application, from a version of this plugin before signatures, or was changed since. Verifying it runs the database commands it contains in a scratch database.'),
+      okText: t('I trust it: verify'),
+      cancelText: t('Cancel'),
+      onOk: () => resolve(true),
+      onCancel: () => resolve(false),
+    });
+  });
+}
 
 function askPassword(modal: Modal, t: ReturnType<typeof useT>): Promise<string | undefined> {
   return new Promise((resolve) => {

@@ -8,6 +8,7 @@ import { passwordFrom } from './password';
 import { verifyAction } from './verify';
 import { startRestore } from '../tasks/restore-flow';
 import { action } from './respond';
+import { isTrue } from './trust';
 import { discardUpload, receiveUpload, uploadPath } from './upload';
 import { readSettings } from '../schedule/settings-store';
 import { BackupError } from '../errors';
@@ -108,7 +109,7 @@ export const tasksResource = {
     inspect: action(async (ctx: Context, next: Next) => {
       const service = svc(ctx);
       const file = await service.archiveOf(await service.findTask(ctx.action.params.filterByTk));
-      ctx.body = { summary: await archiveSummary(file, service.restoreTarget()) };
+      ctx.body = { summary: await archiveSummary(file, service.restoreTarget(), process.env.APP_KEY) };
       await next();
     }),
 
@@ -119,7 +120,7 @@ export const tasksResource = {
       const { uploadId, file } = await receiveUpload(ctx.req, service.paths);
       try {
         // Judged by what needs no password; an encrypted upload is kept for the restore, which asks for it.
-        ctx.body = { uploadId, summary: await archiveSummary(file, service.restoreTarget()) };
+        ctx.body = { uploadId, summary: await archiveSummary(file, service.restoreTarget(), process.env.APP_KEY) };
       } catch (err) {
         await fs.promises.rm(file, { force: true });
         throw err;
@@ -141,6 +142,7 @@ export const tasksResource = {
           userId: userId(ctx),
           apps: values.apps,
           dataSources: values.dataSources,
+          trustForeign: isTrue(values.trustForeign),
         });
       } catch (err) {
         // A refused restore ends its upload: the admin uploads again (one multi-GB file never lingers).

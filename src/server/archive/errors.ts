@@ -42,7 +42,9 @@ export type ArchiveErrorCode =
   /** The central directory declares more records than any archive this plugin reads can hold. */
   | 'ARCHIVE_TOO_MANY_ENTRIES'
   /** The filesystem cannot hold what is about to be written (staging, upload). */
-  | 'NOT_ENOUGH_SPACE';
+  | 'NOT_ENOUGH_SPACE'
+  /** Restore or verify of an archive not signed by this app (provenance.ts) without the admin's acknowledgement (422). */
+  | 'FOREIGN_ARCHIVE_NEEDS_ACK';
 
 const STATUS: Record<ArchiveErrorCode, number> = {
   NOT_AN_ARCHIVE: 422,
@@ -66,6 +68,7 @@ const STATUS: Record<ArchiveErrorCode, number> = {
   ENCRYPTION_UNSUPPORTED: 422,
   ARCHIVE_TOO_MANY_ENTRIES: 422,
   NOT_ENOUGH_SPACE: 507,
+  FOREIGN_ARCHIVE_NEEDS_ACK: 422,
 };
 
 export type ArchiveErrorParams = Record<string, string | number>;

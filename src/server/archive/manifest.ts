@@ -9,8 +9,10 @@ export const MANIFEST_NAME = 'manifest.json';
 export const MANIFEST_ENC_NAME = 'manifest.json.enc';
 /** Encrypted archives: cipher parameters and the plain header; last. Its presence marks an archive encrypted. */
 export const ENCRYPTION_NAME = 'encryption.json';
+/** The manifest's signature (provenance.ts); last entry of every archive this plugin writes since signatures came. */
+export const SIGNATURE_NAME = 'manifest.sig';
 /** Names no entry may take: they would be mistaken for the archive's own metadata. */
-export const RESERVED_NAMES: readonly string[] = [MANIFEST_NAME, MANIFEST_ENC_NAME, ENCRYPTION_NAME];
+export const RESERVED_NAMES: readonly string[] = [MANIFEST_NAME, MANIFEST_ENC_NAME, ENCRYPTION_NAME, SIGNATURE_NAME];
 /** Opaque ZIP names of encrypted entries: 'e/000001', 'e/000002', ... */
 export const STORED_NAME_RE = /^e\/[0-9]{6,}$/;
 /** manifest.json larger than this is refused before it is read (about 800k entries). */

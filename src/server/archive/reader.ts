@@ -13,6 +13,7 @@ import {
   MAX_MANIFEST_BYTES,
   metadataInvalid,
   parseManifest,
+  SIGNATURE_NAME,
   validateManifest,
 } from './manifest';
 import type { ArchiveHeaderInfo, Manifest } from './manifest-types';
@@ -72,7 +73,8 @@ function checkAgainst(z: OpenArchive, manifest: Manifest, sealed: Sealed | null)
   if (manifest.entries.some((e) => (e.stored !== undefined) !== !!sealed)) {
     throw metadataInvalid(MANIFEST_NAME, sealed ? 'an entry has no stored name' : 'stored names in a plain archive');
   }
-  const listed = new Set<string>(sealed ? [MANIFEST_ENC_NAME, ENCRYPTION_NAME] : [MANIFEST_NAME]);
+  // manifest.sig (the provenance signature) is metadata too, judged by provenance.ts.
+  const listed = new Set<string>([...(sealed ? [MANIFEST_ENC_NAME, ENCRYPTION_NAME] : [MANIFEST_NAME]), SIGNATURE_NAME]);
   for (const e of manifest.entries) {
     const name = storedName(e, sealed);
     listed.add(name);

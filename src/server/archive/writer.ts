@@ -20,7 +20,15 @@ import {
   validateManifestAsync,
 } from './manifest';
 import type { FolderMode, Manifest, ManifestEntry, SkippedFile } from './manifest-types';
+import { SIGNATURE_NAME, signatureBytes, type SignedPart } from './provenance';
 import { safeEntryPath } from './safe-path';
+
+/** A (small) stream's whole content. */
+async function buffered(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
 
 export interface ArchiveWriterOptions {
   /** Where the `<basename>.partial` file is written; created 0700 if missing. Same filesystem as finalPath for an atomic rename. */
@@ -32,6 +40,8 @@ export interface ArchiveWriterOptions {
   password?: string;
   /** Tests and benchmarks only: cheaper key derivation or other chunk sizes. */
   cipherTuning?: CipherTuning;
+  /** Signs the manifest (manifest.sig, see provenance.ts): signingKey(APP_KEY). Null or undefined: unsigned. */
+  signingKey?: Buffer | null;
 }
 
 /** What finish() needs: the manifest without entries (format/formatVersion are always set by the writer). */
@@ -117,6 +127,7 @@ export class ArchiveWriter {
   private outClosed: Promise<void>;
   private readonly sealer: Sealer | null;
   private storedCount = 0;
+  private signingKey: Buffer | null = null;
 
   private constructor(finalPath: string, partialPath: string, out: fs.WriteStream, sealer: Sealer | null) {
     this.finalPath = finalPath;
@@ -153,7 +164,9 @@ export class ArchiveWriter {
       out.once('error', reject);
     });
     await fsp.chmod(partial, 0o600); // a stale partial file may have had other permissions
-    return new ArchiveWriter(target, partial, out, sealer);
+    const writer = new ArchiveWriter(target, partial, out, sealer);
+    writer.signingKey = opts.signingKey ?? null;
+    return writer;
   }
 
   /** True when the archive is being encrypted. */
@@ -308,15 +321,31 @@ export class ArchiveWriter {
         entries: [...this.list],
       });
       const manifestBytes = Buffer.from(JSON.stringify(manifest), 'utf8');
+      let signed: SignedPart[];
       if (this.sealer) {
-        await this.streamRaw(MANIFEST_ENC_NAME, Readable.from([manifestBytes]), true);
-        await this.streamRaw(
-          ENCRYPTION_NAME,
-          Readable.from([encryptionInfoBytes(this.sealer.params, headerOf(manifest))]),
-          false,
+        // Encrypted into a buffer first: the signature covers the bytes as stored, checked without the password.
+        const sealed = await buffered(
+          Readable.from([manifestBytes]).pipe(
+            new EncryptStream(
+              this.sealer.keyring.entryKey(MANIFEST_ENC_NAME),
+              MANIFEST_ENC_NAME,
+              this.sealer.params.chunkSize,
+            ),
+          ),
         );
+        const info = encryptionInfoBytes(this.sealer.params, headerOf(manifest));
+        await this.streamRaw(MANIFEST_ENC_NAME, Readable.from([sealed]), false);
+        await this.streamRaw(ENCRYPTION_NAME, Readable.from([info]), false);
+        signed = [
+          { name: ENCRYPTION_NAME, bytes: info },
+          { name: MANIFEST_ENC_NAME, bytes: sealed },
+        ];
       } else {
         await this.streamRaw(MANIFEST_NAME, Readable.from([manifestBytes]), false);
+        signed = [{ name: MANIFEST_NAME, bytes: manifestBytes }];
+      }
+      if (this.signingKey) {
+        await this.streamRaw(SIGNATURE_NAME, Readable.from([signatureBytes(this.signingKey, signed)]), false);
       }
 
       this.state = 'finishing';

@@ -2,6 +2,7 @@ import fs from 'fs';
 import path from 'path';
 import { Application } from '@nocobase/server';
 import { CLI_NAMESPACE, TASKS } from '../../constants';
+import { requireProvenance } from '../archive/provenance';
 import { verifyBackup } from '../engine/verify';
 import { getService, type BackupsService } from '../service';
 import { readTaskRows } from '../tasks/journal';
@@ -31,6 +32,7 @@ interface Opts {
   safetyBackup?: boolean;
   skipUpgrade?: boolean;
   force?: boolean;
+  trustForeign?: boolean;
 }
 
 type Run = (app: Application, opts: Opts, out: Output) => Promise<void>;
@@ -56,6 +58,7 @@ export function registerAppCommands(app: Application): void {
     .preload()
     .option('--file <file>', 'an archive: file name in the backup folder, or a path')
     .option('--id <id>', 'a backup task id from the list')
+    .option('--trust-foreign', 'accept a backup not made by this application (its SQL is run)')
     .option('--json', 'print one JSON result on stdout')
     .action(handler(app, verifyRun));
   root
@@ -67,6 +70,7 @@ export function registerAppCommands(app: Application): void {
     .option('--no-safety-backup', 'do not back up the current state first')
     .option('--skip-upgrade', 'do not run `nocobase upgrade` afterwards')
     .option('--force', 'go on although a server of this app seems to be running')
+    .option('--trust-foreign', 'accept a backup not made by this application (its SQL is run)')
     .option('--json', 'print one JSON result on stdout')
     .action(handler(app, restoreRun));
 }
@@ -145,12 +149,13 @@ const verifyRun: Run = async (app, opts, out) => {
   out.step('Verifying: checksums, then a restore into a scratch copy (the app database is not touched)');
   if (taskId !== undefined) {
     const password = await openPassword(process.env, await service.archiveOf(await service.findTask(taskId)));
-    const { task, report } = await verifyNow(service, { taskId, origin: 'cli', password });
+    const { task, report } = await verifyNow(service, { taskId, origin: 'cli', password, trustForeign: !!opts.trustForeign });
     if (!report?.ok) throw Object.assign(mismatchError(report as NonNullable<typeof report>), { task });
     out.result({ task, report }, `OK: ${verifiedText(report)}`);
     return;
   }
   const file = resolveArchive(opts.file as string, service.paths.archives);
+  await requireProvenance(file, process.env.APP_KEY, !!opts.trustForeign);
   const tmpDir = path.join(service.paths.tmp, `cli-verify-${process.pid}`);
   try {
     const password = await openPassword(process.env, file);
@@ -197,6 +202,7 @@ const restoreRun: Run = async (app, opts, out) => {
     safetyBackup: opts.safetyBackup !== false,
     upgrade: !opts.skipUpgrade,
     force: !!opts.force,
+    trustForeign: !!opts.trustForeign,
   };
   const slot = service.exclusive.reserve('restore');
   try {

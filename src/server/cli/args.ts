@@ -19,6 +19,8 @@ export interface CliArgs {
   upgrade: boolean;
   /** restore: go on although the app's server seems to be running. */
   force: boolean;
+  /** restore, verify: accept an archive not signed by this app's APP_KEY (its SQL is run). */
+  trustForeign: boolean;
 }
 
 const FLAGS: Record<string, { key: keyof CliArgs; value: boolean; commands: CommandName[] }> = {
@@ -28,6 +30,7 @@ const FLAGS: Record<string, { key: keyof CliArgs; value: boolean; commands: Comm
   '--encrypt': { key: 'encrypt', value: true, commands: ['backup'] },
   '--yes': { key: 'yes', value: true, commands: ['restore'] },
   '-y': { key: 'yes', value: true, commands: ['restore'] },
+  '--trust-foreign': { key: 'trustForeign', value: true, commands: ['restore', 'verify'] },
   '--no-safety-backup': { key: 'safetyBackup', value: false, commands: ['restore'] },
   '--skip-upgrade': { key: 'upgrade', value: false, commands: ['restore'] },
   '--force': { key: 'force', value: true, commands: ['restore'] },
@@ -46,16 +49,20 @@ Backs up and restores a NocoBase application without starting it. Run it in the 
 Commands:
   backup [--no-uploads] [--no-plugins] [--encrypt] [--out <dir>]
                           make a backup (default folder: storage/backups-manager/<app>)
-  restore <file> [--yes] [--no-safety-backup] [--skip-upgrade] [--force]
+  restore <file> [--yes] [--no-safety-backup] [--skip-upgrade] [--force] [--trust-foreign]
                           restore a backup, then run \`yarn nocobase upgrade\`
   list                    list the backups in the app's backup folder
-  verify <file>           check a backup's checksums and restore it into a scratch copy
+  verify <file> [--trust-foreign]
+                          check a backup's checksums and restore it into a scratch copy
 
 Options:
   --json            print one JSON result on stdout (progress still goes to stderr)
   --app-dir <dir>   the NocoBase app folder (default: the current folder)
 
 Encrypted backups: the password comes from BACKUPS_MANAGER_PASSWORD, or is asked on the terminal.
+
+Backups made elsewhere: restore and verify run the SQL inside a backup, so a backup not signed with this app's
+APP_KEY (another app, a version before signatures, a file altered since) is refused unless --trust-foreign is given.
 
 Exit codes: 0 ok, 1 usage, 2 bad input or verify mismatch, 3 database tool missing or too old, 4 failure.
 `;
@@ -72,6 +79,7 @@ export function parseArgs(argv: string[]): CliArgs {
     safetyBackup: true,
     upgrade: true,
     force: false,
+    trustForeign: false,
   };
   const rest = [...argv];
   const first = rest.shift();

@@ -57,6 +57,7 @@ const MESSAGES = enUS as Record<string, string>;
 /** What the web UI's text cannot say: how to give a password to a command. */
 const CLI_HINTS: Record<string, string> = {
   PASSWORD_REQUIRED: ' Set BACKUPS_MANAGER_PASSWORD, or run the command on a terminal to be asked.',
+  FOREIGN_ARCHIVE_NEEDS_ACK: ' Pass --trust-foreign if you trust where it comes from.',
 };
 
 /** English text of an error, as the web UI would show it (same locale keys), with a hint for the command line. */

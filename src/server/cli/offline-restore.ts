@@ -22,6 +22,8 @@ export interface OfflineRestoreInput {
   /** Tables whose rows the safety backup leaves out (schema kept). */
   safetyExclude: string[];
   pluginVersion: string;
+  /** Signs the safety backup (archive/provenance.ts). */
+  appKey?: string;
   tools?: ToolPaths;
   say: (message: string) => void;
   onProgress?: (phase: string, percent: number) => void;
@@ -108,6 +110,7 @@ async function safetyBackupOf(input: OfflineRestoreInput, tmpDir: string): Promi
   } finally {
     await fs.promises.rm(tmpDir, { recursive: true, force: true });
   }
+      appKey: input.appKey,
 }
 
 /** The database step failed part-way: put the safety backup's database back (files were swapped back already). */

@@ -7,6 +7,7 @@ import { getDumper } from '../dumpers';
 import type { DbConfig } from '../dumpers/types';
 import { createBackup, human } from '../engine/backup';
 import { checkTools } from '../engine/tool-check';
+import { requireProvenance } from '../archive/provenance';
 import { readHeader } from '../archive';
 import { describeReport, verifyBackup, type VerifyReport } from '../engine/verify';
 import { BackupError } from '../errors';
@@ -111,6 +112,7 @@ export async function backupCommand(ctx: StandaloneContext, args: CliArgs): Prom
       signal: ctx.signal,
       password,
     });
+      appKey: ctx.env.APP_KEY,
     const tables = result.manifest.database.tables;
     ctx.out.result(
       {
@@ -147,6 +149,10 @@ export async function listCommand(ctx: StandaloneContext): Promise<void> {
 export async function verifyCommand(ctx: StandaloneContext, args: CliArgs): Promise<void> {
   const file = resolveArchive(args.file as string, ctx.paths.archives, ctx.cwd);
   await ensureDirs(ctx.paths);
+  // Verify runs the archive's SQL in a scratch database: one made elsewhere needs --trust-foreign.
+  if ((await requireProvenance(file, ctx.env.APP_KEY, args.trustForeign)) === 'elsewhere') {
+    ctx.out.step('This backup was not made by this application (--trust-foreign given)');
+  }
   const tmpDir = path.join(ctx.paths.tmp, `cli-verify-${process.pid}-${Date.now()}`);
   try {
     ctx.out.step(
@@ -208,6 +214,10 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
       throw new UsageError('Not confirmed: nothing was changed (pass --yes to confirm without a prompt)');
   }
   await ensureDirs(ctx.paths);
+  // Checked before anything is touched: the archive's SQL is what a restore runs (APP_KEY comes from the app's .env).
+  if ((await requireProvenance(file, ctx.env.APP_KEY, args.trustForeign)) === 'elsewhere') {
+    ctx.out.step('This backup was not made by this application (--trust-foreign given)');
+  }
   const encrypted = (await readHeader(file)).encrypted;
   const password = encrypted ? await passwordToOpen(ctx.env) : undefined;
   const at = new Date();
@@ -225,6 +235,7 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     safetyExclude: hooks.safetyExclude ?? (args.safetyBackup ? await ownTables(ctx) : []),
     pluginVersion: pluginVersion(),
     say: (message) => ctx.out.step(message),
+    appKey: ctx.env.APP_KEY,
     onProgress: (phase, percent) => ctx.out.progress(phase, percent),
     beforeDatabase: hooks.beforeDatabase,
   });

@@ -1,6 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import { FORMAT, FORMAT_VERSION, type Phase } from '../../constants';
+import { signingKey } from '../archive/provenance';
 import { ArchiveWriter } from '../archive/writer';
 import type { DataSourceDump, Manifest, SkippedDataSource, SubAppDump } from '../archive/manifest-types';
 import { sourceEntry } from '../datasources/kinds';
@@ -35,6 +36,8 @@ export interface BackupInput {
   skippedDataSources?: SkippedDataSource[];
   /** Encrypts the whole archive (keys included); undefined or '' makes a plain archive. */
   password?: string;
+  /** The app's APP_KEY: the manifest is signed with a key derived from it (archive/provenance.ts). */
+  appKey?: string;
   tools?: ToolPaths;
   onProgress?: (phase: Phase, percent: number) => void;
   signal?: AbortSignal;
@@ -66,7 +69,11 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
   await assertFreeSpace(input.archivesDir, filesBytes + dbEstimate);
 
   const finalPath = path.join(input.archivesDir, input.fileName);
-  const writer = await ArchiveWriter.create(finalPath, { tmpDir: input.tmpDir, password: input.password });
+  const writer = await ArchiveWriter.create(finalPath, {
+    tmpDir: input.tmpDir,
+    password: input.password,
+    signingKey: signingKey(input.appKey),
+  });
   // The database dump runs in its child process into a 0600 temporary file while this process packs the storage
   // files; the dump is appended when both are done. Wall time is then about the longer of the two, not their sum
   // (docs/benchmarks.md), at the cost of temporary disk space for the dump.

@@ -12,6 +12,8 @@ import {
   type StorageSwap,
 } from '../engine/restore';
 import { BackupError } from '../errors';
+import { discardUpload } from '../actions/upload';
+import { requireProvenance } from '../archive/provenance';
 import { archivePath } from '../paths';
 import type { BackupsService, TaskRow } from '../service';
 import { summaryOf } from './summary';
@@ -42,6 +44,8 @@ export interface RestoreRequest {
   apps?: unknown;
   /** External data sources to restore too: never unless named here. */
   dataSources?: unknown;
+  /** The admin's acknowledgement that an archive made elsewhere (not signed with this APP_KEY) may be restored. */
+  trustForeign?: boolean;
 }
 
 type Maintaining = { setMaintaining(s: { status: string; command: { name: string } }): Promise<void> };
@@ -68,6 +72,7 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
     }
     // One read of the archive: its central directory is what takes time (about a second for 50,000 files).
     const { header, manifest } = await inspectArchiveHeader(file, service.restoreTarget(), req.password);
+    await requireProvenance(file, process.env.APP_KEY, req.trustForeign === true);
     const size = (await fs.promises.stat(file)).size;
     const encrypted = header.encrypted;
     const sourceKeys = resolveRestoreSources(req.dataSources, (manifest.dataSources || []).map((d) => d.key));
@@ -92,7 +97,8 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
       : runPartialRestore(service, task, file, manifest, req, targets);
     run
       .catch((err) => service.app.log.error(`[${NAMESPACE}] restore task ${task.id} failed`, { err }))
-      .finally(() => slot.release());
+      // An upload serves one restore: removed once it ends, whatever the outcome (issue 15, item 10).
+      .finally(() => discardUpload(service.paths, req.uploadFile).finally(() => slot.release()));
     return task;
   } catch (err) {
     slot.release();

@@ -1,6 +1,7 @@
 import fs from 'fs';
 import type { ArchiveHeaderInfo, Manifest } from '../archive/manifest-types';
 import type { DbConfig } from '../dumpers/types';
+import { readProvenance } from '../archive/provenance';
 import { inspectArchive, inspectHeader } from '../engine/restore';
 
 // What a task row and the restore confirmation say of an archive. Kept apart from the service so that the standalone
@@ -31,10 +32,18 @@ export function summaryOf(manifest: Manifest | ArchiveHeaderInfo, size: number, 
   };
 }
 
-/** Summary of an archive on disk without its password: the manifest when plain, the plain header when encrypted. */
-export async function archiveSummary(file: string, target: { dialect: DbConfig['dialect']; appVersion: string }) {
+/**
+ * Summary of an archive on disk without its password: the manifest when plain, the plain header when encrypted; and
+ * its provenance, 'this-app' (signed with a key derived from `appKey`) or 'elsewhere' (see archive/provenance.ts).
+ */
+export async function archiveSummary(
+  file: string,
+  target: { dialect: DbConfig['dialect']; appVersion: string },
+  appKey?: string,
+) {
   const header = await inspectHeader(file, target);
   const size = (await fs.promises.stat(file)).size;
-  if (header.encrypted) return summaryOf(header, size, true);
-  return summaryOf(await inspectArchive(file, target), size);
+  const { provenance } = await readProvenance(file, appKey);
+  if (header.encrypted) return { ...summaryOf(header, size, true), provenance };
+  return { ...summaryOf(await inspectArchive(file, target), size), provenance };
 }

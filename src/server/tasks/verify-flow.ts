@@ -3,6 +3,7 @@ import path from 'path';
 import { NAMESPACE, type Phase, type TaskOrigin } from '../../constants';
 import { readHeader, readManifest } from '../archive';
 import { isArchiveError } from '../archive/errors';
+import { requireProvenance } from '../archive/provenance';
 import { describeReport, verifyBackup, type VerifyReport, type VerifyStep } from '../engine/verify';
 import { BackupError } from '../errors';
 import type { BackupsService, TaskRow } from '../service';
@@ -15,6 +16,8 @@ export interface VerifyRequest {
   origin?: TaskOrigin;
   /** For an encrypted backup. */
   password?: string;
+  /** The admin's acknowledgement that a backup made elsewhere (not signed with this APP_KEY) may be verified. */
+  trustForeign?: boolean;
 }
 
 /** Archive errors that say nothing about the backup's state. */
@@ -54,6 +57,8 @@ async function prepareVerify(service: BackupsService, req: VerifyRequest) {
     await service.assertIdle();
     const backup = await service.findTask(req.taskId);
     const file = await service.archiveOf(backup);
+    // Verify runs the archive's SQL in a scratch database: an archive made elsewhere needs the acknowledgement.
+    await requireProvenance(file, process.env.APP_KEY, req.trustForeign === true);
     // A missing or wrong password is answered at once (PASSWORD_REQUIRED / PASSWORD_WRONG), not as a failed task.
     if ((await readHeader(file)).encrypted) await readManifest(file, { password: req.password });
     const task = await service.createTask('verify', req.origin || 'manual', {

@@ -10,6 +10,7 @@ const defaults = {
   safetyBackup: true,
   upgrade: true,
   force: false,
+  trustForeign: false,
 };
 
 describe('nb-backups arguments', () => {
@@ -43,6 +44,10 @@ describe('nb-backups arguments', () => {
       force: true,
     });
     expect(parseArgs(['restore', '-y', 'a.nbbm']).yes).toBe(true);
+    // Backups made elsewhere (issue 15, item 8): the acknowledgement, for restore and verify only.
+    expect(parseArgs(['restore', 'a.nbbm', '--trust-foreign']).trustForeign).toBe(true);
+    expect(parseArgs(['verify', 'a.nbbm', '--trust-foreign']).trustForeign).toBe(true);
+    expect(() => parseArgs(['backup', '--trust-foreign'])).toThrow(/--trust-foreign does not apply to backup/);
     expect(parseArgs(['verify', '--json', './b.nbbm'])).toMatchObject({
       command: 'verify',
       file: './b.nbbm',

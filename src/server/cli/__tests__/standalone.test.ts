@@ -1,6 +1,9 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { signingKey } from '../../archive/provenance';
+import { ArchiveWriter } from '../../archive/writer';
+import { draft } from '../../archive/__tests__/helpers';
 import { EXIT } from '../exit-codes';
 import { main } from '../standalone';
 
@@ -105,5 +108,20 @@ describe('the bundled command', () => {
     });
     const imports = Object.values(result.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path));
     expect(imports.filter((p) => p.startsWith('@nocobase/'))).toEqual([]);
+  });
+
+  it("refuses to verify or restore a backup made elsewhere without --trust-foreign, reading APP_KEY from the .env", async () => {
+    fs.writeFileSync(path.join(tmp, '.env'), 'DB_DIALECT=sqlite\nDB_STORAGE=storage/db/app.sqlite\nAPP_KEY=the-apps-own-key\n');
+    const file = path.join(tmp, 'foreign.nbbm');
+    const w = await ArchiveWriter.create(file, { tmpDir: path.join(tmp, 'w'), signingKey: signingKey('another-apps-key') });
+    await w.addBuffer('db/main.sqlite', Buffer.from('x'));
+    await w.finish(draft({ database: { ...draft().database, dialect: 'sqlite', dump: 'db/main.sqlite' } }));
+    const env = { STORAGE_PATH: path.join(tmp, 'storage') };
+    expect(await main(['verify', file, '--json'], env, tmp)).toBe(EXIT.INVALID);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { code: 'FOREIGN_ARCHIVE_NEEDS_ACK' } });
+    stdout = '';
+    expect(await main(['restore', file, '--yes', '--force', '--json'], env, tmp)).toBe(EXIT.INVALID);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { code: 'FOREIGN_ARCHIVE_NEEDS_ACK' } });
+    expect(JSON.parse(stdout).error.message).toContain('--trust-foreign');
   });
 });

@@ -1,0 +1,110 @@
+import crypto from 'crypto';
+import { ArchiveError } from './errors';
+import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, MAX_MANIFEST_BYTES, SIGNATURE_NAME } from './manifest';
+import { OpenArchive, readMetadataEntry, withArchive } from './zip-directory';
+
+/**
+ * Provenance: restore and verify run the SQL inside an archive, so an archive from elsewhere is code. Every archive
+ * this plugin writes carries manifest.sig, an HMAC-SHA256 under a key derived from the app's APP_KEY, over the
+ * metadata that pins every entry (manifest.json; encrypted: encryption.json and manifest.json.enc, as stored, so it is
+ * checked without the password). A valid signature proves that an application holding the same APP_KEY made the
+ * archive and that its manifest (and so, through the SHA-256 of each entry, its content) is unchanged since.
+ */
+export { SIGNATURE_NAME };
+const PURPOSE = 'nocobase-backups-manager: archive signature v1';
+const SIGNATURE_MAX_BYTES = 4096;
+
+export type Provenance = 'this-app' | 'elsewhere';
+/** Why: signed with this app's key; no signature (another tool, or a version before signatures); another key. */
+export type ProvenanceReason = 'signed' | 'unsigned' | 'other-key' | 'no-app-key';
+
+export interface SignedPart {
+  name: string;
+  bytes: Buffer;
+}
+
+/** The signing key: HKDF-SHA256 of APP_KEY with a purpose label of its own. Null without an APP_KEY. */
+export function signingKey(appKey: string | undefined | null): Buffer | null {
+  if (!appKey) return null;
+  return Buffer.from(crypto.hkdfSync('sha256', Buffer.from(appKey, 'utf8'), 'backups-manager', PURPOSE, 32));
+}
+
+/** The entries a signature covers: fixed by the kind of archive, never read from the signature itself. */
+export const signedNames = (encrypted: boolean): string[] =>
+  encrypted ? [ENCRYPTION_NAME, MANIFEST_ENC_NAME] : [MANIFEST_NAME];
+
+function macOf(key: Buffer, parts: SignedPart[]): Buffer {
+  const h = crypto.createHmac('sha256', key);
+  // Name and length before each part: no two different lists of parts feed the same bytes.
+  for (const p of parts) {
+    h.update(`${p.name}\0${p.bytes.length}\0`);
+    h.update(p.bytes);
+  }
+  return h.digest();
+}
+
+/** The content of manifest.sig. */
+export function signatureBytes(key: Buffer, parts: SignedPart[]): Buffer {
+  const sig = { alg: 'HMAC-SHA256', key: 'HKDF-SHA256(APP_KEY)', signed: parts.map((p) => p.name), mac: macOf(key, parts).toString('hex') };
+  return Buffer.from(JSON.stringify(sig), 'utf8');
+}
+
+/** Pure check: does `sig` (manifest.sig's bytes) sign exactly `parts` under `key`? Never throws. */
+export function signatureValid(key: Buffer, parts: SignedPart[], sig: Buffer): boolean {
+  let parsed: { alg?: unknown; mac?: unknown };
+  try {
+    parsed = JSON.parse(sig.toString('utf8'));
+  } catch {
+    return false;
+  }
+  if (parsed?.alg !== 'HMAC-SHA256' || typeof parsed.mac !== 'string' || !/^[0-9a-f]{64}$/.test(parsed.mac)) return false;
+  return crypto.timingSafeEqual(Buffer.from(parsed.mac, 'hex'), macOf(key, parts));
+}
+
+async function provenanceOf(z: OpenArchive, key: Buffer | null): Promise<{ provenance: Provenance; reason: ProvenanceReason }> {
+  const sigEntry = z.entries.get(SIGNATURE_NAME);
+  if (!sigEntry) return { provenance: 'elsewhere', reason: 'unsigned' };
+  if (!key) return { provenance: 'elsewhere', reason: 'no-app-key' };
+  const sig = await readMetadataEntry(z, sigEntry, SIGNATURE_MAX_BYTES, true);
+  const parts: SignedPart[] = [];
+  for (const name of signedNames(z.entries.has(ENCRYPTION_NAME))) {
+    const entry = z.entries.get(name);
+    if (!entry) return { provenance: 'elsewhere', reason: 'other-key' };
+    // The encrypted manifest is a little larger than its plaintext limit.
+    parts.push({ name, bytes: await readMetadataEntry(z, entry, MAX_MANIFEST_BYTES * 2, true) });
+  }
+  return signatureValid(key, parts, sig)
+    ? { provenance: 'this-app', reason: 'signed' }
+    : { provenance: 'elsewhere', reason: 'other-key' };
+}
+
+/**
+ * Whether this application (its APP_KEY) made the archive. Reads metadata only, no password needed. Archive errors
+ * (not an archive, damaged metadata...) are thrown as by readHeader.
+ */
+export function readProvenance(
+  archivePath: string,
+  appKey: string | undefined | null,
+): Promise<{ provenance: Provenance; reason: ProvenanceReason }> {
+  return withArchive(archivePath, (z) => provenanceOf(z, signingKey(appKey)));
+}
+
+/**
+ * Refuses FOREIGN_ARCHIVE_NEEDS_ACK (422) for an archive made elsewhere unless the admin acknowledged it
+ * (`trustForeign`): restore and verify execute the SQL it carries.
+ */
+export async function requireProvenance(
+  archivePath: string,
+  appKey: string | undefined | null,
+  trustForeign: unknown,
+): Promise<Provenance> {
+  const { provenance, reason } = await readProvenance(archivePath, appKey);
+  if (provenance === 'elsewhere' && trustForeign !== true) {
+    throw new ArchiveError(
+      'FOREIGN_ARCHIVE_NEEDS_ACK',
+      'This archive was not made by this application; restoring or verifying it runs its SQL: acknowledge it explicitly',
+      { reason },
+    );
+  }
+  return provenance;
+}
