@@ -20,6 +20,10 @@ export interface RealApp {
   token: string;
   stop: () => Promise<void>;
   restart: () => Promise<void>;
+  /** The server's process group (yarn start and everything it started). */
+  processGroup: () => number;
+  /** Starts the server again after it died (a crash test): nothing of the old process group is touched. */
+  start: () => Promise<void>;
 }
 
 /**
@@ -98,6 +102,10 @@ export async function startRealApp(opts: { name: string; port: number; dialect?:
     restart: async () => {
       await server.stop();
       await waitDown(url);
+      server = await h.startServer(appDir, { quiet: true, overrides: env });
+    },
+    processGroup: () => server.pid,
+    start: async () => {
       server = await h.startServer(appDir, { quiet: true, overrides: env });
     },
   };

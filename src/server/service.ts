@@ -12,6 +12,11 @@ import { archiveName, archivePath, backupPaths, ensureDirs, storageRoot, type Ba
 import { Exclusive } from './tasks/exclusive';
 import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './tasks/progress';
 import { importJournals } from './tasks/journal';
+import { applyRecoveryOutcomes } from './tasks/recovery-outcomes';
+import { setChildRegistry } from './process/children';
+import { journalDir, readJournals } from './restore/journal';
+import { pidsDir } from './restore/recover';
+import { crashMidway } from './restore/crash';
 import { rediscoverArchives } from './tasks/rediscover';
 import { summaryOf } from './tasks/summary';
 import { Offsite, remoteOf } from './offsite/offsite';
@@ -196,6 +201,7 @@ export class BackupsService {
     const fileName = archiveName(this.app.name, new Date(), options.origin === 'safety' ? 'safety' : undefined);
     await this.updateTask(task.id, { status: 'running', startedAt: new Date(), fileName, phase: 'checking' });
     const progress = throttledProgress((phase: Phase, percent: number) => this.updateTask(task.id, { phase, progress: percent }, PROGRESS_WRITE_BUDGET_MS));
+    const stopCrashTimer = crashMidway('backup');
     try {
       const subApps = [];
       for (const name of options.subApps || []) subApps.push({ name, db: await subAppDbConfig(this.app, name) });
@@ -214,13 +220,13 @@ export class BackupsService {
         excludeTableData: [...new Set([...this.runtimeTables(), ...(options.excludeTableData || [])])],
         origin: options.origin || 'manual',
         password: options.password || undefined,
+        appKey: process.env.APP_KEY,
         onProgress: progress.report,
       });
       await progress.flush();
       const values = {
         status: 'succeeded',
         phase: 'done',
-        appKey: process.env.APP_KEY,
         progress: 100,
         size: result.size,
         finishedAt: new Date(),
@@ -235,6 +241,7 @@ export class BackupsService {
       await fs.promises.rm(path.join(paths.archives, fileName), { force: true });
       throw err;
     } finally {
+      stopCrashTimer();
       await fs.promises.rm(path.join(paths.tmp, `backup-${task.id}`), { recursive: true, force: true });
     }
   }
@@ -331,7 +338,9 @@ export class BackupsService {
     this.stopping = false;
     const paths = this.paths;
     await ensureDirs(paths);
+    setChildRegistry(pidsDir(paths.storage));
     await importJournals(this);
+    await applyRecoveryOutcomes(this);
     const ownId = this.exclusive.running?.id;
     const stale = await this.repo.find({ filter: { status: { $in: ['pending', 'running'] } } });
     for (const row of stale) {
@@ -343,8 +352,15 @@ export class BackupsService {
         error: this.app.i18n.t('INTERRUPTED', { ns: NAMESPACE, lng: 'en-US' }),
         finishedAt: new Date(),
       });
+      // A backup killed after its archive was renamed into place but before its row said so: never reported done
+      // (no off-site copy, no retention), so its file goes with the failure rather than sit unlisted.
+      const fileName = row.get('fileName') as string | null;
+      if (row.get('kind') === 'backup' && fileName) {
+        await fs.promises.rm(archivePath(paths, fileName), { force: true }).catch(() => undefined);
+      }
     }
-    if (!this.exclusive.running) {
+    // A journal still open (its recovery failed, or its process runs) keeps its staged copy in tmp.
+    if (!this.exclusive.running && !(await readJournals(journalDir(paths.archives))).length) {
       await fs.promises.rm(paths.tmp, { recursive: true, force: true });
       await ensureDirs(paths);
       await removeStaleUploads(paths);

@@ -1,8 +1,12 @@
 import fs from 'fs';
 import path from 'path';
 import { Application } from '@nocobase/server';
-import { CLI_NAMESPACE, TASKS } from '../../constants';
+import { CLI_NAMESPACE, NAMESPACE, TASKS } from '../../constants';
 import { requireProvenance } from '../archive/provenance';
+import { setChildRegistry } from '../process/children';
+import { storageRoot } from '../paths';
+import { pidsDir, recoverInterrupted } from '../restore/recover';
+import { installedAppVersion } from './env-file';
 import { verifyBackup } from '../engine/verify';
 import { getService, type BackupsService } from '../service';
 import { readTaskRows } from '../tasks/journal';
@@ -82,6 +86,23 @@ export async function staticImport(): Promise<void> {
   if (added) return;
   added = true;
   Application.addCommand(registerAppCommands);
+  await recoverAtStart();
+}
+
+/**
+ * A restore a crash interrupted is rolled back (or completed) here, before the app reads its database: a
+ * half-restored database could keep NocoBase from loading plugins at all. Never throws: the app starts either way,
+ * and the task row (or the log) says what happened.
+ */
+async function recoverAtStart(): Promise<void> {
+  const storage = storageRoot();
+  setChildRegistry(pidsDir(storage));
+  const say = (message: string) => process.stderr.write(`[${NAMESPACE}] ${message}\n`);
+  try {
+    await recoverInterrupted({ storage, env: process.env, cwd: process.cwd(), appVersion: installedAppVersion(process.cwd()), say });
+  } catch (err) {
+    say(`recovery at start-up failed: ${(err as Error)?.stack || err}`);
+  }
 }
 
 /** Errors become a message and an exit code (docs/recovery.md), not a NocoBase stack trace. */

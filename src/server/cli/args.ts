@@ -1,6 +1,6 @@
 import { UsageError } from './exit-codes';
 
-export type CommandName = 'backup' | 'restore' | 'list' | 'verify' | 'help';
+export type CommandName = 'backup' | 'restore' | 'list' | 'verify' | 'recover' | 'help';
 
 export interface CliArgs {
   command: CommandName;
@@ -24,7 +24,7 @@ export interface CliArgs {
 }
 
 const FLAGS: Record<string, { key: keyof CliArgs; value: boolean; commands: CommandName[] }> = {
-  '--json': { key: 'json', value: true, commands: ['backup', 'restore', 'list', 'verify'] },
+  '--json': { key: 'json', value: true, commands: ['backup', 'restore', 'list', 'verify', 'recover'] },
   '--no-uploads': { key: 'uploads', value: false, commands: ['backup'] },
   '--no-plugins': { key: 'plugins', value: false, commands: ['backup'] },
   '--encrypt': { key: 'encrypt', value: true, commands: ['backup'] },
@@ -33,13 +33,13 @@ const FLAGS: Record<string, { key: keyof CliArgs; value: boolean; commands: Comm
   '--trust-foreign': { key: 'trustForeign', value: true, commands: ['restore', 'verify'] },
   '--no-safety-backup': { key: 'safetyBackup', value: false, commands: ['restore'] },
   '--skip-upgrade': { key: 'upgrade', value: false, commands: ['restore'] },
-  '--force': { key: 'force', value: true, commands: ['restore'] },
+  '--force': { key: 'force', value: true, commands: ['restore', 'recover'] },
 };
 const VALUES: Record<string, { key: 'out' | 'appDir'; commands: CommandName[] }> = {
   '--out': { key: 'out', commands: ['backup'] },
-  '--app-dir': { key: 'appDir', commands: ['backup', 'restore', 'list', 'verify'] },
+  '--app-dir': { key: 'appDir', commands: ['backup', 'restore', 'list', 'verify', 'recover'] },
 };
-const COMMANDS: CommandName[] = ['backup', 'restore', 'list', 'verify', 'help'];
+const COMMANDS: CommandName[] = ['backup', 'restore', 'list', 'verify', 'recover', 'help'];
 
 export const USAGE = `Usage: nb-backups <command> [options]
 
@@ -54,6 +54,8 @@ Commands:
   list                    list the backups in the app's backup folder
   verify <file> [--trust-foreign]
                           check a backup's checksums and restore it into a scratch copy
+  recover [--force]       finish a restore a crash interrupted: roll it back from its safety backup, or
+                          complete it from its verified copy (the app does this itself when it starts)
 
 Options:
   --json            print one JSON result on stdout (progress still goes to stderr)

@@ -1,11 +1,11 @@
 import fs from 'fs';
 import path from 'path';
 import { NAMESPACE } from '../../constants';
-import { readManifest } from '../archive';
 import type { Manifest } from '../archive/manifest-types';
 import type { DbConfig, ToolPaths } from '../dumpers/types';
 import { createBackup } from '../engine/backup';
-import { inspectArchive, restoreDatabase, stageArchive, swapStorage } from '../engine/restore';
+import { inspectArchive } from '../engine/restore';
+import { RestoreRollbackFailed, RestoreRolledBack, runRestorePipeline, type RestoreJob } from '../restore/runner';
 import { archiveName, type BackupPaths } from '../paths';
 import { messageOf } from './exit-codes';
 
@@ -41,52 +41,59 @@ export interface OfflineRestoreResult {
 const UNKNOWN_VERSION = String(Number.MAX_SAFE_INTEGER);
 
 /**
- * A restore with the app stopped (standalone command, app CLI): validate → unpack and check every entry → safety
- * backup → database → files. When the database step fails after it started, the safety backup is put back.
- * The caller then runs `nocobase upgrade`. Nothing live is touched before the safety backup exists.
+ * A restore with the app stopped (standalone command, app CLI), through the same pipeline as the web restore
+ * (restore/runner.ts): validate, unpack and check every entry, safety backup, database, files, all journaled, so a
+ * crash is recovered at the next start (or by `nb-backups recover`). A failed database or file step is rolled back
+ * from the safety backup. The caller then runs `nocobase upgrade`.
  */
 export async function restoreOffline(input: OfflineRestoreInput): Promise<OfflineRestoreResult> {
   const { say, paths } = input;
   const progress = input.onProgress ?? (() => undefined);
-  const tag = `cli-${Date.now()}`;
-  const staging = path.join(paths.tmp, `${tag}-staging`);
-  const toolsTmp = path.join(paths.tmp, `${tag}-tools`);
+  const id = `cli-${Date.now()}`;
+  say(`Checking ${input.file}`);
+  const target = { dialect: input.db.dialect, appVersion: input.appVersion ?? UNKNOWN_VERSION };
+  const manifest = await inspectArchive(input.file, target, input.password);
+  const size = (await fs.promises.stat(input.file)).size;
+  const job: RestoreJob = {
+    id,
+    taskId: null,
+    file: input.file,
+    manifest,
+    password: input.password,
+    paths,
+    appName: input.appName,
+    appVersion: input.appVersion ?? '0.0.0',
+    main: input.db,
+    targets: [],
+    safetyBackup: input.safetyBackup,
+    tools: input.tools,
+  };
   try {
-    say(`Checking ${input.file}`);
-    const target = { dialect: input.db.dialect, appVersion: input.appVersion ?? UNKNOWN_VERSION };
-    const manifest = await inspectArchive(input.file, target, input.password);
-    const size = (await fs.promises.stat(input.file)).size;
-    say('Unpacking and checking every file of the backup');
-    await stageArchive(input.file, manifest, staging, (p) => progress('validating', p), input.password);
-
-    let safetyFile: string | undefined;
-    if (input.safetyBackup) {
-      say('Making a safety backup of the current state');
-      safetyFile = await safetyBackupOf(input, path.join(paths.tmp, `${tag}-safety`)).catch((err) => {
-        say(
-          'The safety backup failed: nothing was changed. If the current database is too damaged to be backed up, run the restore again with --no-safety-backup.',
-        );
-        throw err;
-      });
-      say(`Safety backup: ${safetyFile}`);
+    const { safety } = await runRestorePipeline(job, {
+      say,
+      progress,
+      safetyBackup: () =>
+        safetyBackupOf(input, path.join(paths.tmp, `${id}-safety`)).catch((err) => {
+          say(
+            'The safety backup failed: nothing was changed. If the current database is too damaged to be backed up, run the restore again with --no-safety-backup.',
+          );
+          throw err;
+        }),
+      beforeDatabases: input.beforeDatabase,
+    });
+    return { manifest, size, safetyFile: safety ?? undefined };
+  } catch (err) {
+    if (err instanceof RestoreRolledBack) {
+      say('The restore failed; the database and files were put back as they were before it.');
+      throw err.cause;
     }
-
-    await input.beforeDatabase?.();
-    say('Restoring the database');
-    try {
-      await fs.promises.mkdir(toolsTmp, { recursive: true, mode: 0o700 });
-      await restoreDatabase(input.db, manifest, staging, toolsTmp, input.tools);
-      say('Restoring the files');
-      const swap = await swapStorage(paths.storage, input.appName, manifest, staging, tag);
-      await swap.commit();
-    } catch (err) {
-      await putBack(input, safetyFile, toolsTmp);
-      throw err;
+    if (err instanceof RestoreRollbackFailed) {
+      say(
+        `Putting the application back failed too (${messageOf(err.rollbackError)}). Once the cause is fixed, run \`nb-backups recover\` in the app folder, or restore ${err.safety} with --no-safety-backup.`,
+      );
+      throw err.cause;
     }
-    return { manifest, size, safetyFile };
-  } finally {
-    await fs.promises.rm(staging, { recursive: true, force: true });
-    await fs.promises.rm(toolsTmp, { recursive: true, force: true });
+    throw err;
   }
 }
 
@@ -103,34 +110,12 @@ async function safetyBackupOf(input: OfflineRestoreInput, tmpDir: string): Promi
       include: { uploads: true, plugins: true },
       excludeTableData: input.safetyExclude,
       origin: 'safety',
+      appKey: input.appKey,
       tools: input.tools,
       onProgress: (phase, percent) => input.onProgress?.(phase, percent),
     });
     return result.filePath;
   } finally {
     await fs.promises.rm(tmpDir, { recursive: true, force: true });
-  }
-      appKey: input.appKey,
-}
-
-/** The database step failed part-way: put the safety backup's database back (files were swapped back already). */
-async function putBack(input: OfflineRestoreInput, safetyFile: string | undefined, toolsTmp: string): Promise<void> {
-  if (!safetyFile) {
-    input.say('The database may be partly restored. Fix the cause and run the restore again.');
-    return;
-  }
-  const staging = path.join(input.paths.tmp, `putback-${Date.now()}`);
-  try {
-    input.say('Putting the database back from the safety backup');
-    const manifest = await readManifest(safetyFile);
-    await stageArchive(safetyFile, manifest, staging);
-    await restoreDatabase(input.db, manifest, staging, toolsTmp, input.tools);
-    input.say('The database was put back as it was before the restore.');
-  } catch (err) {
-    input.say(
-      `Putting the database back failed too (${messageOf(err)}). Once the cause is fixed, restore ${safetyFile} with --no-safety-backup.`,
-    );
-  } finally {
-    await fs.promises.rm(staging, { recursive: true, force: true });
   }
 }

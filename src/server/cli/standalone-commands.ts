@@ -20,6 +20,7 @@ import { installedAppVersion, loadAppEnv } from './env-file';
 import { CliError, EXIT, messageOf, UsageError } from './exit-codes';
 import { journalRows, writeCliJournal } from './journal-rows';
 import { restoreOffline } from './offline-restore';
+import { recoverInterrupted } from '../restore/recover';
 import { passwordForNew, passwordToOpen } from './password';
 import type { Output } from './output';
 
@@ -111,8 +112,8 @@ export async function backupCommand(ctx: StandaloneContext, args: CliArgs): Prom
       onProgress: (phase, percent) => ctx.out.progress(phase, percent),
       signal: ctx.signal,
       password,
-    });
       appKey: ctx.env.APP_KEY,
+    });
     const tables = result.manifest.database.tables;
     ctx.out.result(
       {
@@ -148,11 +149,11 @@ export async function listCommand(ctx: StandaloneContext): Promise<void> {
 
 export async function verifyCommand(ctx: StandaloneContext, args: CliArgs): Promise<void> {
   const file = resolveArchive(args.file as string, ctx.paths.archives, ctx.cwd);
-  await ensureDirs(ctx.paths);
   // Verify runs the archive's SQL in a scratch database: one made elsewhere needs --trust-foreign.
   if ((await requireProvenance(file, ctx.env.APP_KEY, args.trustForeign)) === 'elsewhere') {
     ctx.out.step('This backup was not made by this application (--trust-foreign given)');
   }
+  await ensureDirs(ctx.paths);
   const tmpDir = path.join(ctx.paths.tmp, `cli-verify-${process.pid}-${Date.now()}`);
   try {
     ctx.out.step(
@@ -213,11 +214,11 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     if (!(await hooks.confirm(question)))
       throw new UsageError('Not confirmed: nothing was changed (pass --yes to confirm without a prompt)');
   }
-  await ensureDirs(ctx.paths);
   // Checked before anything is touched: the archive's SQL is what a restore runs (APP_KEY comes from the app's .env).
   if ((await requireProvenance(file, ctx.env.APP_KEY, args.trustForeign)) === 'elsewhere') {
     ctx.out.step('This backup was not made by this application (--trust-foreign given)');
   }
+  await ensureDirs(ctx.paths);
   const encrypted = (await readHeader(file)).encrypted;
   const password = encrypted ? await passwordToOpen(ctx.env) : undefined;
   const at = new Date();
@@ -234,8 +235,8 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     safetyBackup: args.safetyBackup,
     safetyExclude: hooks.safetyExclude ?? (args.safetyBackup ? await ownTables(ctx) : []),
     pluginVersion: pluginVersion(),
-    say: (message) => ctx.out.step(message),
     appKey: ctx.env.APP_KEY,
+    say: (message) => ctx.out.step(message),
     onProgress: (phase, percent) => ctx.out.progress(phase, percent),
     beforeDatabase: hooks.beforeDatabase,
   });
@@ -270,4 +271,24 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     { file, createdAt: restored.manifest.createdAt, safetyBackup: restored.safetyFile ?? null, upgraded: args.upgrade },
     `Restored ${path.basename(file)} (made ${restored.manifest.createdAt}).${restored.safetyFile ? ` Safety backup: ${restored.safetyFile}.` : ''} Start the app now (e.g. yarn start).`,
   );
+}
+
+/** `nb-backups recover`: what the app does at start-up, by hand (the app is stopped, or started without NocoBase's CLI). */
+export async function recoverCommand(ctx: StandaloneContext, args: CliArgs): Promise<void> {
+  if (!args.force && (await serverRunning(gatewaySocket(ctx.env, ctx.appDir, ctx.paths.storage)))) {
+    throw new CliError('The NocoBase server of this app is running: it recovers by itself at start-up', EXIT.INVALID);
+  }
+  const reports = await recoverInterrupted({
+    storage: ctx.paths.storage,
+    env: ctx.env,
+    cwd: ctx.appDir,
+    appVersion: installedAppVersion(ctx.appDir),
+    say: (message) => ctx.out.step(message),
+  });
+  const failed = reports.filter((r) => r.action === 'failed');
+  if (failed.length) throw new CliError(`Recovery failed: ${failed.map((f) => f.detail).join('; ')}`, EXIT.FAILED);
+  const text = reports.length
+    ? reports.map((r) => `${r.id}: ${r.action}`).join('\n')
+    : 'No interrupted restore: nothing to do.';
+  ctx.out.result({ recovered: reports }, text);
 }

@@ -1,7 +1,9 @@
 import { parseArgs, USAGE, type CliArgs } from './args';
 import { EXIT, type ExitCode } from './exit-codes';
 import { askOnTerminal, createOutput } from './output';
-import { backupCommand, contextOf, listCommand, restoreCommand, verifyCommand } from './standalone-commands';
+import { setChildRegistry } from '../process/children';
+import { pidsDir } from '../restore/recover';
+import { backupCommand, contextOf, listCommand, recoverCommand, restoreCommand, verifyCommand } from './standalone-commands';
 
 /**
  * nb-backups: backup, restore, list and verify for a NocoBase app that cannot (or should not) start. Bundled on its
@@ -30,12 +32,15 @@ export async function main(
     process.stderr.write('Cancelling…\n');
     controller.abort();
   };
-  if (args.command !== 'restore') process.once('SIGINT', onSigint);
+  if (args.command !== 'restore' && args.command !== 'recover') process.once('SIGINT', onSigint);
   try {
     const ctx = { ...contextOf(args, env, cwd, out, process.stderr), signal: controller.signal };
+    // Tools this command starts get pid files: if it is killed, the next start of the app stops them.
+    setChildRegistry(pidsDir(ctx.paths.storage));
     if (args.command === 'backup') await backupCommand(ctx, args);
     else if (args.command === 'list') await listCommand(ctx);
     else if (args.command === 'verify') await verifyCommand(ctx, args);
+    else if (args.command === 'recover') await recoverCommand(ctx, args);
     else await restoreCommand(ctx, args, { confirm: askOnTerminal });
     return EXIT.OK;
   } catch (err) {

@@ -73,17 +73,6 @@ export async function stageArchive(
   await applyRecordedModes(manifest, stagingDir);
 }
 
-/** Replaces the database with the staged dump, with the engine's own tool (or a file swap for SQLite). */
-export async function restoreDatabase(
-  db: DbConfig,
-  manifest: Manifest,
-  stagingDir: string,
-  tmpDir: string,
-  tools?: ToolPaths,
-): Promise<void> {
-  await restoreDump(db, path.join(stagingDir, manifest.database.dump), tmpDir, tools);
-}
-
 /** Replaces one database (the main one or a sub-application's) with a dump file. */
 export async function restoreDump(db: DbConfig, dump: string, tmpDir: string, tools?: ToolPaths): Promise<void> {
   await checkDump(db, dump, tmpDir, tools);
@@ -116,65 +105,4 @@ async function isSqliteFile(file: string): Promise<boolean> {
   } finally {
     await fh.close();
   }
-}
-
-export interface StorageSwap {
-  /** Remove the set-aside current folders: the restore succeeded. */
-  commit(): Promise<void>;
-  /** Put the set-aside folders back: the restore failed. */
-  rollback(): Promise<void>;
-}
-
-/**
- * Puts the staged storage parts in place by renames: the current folder is moved aside first and only removed on
- * commit, so a failure can put it back. A part the backup does not carry is left as it is.
- */
-export async function swapStorage(
-  storage: string,
-  appName: string,
-  manifest: Manifest,
-  stagingDir: string,
-  tag: string,
-): Promise<StorageSwap> {
-  const moved: { live: string; aside: string | null }[] = [];
-  const parts = storageParts(storage, appName).filter((p) => manifest.parts.includes(p.name));
-  try {
-    for (const part of parts) {
-      const staged = path.join(stagingDir, part.entry);
-      const hasStaged = fs.existsSync(staged);
-      if (!hasStaged && part.kind === 'file') continue;
-      const aside = `${part.source}.bm-old-${tag}`;
-      const existed = fs.existsSync(part.source);
-      if (existed) await fs.promises.rename(part.source, aside);
-      moved.push({ live: part.source, aside: existed ? aside : null });
-      await fs.promises.mkdir(path.dirname(part.source), { recursive: true });
-      if (hasStaged) await fs.promises.rename(staged, part.source);
-      else await fs.promises.mkdir(part.source, { recursive: true }); // the backup had an empty folder
-      if (part.kind === 'dir') await relaxModes(part.source);
-    }
-  } catch (err) {
-    await rollbackMoves(moved);
-    throw err;
-  }
-  return {
-    commit: async () => {
-      for (const m of moved) if (m.aside) await fs.promises.rm(m.aside, { recursive: true, force: true });
-    },
-    rollback: () => rollbackMoves(moved),
-  };
-}
-
-async function rollbackMoves(moved: { live: string; aside: string | null }[]): Promise<void> {
-  for (const m of [...moved].reverse()) {
-    await fs.promises.rm(m.live, { recursive: true, force: true });
-    if (m.aside) await fs.promises.rename(m.aside, m.live);
-  }
-}
-
-/**
- * Nothing left to do: stageArchive already gave the staged folders the modes recorded at backup time (0644/0755 for
- * older archives, see restore-modes.ts), and a rename keeps them.
- */
-async function relaxModes(_dir: string): Promise<void> {
-  return undefined;
 }

@@ -4,6 +4,7 @@ import type { FileHandle } from 'fs/promises';
 import path from 'path';
 import { Readable, Writable } from 'stream';
 import type { CommandSpec } from '../dumpers/types';
+import { registerChild, unregisterChild } from './children';
 import { childEnv } from './env';
 import { ToolAbortedError, ToolError, ToolNotFoundError } from './errors';
 import { scrub, secretsOf } from './secrets';
@@ -69,7 +70,10 @@ export async function runTool(spec: CommandSpec, io: RunIO = {}): Promise<{ stde
       buffer: false,
       windowsHide: true,
     });
-    if (child.pid !== undefined) io.onSpawn?.(child.pid);
+    if (child.pid !== undefined) {
+      registerChild(child.pid, name);
+      io.onSpawn?.(child.pid);
+    }
 
     const closed = (stream: Readable | null | undefined) =>
       stream ? new Promise<void>((resolve) => stream.once('close', () => resolve())) : Promise.resolve();
@@ -112,6 +116,7 @@ export async function runTool(spec: CommandSpec, io: RunIO = {}): Promise<{ stde
       failure = error as execa.ExecaError;
     } finally {
       io.signal?.removeEventListener('abort', onAbort);
+      if (child.pid !== undefined) unregisterChild(child.pid);
     }
     // 'exit' can come before the pipes are drained: wait so stdout is complete and stderr holds the reason.
     await Promise.all([stdoutClosed, stderrClosed]);

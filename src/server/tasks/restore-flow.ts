@@ -3,17 +3,10 @@ import path from 'path';
 import type { Application } from '@nocobase/server';
 import { NAMESPACE, type Phase, type TaskOrigin } from '../../constants';
 import type { Manifest } from '../archive/manifest-types';
-import {
-  inspectArchive,
-  inspectArchiveHeader,
-  restoreDatabase,
-  stageArchive,
-  swapStorage,
-  type StorageSwap,
-} from '../engine/restore';
-import { BackupError } from '../errors';
+import { inspectArchiveHeader } from '../engine/restore';
 import { discardUpload } from '../actions/upload';
 import { requireProvenance } from '../archive/provenance';
+import { BackupError } from '../errors';
 import { archivePath } from '../paths';
 import type { BackupsService, TaskRow } from '../service';
 import { summaryOf } from './summary';
@@ -21,16 +14,9 @@ import { readTaskRows, writeJournal } from './journal';
 import { resolveRestoreSelection } from '../subapps/selection';
 import { resolveRestoreSources } from '../datasources/kinds';
 import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './progress';
-import { runPartialRestore } from './partial-restore';
-import {
-  assertSafetyCovers,
-  restoreTargets,
-  safetyExtras,
-  sourceTargets,
-  startSubApps,
-  subAppTargets,
-  type ExtraTarget,
-} from './restore-targets';
+import { runRestorePipeline, RestoreRollbackFailed, RestoreRolledBack, type RestoreJob } from '../restore/runner';
+import { startSubApp, stopSubApp } from '../subapps/registry';
+import { assertSafetyCovers, safetyExtras, sourceTargets, startSubApps, subAppTargets, type ExtraTarget } from './restore-targets';
 
 export interface RestoreRequest {
   /** A finished backup in the list, or an uploaded archive (see upload.ts). */
@@ -54,7 +40,7 @@ type Maintaining = { setMaintaining(s: { status: string; command: { name: string
  * Validates at once (answers 4xx and touches nothing on bad input), then restores in the background:
  * stage + verify → safety backup → maintenance → database → storage → upgrade + restart; on any failure after
  * the first live change, the safety backup is put back and the app restarted, and the task says why. Without the
- * main application (only sub-applications or data sources chosen), see partial-restore.ts.
+ * main application (only sub-applications or data sources chosen) the app keeps serving.
  */
 export async function startRestore(service: BackupsService, req: RestoreRequest): Promise<TaskRow> {
   const slot = service.exclusive.reserve('restore');
@@ -92,10 +78,7 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
       },
     });
     slot.setId(task.id);
-    const run = selection.main
-      ? runRestore(service, task, file, manifest, req, targets)
-      : runPartialRestore(service, task, file, manifest, req, targets);
-    run
+    runRestore(service, task, file, manifest, req, targets, selection.main)
       .catch((err) => service.app.log.error(`[${NAMESPACE}] restore task ${task.id} failed`, { err }))
       // An upload serves one restore: removed once it ends, whatever the outcome (issue 15, item 10).
       .finally(() => discardUpload(service.paths, req.uploadFile).finally(() => slot.release()));
@@ -106,6 +89,11 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
   }
 }
 
+/**
+ * The web restore through the one pipeline (restore/runner.ts): the main application (maintenance, database,
+ * storage, upgrade and restart) and/or sub-applications and data sources (the main app keeps serving). A failure
+ * after the first live change is rolled back from the safety backup; a crash is rolled back at the next start.
+ */
 async function runRestore(
   service: BackupsService,
   task: TaskRow,
@@ -113,138 +101,117 @@ async function runRestore(
   manifest: Manifest,
   req: RestoreRequest,
   targets: ExtraTarget[],
+  main: boolean,
 ): Promise<void> {
   const app = service.app;
-  const paths = service.paths;
-  const staging = path.join(paths.tmp, `restore-${task.id}`);
-  const tmpDir = path.join(paths.tmp, `restore-${task.id}-tools`);
   const db = service.dbConfig();
-  let phase: Phase = 'validating';
   const progress = throttledProgress((p: Phase, percent: number) => service.updateTask(task.id, { phase: p, progress: percent }, PROGRESS_WRITE_BUDGET_MS));
-  let live = false; // from here on the app's data may have changed
-  let swap: StorageSwap | null = null;
-  let safetyFile: string | null = null;
   let rows: Record<string, unknown>[] = [];
+  const job: RestoreJob = {
+    id: String(task.id),
+    taskId: String(task.id),
+    file,
+    manifest,
+    password: req.password,
+    paths: service.paths,
+    appName: app.name,
+    appVersion: service.appVersion(),
+    main: main ? db : null,
+    targets,
+    safetyBackup: req.safetyBackup !== false,
+    appKey: process.env.APP_KEY,
+  };
+  const quiesceAll = async () => {
+    if (main) await quiesce(app, db.dialect);
+  };
   try {
-    await service.updateTask(task.id, { status: 'running', startedAt: new Date(), phase });
-    await stageArchive(file, manifest, staging, (p) => progress.report('validating', Math.floor(p * 0.3)), req.password);
-
-    if (req.safetyBackup !== false) {
-      phase = 'safety backup';
-      progress.report(phase, 30);
-      const safety = await service.createTask('backup', 'safety', {
-        createdById: req.userId,
-        options: { includeUploads: true, includePlugins: true, forRestoreTaskId: task.id },
-      });
-      const done = await service.runBackupTask(safety, {
-        origin: 'safety',
-        includeUploads: true,
-        includePlugins: true,
-        ...(await safetyExtras(service, targets)),
-      });
-      safetyFile = archivePath(paths, String(done.fileName));
-      assertSafetyCovers(done, targets);
-    }
-
-    phase = 'restoring database';
-    await progress.flush();
-    await service.updateTask(task.id, { phase, progress: 50 });
-    rows = await readTaskRows(service);
-    await writeJournal(service, task.id, rows);
-    await enterMaintenance(app, 'restoring database');
-    await quiesce(app, db.dialect);
-    live = true;
-    // Sub-applications first, stopped until the main application (which lists them) is back.
-    await restoreTargets(targets, staging, manifest, tmpDir, false);
-    await restoreDatabase(db, manifest, staging, tmpDir);
-    await reopen(app);
-
-    phase = 'restoring files';
-    app.setMaintainingMessage('restoring files');
-    swap = await swapStorage(paths.storage, app.name, manifest, staging, String(task.id));
-
-    phase = 'upgrading';
-    app.setMaintainingMessage('upgrading');
-    await app.runCommandThrowError('upgrade');
-    await swap.commit();
-    await startSubApps(service, targets);
-    await service.updateTask(task.id, {
-      status: 'succeeded',
-      phase: 'done',
-      progress: 100,
-      error: null,
-      errorCode: null,
-      finishedAt: new Date(),
+    await service.updateTask(task.id, { status: 'running', startedAt: new Date(), phase: 'validating' });
+    await runRestorePipeline(job, {
+      progress: progress.report,
+      safetyBackup: async () => {
+        const extras = await safetyExtras(service, targets);
+        const safety = await service.createTask('backup', 'safety', {
+          createdById: req.userId,
+          options: { includeUploads: main, includePlugins: main, forRestoreTaskId: task.id, ...extras, dataSources: extras.dataSources?.dump.map((d) => d.key) },
+        });
+        const done = await service.runBackupTask(safety, { origin: 'safety', includeUploads: main, includePlugins: main, ...extras });
+        assertSafetyCovers(done, targets);
+        return archivePath(service.paths, String(done.fileName));
+      },
+      enterMaintenance: async () => {
+        await progress.flush();
+        // Our task rows are runtime data the restored database lacks: kept in a file, put back at the next start.
+        rows = await readTaskRows(service);
+        await writeJournal(service, task.id, rows);
+        await enterMaintenance(app, 'restoring database');
+      },
+      beforeDatabases: quiesceAll,
+      beforeTarget: async (t) => {
+        if (t.kind === 'app') await stopSubApp(t.name);
+      },
+      // Without the main application, sub-applications start again at once; with it, once it is back.
+      afterTarget: async (t) => {
+        if (t.kind === 'app' && !main) await startSubApp(t.name);
+      },
+      afterDatabases: async () => {
+        if (main) {
+          await reopen(app);
+          app.setMaintainingMessage('restoring files');
+        }
+      },
+      finish: main
+        ? async () => {
+            app.setMaintainingMessage('upgrading');
+            await app.runCommandThrowError('upgrade');
+            await startSubApps(service, targets);
+          }
+        : undefined,
+      afterRollback: async () => {
+        if (main) {
+          await reopen(app);
+          const error = app.i18n.t('RESTORE_FAILED_ROLLED_BACK', { ns: NAMESPACE, lng: 'en-US', detail: '' });
+          // The rows journal carries the outcome across the restart (updated again below with the cause).
+          await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED_ROLLED_BACK', error)]);
+          await app.runCommandThrowError('upgrade');
+        }
+        await startSubApps(service, targets);
+      },
     });
+    await service.updateTask(task.id, { status: 'succeeded', phase: 'done', progress: 100, error: null, errorCode: null, finishedAt: new Date() });
   } catch (err) {
     await progress.flush();
-    app.log.error(`[${NAMESPACE}] restore failed during ${phase}: ${service.describe(err)}`, { stack: (err as Error)?.stack });
-    if (!live) {
-      await service.failTask(task.id, err);
+    const cause = err instanceof RestoreRolledBack || err instanceof RestoreRollbackFailed ? err.cause : err;
+    const detail = service.describe(cause);
+    app.log.error(`[${NAMESPACE}] restore ${task.id} failed: ${detail}`, { stack: (cause as Error)?.stack });
+    if (err instanceof RestoreRolledBack) {
+      const error = app.i18n.t('RESTORE_FAILED_ROLLED_BACK', { ns: NAMESPACE, lng: 'en-US', interpolation: { escapeValue: false }, detail });
+      if (main) await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED_ROLLED_BACK', error)]).catch(() => undefined);
+      await service.updateTask(task.id, { status: 'failed', phase: 'rolling back', errorCode: 'RESTORE_FAILED_ROLLED_BACK', error, finishedAt: new Date() }).catch(() => undefined);
       return;
     }
-    await rollBack(service, task, db, swap, safetyFile, rows, err, targets);
-  } finally {
-    await fs.promises.rm(staging, { recursive: true, force: true });
-    await fs.promises.rm(tmpDir, { recursive: true, force: true });
+    if (err instanceof RestoreRollbackFailed) {
+      const error = `${detail}; rollback failed: ${service.describe(err.rollbackError)}`;
+      if (main) {
+        await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED', error)]).catch(() => undefined);
+        await app.runCommand('upgrade').catch(() => undefined);
+      }
+      await startSubApps(service, targets);
+      await service.failTask(task.id, new Error(error));
+      return;
+    }
+    if (main && rows.length) {
+      // The live data had changed and there was no safety backup: the app restarts on what is there now.
+      await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED', detail)]).catch(() => undefined);
+      await reopen(app).catch(() => undefined);
+      await app.runCommand('upgrade').catch(() => undefined);
+    }
+    if (targets.length) await startSubApps(service, targets);
+    await service.failTask(task.id, cause);
   }
 }
 
-/** The live data may be half-replaced: put the safety backup back, restart, and record why the restore failed. */
-async function rollBack(
-  service: BackupsService,
-  task: TaskRow,
-  db: ReturnType<BackupsService['dbConfig']>,
-  swap: StorageSwap | null,
-  safetyFile: string | null,
-  rows: Record<string, unknown>[],
-  cause: unknown,
-  targets: ExtraTarget[] = [],
-): Promise<void> {
-  const app = service.app;
-  const paths = service.paths;
-  const detail = service.describe(cause);
-  const staging = path.join(paths.tmp, `rollback-${task.id}`);
-  const failed = (code: string, error: string) => ({
-    ...rows.find((r) => r.id === task.id),
-    id: task.id,
-    status: 'failed',
-    phase: 'rolling back',
-    errorCode: code,
-    error,
-    finishedAt: new Date(),
-  });
-  try {
-    app.setMaintainingMessage('rolling back');
-    if (swap) await swap.rollback();
-    if (safetyFile) {
-      const manifest = await inspectArchive(safetyFile, { dialect: db.dialect, appVersion: service.appVersion() });
-      await stageArchive(safetyFile, manifest, staging);
-      await quiesce(app, db.dialect);
-      await restoreTargets(targets, staging, manifest, path.join(staging, '.tools'), false);
-      await restoreDatabase(db, manifest, staging, path.join(staging, '.tools'));
-    }
-    await reopen(app);
-    const error = safetyFile
-      ? app.i18n.t('RESTORE_FAILED_ROLLED_BACK', { ns: NAMESPACE, lng: 'en-US', detail })
-      : detail;
-    const code = safetyFile ? 'RESTORE_FAILED_ROLLED_BACK' : 'RESTORE_FAILED';
-    // The journal carries the failure across the restart, whatever state the task table is in.
-    await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failed(code, error)]);
-    await app.runCommandThrowError('upgrade');
-    await startSubApps(service, targets);
-    await service.updateTask(task.id, { status: 'failed', errorCode: code, error, finishedAt: new Date() });
-  } catch (err) {
-    app.log.error(`[${NAMESPACE}] rollback failed: ${service.describe(err)}`, { stack: (err as Error)?.stack });
-    await writeJournal(service, task.id, [
-      ...rows.filter((r) => r.id !== task.id),
-      failed('RESTORE_FAILED', `${detail}; rollback failed: ${service.describe(err)}`),
-    ]).catch(() => undefined);
-    await app.runCommand('upgrade').catch(() => undefined);
-    await service.failTask(task.id, new Error(`${detail}; rollback failed: ${service.describe(err)}`));
-  } finally {
-    await fs.promises.rm(staging, { recursive: true, force: true });
-  }
+function failedRow(rows: Record<string, unknown>[], task: TaskRow, code: string, error: string): Record<string, unknown> {
+  return { ...rows.find((r) => r.id === task.id), id: task.id, status: 'failed', phase: 'rolling back', errorCode: code, error, finishedAt: new Date() };
 }
 
 /** Requests are answered with NocoBase's maintenance state ("restore") while the data is replaced. */

@@ -7,7 +7,8 @@ import type { Manifest } from '../../archive/manifest-types';
 import { readManifest } from '../../archive/reader';
 import { ArchiveWriter } from '../../archive/writer';
 import { buildZip, draft, entryOf, makeTmp, manifestFor } from '../../archive/__tests__/helpers';
-import { stageArchive, swapStorage } from '../restore';
+import { dropAsides, swapForward, swapRecords } from '../../restore/storage-swap';
+import { stageArchive } from '../restore';
 
 // Restored uploads keep the modes they had at backup time (issue 15, item 6): recorded per file and per folder in
 // the manifest, applied while staging, masked to the permission bits. Older archives keep 0644/0755.
@@ -36,8 +37,9 @@ async function restoreUploads(file: string, manifest: Manifest): Promise<string>
   await stageArchive(file, manifest, staging);
   const storage = path.join(tmp, 'storage');
   await fsp.mkdir(storage, { recursive: true });
-  const swap = await swapStorage(storage, 'main', manifest, staging, 't1');
-  await swap.commit();
+  const records = swapRecords(storage, 'main', manifest, staging, 't1');
+  await swapForward(records);
+  await dropAsides(records);
   return path.join(storage, 'uploads');
 }
 

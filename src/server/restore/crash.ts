@@ -1,0 +1,33 @@
+import fs from 'fs';
+
+// Test-only crash injection. BM_TEST_CRASH_FILE names a file; when it holds the name of the point a restore is
+// passing ('stage', 'safety', 'db:main', 'db:main:mid', 'storage:mid', 'finish', 'backup:mid', ...), the file is
+// removed and the process kills itself with SIGKILL, as a power cut or the OOM killer would. `<point>@<ms>` sets the
+// delay of a ':mid' point. Nothing in production sets the variable.
+
+function armed(): { point: string; delay: number } | null {
+  const file = process.env.BM_TEST_CRASH_FILE;
+  if (!file) return null;
+  try {
+    const [point, ms] = fs.readFileSync(file, 'utf8').trim().split('@');
+    return { point, delay: Number(ms) || Number(process.env.BM_TEST_CRASH_DELAY) || 400 };
+  } catch {
+    return null;
+  }
+}
+
+const wanted = () => armed()?.point ?? null;
+
+export function crashPoint(point: string): void {
+  if (wanted() !== point) return;
+  fs.rmSync(process.env.BM_TEST_CRASH_FILE as string, { force: true });
+  process.kill(process.pid, 'SIGKILL');
+}
+
+/** `<step>:mid`: a crash while the step's tool runs, some time after it started (`@ms`, BM_TEST_CRASH_DELAY, 400). */
+export function crashMidway(step: string): () => void {
+  const a = armed();
+  if (a?.point !== `${step}:mid`) return () => undefined;
+  const timer = setTimeout(() => crashPoint(`${step}:mid`), a.delay);
+  return () => clearTimeout(timer);
+}

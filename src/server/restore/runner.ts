@@ -1,0 +1,222 @@
+import fs from 'fs';
+import path from 'path';
+import type { Phase } from '../../constants';
+import type { Manifest } from '../archive/manifest-types';
+import { sealWithAppKey } from '../crypto/app-key-seal';
+import type { DbConfig, ToolPaths } from '../dumpers/types';
+import { stageArchive } from '../engine/restore';
+import { processStart } from '../process/children';
+import type { BackupPaths } from '../paths';
+import { crashMidway, crashPoint } from './crash';
+import { journalDir, MANIFEST_COPY, removeJournal, saveJournal, writeDurable, type RestoreJournal } from './journal';
+import { dbStep, planRestore, type TargetRef } from './plan';
+import { replaceDatabase, rollBack, type DbResolver } from './undo';
+import { dropAsides, swapForward, swapRecords } from './storage-swap';
+
+/** A sub-application or an external data source the restore replaces too. */
+export interface ExtraDb extends TargetRef {
+  db: DbConfig;
+}
+
+export interface RestoreJob {
+  /** Unique per restore: the task id, or cli-<time> for the standalone command. */
+  id: string;
+  taskId: string | null;
+  file: string;
+  manifest: Manifest;
+  password?: string;
+  paths: BackupPaths;
+  appName: string;
+  appVersion: string;
+  /** The main application's database; null when only sub-applications or data sources are restored. */
+  main: DbConfig | null;
+  targets: ExtraDb[];
+  safetyBackup: boolean;
+  tools?: ToolPaths;
+  /** Seals the extra targets' connection settings in the journal; without it a crash recovery cannot reach them. */
+  appKey?: string;
+}
+
+/** What each entry point (web restore, partial restore, app CLI, standalone CLI) brings to the one pipeline. */
+export interface RestoreHooks {
+  /** Makes the safety backup of what the plan replaces; answers the archive's path. */
+  safetyBackup?: () => Promise<string>;
+  /** Requests get the maintenance answer from here on (web restore of the main app). */
+  enterMaintenance?: () => Promise<void>;
+  /** Right before the first database is replaced: stop background work, close SQLite's file. */
+  beforeDatabases?: () => Promise<void>;
+  /** A sub-application is stopped before its database is replaced and started after. */
+  beforeTarget?: (t: ExtraDb) => Promise<void>;
+  afterTarget?: (t: ExtraDb) => Promise<void>;
+  /** After the databases: reopen a closed connection. */
+  afterDatabases?: () => Promise<void>;
+  /** Once the data is in place: NocoBase's upgrade and restart (web), nothing offline (the caller upgrades). */
+  finish?: () => Promise<void>;
+  /** After a rollback: reopen, restart what was stopped. */
+  afterRollback?: () => Promise<void>;
+  progress?: (phase: Phase, percent: number) => void;
+  say?: (message: string) => void;
+}
+
+export class RestoreRolledBack extends Error {
+  constructor(
+    readonly cause: unknown,
+    readonly safety: string,
+  ) {
+    super('restore rolled back');
+  }
+}
+
+export class RestoreRollbackFailed extends Error {
+  constructor(
+    readonly cause: unknown,
+    readonly rollbackError: unknown,
+    readonly safety: string | null,
+  ) {
+    super('restore failed and could not be rolled back');
+  }
+}
+
+export const stagingOf = (paths: BackupPaths, id: string) => path.join(paths.tmp, `restore-${id}`);
+
+/**
+ * The one restore pipeline. Every step that changes live data is journaled before and after (see journal.ts), so
+ * a crash at any instant is rolled back or completed at the next start (recover.ts). A failure while the server
+ * runs is rolled back here from the safety backup (RestoreRolledBack); before the first live change nothing was
+ * touched and the error is thrown as it is.
+ */
+export async function runRestorePipeline(job: RestoreJob, hooks: RestoreHooks = {}): Promise<{ safety: string | null }> {
+  const dir = journalDir(job.paths.archives);
+  const staging = stagingOf(job.paths, job.id);
+  const tools = path.join(job.paths.tmp, `restore-${job.id}-tools`);
+  const progress = hooks.progress ?? (() => undefined);
+  const say = hooks.say ?? (() => undefined);
+  const steps = planRestore({ main: !!job.main, targets: job.targets, safetyBackup: job.safetyBackup, finish: !!hooks.finish });
+  const j: RestoreJournal = {
+    version: 1,
+    id: job.id,
+    taskId: job.taskId,
+    appName: job.appName,
+    storage: job.paths.storage,
+    owner: { pid: process.pid, start: processStart(process.pid) },
+    archive: job.file,
+    manifestCreatedAt: job.manifest.createdAt,
+    appVersion: job.manifest.app.version,
+    staging,
+    safety: null,
+    main: !!job.main,
+    targets: job.targets.map(({ kind, name }) => ({ kind, name })),
+    targetDbs: job.targets.length && job.appKey ? sealWithAppKey(JSON.stringify(job.targets), job.appKey) : null,
+    planned: steps.filter((s) => s.startsWith('db:') || s === 'storage' || s === 'finish'),
+    steps: {},
+    swaps: [],
+    state: 'preparing',
+    updatedAt: '',
+  };
+  const resolve: DbResolver = (step) => (step === 'db:main' ? job.main : job.targets.find((t) => dbStep(t) === step)?.db ?? null);
+  const begin = async (step: string) => {
+    j.steps[step] = 'begun';
+    await saveJournal(dir, j);
+    crashPoint(step);
+  };
+  const done = async (step: string) => {
+    j.steps[step] = 'done';
+    await saveJournal(dir, j);
+  };
+
+  await saveJournal(dir, j);
+  try {
+    crashPoint('stage');
+    say('Unpacking and checking every file of the backup');
+    await stageArchive(job.file, job.manifest, staging, (p) => progress('validating', Math.floor(p * 0.3)), job.password);
+    await writeDurable(path.join(staging, MANIFEST_COPY), JSON.stringify(job.manifest));
+
+    if (job.safetyBackup && hooks.safetyBackup) {
+      crashPoint('safety');
+      say('Making a safety backup of the current state');
+      progress('safety backup', 30);
+      j.safety = await hooks.safetyBackup();
+      await saveJournal(dir, j);
+    }
+
+    progress('restoring database', 50);
+    if (job.main) {
+      crashPoint('maintenance');
+      await hooks.enterMaintenance?.();
+    }
+    await hooks.beforeDatabases?.();
+    j.state = 'live';
+    await saveJournal(dir, j);
+    await fs.promises.mkdir(tools, { recursive: true, mode: 0o700 });
+
+    for (const t of job.targets) {
+      const step = dbStep(t);
+      await begin(step);
+      await hooks.beforeTarget?.(t);
+      await replaceDatabase(t.db, staging, job.manifest, step, tools, job.tools, crashMidway(step));
+      await done(step);
+      await hooks.afterTarget?.(t);
+    }
+    if (job.main) {
+      say('Restoring the database');
+      await begin('db:main');
+      await replaceDatabase(job.main, staging, job.manifest, 'db:main', tools, job.tools, crashMidway('db:main'));
+      await done('db:main');
+    }
+    await hooks.afterDatabases?.();
+
+    if (job.main) {
+      say('Restoring the files');
+      progress('restoring files', 80);
+      j.swaps = swapRecords(job.paths.storage, job.appName, job.manifest, staging, job.id);
+      await begin('storage');
+      // Modes were set on the staged copy (engine/restore-modes.ts); renames keep them.
+      await swapForward(j.swaps, (i) => i === 0 && crashPoint('storage:mid'));
+      await done('storage');
+    }
+
+    if (hooks.finish) {
+      progress('upgrading', 90);
+      await begin('finish');
+      await hooks.finish();
+      await done('finish');
+    }
+
+    crashPoint('commit');
+    j.state = 'ended';
+    await saveJournal(dir, j);
+    await dropAsides(j.swaps);
+    return { safety: j.safety };
+  } catch (err) {
+    if (j.state !== 'live') throw err;
+    if (!j.safety) {
+      // Nothing to go back to: the admin turned the safety backup off. The task says what failed.
+      j.state = 'ended';
+      await saveJournal(dir, j);
+      await dropAsides(j.swaps);
+      throw err;
+    }
+    say('Putting the application back from the safety backup');
+    progress('rolling back', 95);
+    try {
+      await hooks.beforeDatabases?.();
+      await rollBack(j, resolve, tools, job.tools);
+      j.state = 'ended';
+      await saveJournal(dir, j);
+      await hooks.afterRollback?.();
+    } catch (rollbackErr) {
+      // The journal stays 'live': the next start tries again.
+      throw new RestoreRollbackFailed(err, rollbackErr, j.safety);
+    }
+    throw new RestoreRolledBack(err, j.safety);
+  } finally {
+    if (j.state === 'ended') {
+      await fs.promises.rm(staging, { recursive: true, force: true });
+      await removeJournal(dir, j.id);
+    } else if (j.state === 'preparing') {
+      await fs.promises.rm(staging, { recursive: true, force: true });
+      await removeJournal(dir, j.id);
+    }
+    await fs.promises.rm(tools, { recursive: true, force: true });
+  }
+}
