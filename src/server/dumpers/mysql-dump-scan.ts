@@ -17,6 +17,25 @@
 // database anyway), and SQL that is stored rather than run (views, routines, triggers, events) is only checked for
 // the rules above, not for what it does to the target database when it runs later.
 
+import {
+  AFTER_SET_DENIED,
+  BANNED_WORDS,
+  ENGINES,
+  FOREIGN_KINDS,
+  GUARDED,
+  HEADS,
+  KINDS,
+  KINDS_OK,
+  type Kind,
+  objectNames,
+  SAVED_VAR,
+  SUB_DENIED,
+  SUB_STARTS,
+  SYSTEM_DATABASES,
+  type Token,
+} from './mysql-dump-rules';
+import { setProblem } from './mysql-dump-set';
+
 export interface ScanOptions {
   /** Lower-cased names of the databases the dump must not name: every database on the server but the target. */
   otherDatabases: string[];
@@ -41,59 +60,11 @@ const SQ = 0x27;
 const DQ = 0x22;
 const BQ = 0x60;
 
-const SYSTEM_DATABASES = ['mysql', 'performance_schema', 'sys'];
-
-const HEADS = new Set(
-  (
-    'SET CREATE DROP ALTER INSERT REPLACE LOCK UNLOCK SELECT WITH VALUES UPDATE DELETE DECLARE IF ELSE ELSEIF END ' +
-    'WHILE LOOP REPEAT UNTIL LEAVE ITERATE RETURN CALL OPEN FETCH CLOSE BEGIN CASE WHEN SIGNAL RESIGNAL GET COMMIT ' +
-    'ROLLBACK SAVEPOINT RELEASE DO TRUNCATE FOR'
-  ).split(' '),
-);
-const KINDS = new Set(
-  'TABLE VIEW TRIGGER FUNCTION PROCEDURE EVENT SEQUENCE INDEX DATABASE SCHEMA USER ROLE SERVER TABLESPACE LOGFILE PACKAGE SYNONYM'.split(' '),
-);
-const KINDS_OK = new Set('TABLE VIEW TRIGGER FUNCTION PROCEDURE EVENT SEQUENCE INDEX'.split(' '));
-// Refused wherever they appear in code (never quoted: mariadb-dump quotes every name it writes).
-const BANNED_WORDS = new Set(
-  (
-    'OUTFILE DUMPFILE LOAD_FILE SONAME DIRECTORY CONNECTION PREPARE EXECUTE DEALLOCATE GRANT REVOKE INSTALL ' +
-    'UNINSTALL SHUTDOWN BINLOG GLOBAL PERSIST PERSIST_ONLY'
-  ).split(' '),
-);
-// Objects that are not the target database's own: refused after CREATE, DROP, ALTER or (OR) REPLACE.
-const FOREIGN_KINDS = new Set('DATABASE SCHEMA USER ROLE SERVER TABLESPACE LOGFILE'.split(' '));
-// Words after which a statement starts inside a compound statement (MariaDB runs IF, BEGIN NOT ATOMIC... at top level).
-const SUB_STARTS = new Set('THEN ELSE DO LOOP REPEAT ATOMIC BEGIN'.split(' '));
-const SUB_DENIED = new Set('USE KILL FLUSH RESET PURGE CHANGE START STOP HANDLER RENAME LOCK UNLOCK XA BACKUP CACHE LOAD'.split(' '));
-// After a SET anywhere but at a statement start (an UPDATE's SET, a column's CHARACTER SET): never these.
-const AFTER_SET_DENIED = new Set('NAMES CHARSET CHARACTER PASSWORD STATEMENT'.split(' '));
-const ENGINES = new Set(
-  'INNODB MYISAM ARIA MEMORY HEAP ARCHIVE CSV BLACKHOLE SEQUENCE MRG_MYISAM MERGE ROCKSDB TOKUDB'.split(' '),
-);
-const SET_BANNED = new Set('PASSWORD ROLE STATEMENT'.split(' '));
-// A multi-byte character set whose second byte can be 0x5C: the server would read a quote this check saw escaped.
-const UNSAFE_CHARSETS = new Set('BIG5 CP932 GBK SJIS GB18030'.split(' '));
-// sql_mode values that change where strings and identifiers end (combination modes included).
-const UNSAFE_MODES = new Set('ANSI_QUOTES NO_BACKSLASH_ESCAPES ANSI DB2 MAXDB MSSQL ORACLE POSTGRESQL'.split(' '));
-const GUARDED = new Set(
-  'SQL_MODE CHARACTER_SET_CLIENT CHARACTER_SET_CONNECTION CHARACTER_SET_RESULTS COLLATION_CONNECTION'.split(' '),
-);
-// mariadb-dump saves the session's values in these and puts them back; they may hold nothing else.
-const SAVED_VAR = /^@(old_|saved_)/i;
 
 const MAX_TEXT = 256;
 const HEAD_TOKENS = 32;
 const SET_TOKENS = 512;
 
-type Kind = 'word' | 'ident' | 'string' | 'var' | 'punct';
-interface Token {
-  kind: Kind;
-  /** Upper-cased for words; the text otherwise (cut at MAX_TEXT bytes). */
-  text: string;
-  /** Lower-cased original, for comparison with database names. */
-  lower: string;
-}
 
 type State = 'code' | 'squote' | 'dquote' | 'bquote' | 'line' | 'block' | 'delimiter';
 
@@ -111,7 +82,12 @@ class Finding extends Error {
 }
 
 const isWordByte = (c: number) =>
-  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x24 || c >= 0x80;
+  (c >= 0x30 && c <= 0x39) ||
+  (c >= 0x41 && c <= 0x5a) ||
+  (c >= 0x61 && c <= 0x7a) ||
+  c === 0x5f ||
+  c === 0x24 ||
+  c >= 0x80;
 const isSpace = (c: number) => c <= 0x20;
 
 /** Feed the dump in chunks with push(), then end(): the first problem found is returned, or null. */
@@ -177,7 +153,8 @@ export class MysqlDumpScanner {
     try {
       this.run(this.pending, true);
       this.pending = Buffer.alloc(0);
-      if (this.state === 'squote' || this.state === 'dquote' || this.state === 'bquote') this.fail('a quote is never closed');
+      const quoted = this.state === 'squote' || this.state === 'dquote' || this.state === 'bquote';
+      if (quoted) this.fail('a quote is never closed');
       if (this.state === 'block' || this.inExec || this.inNeverComment) this.fail('a comment is never closed');
       if (this.state === 'delimiter') this.endDelimiter();
       this.flushText();
@@ -387,7 +364,8 @@ export class MysqlDumpScanner {
         i += 2;
         continue;
       }
-      this.token(PUNCT[c] ?? (PUNCT[c] = { kind: 'punct', text: String.fromCharCode(c), lower: String.fromCharCode(c) }));
+      const char = String.fromCharCode(c);
+      this.token(PUNCT[c] ?? (PUNCT[c] = { kind: 'punct', text: char, lower: char }));
       i++;
     }
     return n;
@@ -477,17 +455,22 @@ export class MysqlDumpScanner {
     const subHead = this.subHead;
     this.subHead = tok.kind === 'word' && SUB_STARTS.has(tok.text);
     // A label (`name:`) also starts a statement.
-    if (tok.kind === 'punct' && tok.text === ':' && subHead === false && prev && this.segmentCount === 2) this.subHead = true;
+    if (tok.kind === 'punct' && tok.text === ':' && !subHead && prev && this.segmentCount === 2) this.subHead = true;
     if (tok.kind === 'word') {
       if (BANNED_WORDS.has(tok.text)) this.fail(`${tok.text} is not allowed`);
       if (subHead && SUB_DENIED.has(tok.text)) this.fail(`${tok.text} statements are not allowed`);
-      if (FOREIGN_KINDS.has(tok.text) && (word === 'CREATE' || word === 'DROP' || word === 'ALTER' || word === 'REPLACE')) {
+      const defining = word === 'CREATE' || word === 'DROP' || word === 'ALTER' || word === 'REPLACE';
+      if (FOREIGN_KINDS.has(tok.text) && defining) {
         this.fail(`${word} ${tok.text} is not allowed`);
       }
       if ((tok.text === 'DATA' || tok.text === 'XML') && word === 'LOAD') this.fail(`LOAD ${tok.text} is not allowed`);
-      if (word === 'SET' && AFTER_SET_DENIED.has(tok.text) && this.segmentCount > 2) this.fail(`SET ${tok.text} is not allowed here`);
+      if (word === 'SET' && AFTER_SET_DENIED.has(tok.text) && this.segmentCount > 2) {
+        this.fail(`SET ${tok.text} is not allowed here`);
+      }
       const engine = prev?.text === '=' && this.prevPrev?.text === 'ENGINE' ? true : word === 'ENGINE';
-      if (engine && tok.text !== 'ENGINE' && !ENGINES.has(tok.text)) this.fail(`the storage engine ${tok.text} is not allowed`);
+      if (engine && tok.text !== 'ENGINE' && !ENGINES.has(tok.text)) {
+        this.fail(`the storage engine ${tok.text} is not allowed`);
+      }
     }
     if (!this.isSet) {
       if (this.savedVar(tok, prev ?? undefined)) this.fail(`${tok.text} is set outside a SET statement`);
@@ -512,7 +495,9 @@ export class MysqlDumpScanner {
   private endDelimiter() {
     const arg = this.delimiterArg.trim();
     const [value, ...rest] = arg.split(/\s+/);
-    if (!/^;+$/.test(value ?? '') || rest.length) this.fail(`the client delimiter ${JSON.stringify(arg.slice(0, 20))} is not allowed`, this.segmentLine);
+    if (!/^;+$/.test(value ?? '') || rest.length) {
+      this.fail(`the client delimiter ${JSON.stringify(arg.slice(0, 20))} is not allowed`, this.segmentLine);
+    }
     this.delimiterArg = '';
   }
 
@@ -540,7 +525,10 @@ export class MysqlDumpScanner {
         this.fail(`${head.text} ${kind ? kind.text : 'without a known object'} is not allowed`, line);
       }
     }
-    if (wasSet) this.checkSet(tokens, line);
+    if (wasSet) {
+      const problem = setProblem(tokens, this.savedFrom);
+      if (problem) this.fail(problem, line);
+    }
     if (this.prefix) {
       for (const name of objectNames(tokens, at)) {
         if (!name.toLowerCase().startsWith(this.prefix) && this.foreign.size < MAX_FOREIGN) this.foreign.add(name);
@@ -552,128 +540,8 @@ export class MysqlDumpScanner {
   foreignObjects(): string[] {
     return [...this.foreign].sort();
   }
-
-  /** Session variables only, and the ones that decide how the server reads the text only to known values. */
-  private checkSet(tokens: Token[], line: number) {
-    for (const t of tokens) {
-      if (t.kind === 'word' && SET_BANNED.has(t.text)) this.fail(`SET ${t.text} is not allowed`, line);
-      if (t.kind === 'var' && /^@@global\./i.test(t.text)) this.fail('SET of a global variable is not allowed', line);
-    }
-    // Assignments separated by top-level commas.
-    const parts: Token[][] = [[]];
-    let depth = 0;
-    for (const t of tokens.slice(1)) {
-      if (t.text === '(') depth++;
-      if (t.text === ')') depth--;
-      if (t.text === ',' && depth === 0 && t.kind === 'punct') parts.push([]);
-      else parts[parts.length - 1].push(t);
-    }
-    for (const part of parts) this.checkAssignment(part, line);
-  }
-
-  private checkAssignment(part: Token[], line: number) {
-    let p = part;
-    if (p[0]?.kind === 'word' && (p[0].text === 'SESSION' || p[0].text === 'LOCAL')) p = p.slice(1);
-    if (!p.length) return;
-    const first = p[0];
-    if (first.kind === 'word' && (first.text === 'NAMES' || first.text === 'CHARSET' || first.text === 'CHARACTER')) {
-      const value = first.text === 'CHARACTER' ? p[2] : p[1];
-      if (!value || this.unsafeCharset(value)) this.fail('SET of an unsafe character set', line);
-      return;
-    }
-    let target = first;
-    let rest = p.slice(1);
-    if (first.kind === 'punct' && first.text === '@' && p[1]) {
-      target = { kind: 'var', text: `@${p[1].text}`, lower: `@${p[1].lower}` };
-      rest = p.slice(2);
-    }
-    if (!rest.length || (rest[0].text !== '=' && rest[0].text !== ':=')) return;
-    const value = rest.slice(1);
-    const name = sessionName(target.text);
-    if (target.kind === 'var' && SAVED_VAR.test(target.text)) {
-      if (value.length !== 1 || value[0].kind !== 'var' || !value[0].text.startsWith('@@')) {
-        this.fail(`${target.text} may only save a session value`, line);
-      }
-      this.savedFrom.set(target.lower, sessionName(value[0].text));
-      return;
-    }
-    if ((target.kind === 'word' || (target.kind === 'var' && target.text.startsWith('@@'))) && GUARDED.has(name)) {
-      const v = value[0];
-      // Put back from a variable only when that variable saved this very setting.
-      const ok =
-        value.length === 1 &&
-        ((v.kind === 'var' && this.savedFrom.get(v.lower) === name) ||
-          (v.kind === 'word' && (name !== 'SQL_MODE' || v.text === 'DEFAULT') && !this.unsafeCharset(v)) ||
-          (v.kind === 'string' && (name === 'SQL_MODE' ? this.safeModes(v.text) : !this.unsafeCharset(v))));
-      if (!ok) this.fail(`SET ${name.toLowerCase()} to this value is not allowed`, line);
-    }
-  }
-
-  private unsafeCharset(t: Token): boolean {
-    if (t.kind !== 'word' && t.kind !== 'string' && t.kind !== 'ident') return true;
-    return UNSAFE_CHARSETS.has(t.text.toUpperCase());
-  }
-
-  private safeModes(value: string): boolean {
-    return value
-      .toUpperCase()
-      .split(',')
-      .every((m) => !UNSAFE_MODES.has(m.trim()));
-  }
 }
 
-const INSERT_WORDS = new Set('LOW_PRIORITY DELAYED HIGH_PRIORITY IGNORE INTO'.split(' '));
-const IF_EXISTS = new Set('IF NOT EXISTS TEMPORARY'.split(' '));
-
-/** The objects a statement's head names: its table, view, routine or event, a trigger's or index's table. */
-function objectNames(tokens: Token[], at: number): string[] {
-  const names: string[] = [];
-  const skip = (k: number, words: Set<string>) => {
-    let i = k;
-    while (tokens[i]?.kind === 'word' && words.has(tokens[i].text)) i++;
-    return i;
-  };
-  /** The name at k (the part after the dot of `db.name`), and returns the index after it. */
-  const nameAt = (k: number): number => {
-    const qualified = tokens[k + 1]?.text === '.';
-    const t = qualified ? tokens[k + 2] : tokens[k];
-    if (t && (t.kind === 'ident' || t.kind === 'word')) names.push(t.kind === 'ident' ? t.text : t.lower);
-    return k + (qualified ? 3 : 1);
-  };
-  /** Comma-separated names, as DROP TABLE a, b and LOCK TABLES a WRITE, b READ write them. */
-  const list = (k: number) => {
-    let i = nameAt(k);
-    while (i < tokens.length) {
-      if (tokens[i].text === ',') i = nameAt(i + 1);
-      else if (tokens[i].kind === 'word' && /^(READ|WRITE|LOCAL|LOW_PRIORITY|AS)$/.test(tokens[i].text)) i++;
-      else break;
-    }
-  };
-  const head = tokens[at].text;
-  if (head === 'INSERT' || head === 'REPLACE') nameAt(skip(at + 1, INSERT_WORDS));
-  else if (head === 'LOCK') list(skip(at + 1, new Set(['TABLES', 'TABLE'])));
-  else if (head === 'TRUNCATE') nameAt(skip(at + 1, new Set(['TABLE'])));
-  else if (head === 'UPDATE') nameAt(skip(at + 1, new Set(['LOW_PRIORITY', 'IGNORE'])));
-  else if (head === 'DELETE') {
-    const from = tokens.findIndex((t, i) => i > at && t.kind === 'word' && t.text === 'FROM');
-    if (from > 0) nameAt(from + 1);
-  } else if (head === 'CREATE' || head === 'DROP' || head === 'ALTER') {
-    const kind = tokens.findIndex((t, i) => i > at && t.kind === 'word' && KINDS_OK.has(t.text));
-    if (kind < 0) return names;
-    const what = tokens[kind].text;
-    if (what === 'TRIGGER' || what === 'INDEX') {
-      const on = tokens.findIndex((t, i) => i > kind && t.kind === 'word' && t.text === 'ON');
-      if (on > 0) nameAt(on + 1);
-    } else if (head === 'DROP') list(skip(kind + 1, IF_EXISTS));
-    else nameAt(skip(kind + 1, IF_EXISTS));
-  }
-  return names;
-}
-
-/** `@@SESSION.sql_mode` -> SQL_MODE. */
-function sessionName(text: string): string {
-  return text.toUpperCase().replace(/^@@(SESSION\.|LOCAL\.)?/, '');
-}
 
 /** Scans a whole readable (a file stream) with bounded memory. */
 export async function scanMysqlDump(

@@ -86,7 +86,8 @@ function prefixed(prefix: string | undefined): string {
  */
 function dropPrefixed(prefix: string): string {
   const kind = (type: string, drop: string, n: number) =>
-    `SET @bm_${n} := (SELECT GROUP_CONCAT(CONCAT('\`', REPLACE(TABLE_NAME, '\`', '\`\`'), '\`')) FROM information_schema.TABLES` +
+    `SET @bm_${n} := (SELECT GROUP_CONCAT(CONCAT('\`', REPLACE(TABLE_NAME, '\`', '\`\`'), '\`'))` +
+    ' FROM information_schema.TABLES' +
     ` WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = '${type}'${prefixed(prefix)});` +
     ` SET @bm_${n} := IF(@bm_${n} IS NULL, 'DO 0', CONCAT('${drop} ', @bm_${n}));` +
     ` PREPARE bm_${n} FROM @bm_${n}; EXECUTE bm_${n}; DEALLOCATE PREPARE bm_${n};`;
@@ -178,10 +179,12 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
       // belong to the database, not to one application).
       const shared = !!cfg.tablePrefix;
       if (shared && !opts.tables?.length) throw new Error(`No table of the database starts with ${cfg.tablePrefix}`);
-      const args = ['--single-transaction', ...(shared ? [] : ['--routines']), '--triggers', ...(shared ? [] : ['--events'])];
-      args.push('--hex-blob', ...clientFlags(tool));
+      const args = shared
+        ? ['--single-transaction', '--triggers', '--hex-blob', ...clientFlags(tool)]
+        : ['--single-transaction', '--routines', '--triggers', '--events', '--hex-blob', ...clientFlags(tool)];
       for (const table of opts.excludeTableData ?? []) args.push(`${ignore}=${db}.${table}`);
-      return command(cfg, tools(tool).dump, opts.tmpDir, [...args, ...positional([db, ...(shared ? opts.tables ?? [] : [])])]);
+      const names = shared ? [db, ...(opts.tables ?? [])] : [db];
+      return command(cfg, tools(tool).dump, opts.tmpDir, [...args, ...positional(names)]);
     },
 
     dumpPlan(cfg, tool, opts) {
@@ -201,7 +204,9 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
 
     resetSpec(cfg, tool, opts) {
       const db = database(cfg);
-      if (cfg.tablePrefix) return client(cfg, tool, opts.tmpDir, ['-e', dropPrefixed(cfg.tablePrefix), ...positional([db])]);
+      if (cfg.tablePrefix) {
+        return client(cfg, tool, opts.tmpDir, ['-e', dropPrefixed(cfg.tablePrefix), ...positional([db])]);
+      }
       // Recreate with the database's own utf8mb4 collation (or the server's utf8mb4 default). Names go as hex
       // literals and the CREATE through PREPARE, since a collation cannot be a parameter.
       const sql = [

@@ -24,7 +24,8 @@ function dropPrefixed(schema: string, prefix: string): string {
       ([kind, relkinds]) =>
         `SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') INTO names FROM pg_class c ` +
         `JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${pgLiteral(schema)} ` +
-        `AND c.relkind IN (${relkinds}) AND left(c.relname::text, char_length(${pgLiteral(prefix)})) = ${pgLiteral(prefix)}; ` +
+        `AND c.relkind IN (${relkinds}) ` +
+        `AND left(c.relname::text, char_length(${pgLiteral(prefix)})) = ${pgLiteral(prefix)}; ` +
         `IF names IS NOT NULL THEN EXECUTE 'DROP ${kind} IF EXISTS ' || names; END IF; `,
     )
     .join('');
@@ -124,7 +125,9 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
     resetSpec(cfg, tool) {
       const schema = schemaOf(cfg);
       const name = pgIdent(schema);
-      if (schema.includes(RESET_TAG) || cfg.tablePrefix?.includes(RESET_TAG)) throw new Error(`Unsupported schema name: ${schema}`);
+      if (schema.includes(RESET_TAG) || cfg.tablePrefix?.includes(RESET_TAG)) {
+        throw new Error(`Unsupported schema name: ${schema}`);
+      }
       if (cfg.tablePrefix) return psql(cfg, tool, dropPrefixed(schema, cfg.tablePrefix), ['-q']);
       // A recreated public schema would lose the privileges every role had on it.
       const grant = schema === 'public' ? ` GRANT ALL ON SCHEMA ${name} TO PUBLIC;` : '';
@@ -135,7 +138,8 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
         `SELECT coalesce(array_agg(e.extname::text), '{}') INTO exts FROM pg_extension e ` +
         `JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname = ${pgLiteral(schema)}; ` +
         `DROP SCHEMA IF EXISTS ${name} CASCADE; CREATE SCHEMA ${name};${grant} ` +
-        `FOREACH ext IN ARRAY exts LOOP EXECUTE format('CREATE EXTENSION IF NOT EXISTS %I SCHEMA %I', ext, ${pgLiteral(schema)}); END LOOP; ` +
+        `FOREACH ext IN ARRAY exts LOOP ` +
+        `EXECUTE format('CREATE EXTENSION IF NOT EXISTS %I SCHEMA %I', ext, ${pgLiteral(schema)}); END LOOP; ` +
         `END ${RESET_TAG};`;
       return psql(cfg, tool, sql, ['-q']);
     },

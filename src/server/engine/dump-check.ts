@@ -83,25 +83,35 @@ async function readToc(dumper: ToolDumper, tool: ToolInfo, dump: string): Promis
 
 /** A mysqldump/mariadb-dump text file: its header line, and the line a dump that ran to its end finishes with. */
 async function checkTextDump(tool: ToolInfo, dump: string): Promise<void> {
-  const client = path.basename(tool.tools?.restore || tool.tools?.client || (tool.flavour === 'mysql' ? 'mysql' : 'mariadb'));
+  const fallback = tool.flavour === 'mysql' ? 'mysql' : 'mariadb';
+  const client = path.basename(tool.tools?.restore || tool.tools?.client || fallback);
   const { head, tail } = await edges(dump);
   const lines = head.split('\n');
   const sandbox = SANDBOX_LINE.test(lines[0]);
   if (sandbox && tool.flavour === 'mysql') {
-    throw unreadable(client, 'this dump was made by a MariaDB client (its first line is a MariaDB-only client command)');
+    const why = 'this dump was made by a MariaDB client (its first line is a MariaDB-only client command)';
+    throw unreadable(client, why);
   }
   if (!HEADER.test(lines[sandbox ? 1 : 0] ?? '')) {
     throw unreadable(client, 'the file does not start like a mysqldump or mariadb-dump file');
   }
   const last = tail.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
-  if (!TRAILER.test(last)) throw unreadable(client, 'the dump is incomplete (it does not end with "-- Dump completed")');
+  if (!TRAILER.test(last)) {
+    throw unreadable(client, 'the dump is incomplete (it does not end with "-- Dump completed")');
+  }
 }
 
 /**
  * The whole dump, streamed through the statement check (dumpers/mysql-dump-scan.ts): no client command, no other
  * database, no file or server access. DUMP_UNSAFE names the line.
  */
-async function checkStatements(dumper: ToolDumper, db: DbConfig, tool: ToolInfo, dump: string, tmpDir: string): Promise<void> {
+async function checkStatements(
+  dumper: ToolDumper,
+  db: DbConfig,
+  tool: ToolInfo,
+  dump: string,
+  tmpDir: string,
+): Promise<void> {
   const others = dumper.listDatabasesSpec
     ? (await captureTool(dumper.listDatabasesSpec(db, tool, { tmpDir })))
         .split('\n')
