@@ -93,4 +93,25 @@ describe('archives made elsewhere', () => {
     for (let i = 0; i < 50 && fs.readdirSync(uploadsDir()).length; i++) await new Promise((res) => setTimeout(res, 200));
     expect(fs.readdirSync(uploadsDir())).toEqual([]);
   });
+
+  it('verify of a listed backup made elsewhere: refused without the acknowledgement, run with it', async () => {
+    // An archive dropped into the backup folder is listed at the next start (rows are no proof of provenance).
+    fs.writeFileSync(path.join(app.storage, STORAGE_DIR, 'main', 'main_20200101-000000-000.nbbm'), foreign);
+    await app.restart();
+    const list = (await app.api(`${TASKS}:list?pageSize=200`)).body.data;
+    const row = list.find((t: { fileName?: string }) => t.fileName === 'main_20200101-000000-000.nbbm');
+    expect(row).toMatchObject({ kind: 'backup', status: 'succeeded' });
+    expect((await app.api(`${TASKS}:inspect?filterByTk=${row.id}`)).body.data.summary.provenance).toBe('elsewhere');
+    const refused = await app.api(`${TASKS}:verify?filterByTk=${row.id}`, { method: 'POST', body: {} });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors[0].code).toBe('FOREIGN_ARCHIVE_NEEDS_ACK');
+    const started = await app.api(`${TASKS}:verify?filterByTk=${row.id}`, { method: 'POST', body: { trustForeign: true } });
+    expect(started.status).toBe(200);
+    const done = await waitTaskApi(app, started.body.data.id);
+    expect(done).toMatchObject({ kind: 'verify', status: 'succeeded' });
+    // The app's own backups need nothing.
+    const own2 = await app.api(`${TASKS}:verify?filterByTk=${own.id}`, { method: 'POST', body: {} });
+    expect(own2.status).toBe(200);
+    await waitTaskApi(app, own2.body.data.id);
+  });
 });
