@@ -116,7 +116,14 @@ function RestoreFlow({ start, onClose, onFinished, onSubmitting }: FlowProps) {
       setStage({ step: 'progress', restoreTaskId: task.id });
       onFinished();
     } catch (e) {
-      setError(await readErrorMessage(e));
+      const message = await readErrorMessage(e);
+      // The server removes an uploaded file once its restore is refused: choose the file again.
+      if ('uploadId' in stage.source) {
+        setStage({ step: 'upload' });
+        setError(`${message} ${t('The uploaded file was removed: choose it again to retry.')}`);
+      } else {
+        setError(message);
+      }
     } finally {
       setSubmitting(false);
     }
@@ -125,7 +132,12 @@ function RestoreFlow({ start, onClose, onFinished, onSubmitting }: FlowProps) {
   let body: ReactNode;
   switch (stage.step) {
     case 'upload':
-      body = <RestoreUpload onUploaded={uploaded} />;
+      body = (
+        <>
+          {error && <Alert style={{ marginBottom: 16 }} type="error" showIcon message={error} />}
+          <RestoreUpload onUploaded={uploaded} />
+        </>
+      );
       break;
     case 'inspect':
       body = error ? (
