@@ -320,6 +320,8 @@ async function benchDialect(d, opts, meta, res) {
         latency: await pinger.stop(),
         rss: sampler.window(start, end),
         load: (load0 + loadAvg()) / 2,
+        // What the restore's crash-safety journal cost (restore/runner.ts), as the task row reports it.
+        journal: done.row.options?.journal || null,
       };
       log(`${d.label}: our ${label} ${out.ok ? 'succeeded' : `FAILED (${out.error})`} in ${(out.ms / 1000).toFixed(1)} s, ${human(out.bytes)}`);
       return out;
@@ -408,6 +410,8 @@ async function benchDialect(d, opts, meta, res) {
         check,
         rss: sampler.window(start, end),
         load: (load0 + loadAvg()) / 2,
+        // What the restore's crash-safety journal cost (restore/runner.ts), as the task row reports it.
+        journal: done.row.options?.journal || null,
       };
       // NocoBase's own upgrade + reload at the end re-creates the app in this process; the part before it is ours.
       const upgrading = done.phases.find((p) => /upgrading/.test(p.phase));

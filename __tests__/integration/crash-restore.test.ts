@@ -26,7 +26,6 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-crash-'));
 const CRASH_FILE = path.join(work, 'crash-at');
 // Read by the server at each crash point; set before the server starts so it inherits them.
 process.env.BM_TEST_CRASH_FILE = CRASH_FILE;
-process.env.BM_TEST_CRASH_DELAY = '600';
 // SQLite's database step is a rename (atomic, milliseconds): its crash point is the step's start, where the journal
 // already says 'begun'; the server databases crash while their restore tool runs.
 const DB_MID = (process.env.DB_DIALECT || 'sqlite') === 'sqlite' ? 'db:main' : 'db:main:mid';
@@ -136,7 +135,18 @@ async function startAgain(group: number) {
   app.token = await signIn(app.url);
 }
 
-const restore = (safetyBackup: boolean) => () => api(`${TASKS}:restore`, { body: { taskId: backup.id, safetyBackup } });
+/**
+ * The backup's row now. A rollback from a safety backup made by the standalone command brings back a task list
+ * rebuilt from the archives on disk (its own rows are runtime data), with new ids.
+ */
+async function backupId(): Promise<number> {
+  const list = (await api(`${TASKS}:list?pageSize=200`)).body.data as { id: number; kind: string; fileName: string }[];
+  const row = list.find((t) => t.kind === 'backup' && t.fileName === backup.fileName);
+  if (!row) throw new Error(`the backup ${backup.fileName} is not listed`);
+  return row.id;
+}
+
+const restore = (safetyBackup: boolean) => async () => api(`${TASKS}:restore`, { body: { taskId: await backupId(), safetyBackup } });
 
 beforeAll(async () => {
   app = await startRealApp({ name: 'crash', port: PORT });
@@ -232,11 +242,11 @@ it('a crash mid-restore without a safety backup completes the restore from the v
   expect(debris()).toEqual({ tmp: [], journal: [], aside: [], pids: [] });
 });
 
-it('a crash during the safety backup changes nothing and lists no half archive', async () => {
-  await change('before-safety');
+it.each(['backup:mid@50', 'backup:written'])('a crash during the safety backup (%s) changes nothing and lists no half archive', async (point) => {
+  await change(`before-${point.replace(/\W/g, '-')}`);
   const before = await state();
   const archivesBefore = fs.readdirSync(archives()).filter((f) => f.endsWith('.nbbm')).sort();
-  const crash = await crashDuring('backup:mid', restore(true));
+  const crash = await crashDuring(point, restore(true));
   await startAgain(crash.group);
 
   expect(await state()).toEqual(before);
@@ -287,8 +297,8 @@ it('a crash while a data source is restored alone rolls that source back and lea
   await withConn(EXT, (c) => c.query(`UPDATE ext_items SET note = 'changed' WHERE id <= 10; DELETE FROM ext_items WHERE id > 299990`));
   const extBefore = await extDigest();
   const appBefore = await state();
-  const body = { taskId: backup.id, safetyBackup: true, apps: [], dataSources: ['ext_crash'] };
-  const crash = await crashDuring('db:source:ext_crash:mid@400', () => api(`${TASKS}:restore`, { body }), true);
+  const body = { taskId: await backupId(), safetyBackup: true, apps: [], dataSources: ['ext_crash'] };
+  const crash = await crashDuring('db:source:ext_crash:mid@200', () => api(`${TASKS}:restore`, { body }), true);
   await startAgain(crash.group);
 
   expect(await extDigest()).toEqual(extBefore);

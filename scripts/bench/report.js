@@ -53,6 +53,8 @@ function evaluate(r) {
   e.rssDownload = r.download?.ok ? rssOk(r.download) : r.download ? false : null;
   const idle = r.idle?.latency?.p95;
   e.latency = okb && idle && ob.latency?.p95 !== null ? ob.latency.p95 < TARGET.latency * idle : null;
+  // The crash-safety journal (fsynced before and after every live step) costs under 100 ms per restore.
+  e.journal = or?.journal ? or.journal.ms < 100 : null;
   return e;
 }
 
@@ -163,6 +165,7 @@ function targetSummary(results) {
   row('RSS growth < 64 MB: upload', 'rssUpload', (r) => `(+${mb(r.upload?.rss?.growthServer)} for ${human(r.upload?.bytes)})`);
   row('RSS growth < 64 MB: download', 'rssDownload', (r) => `(+${mb(r.download?.rss?.growthServer)} for ${human(r.download?.bytes)})`);
   row('API p95 during backup < 2× idle', 'latency', (r) => `(${msF(r.ourBackup?.latency?.p95)} vs ${msF(r.idle?.latency?.p95)})`);
+  row('Restore journal < 100 ms', 'journal', (r) => (r.ourRestore?.journal ? `(${r.ourRestore.journal.ms} ms, ${r.ourRestore.journal.writes} fsynced writes)` : '(not reported)'));
   return L.join('\n');
 }
 

@@ -32,7 +32,8 @@ export function backupPaths(storage: string, appName: string): BackupPaths {
 }
 
 export async function ensureDirs(p: BackupPaths): Promise<void> {
-  for (const dir of [p.archives, p.tmp, p.uploads, p.journal]) {
+  // The restore journal's folder too: it exists before and after any restore (see restore/journal.ts).
+  for (const dir of [p.archives, p.tmp, p.uploads, p.journal, path.join(p.journal, 'restore')]) {
     await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
     await fs.promises.chmod(dir, 0o700);
   }

@@ -16,7 +16,7 @@ import { applyRecoveryOutcomes } from './tasks/recovery-outcomes';
 import { setChildRegistry } from './process/children';
 import { journalDir, readJournals } from './restore/journal';
 import { pidsDir } from './restore/recover';
-import { crashMidway } from './restore/crash';
+import { crashMidway, crashPoint } from './restore/crash';
 import { rediscoverArchives } from './tasks/rediscover';
 import { summaryOf } from './tasks/summary';
 import { Offsite, remoteOf } from './offsite/offsite';
@@ -201,7 +201,8 @@ export class BackupsService {
     const fileName = archiveName(this.app.name, new Date(), options.origin === 'safety' ? 'safety' : undefined);
     await this.updateTask(task.id, { status: 'running', startedAt: new Date(), fileName, phase: 'checking' });
     const progress = throttledProgress((phase: Phase, percent: number) => this.updateTask(task.id, { phase, progress: percent }, PROGRESS_WRITE_BUDGET_MS));
-    const stopCrashTimer = crashMidway('backup');
+    const crash = crashMidway('backup');
+    crash.spawned(); // a backup crashes its delay after it started
     try {
       const subApps = [];
       for (const name of options.subApps || []) subApps.push({ name, db: await subAppDbConfig(this.app, name) });
@@ -224,6 +225,8 @@ export class BackupsService {
         onProgress: progress.report,
       });
       await progress.flush();
+      // The archive is complete but its row still says running: the instant a crash leaves the most behind.
+      crashPoint('backup:written');
       const values = {
         status: 'succeeded',
         phase: 'done',
@@ -241,7 +244,7 @@ export class BackupsService {
       await fs.promises.rm(path.join(paths.archives, fileName), { force: true });
       throw err;
     } finally {
-      stopCrashTimer();
+      crash.stop();
       await fs.promises.rm(path.join(paths.tmp, `backup-${task.id}`), { recursive: true, force: true });
     }
   }

@@ -1,5 +1,4 @@
 import fs from 'fs';
-import path from 'path';
 import { extractVerified, readHeader, readHeaderAndManifest } from '../archive';
 import type { ArchiveHeaderInfo, Manifest } from '../archive/manifest-types';
 import { getDumper } from '../dumpers';
@@ -7,7 +6,6 @@ import type { DbConfig, ToolPaths } from '../dumpers/types';
 import { BackupError } from '../errors';
 import { runTool } from '../process/run';
 import { compareVersions } from './version';
-import { storageParts } from './storage-parts';
 import { checkDump } from './dump-check';
 import { checkTools } from './tool-check';
 import { applyRecordedModes } from './restore-modes';
@@ -74,13 +72,18 @@ export async function stageArchive(
 }
 
 /** Replaces one database (the main one or a sub-application's) with a dump file. */
-export async function restoreDump(db: DbConfig, dump: string, tmpDir: string, tools?: ToolPaths): Promise<void> {
-  await checkDump(db, dump, tmpDir, tools);
+export async function restoreDump(
+  db: DbConfig,
+  dump: string,
+  tmpDir: string,
+  tools?: ToolPaths,
+  opts: { checked?: boolean; onRestoreSpawn?: () => void } = {},
+): Promise<void> {
+  // The restore pipeline checks every dump before its first live change and says so; anything else checks here.
+  if (!opts.checked) await checkDump(db, dump, tmpDir, tools);
   const dumper = getDumper(db.dialect);
   if (dumper.kind === 'file') {
     if (!db.storage) throw new BackupError('TOOL_FAILED', { tool: 'sqlite', detail: 'DB_STORAGE is not set' }, 500);
-    // A file swap checks nothing by itself: at least the file must be a SQLite database (its 16-byte magic).
-    if (!(await isSqliteFile(dump))) throw new BackupError('SQLITE_FILE_INVALID', {}, 422);
     const incoming = `${db.storage}.bm-incoming`;
     await fs.promises.copyFile(dump, incoming);
     for (const suffix of ['-wal', '-shm', '-journal']) await fs.promises.rm(`${db.storage}${suffix}`, { force: true });
@@ -91,18 +94,6 @@ export async function restoreDump(db: DbConfig, dump: string, tmpDir: string, to
   const { tool } = await checkTools(dumper, db, tmpDir, tools);
   await runTool(dumper.resetSpec(db, tool, { tmpDir }));
   const plan = dumper.restoreSpec(db, tool, { tmpDir }, dump);
-  await runTool(plan.spec, { stdin: plan.stdinFile });
+  await runTool(plan.spec, { stdin: plan.stdinFile, onSpawn: opts.onRestoreSpawn });
 }
 
-const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
-
-async function isSqliteFile(file: string): Promise<boolean> {
-  const fh = await fs.promises.open(file, 'r');
-  try {
-    const head = Buffer.alloc(SQLITE_MAGIC.length);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    return bytesRead === head.length && head.equals(SQLITE_MAGIC);
-  } finally {
-    await fh.close();
-  }
-}

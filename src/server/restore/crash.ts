@@ -10,7 +10,7 @@ function armed(): { point: string; delay: number } | null {
   if (!file) return null;
   try {
     const [point, ms] = fs.readFileSync(file, 'utf8').trim().split('@');
-    return { point, delay: Number(ms) || Number(process.env.BM_TEST_CRASH_DELAY) || 400 };
+    return { point, delay: Number(ms) || Number(process.env.BM_TEST_CRASH_DELAY) || 150 };
   } catch {
     return null;
   }
@@ -24,10 +24,18 @@ export function crashPoint(point: string): void {
   process.kill(process.pid, 'SIGKILL');
 }
 
-/** `<step>:mid`: a crash while the step's tool runs, some time after it started (`@ms`, BM_TEST_CRASH_DELAY, 400). */
-export function crashMidway(step: string): () => void {
+/**
+ * `<step>:mid`: a crash while the step's restore tool runs, `@ms` (BM_TEST_CRASH_DELAY, default 150) after it was
+ * spawned. `spawned` is handed to the tool runner; `stop` ends the timer when the step ends first.
+ */
+export function crashMidway(step: string): { spawned: () => void; stop: () => void } {
   const a = armed();
-  if (a?.point !== `${step}:mid`) return () => undefined;
-  const timer = setTimeout(() => crashPoint(`${step}:mid`), a.delay);
-  return () => clearTimeout(timer);
+  if (a?.point !== `${step}:mid`) return { spawned: () => undefined, stop: () => undefined };
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    spawned: () => {
+      timer ??= setTimeout(() => crashPoint(`${step}:mid`), a.delay);
+    },
+    stop: () => clearTimeout(timer),
+  };
 }

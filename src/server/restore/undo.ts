@@ -3,6 +3,7 @@ import path from 'path';
 import { readManifest } from '../archive';
 import type { Manifest } from '../archive/manifest-types';
 import type { DbConfig, ToolPaths } from '../dumpers/types';
+import { checkDump } from '../engine/dump-check';
 import { restoreDump, stageArchive } from '../engine/restore';
 import { BackupError } from '../errors';
 import type { RestoreJournal } from './journal';
@@ -27,7 +28,7 @@ export function dumpEntry(manifest: Manifest, step: string): string {
   return dump;
 }
 
-/** Replaces one database from a staged dump; `stopCrashTimer` ends a test's mid-step crash timer. */
+/** Replaces one database from a staged dump; `crash` is a test's mid-step crash switch (restore/crash.ts). */
 export async function replaceDatabase(
   db: DbConfig,
   staging: string,
@@ -35,12 +36,23 @@ export async function replaceDatabase(
   step: string,
   tmpDir: string,
   tools?: ToolPaths,
-  stopCrashTimer: () => void = () => undefined,
+  crash: { spawned: () => void; stop: () => void } = { spawned: () => undefined, stop: () => undefined },
+  checked = false,
 ): Promise<void> {
   try {
-    await restoreDump(db, path.join(staging, dumpEntry(manifest, step)), tmpDir, tools);
+    await restoreDump(db, path.join(staging, dumpEntry(manifest, step)), tmpDir, tools, { checked, onRestoreSpawn: crash.spawned });
   } finally {
-    stopCrashTimer();
+    crash.stop();
+  }
+}
+
+/** Every dump the plan will restore, checked readable and safe with nothing touched (engine/dump-check.ts). */
+export async function checkDumps(steps: string[], resolve: DbResolver, staging: string, manifest: Manifest, tmpDir: string, tools?: ToolPaths): Promise<void> {
+  await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+  for (const step of steps) {
+    const db = resolve(step);
+    if (!db) throw new BackupError('RESTORE_TARGET_UNKNOWN', { step }, 500);
+    await checkDump(db, path.join(staging, dumpEntry(manifest, step)), tmpDir, tools);
   }
 }
 

@@ -121,12 +121,14 @@ async function runRestore(
     safetyBackup: req.safetyBackup !== false,
     appKey: process.env.APP_KEY,
   };
+  const rolledBackText = (cause: unknown) =>
+    app.i18n.t('RESTORE_FAILED_ROLLED_BACK', { ns: NAMESPACE, lng: 'en-US', interpolation: { escapeValue: false }, detail: service.describe(cause) });
   const quiesceAll = async () => {
     if (main) await quiesce(app, db.dialect);
   };
   try {
     await service.updateTask(task.id, { status: 'running', startedAt: new Date(), phase: 'validating' });
-    await runRestorePipeline(job, {
+    const { journal } = await runRestorePipeline(job, {
       progress: progress.report,
       safetyBackup: async () => {
         const extras = await safetyExtras(service, targets);
@@ -166,26 +168,32 @@ async function runRestore(
             await startSubApps(service, targets);
           }
         : undefined,
-      afterRollback: async () => {
+      afterRollback: async (cause) => {
         if (main) {
           await reopen(app);
-          const error = app.i18n.t('RESTORE_FAILED_ROLLED_BACK', { ns: NAMESPACE, lng: 'en-US', detail: '' });
-          // The rows journal carries the outcome across the restart (updated again below with the cause).
-          await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED_ROLLED_BACK', error)]);
+          // The rows journal carries the outcome across the restart the upgrade makes.
+          await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED_ROLLED_BACK', rolledBackText(cause))]);
           await app.runCommandThrowError('upgrade');
         }
         await startSubApps(service, targets);
       },
     });
-    await service.updateTask(task.id, { status: 'succeeded', phase: 'done', progress: 100, error: null, errorCode: null, finishedAt: new Date() });
+    await service.updateTask(task.id, {
+      status: 'succeeded',
+      phase: 'done',
+      progress: 100,
+      error: null,
+      errorCode: null,
+      finishedAt: new Date(),
+      options: { ...(task.options as Record<string, unknown>), journal },
+    });
   } catch (err) {
     await progress.flush();
     const cause = err instanceof RestoreRolledBack || err instanceof RestoreRollbackFailed ? err.cause : err;
     const detail = service.describe(cause);
     app.log.error(`[${NAMESPACE}] restore ${task.id} failed: ${detail}`, { stack: (cause as Error)?.stack });
     if (err instanceof RestoreRolledBack) {
-      const error = app.i18n.t('RESTORE_FAILED_ROLLED_BACK', { ns: NAMESPACE, lng: 'en-US', interpolation: { escapeValue: false }, detail });
-      if (main) await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED_ROLLED_BACK', error)]).catch(() => undefined);
+      const error = rolledBackText(cause);
       await service.updateTask(task.id, { status: 'failed', phase: 'rolling back', errorCode: 'RESTORE_FAILED_ROLLED_BACK', error, finishedAt: new Date() }).catch(() => undefined);
       return;
     }

@@ -1,13 +1,11 @@
-import path from 'path';
 import type { Manifest } from '../archive/manifest-types';
 import { sameFamily } from '../db-config';
 import { describeDataSource, sourceDbConfig } from '../datasources/kinds';
 import { listDataSourceRows, sourcesToBackUp } from '../datasources/registry';
 import type { DbConfig } from '../dumpers/types';
-import { restoreDump } from '../engine/restore';
 import { BackupError } from '../errors';
 import type { BackupsService, TaskRow } from '../service';
-import { startSubApp, stopSubApp, subAppDbConfig } from '../subapps/registry';
+import { startSubApp, subAppDbConfig } from '../subapps/registry';
 import type { RestoreSelection } from '../subapps/selection';
 import { NAMESPACE } from '../../constants';
 
@@ -64,15 +62,6 @@ export function assertSafetyCovers(safety: TaskRow, targets: ExtraTarget[]): voi
   if (missing) throw new BackupError('DATASOURCE_SAFETY_FAILED', { key: missing.name }, 502);
 }
 
-function dumpOf(t: ExtraTarget, manifest: Manifest): string {
-  const dump =
-    t.kind === 'app'
-      ? (manifest.apps || []).find((a) => a.name === t.name)?.dump
-      : (manifest.dataSources || []).find((d) => d.key === t.name)?.dump;
-  if (!dump) throw new BackupError(t.kind === 'app' ? 'SUBAPP_NOT_IN_BACKUP' : 'DATASOURCE_NOT_IN_BACKUP', { name: t.name, key: t.name }, 400);
-  return dump;
-}
-
 /** What a safety backup must carry to put these targets back. */
 export async function safetyExtras(service: BackupsService, targets: ExtraTarget[]) {
   const sourceKeys = targets.filter((t) => t.kind === 'source').map((t) => t.name);
@@ -80,19 +69,6 @@ export async function safetyExtras(service: BackupsService, targets: ExtraTarget
     subApps: targets.filter((t) => t.kind === 'app').map((t) => t.name),
     dataSources: await sourcesToBackUp(service.app, sourceKeys),
   };
-}
-
-/**
- * Replaces each target's database from the staged dumps; a sub-application is stopped first and (with `start`)
- * started again. An external data source is restored in place: NocoBase reconnects on its next query.
- */
-export async function restoreTargets(targets: ExtraTarget[], stagingDir: string, entries: Manifest, tmpDir: string, start = true): Promise<void> {
-  for (const t of targets) {
-    const dump = dumpOf(t, entries);
-    if (t.kind === 'app') await stopSubApp(t.name);
-    await restoreDump(t.db, path.join(stagingDir, dump), tmpDir);
-    if (t.kind === 'app' && start) await startSubApp(t.name);
-  }
 }
 
 export async function startSubApps(service: BackupsService, targets: ExtraTarget[]): Promise<void> {

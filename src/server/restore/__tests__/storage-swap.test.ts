@@ -17,15 +17,17 @@ const write = (p: string, text: string) => {
 const read = (p: string) => (fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : null);
 const manifest = { parts: ['uploads', 'plugins', 'keys'] } as unknown as Manifest;
 
-beforeEach(() => {
+/** A live storage (uploads and a key file, no plugins folder) and a staged backup carrying all three parts. */
+function setup() {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-swap-'));
   write(path.join(storage(), 'uploads', 'a.txt'), 'old upload');
   write(path.join(storage(), 'apps', 'main', 'aes_key.dat'), 'old key');
-  // no storage/plugins before the restore
   write(path.join(staging(), 'storage', 'uploads', 'a.txt'), 'new upload');
   write(path.join(staging(), 'storage', 'plugins', 'p', 'package.json'), 'new plugin');
   write(path.join(staging(), 'keys', 'apps', 'aes_key.dat'), 'new key');
-});
+}
+
+beforeEach(setup);
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const state = () => ({
@@ -58,12 +60,7 @@ it('forward, then back: the state before the restore, nothing set aside left', a
 it.each([0, 1, 2])('interrupted after part %i: forward again completes it, back again restores the original', async (stopAt) => {
   for (const direction of ['forward', 'back'] as const) {
     fs.rmSync(root, { recursive: true, force: true });
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-swap-'));
-    write(path.join(storage(), 'uploads', 'a.txt'), 'old upload');
-    write(path.join(storage(), 'apps', 'main', 'aes_key.dat'), 'old key');
-    write(path.join(staging(), 'storage', 'uploads', 'a.txt'), 'new upload');
-    write(path.join(staging(), 'storage', 'plugins', 'p', 'package.json'), 'new plugin');
-    write(path.join(staging(), 'keys', 'apps', 'aes_key.dat'), 'new key');
+    setup();
     const records = swapRecords(storage(), 'main', manifest, staging(), '7');
     // A crash between the two renames of part `stopAt`: the live part is aside, the staged one not moved in yet.
     await swapForward(records.slice(0, stopAt));
