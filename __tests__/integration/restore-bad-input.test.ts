@@ -7,6 +7,7 @@ import * as unzipper from 'unzipper';
 import { STORAGE_DIR, TASKS } from '../../src/constants';
 import { extractVerified, readManifest, type Manifest } from '../../src/server/archive';
 import { buildZip, patchBytes, type RawEntry } from '../../src/server/archive/__tests__/helpers';
+import { brokenMidway as cutMidway } from '../helpers/broken-dump';
 import { startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import {
   dataDigest,
@@ -359,23 +360,12 @@ describe('restore refuses bad input and touches nothing', () => {
    * cut in its data section (its table of contents intact); SQLite, the database file cut in half.
    */
   async function brokenMidway(): Promise<string> {
-    const dump = await dumpBytes();
-    let broken: Buffer;
+    const broken = cutMidway(app.dialect, await dumpBytes());
     if (app.dialect === 'postgres') {
-      broken = dump.subarray(0, Math.floor(dump.length * 0.6));
+      // The cut falls after this test's table in the table of contents: its data is what fails.
       const probe = path.join(work, 'probe.dump');
       fs.writeFileSync(probe, broken);
-      const toc = spawnSync('pg_restore', ['-l', probe], { encoding: 'utf8' });
-      expect({ status: toc.status, stderr: toc.stderr }).toEqual({ status: 0, stderr: '' });
-      expect(toc.stdout).toMatch(new RegExp(`TABLE DATA public ${PREFIX}items`));
-    } else if (app.dialect === 'sqlite') {
-      broken = dump.subarray(0, Math.floor(dump.length / 2));
-    } else {
-      const text = dump.toString('utf8');
-      const drops = [...text.matchAll(/^DROP TABLE IF EXISTS .*$/gm)].map((m) => m.index!);
-      expect(drops.length).toBeGreaterThan(10);
-      const at = drops[Math.floor(drops.length / 2)];
-      broken = Buffer.from(`${text.slice(0, at)}SELECT bm_injected_failure FROM bm_no_such_table;\n${text.slice(at)}`, 'utf8');
+      expect(spawnSync('pg_restore', ['-l', probe], { encoding: 'utf8' }).stdout).toMatch(new RegExp(`TABLE DATA public ${PREFIX}items`));
     }
     return rebuild('midway.nbbm', { replace: { [dumpEntry]: broken } });
   }

@@ -2,6 +2,7 @@ import fs from 'fs';
 import path from 'path';
 import type { Manifest } from '../archive/manifest-types';
 import { storageParts } from '../engine/storage-parts';
+import { BackupError } from '../errors';
 import type { SwapRecord } from './journal';
 
 // The storage folders (uploads, plugins, key files) are put in place by renames: the current one is set aside first
@@ -16,7 +17,11 @@ export function swapRecords(storage: string, appName: string, manifest: Manifest
     const hasStaged = fs.existsSync(staged);
     // A key file the backup lacks is left as it is; a folder the backup had empty becomes empty.
     if (!hasStaged && part.kind === 'file') continue;
-    records.push({ live: part.source, aside: `${part.source}.bm-old-${tag}`, staged, kind: part.kind, hasStaged, existed: exists(part.source) });
+    const aside = `${part.source}.bm-old-${tag}`;
+    // The moves are idempotent only if every aside path is ours: one already there (a leftover, or anything else)
+    // would be taken for the set-aside original by a rollback. Refused before the first move.
+    if (exists(aside)) throw new BackupError('STORAGE_ASIDE_EXISTS', { path: aside }, 409);
+    records.push({ live: part.source, aside, staged, kind: part.kind, hasStaged, existed: exists(part.source) });
   }
   return records;
 }

@@ -88,3 +88,11 @@ it('a folder the backup had empty becomes empty', async () => {
   await swapBack(records);
   expect(state()).toEqual(before);
 });
+
+it('refuses to start when an aside path is already taken: a rollback would take it for the original', async () => {
+  const blocker = path.join(storage(), 'uploads.bm-old-7');
+  write(path.join(blocker, 'x'), 'not ours');
+  expect(() => swapRecords(storage(), 'main', manifest, staging(), '7')).toThrow(expect.objectContaining({ code: 'STORAGE_ASIDE_EXISTS' }));
+  expect(state()).toEqual(before);
+  expect(read(path.join(blocker, 'x'))).toBe('not ours');
+});
