@@ -26,3 +26,26 @@ export function brokenMidway(dialect: string, dump: Buffer): Buffer {
   const at = drops[Math.floor(drops.length / 2)];
   return Buffer.from(`${text.slice(0, at)}SELECT bm_injected_failure FROM bm_no_such_table;\n${text.slice(at)}`, 'utf8');
 }
+
+/**
+ * A PostgreSQL custom-format dump of `schema` that lists fine (`pg_restore -l`) but whose restore fails on its first
+ * table: the table's column type lives in another schema, which the restore target lacks. Made in a scratch database.
+ */
+export function pgDumpFailingOnRestore(schema: string, conn: { host: string; user: string }): Buffer {
+  const db = `bm_broken_${process.pid}_${Date.now()}`;
+  const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
+  const run = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, ['-h', conn.host, '-U', conn.user, ...args], { maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+    return r.stdout as Buffer;
+  };
+  run('createdb', [db]);
+  try {
+    const sql = `CREATE SCHEMA bm_elsewhere; CREATE TYPE bm_elsewhere.mood AS ENUM ('ok'); CREATE SCHEMA ${q(schema)};
+      CREATE TABLE ${q(schema)}.bm_items (id int PRIMARY KEY, m bm_elsewhere.mood); INSERT INTO ${q(schema)}.bm_items VALUES (1, 'ok');`;
+    run('psql', ['-d', db, '-v', 'ON_ERROR_STOP=1', '-qc', sql]);
+    return run('pg_dump', ['-Fc', '-n', schema, db]);
+  } finally {
+    spawnSync('dropdb', ['-h', conn.host, '-U', conn.user, '--if-exists', db]);
+  }
+}

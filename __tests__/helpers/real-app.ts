@@ -31,7 +31,7 @@ export interface RealApp {
  * run is for (DB_DIALECT and DB_* from scripts/test.js), with its own storage folder and port: restore is tested
  * the way an admin runs it, including NocoBase's upgrade and restart.
  */
-export async function startRealApp(opts: { name: string; port: number; dialect?: Dialect; plugins?: string[] }): Promise<RealApp> {
+export async function startRealApp(opts: { name: string; port: number; dialect?: Dialect; plugins?: string[]; env?: Record<string, string> }): Promise<RealApp> {
   const dialect = (opts.dialect || process.env.DB_DIALECT || 'sqlite') as Dialect;
   const appDir = path.join(h.root, '.app');
   h.ensureApp(appDir);
@@ -46,6 +46,7 @@ export async function startRealApp(opts: { name: string; port: number; dialect?:
     LOGGER_LEVEL: 'warn',
     INIT_ROOT_EMAIL: ADMIN.email,
     INIT_ROOT_PASSWORD: ADMIN.password,
+    ...(opts.env || {}),
   };
   if (dialect === 'sqlite') {
     env.DB_STORAGE = path.join(storage, 'db', 'app.sqlite');

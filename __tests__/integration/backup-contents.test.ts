@@ -127,7 +127,9 @@ describe('Backup now: what the archive holds', () => {
     const entries = Object.fromEntries(manifest.entries.map((e) => [e.path, e]));
     expect(entries[dumpEntry].size).toBeGreaterThan(0);
     for (const [rel, data] of Object.entries(uploadFiles)) {
-      expect(entries[`storage/uploads/${rel}`]).toEqual({ path: `storage/uploads/${rel}`, size: data.length, sha256: sha256(data) });
+      // Each file's permission bits travel with it (restored as they were).
+      const mode = fs.statSync(path.join(storage, 'uploads', rel)).mode & 0o777;
+      expect(entries[`storage/uploads/${rel}`]).toEqual({ path: `storage/uploads/${rel}`, size: data.length, sha256: sha256(data), mode });
     }
     expect(manifest.entries.filter((e) => e.path.startsWith('storage/uploads/')).length).toBe(Object.keys(uploadFiles).length);
     expect(summaryMatches(task.summary, manifest)).toBe(true);

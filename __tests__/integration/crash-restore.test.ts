@@ -1,5 +1,6 @@
 import { spawn } from 'child_process';
 import fs from 'fs';
+import http from 'http';
 import os from 'os';
 import path from 'path';
 import { TASKS } from '../../src/constants';
@@ -200,12 +201,29 @@ beforeAll(async () => {
 afterAll(async () => {
   fs.rmSync(CRASH_FILE, { force: true });
   await app?.stop();
+  if (app) fs.rmSync(app.storage, { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
   await withConn({ ...EXT, database: 'postgres' }, (c) => c.query(`DROP DATABASE IF EXISTS ${EXT.database} WITH (FORCE)`)).catch(() => undefined);
+});
+
+describe.each(['stage', 'safety', 'maintenance'])('crash at %s, before any live change', (point) => {
+  it('comes back unchanged, the restore marked as interrupted', async () => {
+    await change(`before-${point}`);
+    const before = await state();
+    const crash = await crashDuring(point, restore(true));
+    await startAgain(crash.group);
+
+    expect(await state()).toEqual(before);
+    const row = await waitTaskApi(app, crash.taskId);
+    expect(row).toMatchObject({ kind: 'restore', status: 'failed', errorCode: 'RESTORE_INTERRUPTED_UNCHANGED' });
+    expect(debris()).toEqual({ tmp: [], journal: [], aside: [], pids: [] });
+  });
 });
 
 describe.each([
   // [crash point, leave the database tool running as an orphan]
   [DB_MID, true],
+  ['storage', false],
   ['storage:mid', false],
   ['finish', false],
 ] as const)('crash at %s with the safety backup on', (point, leaveTools) => {
@@ -228,6 +246,17 @@ describe.each([
     expect((pidsOfGroup(crash.group) as number[]).filter((p) => TOOLS.test(commOf(p)))).toEqual([]);
     expect(debris()).toEqual({ tmp: [], journal: [], aside: [], pids: [] });
   });
+});
+
+it('a crash after the last step keeps the restore (the app may already have served it) and only cleans up', async () => {
+  await change('before-commit');
+  const crash = await crashDuring('commit', restore(true));
+  await startAgain(crash.group);
+
+  expect(await state()).toEqual(atBackup);
+  const row = await waitTaskApi(app, crash.taskId);
+  expect(row).toMatchObject({ kind: 'restore', status: 'succeeded', errorCode: 'RESTORE_INTERRUPTED_COMMITTED' });
+  expect(debris()).toEqual({ tmp: [], journal: [], aside: [], pids: [] });
 });
 
 it('a crash mid-restore without a safety backup completes the restore from the verified copy', async () => {
@@ -305,5 +334,30 @@ it('a crash while a data source is restored alone rolls that source back and lea
   expect(await state()).toEqual(appBefore);
   const row = await waitTaskApi(app, crash.taskId);
   expect(row).toMatchObject({ kind: 'restore', status: 'failed', errorCode: 'RESTORE_INTERRUPTED_ROLLED_BACK' });
+  expect(debris()).toEqual({ tmp: [], journal: [], aside: [], pids: [] });
+});
+
+it('a power cut in the middle of an upload leaves no partial file once the app is up again', async () => {
+  const dir = path.join(archives(), '.uploads');
+  const group = app.processGroup();
+  // Half of a body the server expects to be 64 MB long, then silence: the server is writing its partial file.
+  const req = http.request(`${app.url}/api/${TASKS}:upload`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${app.token}`, 'Content-Type': 'application/octet-stream', 'Content-Length': String(64 << 20) },
+  });
+  req.on('error', () => undefined);
+  req.write(Buffer.alloc(32 << 20, 1));
+  for (let i = 0; i < 100 && !fs.readdirSync(dir).some((f) => f.endsWith('.partial')); i++) await sleep(100);
+  expect(fs.readdirSync(dir).filter((f) => f.endsWith('.partial'))).toHaveLength(1);
+  for (const pid of pidsOfGroup(group) as number[]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  req.destroy();
+  await startAgain(group);
+  expect(fs.readdirSync(dir)).toEqual([]);
   expect(debris()).toEqual({ tmp: [], journal: [], aside: [], pids: [] });
 });

@@ -392,7 +392,8 @@ describe('hardening', () => {
   });
 
   it('carries the app keys: a secret restored on a new server with other keys still decrypts', async () => {
-    const app2 = await startRealApp({ name: 'hard2', port: PORT2 });
+    // Another application: its own APP_KEY (the test process's environment gives every server the same one).
+    const app2 = await startRealApp({ name: 'hard2', port: PORT2, env: { APP_KEY: `hard2-${RUN}` } });
     step('hard2 installed and started');
     try {
       expect(fs.readFileSync(keyFile(app2))).not.toEqual(fs.readFileSync(keyFile(app)));

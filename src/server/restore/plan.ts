@@ -62,17 +62,22 @@ export type Recovery =
   | { action: 'rollback'; databases: string[] }
   /** No safety backup: finish the restore from the verified staged copy. */
   | { action: 'forward'; databases: string[] }
+  /** Every step had ended (the app already ran on the restored data): keep it, finish the cleanup. */
+  | { action: 'commit' }
   /** Neither is possible (no safety backup and the staged copy is gone): a person must decide. */
   | { action: 'manual' };
 
 /**
- * What a start-up does with a journal. A live change with a safety backup is always rolled back (the admin gets the
- * app as it was, and can restore again); without one it is completed forward, which needs the staged copy.
+ * What a start-up does with a journal. A live change with a safety backup is rolled back (the admin gets the app as
+ * it was, and can restore again); without one it is completed forward, which needs the staged copy. A restore whose
+ * every step had ended is kept.
  */
 export function decideRecovery(j: JournalView): Recovery {
   if (j.ownerAlive) return { action: 'none' };
   if (j.state === 'ended') return { action: 'discard' };
   if (j.state === 'preparing') return { action: 'discard' };
+  // Past the last step the restored app may already have served (and taken new writes): never undo that.
+  if (j.planned.length && j.planned.every((s) => j.steps[s] === 'done')) return { action: 'commit' };
   const begun = Object.keys(j.steps).filter((s) => s.startsWith('db:'));
   if (j.safety) return { action: 'rollback', databases: begun };
   if (j.stagingPresent) return { action: 'forward', databases: j.planned.filter((s) => s.startsWith('db:') && j.steps[s] !== 'done') };

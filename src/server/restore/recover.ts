@@ -19,7 +19,7 @@ import {
   type RestoreOutcome,
 } from './journal';
 import type { ExtraDb } from './runner';
-import { swapRecords } from './storage-swap';
+import { dropAsides, swapRecords } from './storage-swap';
 import { completeForward, rollBack, type DbResolver } from './undo';
 
 export interface RecoverInput {
@@ -113,10 +113,14 @@ async function recoverOne(j: RestoreJournal, dir: string, input: RecoverInput, s
       await outcome({
         status: 'succeeded',
         errorCode: 'RESTORE_INTERRUPTED_COMPLETED',
-        message: { key: 'RESTORE_INTERRUPTED_COMPLETED', params: { step: stepNow } },
+        message: { key: 'RESTORE_INTERRUPTED_COMPLETED', params: { step: stepNow, archive: path.basename(j.archive) } },
         // Same NocoBase and plugin versions: the app's start is enough; otherwise migrate as a restore does.
         upgrade: j.main && (manifest as Manifest).app.version !== input.appVersion,
       });
+    } else if (decision.action === 'commit') {
+      say(`Restore ${j.id} had finished when the server stopped: kept; removing what it had set aside`);
+      await dropAsides(j.swaps);
+      await outcome({ status: 'succeeded', errorCode: 'RESTORE_INTERRUPTED_COMMITTED', message: { key: 'RESTORE_INTERRUPTED_COMMITTED', params: { archive: path.basename(j.archive) } }, upgrade: false });
     } else if (decision.action === 'manual') {
       say(`Restore ${j.id} was interrupted during "${stepNow}" with neither a safety backup nor its staged copy: restore a backup by hand`);
       await outcome({ status: 'failed', errorCode: 'RESTORE_INTERRUPTED_MANUAL', message: { key: 'RESTORE_INTERRUPTED_MANUAL', params: { step: stepNow } }, upgrade: false });

@@ -107,6 +107,9 @@ async function runRestore(
   const db = service.dbConfig();
   const progress = throttledProgress((p: Phase, percent: number) => service.updateTask(task.id, { phase: p, progress: percent }, PROGRESS_WRITE_BUDGET_MS));
   let rows: Record<string, unknown>[] = [];
+  // Sub-applications this restore stopped: started again whatever happens.
+  const stopped = new Set<string>();
+  const startStopped = () => startSubApps(service, targets.filter((t) => stopped.has(t.name)));
   const job: RestoreJob = {
     id: String(task.id),
     taskId: String(task.id),
@@ -149,11 +152,15 @@ async function runRestore(
       },
       beforeDatabases: quiesceAll,
       beforeTarget: async (t) => {
-        if (t.kind === 'app') await stopSubApp(t.name);
+        if (t.kind !== 'app') return;
+        stopped.add(t.name);
+        await stopSubApp(t.name);
       },
       // Without the main application, sub-applications start again at once; with it, once it is back.
       afterTarget: async (t) => {
-        if (t.kind === 'app' && !main) await startSubApp(t.name);
+        if (t.kind !== 'app' || main) return;
+        await startSubApp(t.name);
+        stopped.delete(t.name);
       },
       afterDatabases: async () => {
         if (main) {
@@ -165,7 +172,7 @@ async function runRestore(
         ? async () => {
             app.setMaintainingMessage('upgrading');
             await app.runCommandThrowError('upgrade');
-            await startSubApps(service, targets);
+            await startStopped();
           }
         : undefined,
       afterRollback: async (cause) => {
@@ -175,7 +182,7 @@ async function runRestore(
           await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED_ROLLED_BACK', rolledBackText(cause))]);
           await app.runCommandThrowError('upgrade');
         }
-        await startSubApps(service, targets);
+        await startStopped();
       },
     });
     await service.updateTask(task.id, {
@@ -203,7 +210,7 @@ async function runRestore(
         await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED', error)]).catch(() => undefined);
         await app.runCommand('upgrade').catch(() => undefined);
       }
-      await startSubApps(service, targets);
+      await startStopped();
       await service.failTask(task.id, new Error(error));
       return;
     }
@@ -213,7 +220,7 @@ async function runRestore(
       await reopen(app).catch(() => undefined);
       await app.runCommand('upgrade').catch(() => undefined);
     }
-    if (targets.length) await startSubApps(service, targets);
+    await startStopped();
     await service.failTask(task.id, cause);
   }
 }

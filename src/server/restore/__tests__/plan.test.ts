@@ -41,6 +41,12 @@ describe('decideRecovery', () => {
     expect(decideRecovery(finishing)).toEqual({ action: 'rollback', databases: ['db:app:a1', 'db:main'] });
   });
 
+  it('keeps a restore whose every step had ended (the app may already have served the restored data)', () => {
+    const ended = { ...base, steps: { 'db:app:a1': 'done', 'db:main': 'done', storage: 'done', finish: 'done' } } as JournalView;
+    expect(decideRecovery(ended)).toEqual({ action: 'commit' });
+    expect(decideRecovery({ ...ended, safety: null, stagingPresent: false })).toEqual({ action: 'commit' });
+  });
+
   it('without a safety backup completes forward the databases not done yet, in plan order', () => {
     expect(decideRecovery({ ...base, safety: null })).toEqual({ action: 'forward', databases: ['db:main'] });
     expect(decideRecovery({ ...base, safety: null, steps: {} })).toEqual({ action: 'forward', databases: ['db:app:a1', 'db:main'] });
