@@ -32,6 +32,13 @@ process.env.BM_TEST_CRASH_FILE = CRASH_FILE;
 const DB_MID = (process.env.DB_DIALECT || 'sqlite') === 'sqlite' ? 'db:main' : 'db:main:mid';
 const EXT = { dialect: 'postgres' as const, host: '127.0.0.1', port: 5432, user: 'postgres', password: 'postgres', database: `bm_crash_ext_${process.env.DB_DIALECT || 'sqlite'}` };
 const extDigest = () => withConn(EXT, (c) => dataDigest(c));
+// The steps whose crash handling does not depend on the database engine (before the first live change, the storage
+// folders, the commit, backups, uploads) are crashed on SQLite and PostgreSQL; every engine gets the crashes that
+// interrupt its own tools (the database step, a rollback after the upgrade, the forward completion, the standalone
+// command, a data source).
+const EVERY_STEP = (process.env.DB_DIALECT || 'sqlite') !== 'mariadb' && process.env.DB_DIALECT !== 'mysql';
+// Not registered at all elsewhere (rather than skipped): they run in the other passes.
+const itAllSteps = (EVERY_STEP ? it : Object.assign(() => undefined, { each: () => () => undefined })) as typeof it;
 const NOTIFICATIONS = ['notificationChannels', 'notificationInAppMessages', 'notificationSendLogs'];
 const TOOLS = /^(pg_restore|pg_dump|psql|mariadb|mysql|mariadb-dump|mysqldump|sqlite3)$/;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -206,7 +213,7 @@ afterAll(async () => {
   await withConn({ ...EXT, database: 'postgres' }, (c) => c.query(`DROP DATABASE IF EXISTS ${EXT.database} WITH (FORCE)`)).catch(() => undefined);
 });
 
-describe.each(['stage', 'safety', 'maintenance'])('crash at %s, before any live change', (point) => {
+describe.each(EVERY_STEP ? ['stage', 'safety', 'maintenance'] : ['stage'])('crash at %s, before any live change', (point) => {
   it('comes back unchanged, the restore marked as interrupted', async () => {
     await change(`before-${point}`);
     const before = await state();
@@ -223,8 +230,7 @@ describe.each(['stage', 'safety', 'maintenance'])('crash at %s, before any live 
 describe.each([
   // [crash point, leave the database tool running as an orphan]
   [DB_MID, true],
-  ['storage', false],
-  ['storage:mid', false],
+  ...(EVERY_STEP ? ([['storage', false], ['storage:mid', false]] as const) : []),
   ['finish', false],
 ] as const)('crash at %s with the safety backup on', (point, leaveTools) => {
   it('comes back as it was before the restore, rolled back from the safety backup', async () => {
@@ -248,12 +254,14 @@ describe.each([
   });
 });
 
-it('a crash after the last step keeps the restore (the app may already have served it) and only cleans up', async () => {
+itAllSteps('a crash after the last step keeps the restore (the app may already have served it) and only cleans up', async () => {
   await change('before-commit');
   const crash = await crashDuring('commit', restore(true));
   await startAgain(crash.group);
 
-  expect(await state()).toEqual(atBackup);
+  // The restore had run NocoBase's upgrade, which rewrites its version row; everything else is the backup's.
+  const withoutVersion = (x: Awaited<ReturnType<typeof state>>) => ({ ...x, data: { ...x.data, applicationVersion: '' } });
+  expect(withoutVersion(await state())).toEqual(withoutVersion(atBackup));
   const row = await waitTaskApi(app, crash.taskId);
   expect(row).toMatchObject({ kind: 'restore', status: 'succeeded', errorCode: 'RESTORE_INTERRUPTED_COMMITTED' });
   expect(debris()).toEqual({ tmp: [], journal: [], aside: [], pids: [] });
@@ -271,7 +279,7 @@ it('a crash mid-restore without a safety backup completes the restore from the v
   expect(debris()).toEqual({ tmp: [], journal: [], aside: [], pids: [] });
 });
 
-it.each(['backup:mid@50', 'backup:written'])('a crash during the safety backup (%s) changes nothing and lists no half archive', async (point) => {
+itAllSteps.each(['backup:mid@50', 'backup:written'])('a crash during the safety backup (%s) changes nothing and lists no half archive', async (point) => {
   await change(`before-${point.replace(/\W/g, '-')}`);
   const before = await state();
   const archivesBefore = fs.readdirSync(archives()).filter((f) => f.endsWith('.nbbm')).sort();
@@ -337,7 +345,7 @@ it('a crash while a data source is restored alone rolls that source back and lea
   expect(debris()).toEqual({ tmp: [], journal: [], aside: [], pids: [] });
 });
 
-it('a power cut in the middle of an upload leaves no partial file once the app is up again', async () => {
+itAllSteps('a power cut in the middle of an upload leaves no partial file once the app is up again', async () => {
   const dir = path.join(archives(), '.uploads');
   const group = app.processGroup();
   // Half of a body the server expects to be 64 MB long, then silence: the server is writing its partial file.

@@ -92,6 +92,8 @@ async function recoverOne(j: RestoreJournal, dir: string, input: RecoverInput, s
   const stepNow = lastStep(j);
   try {
     if (decision.action === 'discard') {
+      // Ended: only the clean-up was left (what is still set aside was kept on purpose by the outcome).
+      if (j.state === 'ended') await dropAsides(j.swaps);
       if (j.state !== 'ended') {
         say(`Restore ${j.id} was interrupted before it changed anything; nothing to undo`);
         await outcome({ status: 'failed', errorCode: 'RESTORE_INTERRUPTED_UNCHANGED', message: { key: 'RESTORE_INTERRUPTED_UNCHANGED', params: {} }, upgrade: false });
