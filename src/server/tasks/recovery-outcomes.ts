@@ -1,14 +1,23 @@
 import { NAMESPACE } from '../../constants';
 import { dropOutcome, journalDir, takeOutcomes } from '../restore/journal';
 import { notifyAdmins } from '../schedule/notify';
-import type { BackupsService } from '../service';
+import type { Application } from '@nocobase/server';
+import type { BackupPaths } from '../paths';
+
+/** What this needs of the service (kept narrow: no import of service.ts, which calls this). */
+export interface OutcomeHost {
+  app: Application;
+  paths: BackupPaths;
+  repo: { findOne(options: { filterByTk: string }): Promise<unknown> };
+  updateTask(id: string, values: Record<string, unknown>): Promise<void>;
+}
 
 /**
  * What the start-up recovery (restore/recover.ts, run before the app read its database) did, written into the task
  * rows once the app runs, with an in-app message to the admins. After a forward completion NocoBase's upgrade runs,
  * as after any restore.
  */
-export async function applyRecoveryOutcomes(service: BackupsService): Promise<void> {
+export async function applyRecoveryOutcomes(service: OutcomeHost): Promise<void> {
   const app = service.app;
   const dir = journalDir(service.paths.archives);
   let upgrade = false;
