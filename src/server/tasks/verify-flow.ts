@@ -102,8 +102,9 @@ async function runVerifyTask(
     const finishedAt = new Date();
     if (report.ok) {
       const values = { status: 'succeeded', phase: 'done', progress: 100, finishedAt, summary: report };
-      await service.updateTask(task.id, values);
+      // The backup's mark first: whoever sees the verify done (the page, a script) finds the backup marked.
       await service.updateTask(backupId, { verifiedAt: finishedAt });
+      await service.updateTask(task.id, values);
       return { task: await service.findTask(task.id), report };
     }
     const mismatch = new BackupError('VERIFY_MISMATCH', { detail: describeReport(report) }, 422);
@@ -115,13 +116,13 @@ async function runVerifyTask(
       errorCode: mismatch.code,
       error: service.describe(mismatch),
     };
-    await service.updateTask(task.id, values);
     await service.updateTask(backupId, { verifiedAt: null });
+    await service.updateTask(task.id, values);
     return { task: await service.findTask(task.id), report };
   } catch (err) {
     await progress.flush();
+    if (isArchiveError(err) && !NOT_DAMAGE.has(err.code)) await service.updateTask(backupId, { verifiedAt: null }).catch(() => undefined);
     await service.failTask(task.id, err);
-    if (isArchiveError(err) && !NOT_DAMAGE.has(err.code)) await service.updateTask(backupId, { verifiedAt: null });
     throw err;
   } finally {
     await fs.promises.rm(tmpDir, { recursive: true, force: true });
