@@ -46,7 +46,11 @@ export function unregisterChild(pid: number): void {
   fs.rmSync(path.join(registryDir, `${pid}.json`), { force: true });
 }
 
-const alive = (pid: number, start: string | null) => {
+/**
+ * The process runs and is the one recorded (same kernel start time). Without /proc the pid alone decides: a reused
+ * pid then keeps a record waiting rather than have it acted on under a live run.
+ */
+export function processAlive(pid: number, start: string | null): boolean {
   try {
     process.kill(pid, 0);
   } catch {
@@ -54,7 +58,7 @@ const alive = (pid: number, start: string | null) => {
   }
   const now = processStart(pid);
   return start === null || now === null || now === start;
-};
+}
 
 /**
  * Stops (SIGKILL) every recorded tool whose owner process is gone, and waits until they have exited. Answers the
@@ -77,14 +81,14 @@ export async function stopOrphans(dir: string): Promise<string[]> {
       fs.rmSync(file, { force: true });
       continue;
     }
-    if (alive(rec.owner, rec.ownerStart)) continue;
-    if (alive(rec.pid, rec.start)) {
+    if (processAlive(rec.owner, rec.ownerStart)) continue;
+    if (processAlive(rec.pid, rec.start)) {
       try {
         process.kill(rec.pid, 'SIGKILL');
       } catch {
         /* exited meanwhile */
       }
-      for (let i = 0; i < 100 && alive(rec.pid, rec.start); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && processAlive(rec.pid, rec.start); i++) await new Promise((r) => setTimeout(r, 50));
       stopped.push(`${rec.command} (pid ${rec.pid})`);
     }
     fs.rmSync(file, { force: true });

@@ -1,6 +1,6 @@
 import fs from 'fs';
 import path from 'path';
-import { processStart } from '../process/children';
+import { processAlive } from '../process/children';
 import type { JournalState, TargetRef } from './plan';
 
 /** One storage part as the swap moves it: the live path, where the current one is set aside, the staged one. */
@@ -139,12 +139,5 @@ export async function dropOutcome(dir: string, taskId: string): Promise<void> {
 
 /** The owner of a journal is still running (same pid and the same kernel start time). */
 export function isAlive(owner: { pid: number; start: string | null }): boolean {
-  try {
-    process.kill(owner.pid, 0);
-  } catch {
-    return false;
-  }
-  const now = processStart(owner.pid);
-  // Without /proc the pid alone decides (a reused pid keeps a journal waiting rather than recovering under a live run).
-  return now === null || owner.start === null || now === owner.start;
+  return processAlive(owner.pid, owner.start);
 }

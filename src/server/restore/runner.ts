@@ -224,10 +224,8 @@ export async function runRestorePipeline(
     }
     throw new RestoreRolledBack(err, j.safety);
   } finally {
-    if (j.state === 'ended') {
-      await fs.promises.rm(staging, { recursive: true, force: true });
-      await removeJournal(dir, j.id);
-    } else if (j.state === 'preparing') {
+    // A journal still 'live' (its rollback failed) keeps its staged copy for the next start's recovery.
+    if (j.state !== 'live') {
       await fs.promises.rm(staging, { recursive: true, force: true });
       await removeJournal(dir, j.id);
     }
