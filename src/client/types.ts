@@ -65,6 +65,27 @@ export interface ArchiveSummary {
   skippedFileCount?: number;
   /** Signed with this app's APP_KEY ('this-app') or not ('elsewhere': restore and verify need an acknowledgement). */
   provenance?: 'this-app' | 'elsewhere';
+  /** What the restore must match here (servers before issue 16 send none). */
+  preflight?: PreflightReport;
+}
+
+export type PreflightLevel = 'ok' | 'warning' | 'blocking';
+
+/** One check of the pre-flight report: `code` is an i18n key (`<code>_FIX` its fix), `message` its English text. */
+export interface PreflightCheck {
+  id: string;
+  level: PreflightLevel;
+  code: string;
+  params?: Record<string, string | number>;
+  message: string;
+}
+
+export interface PreflightReport {
+  checks: PreflightCheck[];
+  blocking: number;
+  warnings: number;
+  /** false: the versions match and the restore only restarts the app. */
+  upgrade: boolean;
 }
 
 

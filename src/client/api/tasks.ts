@@ -28,6 +28,19 @@ export interface UploadResult {
   summary: ArchiveSummary;
 }
 
+/** What the admin chose in the restore dialog. */
+export interface RestoreChoices {
+  password?: string;
+  safetyBackup: boolean;
+  /** 'main' and/or sub-application names; undefined restores the main application. */
+  apps?: string[];
+  dataSources?: string[];
+  /** The acknowledgement that a backup made elsewhere may be restored. */
+  trustForeign?: boolean;
+  /** The pre-flight warnings were read and accepted (the server refuses a restore with warnings without it). */
+  acceptWarnings?: boolean;
+}
+
 export interface UploadOptions {
   onProgress?: (percent: number) => void;
   signal?: AbortSignal;
@@ -131,14 +144,9 @@ export function useTasksApi() {
         return res.data.data;
       },
 
-      /** apps: 'main' and/or sub-application names; undefined restores the main application. */
       async restore(
         source: RestoreSource,
-        safetyBackup: boolean,
-        password?: string,
-        apps?: string[],
-        dataSources?: string[],
-        trustForeign?: boolean,
+        { password, safetyBackup, apps, dataSources, trustForeign, acceptWarnings }: RestoreChoices,
       ): Promise<Task> {
         const res = await api.request<{ data: Task }>({
           url: `${TASKS}:restore`,
@@ -149,6 +157,7 @@ export function useTasksApi() {
             ...(apps ? { apps } : {}),
             ...(dataSources?.length ? { dataSources } : {}),
             ...(trustForeign ? { trustForeign: true } : {}),
+            ...(acceptWarnings ? { acceptWarnings: true } : {}),
           },
           headers: passwordHeaders(password),
           skipNotify: true,

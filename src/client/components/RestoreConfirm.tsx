@@ -1,20 +1,18 @@
 import { Alert, Button, Checkbox, Form, Input, Space } from 'antd';
+import { useMemo } from 'react';
+import type { RestoreChoices } from '../api/tasks';
 import { useT } from '../locale';
 import type { ArchiveSummary } from '../types';
+import { preflightAllows, preflightView } from '../utils/preflight';
 import { ArchiveSummaryView } from './ArchiveSummaryView';
+import { PreflightReport } from './PreflightReport';
 
 interface Props {
   summary: ArchiveSummary;
   name?: string;
   submitting: boolean;
   error?: string;
-  onConfirm: (
-    password: string | undefined,
-    safetyBackup: boolean,
-    apps?: string[],
-    dataSources?: string[],
-    trustForeign?: boolean,
-  ) => void;
+  onConfirm: (choices: RestoreChoices) => void;
   onCancel: () => void;
 }
 
@@ -24,6 +22,7 @@ interface Values {
   apps?: string[];
   dataSources?: string[];
   trustForeign?: boolean;
+  acceptWarnings?: boolean;
 }
 
 /** Step 2: what will be restored, its password if it has one, the safety backup, and the last word. */
@@ -36,22 +35,33 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
   const apps: string[] | undefined = Form.useWatch('apps', form);
   const mainChosen = !subApps.length || !apps || apps.includes('main');
   const foreign = summary.provenance === 'elsewhere';
+  const preflight = useMemo(() => preflightView(summary.preflight, t), [summary.preflight, t]);
+  const acceptWarnings: boolean | undefined = Form.useWatch('acceptWarnings', form);
+  const allowed = preflightAllows(preflight, acceptWarnings === true);
 
   const confirm = async () => {
     const values = await form.validateFields();
-    onConfirm(
-      values.password || undefined,
-      !!values.safetyBackup,
-      subApps.length || values.dataSources?.length ? values.apps ?? ['main'] : undefined,
-      values.dataSources,
-      foreign ? values.trustForeign === true : undefined,
-    );
+    if (!preflightAllows(preflight, values.acceptWarnings === true)) return;
+    onConfirm({
+      password: values.password || undefined,
+      safetyBackup: !!values.safetyBackup,
+      apps: subApps.length || values.dataSources?.length ? values.apps ?? ['main'] : undefined,
+      dataSources: values.dataSources,
+      trustForeign: foreign ? values.trustForeign === true : undefined,
+      acceptWarnings: preflight?.warnings ? values.acceptWarnings === true : undefined,
+    });
   };
 
   return (
     <Form form={form} layout="vertical" initialValues={{ safetyBackup: true, apps: ['main'], dataSources: [] }} disabled={submitting}>
       <ArchiveSummaryView summary={summary} name={name} />
       <div style={{ height: 16 }} />
+      {preflight && <PreflightReport view={preflight} />}
+      {preflight && preflight.blocking === 0 && preflight.warnings > 0 && (
+        <Form.Item name="acceptWarnings" valuePropName="checked" style={{ marginBottom: 8 }}>
+          <Checkbox>{t('I have read the warnings; restore anyway')}</Checkbox>
+        </Form.Item>
+      )}
       {summary.encrypted && (
         <Form.Item
           label={t('Backup password')}
@@ -141,7 +151,7 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
       {error && <Alert style={{ marginBottom: 12 }} type="error" showIcon message={error} />}
       <Space style={{ display: 'flex', justifyContent: 'flex-end' }}>
         <Button onClick={onCancel}>{t('Cancel')}</Button>
-        <Button type="primary" danger loading={submitting} onClick={confirm}>
+        <Button type="primary" danger loading={submitting} disabled={!allowed} onClick={confirm}>
           {t('Confirm')}
         </Button>
       </Space>

@@ -2,7 +2,7 @@ import { Alert, Button, Modal, Spin, Steps } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import { readErrorMessage } from '../api/errors';
-import { UploadResult, useTasksApi } from '../api/tasks';
+import { RestoreChoices, UploadResult, useTasksApi } from '../api/tasks';
 import { useT } from '../locale';
 import type { ArchiveSummary, RestoreSource, Task, TaskId } from '../types';
 import { forgetRestore, rememberRestore } from '../utils/restoreMarker';
@@ -100,18 +100,12 @@ function RestoreFlow({ start, onClose, onFinished, onSubmitting }: FlowProps) {
     setStage({ step: 'confirm', source: { uploadId: result.uploadId }, summary: result.summary, name });
   }, []);
 
-  const confirm = async (
-    password: string | undefined,
-    safetyBackup: boolean,
-    apps?: string[],
-    dataSources?: string[],
-    trustForeign?: boolean,
-  ) => {
+  const confirm = async (choices: RestoreChoices) => {
     if (stage.step !== 'confirm') return;
     setSubmitting(true);
     setError(undefined);
     try {
-      const task = await api.restore(stage.source, safetyBackup, password, apps, dataSources, trustForeign);
+      const task = await api.restore(stage.source, choices);
       rememberRestore(task.id);
       setStage({ step: 'progress', restoreTaskId: task.id });
       onFinished();
