@@ -1,6 +1,7 @@
 import type { DbConfig } from '../dumpers/types';
 import { checkFormat, metadataInvalid } from './manifest';
 import type { ArchiveHeader, Manifest } from './manifest-types';
+import { validateRequirements } from './requirements';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
@@ -14,6 +15,8 @@ export function headerOf(m: Manifest | ArchiveHeader): ArchiveHeader {
     app: { name: m.app.name, version: m.app.version },
     database: { dialect: m.database.dialect },
     parts: [...m.parts],
+    // Only when present: the header of an archive made before requirements existed stays exactly as it was.
+    ...(m.requirements ? { requirements: m.requirements } : {}),
   };
 }
 
@@ -31,6 +34,10 @@ export function validateHeader(value: unknown, file: string): ArchiveHeader {
   if (!isObj(app) || !isStr(app.name) || !isStr(app.version)) throw bad('header.app must have a name and a version');
   if (!isObj(database) || !isStr(database.dialect)) throw bad('header.database.dialect must be a string');
   if (!Array.isArray(parts) || !parts.every(isStr)) throw bad('header.parts must be an array of strings');
+  const requirements =
+    value.requirements === undefined
+      ? undefined
+      : validateRequirements(value.requirements, (reason) => bad(`header.${reason}`));
   return headerOf({
     format: value.format as string,
     formatVersion: value.formatVersion as number,
@@ -38,6 +45,7 @@ export function validateHeader(value: unknown, file: string): ArchiveHeader {
     app: { name: app.name, version: app.version },
     database: { dialect: database.dialect as DbConfig['dialect'] },
     parts,
+    requirements,
   });
 }
 

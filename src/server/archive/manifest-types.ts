@@ -59,6 +59,40 @@ export interface Manifest {
   skippedFiles?: SkippedFile[];
   /** How many items were skipped in all (the list may stop short). Both fields are absent when none was. */
   skippedFileCount?: number;
+  /** What a restore must match (restore pre-flight, docs/format.md). Absent in archives made before it. */
+  requirements?: Requirements;
+}
+
+/** A plugin enabled in the application the backup was made of. */
+export interface RequiredPlugin {
+  name: string;
+  packageName?: string;
+  version: string;
+  enabled: true;
+  /** The archive's storage/plugins carries its package (a restore brings it along). */
+  inArchive: boolean;
+}
+
+/** What a restore target must match; recorded at backup time, checked by preflight/checks.ts. */
+export interface Requirements {
+  nocobaseVersion: string;
+  /** The enabled plugins; absent when they could not be read (the standalone command's backups). */
+  plugins?: RequiredPlugin[];
+  db: {
+    /** DB_UNDERSCORED: table and column names in snake_case. */
+    underscored: boolean;
+    schema?: string;
+    tablePrefix?: string;
+    /** MySQL/MariaDB: @@lower_case_table_names of the server. */
+    lowerCaseTableNames?: number;
+    serverVersion: string;
+  };
+  dumpFormat: {
+    tool: string;
+    version: string;
+    /** pg_dump custom format: the archive version of the dump's header ('1.14'), read from the dump itself. */
+    formatVersion?: string;
+  };
 }
 
 export interface SkippedFile {
@@ -109,6 +143,8 @@ export interface ArchiveHeader {
   app: { name: string; version: string };
   database: { dialect: DbConfig['dialect'] };
   parts: string[];
+  /** Repeated from the manifest so that the pre-flight report needs no password; authenticated with it later. */
+  requirements?: Requirements;
 }
 
 export interface ArchiveHeaderInfo extends ArchiveHeader {

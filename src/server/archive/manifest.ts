@@ -1,6 +1,7 @@
 import { FORMAT, FORMAT_VERSION } from '../../constants';
 import { ArchiveError } from './errors';
 import type { Manifest, ManifestEntry } from './manifest-types';
+import { validateRequirements } from './requirements';
 import { safeEntryPath } from './safe-path';
 
 /** Name of the manifest entry: always the last entry of a plain archive, never listed in manifest.entries. */
@@ -172,6 +173,8 @@ function checkManifestHeader(value: unknown): Record<string, any> & { entries: u
     throw invalid('skippedDataSources must list { key, reason }', { field: 'skippedDataSources' });
   }
   checkSkippedFiles(m);
+  // Optional (older archives have none); strict when present, and kept in its validated form.
+  if (m.requirements !== undefined) m.requirements = validateRequirements(m.requirements, (reason, field) => invalid(reason, { field }));
   if (!Array.isArray(m.entries)) throw invalid('entries must be an array', { field: 'entries' });
 
   return m as Record<string, any> & { entries: unknown[] };

@@ -228,6 +228,8 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
 
     parseServerVersion: firstLine,
 
+    querySpec: (cfg, tool, sql, opts) => query(cfg, tool, opts?.tmpDir ?? os.tmpdir(), sql),
+
     // Any client of the family can dump any server version NocoBase supports (--column-statistics=0 covers 8.0).
     clientTooOld: () => null,
 

@@ -146,6 +146,8 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
 
     serverVersionSpec: (cfg, tool) => query(cfg, tool, 'SHOW server_version'),
 
+    querySpec: (cfg, tool, sql) => query(cfg, tool, sql),
+
     parseServerVersion: firstLine,
 
     clientTooOld(toolVersion, serverVersion) {

@@ -99,6 +99,8 @@ export interface ToolDumper {
   /** Empties the target first, so tables created after the backup do not survive the restore. */
   resetSpec(cfg: DbConfig, tool: ToolInfo, opts: RestoreOptions): CommandSpec;
   serverVersionSpec(cfg: DbConfig, tool: ToolInfo, opts?: TmpOptions): CommandSpec;
+  /** One read-only statement on cfg's database, rows unaligned without headers (restore pre-flight facts). */
+  querySpec(cfg: DbConfig, tool: ToolInfo, sql: string, opts?: TmpOptions): CommandSpec;
   parseServerVersion(stdout: string): string;
   /** A message with the fix when the dump tool cannot dump this server, else null. */
   clientTooOld(toolVersion: string, serverVersion: string): string | null;

@@ -15,6 +15,9 @@ import { BackupError } from '../errors';
 import { countToolRows } from './row-counts';
 import { checkTools } from './tool-check';
 import { folderSize, freeBytes, storageParts } from './storage-parts';
+import type { RequirementsDraft } from '../preflight/types';
+import { completeRequirements } from '../preflight/record';
+import { readDumpHead } from '../preflight/dump-head';
 
 export interface BackupInput {
   db: DbConfig;
@@ -38,6 +41,8 @@ export interface BackupInput {
   password?: string;
   /** The app's APP_KEY: the manifest is signed with a key derived from it (archive/provenance.ts). */
   appKey?: string;
+  /** What a restore must match (preflight/gather.ts); completed here with the database and dump facts. */
+  requirements?: RequirementsDraft;
   tools?: ToolPaths;
   onProgress?: (phase: Phase, percent: number) => void;
   signal?: AbortSignal;
@@ -131,6 +136,8 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
     }
     progress('dumping database', 65);
     await dumping;
+    // The dump's own format version (pg custom format header), for the pre-flight of a restore elsewhere.
+    const dumpHead = await readDumpHead(dumpFile);
     progress('packing files', 80);
     await writer.addFile(dumpEntry, dumpFile);
     await fs.promises.rm(dumpFile, { force: true });
@@ -161,6 +168,8 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
     }
     const tables = await counting;
     progress('finalising', 98);
+    const serverVersion = checked?.serverVersion || (await sqliteVersion());
+    const tool = checked?.tool.command ? path.basename(checked.tool.command) : 'sqlite VACUUM INTO';
     const manifest: Omit<Manifest, 'entries'> = {
       format: FORMAT,
       formatVersion: FORMAT_VERSION,
@@ -169,8 +178,8 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
       plugin: input.plugin,
       database: {
         dialect: input.db.dialect,
-        serverVersion: checked?.serverVersion || (await sqliteVersion()),
-        tool: checked?.tool.command ? path.basename(checked.tool.command) : 'sqlite VACUUM INTO',
+        serverVersion,
+        tool,
         toolVersion: checked?.tool.version || '',
         flavour: checked?.tool.flavour || input.db.dialect,
         schema: input.db.schema,
@@ -184,6 +193,17 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
       ...(apps.length ? { apps } : {}),
       ...(sources.length ? { dataSources: sources } : {}),
       ...(skipped.length ? { skippedDataSources: skipped } : {}),
+      ...(input.requirements
+        ? {
+            requirements: completeRequirements(input.requirements, {
+              db: input.db,
+              serverVersion,
+              tool,
+              toolVersion: checked?.tool.version || serverVersion,
+              dumpHead,
+            }),
+          }
+        : {}),
     };
     const result = await writer.finish(manifest);
     progress('done', 100);
