@@ -21,8 +21,6 @@ const common = {
   testEnvironment: 'node',
   modulePathIgnorePatterns: ['<rootDir>/app-template/', '<rootDir>/.app/package.json', '<rootDir>/.app/storage/', '<rootDir>/dist/'],
   setupFiles: ['<rootDir>/__tests__/helpers/env.js'],
-  // As in the build: archiver's CRC-32 through Node's native zlib.crc32.
-  moduleNameMapper: { '^crc-32$': '<rootDir>/src/server/archive/fast-crc32.js' },
 };
 module.exports = {
   testTimeout: 180000,

@@ -76,8 +76,6 @@ async function buildServer() {
     sourcemap: false,
     logLevel: 'warning',
     define: { 'process.env.BM_PLUGIN_VERSION': JSON.stringify(pkg.version) },
-    // archiver's CRC-32 through Node's native zlib.crc32 (see src/server/archive/fast-crc32.js)
-    alias: { 'crc-32': path.join(root, 'src/server/archive/fast-crc32.js') },
   };
   await esbuild.build({
     ...common,
@@ -102,7 +100,7 @@ async function buildServer() {
   await esbuild.build({
     ...common,
     entryPoints: { standalone: cli },
-    // Bundles lodash (archiver needs it): the recovery command must not depend on what the app happens to have.
+    // Bundles lodash (if anything needs it): the recovery command must not depend on what the app happens to have.
     // unzipper's optional S3 reader stays out: the command never reads from S3 (off-site copies are the app's).
     external: [...serverExternals.filter((name) => name !== 'lodash'), '@aws-sdk/client-s3'],
     outdir: path.join(dist, 'cli'),

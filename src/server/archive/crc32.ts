@@ -1,4 +1,6 @@
-/** CRC-32 (IEEE, as used by ZIP). Node 20.0 has no zlib.crc32, so a small table version. */
+import zlib from 'zlib';
+
+/** CRC-32 (IEEE, as used by ZIP): Node's native zlib.crc32 (Node ≥ 20.15), else a small table version. */
 const TABLE = (() => {
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -9,8 +11,15 @@ const TABLE = (() => {
   return t;
 })();
 
-export function crc32(buf: Uint8Array, previous = 0): number {
+function tableCrc32(buf: Uint8Array, previous = 0): number {
   let c = (previous ^ 0xffffffff) >>> 0;
   for (let i = 0; i < buf.length; i++) c = TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
+
+const native = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
+/** `previous` continues a CRC over several pieces. */
+export const crc32: (buf: Uint8Array, previous?: number) => number = native
+  ? (buf, previous = 0) => native(buf, previous) >>> 0
+  : tableCrc32;

@@ -1,15 +1,15 @@
-import archiver from 'archiver';
+import { createHash } from 'crypto';
 import fs from 'fs';
 import fsp from 'fs/promises';
 import path from 'path';
-import { Readable, Transform } from 'stream';
+import type { Readable } from 'stream';
 import { FORMAT, FORMAT_VERSION } from '../../constants';
-import { CipherParams, CipherTuning, createCipherParams, EncryptStream, Keyring } from '../crypto';
-import { Coalesce } from './coalesce';
+import { ChunkSealer, CipherParams, CipherTuning, createCipherParams, Keyring, sealAll } from '../crypto';
+import { consume } from './consume';
 import { encryptionInfoBytes } from './encryption-info';
 import { ArchiveError } from './errors';
-import { exists, fsyncFile, moveInto, openRegularSized } from './fs-ops';
-import { HashStream } from './hash-stream';
+import { loadFile, loadFileSync, type LoadedFile } from './file-loader';
+import { exists, fsyncFile, moveInto } from './fs-ops';
 import { headerOf } from './header';
 import {
   ENCRYPTION_NAME,
@@ -22,13 +22,7 @@ import {
 import type { FolderMode, Manifest, ManifestEntry, SkippedFile } from './manifest-types';
 import { SIGNATURE_NAME, signatureBytes, type SignedPart } from './provenance';
 import { safeEntryPath } from './safe-path';
-
-/** A (small) stream's whole content. */
-async function buffered(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
+import { ZipOut } from './zip-out';
 
 export interface ArchiveWriterOptions {
   /** Where the `<basename>.partial` file is written; created 0700 if missing. Same filesystem as finalPath for an atomic rename. */
@@ -51,7 +45,7 @@ export type ManifestDraft = Omit<Manifest, 'entries' | 'format' | 'formatVersion
 };
 
 export interface AddDirectoryOptions {
-  /** Content bytes of this folder packed so far (called per chunk). */
+  /** Content bytes of this folder packed so far. */
   onProgress?: (bytesDone: number) => void;
   /** Called for every item left out: symlinks, special files, names that cannot be a safe entry path, files deleted meanwhile. */
   onSkip?: (relPath: string, reason: SkipReason) => void;
@@ -83,17 +77,24 @@ const READ_CHUNK = 256 * 1024;
  * of small files each read into 256 KiB made the server's RSS climb by hundreds of MB between garbage collections.
  */
 const readChunk = (size: number) => Math.min(READ_CHUNK, Math.max(4096, size));
-/** Pieces smaller than PASS_THROUGH (headers, small files) are gathered into writes of about WRITE_CHUNK. */
-const WRITE_CHUNK = 256 * 1024;
-const PASS_THROUGH = 16 * 1024;
+/** Files up to this size are read whole in one call and written as one entry with a known size and CRC. */
+const INLINE_MAX = 256 * 1024;
+/** The folder walk reads files synchronously (file-loader.ts) for at most this long before it lets the server answer. */
+const SLICE_MS = 4;
+/** Read buffer reused for small files: below ZipOut's direct-write size, so their bytes are always copied. */
+const SCRATCH = 32 * 1024;
+/** Output stream buffer: a staged megabyte can be handed over while the previous one is being written. */
+const OUT_BUFFER = 4 * 1024 * 1024;
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const sha256Of = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /**
- * Streams entries into one ZIP (every entry STORED, zip64 where sizes or offsets need it) and appends
+ * Streams entries into one ZIP (every entry STORED, zip64 where sizes or offsets need it; see zip-out.ts) and appends
  * manifest.json last, listing every entry with its size and SHA-256. With a password every entry is encrypted under an
  * opaque name (e/000001...), and the manifest is stored encrypted (manifest.json.enc) followed by encryption.json.
- * Entries are added strictly one at a time (calls are queued), content is never buffered whole, and nothing but
- * content is kept in the ZIP (fixed mode 0600, one timestamp for all entries; real modes are in the manifest).
+ * Entries are written strictly one at a time (calls are queued), content is never buffered whole beyond a small
+ * file, and nothing but content is kept in the ZIP (fixed mode 0600, one timestamp for all entries; real modes are in
+ * the manifest).
  *
  * A name refused up front (ENTRY_UNSAFE, ENTRY_DUPLICATE) or a file that cannot be opened leaves the writer usable.
  * Once an entry has started, any failure (source stream error, disk error) leaves half an entry in the ZIP: the
@@ -111,19 +112,20 @@ export class ArchiveWriter {
   /** Modes of the folders addDirectory packed files from (restored with them); finish() records them. */
   readonly folders: FolderMode[] = [];
 
-  private readonly archive: archiver.Archiver;
+  private readonly zip: ZipOut;
   private readonly out: fs.WriteStream;
-  private readonly coalesce = new Coalesce(PASS_THROUGH, WRITE_CHUNK);
-  private readonly date = new Date();
+  /**
+   * Small files are read into this buffer. Safe to reuse for the next file because ZipOut copies pieces smaller than
+   * its direct-write size (64 KiB) before the call returns, and one file is handled at a time.
+   */
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH);
   private readonly list: ManifestEntry[] = [];
   private readonly names = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
   private state: State = 'open';
   private failure: Error | null = null;
-  /** Rejects the in-flight add when the archive or output fails. */
-  private pendingFail: ((err: Error) => void) | null = null;
-  /** Streams of the entry being written, destroyed on abort. */
-  private current: Transform[] = [];
+  /** Stops the streamed entry in flight (abort, or the output failing under it). */
+  private cancelCurrent: ((err: Error) => void) | null = null;
   private outClosed: Promise<void>;
   private readonly sealer: Sealer | null;
   private storedCount = 0;
@@ -135,13 +137,8 @@ export class ArchiveWriter {
     this.out = out;
     this.sealer = sealer;
     this.outClosed = new Promise((resolve) => out.once('close', () => resolve()));
-    this.archive = archiver('zip', { store: true, forceZip64: false });
-    paceCentralDirectory(this.archive);
-    const fatal = (err: Error) => this.fatal(err);
-    this.archive.on('error', fatal);
-    this.archive.on('warning', fatal);
-    this.out.on('error', fatal);
-    this.archive.pipe(this.coalesce).pipe(this.out);
+    this.zip = new ZipOut(out, new Date());
+    this.out.on('error', (err: Error) => this.fatal(err));
   }
 
   /** Creates `<tmpDir>/<basename(finalPath)>.partial` (0600; folders 0700). Refuses ARCHIVE_EXISTS when finalPath exists. */
@@ -158,7 +155,7 @@ export class ArchiveWriter {
     // Before the partial file exists, so that nothing needs cleaning up if derivation fails.
     const sealer = opts.password ? await createCipherParams(opts.password, opts.cipherTuning) : null;
     const partial = path.join(tmpDir, path.basename(target) + '.partial');
-    const out = fs.createWriteStream(partial, { flags: 'w', mode: 0o600 });
+    const out = fs.createWriteStream(partial, { flags: 'w', mode: 0o600, highWaterMark: OUT_BUFFER });
     await new Promise<void>((resolve, reject) => {
       out.once('open', () => resolve());
       out.once('error', reject);
@@ -176,7 +173,7 @@ export class ArchiveWriter {
 
   /** Bytes written to the archive file so far (headers included). */
   get bytesWritten(): number {
-    return this.archive.pointer();
+    return this.zip.pointer;
   }
 
   /** Entries added so far, in archive order. */
@@ -186,30 +183,24 @@ export class ArchiveWriter {
 
   /** Streams `readable` into entry `entryPath`. The writer does not destroy a caller's stream on abort. */
   addStream(entryPath: string, readable: Readable): Promise<ManifestEntry> {
-    return this.enqueue(() => this.streamEntry(entryPath, readable));
+    return this.enqueue(() => this.streamEntry(this.checkName(entryPath), readable));
   }
 
   addBuffer(entryPath: string, data: Buffer | string): Promise<ManifestEntry> {
-    return this.enqueue(() => this.streamEntry(entryPath, Readable.from([Buffer.from(data)])));
+    return this.enqueue(() => this.knownEntry(this.checkName(entryPath), Buffer.from(data)));
   }
 
   /** Adds one regular file (a symlink is refused: opened with O_NOFOLLOW). */
   addFile(entryPath: string, absPath: string): Promise<ManifestEntry> {
     return this.enqueue(async () => {
       const name = this.checkName(entryPath);
-      let fh: fsp.FileHandle;
-      let size: number;
+      let loaded: LoadedFile;
       try {
-        ({ fh, size } = await openRegularSized(absPath));
+        loaded = await loadFile(absPath, INLINE_MAX);
       } catch (err: any) {
         throw sourceFailed(name, err);
       }
-      return this.streamEntry(
-        name,
-        fh.createReadStream({ highWaterMark: readChunk(size), autoClose: true }),
-        undefined,
-        () => fh.close().catch(() => undefined),
-      );
+      return this.loadedEntry(name, loaded);
     });
   }
 
@@ -218,12 +209,15 @@ export class ArchiveWriter {
    * Symlinks (files or folders) and special files are skipped; so are names that cannot be safe entry paths
    * (e.g. containing a backslash) and files deleted while walking. Folders are not entries; each file's mode and the
    * modes of the folders holding files go into the manifest (entry `mode`, `folders`), for the restore.
+   * Files are read with synchronous calls in slices of SLICE_MS (small ones whole, in one read): asynchronous calls
+   * cost the main thread five times more per file than the system calls themselves (file-loader.ts).
    */
   addDirectory(prefix: string, absDir: string, opts: AddDirectoryOptions = {}): Promise<ManifestEntry[]> {
     return this.enqueue(async () => {
       const base = safeEntryPath(prefix);
       const added: ManifestEntry[] = [];
       let done = 0;
+      let slice = performance.now();
       const skip = (rel: string, reason: SkipReason) => {
         if (++this.skippedCount <= MAX_SKIPPED_LISTED) this.skipped.push({ path: `${base}/${rel}`, reason });
         opts.onSkip?.(rel, reason);
@@ -259,36 +253,31 @@ export class ArchiveWriter {
               skip(childRel, 'unsafe name');
               continue;
             }
-            let fh: fsp.FileHandle;
-            let size: number;
-            let mode: number;
+            this.checkName(name);
+            let loaded: LoadedFile;
             try {
-              ({ fh, size, mode } = await openRegularSized(abs));
+              loaded = loadFileSync(abs, INLINE_MAX, this.scratch);
             } catch (err: any) {
-              if (err?.code === 'ENOENT') {
-                skip(childRel, 'vanished');
-                continue;
-              }
-              if (err?.code === 'ELOOP') {
-                skip(childRel, 'symlink'); // replaced by a symlink since readdir
-                continue;
-              }
-              if (err?.code === 'NOT_REGULAR') {
-                skip(childRel, 'not a regular file');
+              const reason = skipReasonOf(err);
+              if (reason) {
+                skip(childRel, reason);
                 continue;
               }
               throw sourceFailed(name, err);
             }
             const start = done;
-            const entry = await this.streamEntry(
+            const entry = await this.loadedEntry(
               name,
-              fh.createReadStream({ highWaterMark: readChunk(size), autoClose: true }),
+              loaded,
               opts.onProgress ? (n) => opts.onProgress!(start + n) : undefined,
-              () => fh.close().catch(() => undefined),
-              mode & 0o7777,
             );
             done += entry.size;
+            opts.onProgress?.(done);
             added.push(entry);
+            if (performance.now() - slice > SLICE_MS) {
+              await new Promise<void>((resolve) => setImmediate(resolve));
+              slice = performance.now();
+            }
           }
         }
         // Only folders that will exist again on restore: those holding packed files.
@@ -323,41 +312,29 @@ export class ArchiveWriter {
       const manifestBytes = Buffer.from(JSON.stringify(manifest), 'utf8');
       let signed: SignedPart[];
       if (this.sealer) {
-        // Encrypted into a buffer first: the signature covers the bytes as stored, checked without the password.
-        const sealed = await buffered(
-          Readable.from([manifestBytes]).pipe(
-            new EncryptStream(
-              this.sealer.keyring.entryKey(MANIFEST_ENC_NAME),
-              MANIFEST_ENC_NAME,
-              this.sealer.params.chunkSize,
-            ),
-          ),
+        // Sealed first: the signature covers the bytes as stored, checked without the password.
+        const sealed = Buffer.concat(
+          sealAll(this.sealer.keyring.entryKey(MANIFEST_ENC_NAME), MANIFEST_ENC_NAME, this.sealer.params.chunkSize, manifestBytes),
         );
         const info = encryptionInfoBytes(this.sealer.params, headerOf(manifest));
-        await this.streamRaw(MANIFEST_ENC_NAME, Readable.from([sealed]), false);
-        await this.streamRaw(ENCRYPTION_NAME, Readable.from([info]), false);
+        await this.guarded(() => this.zip.addKnown(MANIFEST_ENC_NAME, [sealed]));
+        await this.guarded(() => this.zip.addKnown(ENCRYPTION_NAME, [info]));
         signed = [
           { name: ENCRYPTION_NAME, bytes: info },
           { name: MANIFEST_ENC_NAME, bytes: sealed },
         ];
       } else {
-        await this.streamRaw(MANIFEST_NAME, Readable.from([manifestBytes]), false);
+        await this.guarded(() => this.zip.addKnown(MANIFEST_NAME, [manifestBytes]));
         signed = [{ name: MANIFEST_NAME, bytes: manifestBytes }];
       }
       if (this.signingKey) {
-        await this.streamRaw(SIGNATURE_NAME, Readable.from([signatureBytes(this.signingKey, signed)]), false);
+        const sig = signatureBytes(this.signingKey, signed);
+        await this.guarded(() => this.zip.addKnown(SIGNATURE_NAME, [sig]));
       }
 
       this.state = 'finishing';
-      await new Promise<void>((resolve, reject) => {
-        this.pendingFail = reject;
-        this.archive.finalize().catch(reject);
-        this.outClosed.then(() => {
-          if (this.failure) reject(this.failure);
-          else resolve();
-        });
-      });
-      this.pendingFail = null;
+      await this.guarded(() => this.zip.finish());
+      await this.outClosed;
       if (this.failure) throw this.failure;
 
       await fsyncFile(this.partialPath);
@@ -384,17 +361,9 @@ export class ArchiveWriter {
       this.state = 'aborted';
       const err = new ArchiveError('WRITER_CLOSED', 'Archive writer aborted', { reason: 'aborted' });
       this.failure = this.failure ?? err;
-      this.pendingFail?.(err);
-      this.pendingFail = null;
-      try {
-        this.archive.abort();
-      } catch {
-        /* already finalised */
-      }
-      for (const s of this.current) s.destroy();
-      this.archive.unpipe(this.coalesce);
-      this.coalesce.unpipe(this.out);
-      this.coalesce.destroy();
+      this.zip.fail(err);
+      this.cancelCurrent?.(err);
+      this.cancelCurrent = null;
       this.out.destroy();
     }
     await this.outClosed;
@@ -420,9 +389,19 @@ export class ArchiveWriter {
     if (this.state === 'aborted' || this.state === 'finished') return;
     if (!this.failure) this.failure = err;
     if (this.state === 'open') this.state = 'failed';
-    const fail = this.pendingFail;
-    this.pendingFail = null;
-    fail?.(err);
+    this.zip.fail(err);
+    this.cancelCurrent?.(err);
+  }
+
+  /** Runs ZIP writes; a failure among them leaves a broken ZIP, so the writer refuses everything after. */
+  private async guarded<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (this.state === 'open' || this.state === 'finishing') this.state = 'failed';
+      if (!this.failure) this.failure = err as Error;
+      throw this.state === 'aborted' ? this.failure : err;
+    }
   }
 
   private checkName(entryPath: string): string {
@@ -434,134 +413,75 @@ export class ArchiveWriter {
     return name;
   }
 
-  /** One listed entry, not queued (callers are): checks its name, streams it, records it in the manifest list. */
+  /** A loaded file as an entry: whole in one write when small, streamed from its descriptor otherwise. */
+  private loadedEntry(name: string, loaded: LoadedFile, onProgress?: (bytes: number) => void): Promise<ManifestEntry> {
+    if (loaded.kind === 'data') return this.knownEntry(name, loaded.data, loaded.mode);
+    const stream = fs.createReadStream('', { fd: loaded.fd, highWaterMark: readChunk(loaded.size), autoClose: true });
+    return this.streamEntry(name, stream, onProgress, loaded.mode).finally(() => stream.destroy());
+  }
+
+  /** An entry whose whole content is at hand: hashed, sealed if need be, and written with its size and CRC. */
+  private async knownEntry(name: string, data: Buffer, mode?: number): Promise<ManifestEntry> {
+    const stored = this.sealer ? storedNameOf(++this.storedCount) : null;
+    const pieces =
+      stored && this.sealer ? sealAll(this.sealer.keyring.entryKey(stored), stored, this.sealer.params.chunkSize, data) : [data];
+    await this.guarded(() => this.zip.addKnown(stored ?? name, pieces));
+    return this.record(name, stored, data.length, sha256Of(data), mode);
+  }
+
+  /** An entry streamed from `readable` (hashed as it passes, sealed chunk by chunk when encrypting). */
   private async streamEntry(
-    entryPath: string,
+    name: string,
     readable: Readable,
     onProgress?: (bytes: number) => void,
-    onDone?: () => void,
     mode?: number,
   ): Promise<ManifestEntry> {
-    let name: string;
-    try {
-      name = this.checkName(entryPath);
-    } catch (err) {
-      onDone?.();
-      throw err;
-    }
     const stored = this.sealer ? storedNameOf(++this.storedCount) : null;
-    const { size, sha256 } = await this.streamRaw(stored ?? name, readable, stored !== null, onProgress, onDone, name);
+    const zipName = stored ?? name;
+    const hash = createHash('sha256');
+    let size = 0;
+    const sealer = this.sealer
+      ? new ChunkSealer(this.sealer.keyring.entryKey(zipName), zipName, this.sealer.params.chunkSize)
+      : null;
+    await this.guarded(async () => {
+      const entry = await this.zip.beginStreamed(zipName);
+      try {
+        await consume(
+          readable,
+          async (chunk) => {
+            hash.update(chunk);
+            size += chunk.length;
+            onProgress?.(size);
+            if (!sealer) return entry.data(chunk);
+            for (const piece of sealer.push(chunk)) await entry.data(piece);
+          },
+          (err) => sourceFailed(name, err),
+          (cancel) => (this.cancelCurrent = cancel),
+        );
+      } finally {
+        this.cancelCurrent = null;
+      }
+      if (sealer) for (const piece of sealer.end()) await entry.data(piece);
+      await entry.end();
+    });
+    return this.record(name, stored, size, hash.digest('hex'), mode);
+  }
+
+  private record(name: string, stored: string | null, size: number, sha256: string, mode?: number): ManifestEntry {
     const entry: ManifestEntry = stored ? { path: name, size, sha256, stored } : { path: name, size, sha256 };
     if (mode !== undefined) entry.mode = mode;
     this.names.add(name);
     this.list.push(entry);
     return entry;
   }
-
-  /**
-   * One ZIP entry named `zipName`, encrypted (its name is the entry id bound into every chunk) when `encrypt`.
-   * Resolves with the size and SHA-256 of the plaintext once archiver has written the entry (and its data descriptor).
-   * `label` names the entry in errors (the real path, not the opaque name).
-   */
-  private streamRaw(
-    zipName: string,
-    readable: Readable,
-    encrypt: boolean,
-    onProgress?: (bytes: number) => void,
-    onDone?: () => void,
-    label = zipName,
-  ): Promise<{ size: number; sha256: string }> {
-    const hasher = new HashStream({ onProgress });
-    const encrypter =
-      encrypt && this.sealer
-        ? new EncryptStream(this.sealer.keyring.entryKey(zipName), zipName, this.sealer.params.chunkSize)
-        : null;
-    this.current = encrypter ? [hasher, encrypter] : [hasher];
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const settle = () => {
-        settled = true;
-        this.archive.removeListener('entry', onEntry);
-        this.pendingFail = null;
-        this.current = [];
-        onDone?.();
-      };
-      const fail = (err: Error) => {
-        if (settled) return;
-        settle();
-        // The ZIP now holds half an entry: the writer cannot continue.
-        if (this.state === 'open') this.state = 'failed';
-        if (!this.failure) this.failure = err;
-        reject(err);
-      };
-      const onEntry = () => {
-        if (settled) return;
-        settle();
-        resolve({ size: hasher.bytes, sha256: hasher.sha256 });
-      };
-      this.pendingFail = fail;
-      this.archive.on('entry', onEntry);
-      // Keep listening after settling so a late error never becomes an uncaught exception.
-      readable.on('error', (err) => fail(sourceFailed(label, err)));
-      hasher.on('error', (err) => fail(sourceFailed(label, err)));
-      encrypter?.on('error', (err) => fail(sourceFailed(label, err)));
-      readable.pipe(hasher);
-      const body = encrypter ? hasher.pipe(encrypter) : hasher;
-      this.archive.append(body as unknown as Readable, { name: zipName, date: this.date, mode: 0o600 });
-    });
-  }
 }
 
-/** Entries per write of the central directory (about 100 bytes each). */
-const CENTRAL_BATCH = 512;
-
-/**
- * compress-commons writes the whole central directory in one synchronous loop: about 18 tiny writes per entry, with no
- * regard for backpressure. With 50,000 files that blocked the event loop for seconds and buffered hundreds of MB of
- * chunks. This replaces its _finish on our instance only: the same records, written by its own
- * _writeCentralFileHeader, gathered into one buffer per CENTRAL_BATCH entries, each written once the stream drained.
- */
-function paceCentralDirectory(archive: archiver.Archiver): void {
-  // archiver's zip module keeps its zip-stream engine here (archiver 7 / zip-stream 6 / compress-commons 6).
-  const engine = (archive as unknown as { _module?: { engine?: any } })._module?.engine;
-  if (!engine || typeof engine._writeCentralFileHeader !== 'function' || typeof engine.isZip64 !== 'function') return;
-  engine._finish = function finishPaced(this: any) {
-    const write = this.write;
-    const entries: unknown[] = this._entries;
-    this._archive.centralOffset = this.offset;
-    let i = 0;
-    const next = (): void => {
-      try {
-        if (i < entries.length) {
-          const parts: Buffer[] = [];
-          // Names without the UTF-8 flag come as (ASCII) strings, which a stream write would encode as UTF-8.
-          this.write = (chunk: Buffer | string) => {
-            parts.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
-            return true;
-          };
-          try {
-            for (const end = Math.min(entries.length, i + CENTRAL_BATCH); i < end; i++) this._writeCentralFileHeader(entries[i]);
-          } finally {
-            this.write = write;
-          }
-          // write() counts the offset; the stream decides when the next batch may follow.
-          if (this.write(Buffer.concat(parts))) setImmediate(next);
-          else this.once('drain', next);
-          return;
-        }
-        this._archive.centralLength = this.offset - this._archive.centralOffset;
-        if (this.isZip64()) this._writeCentralDirectoryZip64();
-        this._writeCentralDirectoryEnd();
-        this._archive.processing = false;
-        this._archive.finish = true;
-        this._archive.finished = true;
-        this.end();
-      } catch (err) {
-        this.emit('error', err);
-      }
-    };
-    next();
-  };
+/** Files that change while a folder is packed are left out, not fatal: a live app keeps writing uploads. */
+function skipReasonOf(err: any): SkipReason | null {
+  if (err?.code === 'ENOENT') return 'vanished';
+  if (err?.code === 'ELOOP') return 'symlink'; // replaced by a symlink since readdir
+  if (err?.code === 'NOT_REGULAR') return 'not a regular file';
+  return null;
 }
 
 function sourceFailed(name: string, err: unknown): ArchiveError {
