@@ -14,6 +14,9 @@ export class BackupError extends Error {
 
 export const busy = () => new BackupError('BUSY', {}, 409);
 export const notFound = () => new BackupError('NOT_FOUND', {}, 404);
+/** The restore pre-flight refused (409, nothing touched): `checks` names the blocking checks, or the warnings not accepted. */
+export const preflightBlocked = (checks: string) => new BackupError('PREFLIGHT_BLOCKED', { checks }, 409);
+export const preflightWarningsNotAccepted = (checks: string) => new BackupError('PREFLIGHT_WARNINGS_NOT_ACCEPTED', { checks }, 409);
 
 /** Anything with a code/params/status (ArchiveError, ToolError...) is rendered the same way. */
 export interface CodedError {

@@ -22,6 +22,9 @@ import { summaryOf } from './tasks/summary';
 import { Offsite, remoteOf } from './offsite/offsite';
 import { subAppDbConfig } from './subapps/registry';
 import type { SourcePlan } from './datasources/kinds';
+import { gatherRequirements } from './preflight/gather';
+import { sqlOfApp } from './preflight/sql';
+import type { RequirementsDraft } from './preflight/types';
 
 export interface BackupOptions {
   includeUploads?: boolean;
@@ -222,6 +225,7 @@ export class BackupsService {
         origin: options.origin || 'manual',
         password: options.password || undefined,
         appKey: process.env.APP_KEY,
+        requirements: await this.requirements(options.includePlugins !== false),
         onProgress: progress.report,
       });
       await progress.flush();
@@ -246,6 +250,16 @@ export class BackupsService {
     } finally {
       crash.stop();
       await fs.promises.rm(path.join(paths.tmp, `backup-${task.id}`), { recursive: true, force: true });
+    }
+  }
+
+  /** What a restore of this backup must match (restore pre-flight); a backup is still made when it cannot be read. */
+  private async requirements(includePlugins: boolean): Promise<RequirementsDraft | undefined> {
+    try {
+      return await gatherRequirements(this.app, { storage: this.paths.storage, includePlugins, sql: sqlOfApp(this.app) });
+    } catch (err) {
+      this.app.log.warn(`[${NAMESPACE}] restore requirements not recorded: ${(err as Error)?.message}`);
+      return undefined;
     }
   }
 

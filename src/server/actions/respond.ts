@@ -17,7 +17,10 @@ export function action(fn: Handler): Handler {
       const status = typeof err.status === 'number' && err.status >= 400 ? err.status : 422;
       ctx.withoutDataWrapping = true;
       ctx.status = status;
-      ctx.body = { errors: [{ code: err.code, message: ctx.t(err.code, { ns: NAMESPACE, interpolation: { escapeValue: false }, ...(err.params || {}) }) }] };
+      const message = ctx.t(err.code, { ns: NAMESPACE, interpolation: { escapeValue: false }, ...(err.params || {}) });
+      // A refused restore carries its pre-flight report, so the dialog can show why without asking again.
+      const preflight = (err as { preflight?: unknown }).preflight;
+      ctx.body = { errors: [{ code: err.code, message, ...(preflight ? { preflight } : {}) }] };
     }
   };
 }

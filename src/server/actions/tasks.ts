@@ -4,6 +4,7 @@ import { TASKS } from '../../constants';
 import { ensureDirs } from '../paths';
 import { getService } from '../service';
 import { archiveSummary } from '../tasks/summary';
+import { appPreflight } from '../tasks/preflight';
 import { passwordFrom } from './password';
 import { verifyAction } from './verify';
 import { startRestore } from '../tasks/restore-flow';
@@ -18,6 +19,9 @@ import { sourcesToBackUp } from '../datasources/registry';
 
 const svc = (ctx: Context) => getService(ctx.app);
 const userId = (ctx: Context) => ctx.state?.currentUser?.id ?? ctx.auth?.user?.id;
+/** summary.preflight: the report against this app, as if restored with the safety backup (the dialog's default). */
+const preflightOf = (service: ReturnType<typeof svc>) => (archive: Parameters<typeof appPreflight>[1], stagingBytes: number) =>
+  appPreflight(service, archive, { stagingBytes, safetyBackup: true });
 const flag = (v: unknown, dflt = true) => (v === undefined || v === null ? dflt : v === true || v === 'true');
 
 export const tasksResource = {
@@ -109,7 +113,7 @@ export const tasksResource = {
     inspect: action(async (ctx: Context, next: Next) => {
       const service = svc(ctx);
       const file = await service.archiveOf(await service.findTask(ctx.action.params.filterByTk));
-      ctx.body = { summary: await archiveSummary(file, service.restoreTarget(), process.env.APP_KEY) };
+      ctx.body = { summary: await archiveSummary(file, service.restoreTarget(), process.env.APP_KEY, preflightOf(service)) };
       await next();
     }),
 
@@ -120,7 +124,7 @@ export const tasksResource = {
       const { uploadId, file } = await receiveUpload(ctx.req, service.paths);
       try {
         // Judged by what needs no password; an encrypted upload is kept for the restore, which asks for it.
-        ctx.body = { uploadId, summary: await archiveSummary(file, service.restoreTarget(), process.env.APP_KEY) };
+        ctx.body = { uploadId, summary: await archiveSummary(file, service.restoreTarget(), process.env.APP_KEY, preflightOf(service)) };
       } catch (err) {
         await fs.promises.rm(file, { force: true });
         throw err;
@@ -143,6 +147,7 @@ export const tasksResource = {
           apps: values.apps,
           dataSources: values.dataSources,
           trustForeign: isTrue(values.trustForeign),
+          acceptWarnings: isTrue(values.acceptWarnings),
         });
       } catch (err) {
         // A refused restore ends its upload: the admin uploads again (one multi-GB file never lingers).

@@ -52,6 +52,8 @@ export interface RestoreHooks {
   afterDatabases?: () => Promise<void>;
   /** Once the data is in place: NocoBase's upgrade and restart (web), nothing offline (the caller upgrades). */
   finish?: () => Promise<void>;
+  /** The phase shown while `finish` runs: 'upgrading', or 'restarting' when the versions are the backup's. */
+  finishPhase?: Phase;
   /** After a rollback: reopen, restart what was stopped; `cause` is what made the restore fail. */
   afterRollback?: (cause: unknown) => Promise<void>;
   progress?: (phase: Phase, percent: number) => void;
@@ -190,7 +192,7 @@ export async function runRestorePipeline(
     }
 
     if (hooks.finish) {
-      progress('upgrading', 90);
+      progress(hooks.finishPhase ?? 'upgrading', 90);
       await begin('finish');
       await hooks.finish();
       await done('finish');

@@ -16,6 +16,8 @@ import { resolveRestoreSources } from '../datasources/kinds';
 import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './progress';
 import { runRestorePipeline, RestoreRollbackFailed, RestoreRolledBack, type RestoreJob } from '../restore/runner';
 import { startSubApp, stopSubApp } from '../subapps/registry';
+import { appPreflight, entriesBytes } from './preflight';
+import { assertPreflight } from '../preflight/gate';
 import { assertSafetyCovers, safetyExtras, sourceTargets, startSubApps, subAppTargets, type ExtraTarget } from './restore-targets';
 
 export interface RestoreRequest {
@@ -32,6 +34,8 @@ export interface RestoreRequest {
   dataSources?: unknown;
   /** The admin's acknowledgement that an archive made elsewhere (not signed with this APP_KEY) may be restored. */
   trustForeign?: boolean;
+  /** The admin read the pre-flight report's warnings and goes on (the dialog's tick). */
+  acceptWarnings?: boolean;
 }
 
 type Maintaining = { setMaintaining(s: { status: string; command: { name: string } }): Promise<void> };
@@ -64,6 +68,13 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
     const sourceKeys = resolveRestoreSources(req.dataSources, (manifest.dataSources || []).map((d) => d.key));
     const selection = resolveRestoreSelection(req.apps, (manifest.apps || []).map((a) => a.name), sourceKeys.length);
     const targets = [...(await subAppTargets(service, manifest, selection)), ...(await sourceTargets(service, manifest, sourceKeys))];
+    // The pre-flight, from the manifest the password authenticated: refused here, before any task or change. Only for
+    // the main application: sub-applications and data sources are started (and upgraded) by the supervisor.
+    const preflight = selection.main
+      ? await appPreflight(service, manifest, { stagingBytes: entriesBytes(manifest), safetyBackup: req.safetyBackup !== false })
+      : null;
+    if (preflight) assertPreflight(preflight, req.acceptWarnings === true);
+    const upgrade = preflight ? preflight.upgrade : true;
     const task = await service.createTask('restore', origin, {
       createdById: req.userId,
       fileName: path.basename(file),
@@ -75,10 +86,11 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
         sourceTaskId: req.taskId ?? null,
         apps: [...(selection.main ? ['main'] : []), ...selection.subApps],
         dataSources: sourceKeys,
+        upgrade,
       },
     });
     slot.setId(task.id);
-    runRestore(service, task, file, manifest, req, targets, selection.main)
+    runRestore(service, task, file, manifest, req, targets, selection.main, upgrade)
       .catch((err) => service.app.log.error(`[${NAMESPACE}] restore task ${task.id} failed`, { err }))
       // An upload serves one restore: removed once it ends, whatever the outcome (issue 15, item 10).
       .finally(() => discardUpload(service.paths, req.uploadFile).finally(() => slot.release()));
@@ -102,10 +114,17 @@ async function runRestore(
   req: RestoreRequest,
   targets: ExtraTarget[],
   main: boolean,
+  upgrade: boolean,
 ): Promise<void> {
   const app = service.app;
   const db = service.dbConfig();
+  // Every phase the task went through, kept on its row: the report said whether NocoBase's upgrade would run.
+  const phases: Phase[] = [];
   const progress = throttledProgress((p: Phase, percent: number) => service.updateTask(task.id, { phase: p, progress: percent }, PROGRESS_WRITE_BUDGET_MS));
+  const report = (p: Phase, percent: number) => {
+    if (!phases.includes(p)) phases.push(p);
+    progress.report(p, percent);
+  };
   let rows: Record<string, unknown>[] = [];
   // Sub-applications this restore stopped: started again whatever happens.
   const stopped = new Set<string>();
@@ -132,7 +151,7 @@ async function runRestore(
   try {
     await service.updateTask(task.id, { status: 'running', startedAt: new Date(), phase: 'validating' });
     const { journal } = await runRestorePipeline(job, {
-      progress: progress.report,
+      progress: report,
       safetyBackup: async () => {
         const extras = await safetyExtras(service, targets);
         const safety = await service.createTask('backup', 'safety', {
@@ -170,11 +189,19 @@ async function runRestore(
       },
       finish: main
         ? async () => {
-            app.setMaintainingMessage('upgrading');
-            await app.runCommandThrowError('upgrade');
+            if (upgrade) {
+              app.setMaintainingMessage('upgrading');
+              await app.runCommandThrowError('upgrade');
+            } else {
+              // Same NocoBase and plugin versions as the backup: nothing to migrate, a restart (reload) reads the
+              // restored database and plugin list again (NocoBase's own `restart` command: beforeStop, reload, start).
+              app.setMaintainingMessage('restarting');
+              await app.runCommandThrowError('restart');
+            }
             await startStopped();
           }
         : undefined,
+      finishPhase: upgrade ? 'upgrading' : 'restarting',
       afterRollback: async (cause) => {
         if (main) {
           await reopen(app);
@@ -192,7 +219,7 @@ async function runRestore(
       error: null,
       errorCode: null,
       finishedAt: new Date(),
-      options: { ...(task.options as Record<string, unknown>), journal },
+      options: { ...(task.options as Record<string, unknown>), journal, phases: [...phases, 'done'] },
     });
   } catch (err) {
     await progress.flush();

@@ -3,6 +3,7 @@ import type { ArchiveHeaderInfo, Manifest } from '../archive/manifest-types';
 import type { DbConfig } from '../dumpers/types';
 import { readProvenance } from '../archive/provenance';
 import { inspectArchive, inspectHeader } from '../engine/restore';
+import type { PreflightReport } from '../preflight/types';
 
 // What a task row and the restore confirmation say of an archive. Kept apart from the service so that the standalone
 // command (which must never load NocoBase or the S3 client) can use it.
@@ -40,10 +41,17 @@ export async function archiveSummary(
   file: string,
   target: { dialect: DbConfig['dialect']; appVersion: string },
   appKey?: string,
+  /** The restore pre-flight report against this target (tasks/preflight.ts); its result is `summary.preflight`. */
+  preflight?: (archive: Manifest | ArchiveHeaderInfo, stagingBytes: number) => Promise<PreflightReport>,
 ) {
   const header = await inspectHeader(file, target);
   const size = (await fs.promises.stat(file)).size;
   const { provenance } = await readProvenance(file, appKey);
-  if (header.encrypted) return { ...summaryOf(header, size, true), provenance };
-  return { ...summaryOf(await inspectArchive(file, target), size), provenance };
+  if (header.encrypted) {
+    // Only the plain header is known (its requirements included): the archive's size stands for the staging copy.
+    return { ...summaryOf(header, size, true), provenance, ...(preflight ? { preflight: await preflight(header, size) } : {}) };
+  }
+  const manifest = await inspectArchive(file, target);
+  const staging = manifest.entries.reduce((a, e) => a + e.size, 0);
+  return { ...summaryOf(manifest, size), provenance, ...(preflight ? { preflight: await preflight(manifest, staging) } : {}) };
 }

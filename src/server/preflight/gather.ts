@@ -1,0 +1,48 @@
+import fs from 'fs';
+import path from 'path';
+import type { Application } from '@nocobase/server';
+import type { RequiredPlugin } from '../archive/manifest-types';
+import type { SqlValue } from './sql';
+import type { RequirementsDraft } from './types';
+
+// The backup's side: what the application the backup is made of runs with, for a later restore's pre-flight.
+
+interface PluginRow {
+  name: string;
+  packageName?: string | null;
+  version?: string | null;
+}
+
+/** Pure: the enabled plugins as the manifest lists them; `carried` says whether storage/plugins holds a package. */
+export function requiredPlugins(rows: PluginRow[], carried: (packageName: string) => boolean): RequiredPlugin[] {
+  return rows
+    .map((r) => ({
+      name: r.name,
+      ...(r.packageName ? { packageName: r.packageName } : {}),
+      version: r.version || '',
+      enabled: true as const,
+      inArchive: !!r.packageName && carried(r.packageName),
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** In the app: its plugin table (NocoBase's applicationPlugins), DB_UNDERSCORED from its database options. */
+export async function gatherRequirements(
+  app: Application,
+  opts: { storage: string; includePlugins: boolean; sql: SqlValue },
+): Promise<RequirementsDraft> {
+  const rows = (await app.db.getRepository('applicationPlugins').find({ filter: { enabled: true } })).map((r) => r.toJSON() as PluginRow);
+  const carried = (pkg: string) => opts.includePlugins && fs.existsSync(path.join(opts.storage, 'plugins', pkg, 'package.json'));
+  const dialect = app.db.options.dialect;
+  let lowerCaseTableNames: number | undefined;
+  if (dialect === 'mysql' || dialect === 'mariadb') {
+    const v = await opts.sql('SELECT @@lower_case_table_names').catch(() => null);
+    lowerCaseTableNames = v !== null && /^\d+$/.test(v) ? Number(v) : undefined;
+  }
+  return {
+    nocobaseVersion: app.getVersion(),
+    plugins: requiredPlugins(rows, carried),
+    underscored: !!app.db.options.underscored,
+    ...(lowerCaseTableNames !== undefined ? { lowerCaseTableNames } : {}),
+  };
+}

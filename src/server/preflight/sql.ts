@@ -1,0 +1,29 @@
+import type { Application } from '@nocobase/server';
+import { getDumper } from '../dumpers';
+import type { DbConfig, ToolInfo } from '../dumpers/types';
+import { captureTool } from '../process/run';
+
+/** One read-only statement whose answer is one value (first column of the first row), as text; null when no row. */
+export type SqlValue = (sql: string) => Promise<string | null>;
+
+/** Through the app's own connection (web actions, the app CLI). */
+export function sqlOfApp(app: Application): SqlValue {
+  return async (sql) => {
+    const rows = (await app.db.sequelize.query(sql, { type: 'SELECT' } as never)) as unknown as Record<string, unknown>[];
+    const first = rows?.[0];
+    if (!first) return null;
+    const value = Object.values(first)[0];
+    if (value === null || value === undefined) return null;
+    return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  };
+}
+
+/** Through the database's client tool (the standalone command, which never loads NocoBase). */
+export function sqlOfTool(db: DbConfig, tool: ToolInfo, tmpDir: string): SqlValue {
+  const dumper = getDumper(db.dialect);
+  if (dumper.kind !== 'tool') throw new Error(`no client tool for ${db.dialect}`);
+  return async (sql) => {
+    const out = (await captureTool(dumper.querySpec(db, tool, sql, { tmpDir }))).trim();
+    return out === '' || out === 'NULL' ? null : out.split('\n')[0];
+  };
+}
