@@ -10,6 +10,8 @@
 // report), --idle-seconds N (10), --with-safety (also time our restore with its default safety backup),
 // --skip-install (do not rebuild/reinstall the plugin first); experiments: --server-env K=V (extra environment for
 // the server, e.g. NODE_OPTIONS=--require ./probe.js), --server-logs (show the server's output).
+// Many small files (scripts/bench/many-files.js, its own section of the report): --only many-files|core (both by
+// default), --files 50000,500000 (the default; each count × each database is one fresh app), --app-dir DIR (.app).
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -21,11 +23,14 @@ const ds = require('./bench/dataset');
 const DIALECTS = require('./bench/dialects');
 const { writeReport } = require('./bench/report');
 
-const APP_DIR = path.join(h.root, '.app');
+const { benchManyFiles } = require('./bench/many-files');
+const manyFilesReport = require('./bench/many-files-report');
+
+let APP_DIR = path.join(h.root, '.app');
 const APP_NAME = 'main';
 
 function parseArgs(argv) {
-  const o = { repeat: 2, scale: 1, dialects: ['postgres', 'mariadb'], port: 13150, out: path.join(h.root, 'docs', 'benchmarks.md'), write: true, json: null, idleSeconds: 10, withSafety: false, install: true };
+  const o = { repeat: 2, scale: 1, dialects: ['postgres', 'mariadb'], port: 13150, out: path.join(h.root, 'docs', 'benchmarks.md'), write: true, json: null, idleSeconds: 10, withSafety: false, install: true, only: null, files: [50000, 500000] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -51,13 +56,18 @@ function parseArgs(argv) {
     else if (a === '--with-safety') o.withSafety = true;
     else if (a === '--skip-install') o.install = false;
     else if (a === '--from-json') o.fromJson = path.resolve(val());
+    else if (a === '--only') o.only = val();
+    else if (a === '--files') o.files = val().split(',').map((v) => Number(v.trim()));
+    else if (a === '--app-dir') o.appDir = path.resolve(val());
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 12).join('\n') + '\n');
+      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 14).join('\n') + '\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
   if (!(o.scale > 0)) throw new Error('--scale must be a positive number');
   for (const d of o.dialects) if (!DIALECTS[d]) throw new Error(`unknown dialect ${d} (postgres, mariadb)`);
+  if (o.only && !['core', 'many-files'].includes(o.only)) throw new Error('--only takes core or many-files');
+  if (!o.files.length || o.files.some((v) => !(Number.isInteger(v) && v > 0))) throw new Error('--files takes positive whole numbers, e.g. 50000,500000');
   return o;
 }
 
@@ -72,6 +82,17 @@ function onCleanup(label, fn) {
     const i = cleanups.indexOf(entry);
     if (i >= 0) cleanups.splice(i, 1);
   };
+}
+/** Undoes what was registered after the first `mark` entries (one scenario's own clean-ups). */
+async function unwindTo(mark) {
+  while (cleanups.length > mark) {
+    const { label, fn } = cleanups.pop();
+    try {
+      await fn();
+    } catch (err) {
+      log(`clean-up "${label}" failed: ${err.message}`);
+    }
+  }
 }
 async function runCleanups() {
   while (cleanups.length) {
@@ -600,6 +621,7 @@ async function machineInfo() {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.appDir) APP_DIR = opts.appDir;
   if (opts.fromJson) {
     // Re-renders the report from a saved --json file (no measuring).
     const { meta, results } = JSON.parse(fs.readFileSync(opts.fromJson, 'utf8'));
@@ -622,7 +644,7 @@ async function main() {
   const results = [];
   let failure = null;
   try {
-    for (const name of opts.dialects) {
+    for (const name of opts.only === 'many-files' ? [] : opts.dialects) {
       const res = {};
       try {
         results.push(await benchDialect(DIALECTS[name], opts, meta, res));
@@ -637,13 +659,47 @@ async function main() {
     await runCleanups();
   }
   meta.totalMs = Date.now() - started;
-  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ meta, results }, null, 2));
+  if (opts.json && results.length) fs.writeFileSync(opts.json, JSON.stringify({ meta, results }, null, 2));
   if (results.length && opts.write) {
     writeReport(opts.out, meta, results);
     log(`wrote ${path.relative(process.cwd(), opts.out)}`);
   }
-  process.stdout.write(require('./bench/report').summary(meta, results));
+  if (results.length) process.stdout.write(require('./bench/report').summary(meta, results));
+  if (opts.only !== 'core') failure = (await runManyFiles(opts, meta)) || failure;
   if (failure) process.exitCode = 1;
+}
+
+/** The many-files scenario: each file count on each database; each result written to its section as it comes. */
+async function runManyFiles(opts, meta) {
+  const ctx = { appDir: APP_DIR, onCleanup, unwindTo, cleanupCount: () => cleanups.length, waitOurTask, waitHealthy, loadAvg };
+  const done = [];
+  let failure = null;
+  for (const files of opts.files) {
+    for (const name of opts.dialects) {
+      const res = {};
+      const started = Date.now();
+      try {
+        await benchManyFiles(DIALECTS[name], files, opts, ctx, res);
+      } catch (err) {
+        failure = failure || err;
+        res.failed = err.message;
+        log(`${name} ${files} files: the benchmark failed: ${err.stack || err.message}`);
+      } finally {
+        await runCleanups();
+      }
+      if (!res.dialect) continue;
+      res.totalMs = Date.now() - started;
+      res.meta = { plugin: meta.plugin, nocobase: meta.nocobase, node: meta.node, cpu: `${meta.nproc} × ${meta.cpu}` };
+      done.push(res);
+      if (opts.json) fs.writeFileSync(opts.json.replace(/(\.json)?$/, '.many-files.json'), JSON.stringify({ meta, results: done }, null, 2));
+      if (opts.write) {
+        manyFilesReport.writeSection(opts.out, [res]);
+        log(`wrote the many-files section of ${path.relative(process.cwd(), opts.out)}`);
+      }
+    }
+  }
+  if (done.length) process.stdout.write(manyFilesReport.summary(done));
+  return failure;
 }
 
 main().catch(async (err) => {

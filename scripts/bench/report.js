@@ -169,7 +169,7 @@ function targetSummary(results) {
   return L.join('\n');
 }
 
-function render(meta, results, notes = '') {
+function render(meta, results, notes = '', manyFiles = null) {
   const L = [];
   L.push('# Benchmarks');
   L.push('');
@@ -189,6 +189,8 @@ function render(meta, results, notes = '') {
   L.push('## Results');
   L.push('');
   for (const r of results) L.push(dialectSection(r));
+  // The many-files scenario's own section (scripts/bench/many-files-report.js), kept as it was.
+  if (manyFiles) L.push(manyFiles, '');
   L.push('## Method');
   L.push('');
   L.push(
@@ -225,16 +227,18 @@ function render(meta, results, notes = '') {
   return L.join('\n');
 }
 
-/** Writes the report, keeping the hand-written "## Analysis" section of the existing file. */
+/** Writes the report, keeping the hand-written "## Analysis" section and the many-files section of the existing file. */
 function writeReport(file, meta, results) {
   let notes = '';
+  let manyFiles = null;
   if (fs.existsSync(file)) {
     const old = fs.readFileSync(file, 'utf8');
     const i = old.indexOf('\n## Analysis\n');
     if (i >= 0) notes = old.slice(i + '\n## Analysis\n'.length);
+    manyFiles = require('./many-files-report').readSection(i >= 0 ? old.slice(0, i) : old).block;
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, render(meta, results, notes));
+  fs.writeFileSync(file, render(meta, results, notes, manyFiles));
 }
 
 function summary(meta, results) {
