@@ -1,9 +1,11 @@
+import { createHash } from 'crypto';
 import { Writable } from 'stream';
-import { ChunkAuthError } from '../crypto';
+import { ChunkAuthError, openAll } from '../crypto';
 import { ArchiveError, isArchiveError } from './errors';
 import { HashLimitError, HashStream } from './hash-stream';
 import type { ManifestEntry } from './manifest-types';
-import { authFailed, entryPlaintext, Sealed } from './sealed';
+import { EntryWindow } from './entry-window';
+import { authFailed, entryPlaintext, Sealed, storedName } from './sealed';
 import type { OpenArchive } from './zip-directory';
 
 export function abortedError(): ArchiveError {
@@ -106,4 +108,29 @@ export class VerifyStream extends HashStream {
       cb();
     });
   }
+}
+
+/** A small entry's stored bytes fit an EntryWindow: read, decrypted and checked whole, without a stream. */
+export function fitsWindow(z: OpenArchive, entry: ManifestEntry, sealed: Sealed | null): boolean {
+  return z.entries.get(storedName(entry, sealed))!.size <= EntryWindow.MAX_ENTRY;
+}
+
+/**
+ * The plaintext of a small entry, checked against the manifest (size and SHA-256) before anyone sees it: the same
+ * judgement copyVerified makes, with the same errors. The answer may be a view of the window: use it before the next
+ * read.
+ */
+export function verifiedWhole(window: EntryWindow, z: OpenArchive, sealed: Sealed | null, entry: ManifestEntry): Buffer {
+  let plain: Buffer;
+  try {
+    const raw = window.read(z.entries.get(storedName(entry, sealed))!);
+    const id = entry.stored as string;
+    plain = sealed ? openAll(sealed.keyring.entryKey(id), id, sealed.info.chunkSize, raw) : raw;
+  } catch (err) {
+    throw readFailed(entry, err);
+  }
+  if (plain.length !== entry.size) throw mismatch(entry, 'size', plain.length);
+  const sha = createHash('sha256').update(plain).digest('hex');
+  if (sha !== entry.sha256) throw mismatch(entry, 'sha256', sha);
+  return plain;
 }

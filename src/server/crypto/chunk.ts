@@ -93,3 +93,21 @@ export function chunkCount(plainSize: number, chunkSize: number): number {
 export function encryptedSize(plainSize: number, chunkSize: number): number {
   return plainSize + TAG_BYTES * chunkCount(plainSize, chunkSize);
 }
+
+/**
+ * Every record of a whole (small) encrypted entry, opened at once: the plaintext, or ChunkAuthError at the first
+ * record that fails, exactly as DecryptStream would judge the same bytes.
+ */
+export function openAll(key: KeyObject, entryId: string, chunkSize: number, records: Buffer): Buffer {
+  const recordSize = chunkSize + TAG_BYTES;
+  const plain: Buffer[] = [];
+  let at = 0;
+  let index = 0;
+  while (records.length - at > recordSize) {
+    plain.push(openChunk(key, entryId, index++, false, records.subarray(at, at + recordSize)));
+    at += recordSize;
+  }
+  if (records.length - at < TAG_BYTES) throw new ChunkAuthError(entryId, index, 'truncated');
+  plain.push(openChunk(key, entryId, index, true, records.subarray(at)));
+  return plain.length === 1 ? plain[0] : Buffer.concat(plain);
+}
