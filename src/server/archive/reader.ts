@@ -17,7 +17,7 @@ import {
   SIGNATURE_NAME,
   validateManifest,
 } from './manifest';
-import type { ArchiveHeaderInfo, Manifest } from './manifest-types';
+import type { ArchiveHeaderInfo, Manifest, ManifestEntry } from './manifest-types';
 import { resolveInside } from './safe-path';
 import {
   entryPlaintext,
@@ -40,6 +40,8 @@ export interface PasswordOptions {
 }
 
 export interface ExtractOptions extends PasswordOptions {
+  /** The mode each extracted file is created with (default 0600): set at creation, not by a second pass. */
+  modeOf?: (entry: ManifestEntry) => number;
   /** Content bytes extracted so far, and the total the manifest announces. */
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
   signal?: AbortSignal;
@@ -63,8 +65,8 @@ const SLICE_MS = 4;
 
 const NEW_FILE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0);
 
-/** Creates `target` (0600, exclusively: never through a symlink or over a file) holding `data`; answers its path. */
-function writeNewFileSync(target: string, entryPath: string, data: Buffer): string {
+/** Creates `target` (`mode`, exclusively: never through a symlink or over a file) holding `data`; answers its path. */
+function writeNewFileSync(target: string, entryPath: string, data: Buffer, mode: number): string {
   let fd: number;
   try {
     fd = fs.openSync(target, NEW_FILE_FLAGS, 0o600);
@@ -72,7 +74,7 @@ function writeNewFileSync(target: string, entryPath: string, data: Buffer): stri
     throw existsError(err, entryPath);
   }
   try {
-    fs.fchmodSync(fd, 0o600);
+    fs.fchmodSync(fd, mode);
     let at = 0;
     while (at < data.length) at += fs.writeSync(fd, data, at, data.length - at);
   } catch (err) {
@@ -232,6 +234,7 @@ export async function extractVerified(
   opts: ExtractOptions = {},
 ): Promise<ExtractResult> {
   const { signal, onProgress } = opts;
+  const modeOf = opts.modeOf ?? (() => 0o600);
   if (signal?.aborted) throw abortedError();
   validateManifest(manifest);
   return withArchive(archivePath, async (z) => {
@@ -293,7 +296,7 @@ export async function extractVerified(
         if (fitsWindow(z, entry, sealed)) {
           // Small: checked whole before its file exists, written with synchronous calls in time slices.
           const plain = verifiedWhole(window, z, sealed, entry);
-          createdFiles.push(writeNewFileSync(target, entry.path, plain));
+          createdFiles.push(writeNewFileSync(target, entry.path, plain, modeOf(entry)));
           done += entry.size;
           files[entry.path] = target;
           onProgress?.(done, total);
@@ -314,7 +317,7 @@ export async function extractVerified(
           throw existsError(err, entry.path);
         }
         createdFiles.push(target);
-        await fh.chmod(0o600);
+        await fh.chmod(modeOf(entry));
         const start = done;
         const out = fh.createWriteStream({ autoClose: true });
         await copyVerified(z, sealed, entry, out, 'close', signal, (n) => onProgress?.(start + n, total));

@@ -1,6 +1,6 @@
 import fsp from 'fs/promises';
 import path from 'path';
-import type { Manifest } from '../archive/manifest-types';
+import type { Manifest, ManifestEntry } from '../archive/manifest-types';
 import { storageParts } from './storage-parts';
 
 /** What archives made before modes were recorded get, as restores always gave them. */
@@ -12,22 +12,25 @@ export const fileMode = (recorded: number | undefined) => (recorded ?? FILE_DEFA
 /** The same, and the owner (this server) keeps rwx: it must be able to set the folder aside or remove it later. */
 export const folderMode = (recorded: number | undefined) => ((recorded ?? FOLDER_DEFAULT) & 0o777) | 0o700;
 
+/** Storage files (uploads, plugins) get their recorded mode, 0644 where none was; anything else (dumps, keys) 0600. */
+export function stagedFileMode(manifest: Manifest): (entry: ManifestEntry) => number {
+  const prefixes = storageParts('', manifest.app.name)
+    .filter((p) => p.kind === 'dir')
+    .map((p) => `${p.entry}/`);
+  return (entry) => (prefixes.some((p) => entry.path.startsWith(p)) ? fileMode(entry.mode) : 0o600);
+}
+
 /**
- * Gives the staged storage folders (uploads, plugins) the modes recorded at backup time (the manifest's entry
- * `mode` and `folders`), 0644/0755 where none was recorded. Extraction writes 0600/0700; this runs inside the 0700
- * staging folder, so nothing is exposed before the restore moves the folders into place.
+ * Gives the staged storage folders (uploads, plugins) the modes recorded at backup time (the manifest's `folders`),
+ * 0755 where none was recorded; their files got theirs when extracted (stagedFileMode). Extraction makes folders
+ * 0700; this runs inside the 0700 staging folder, so nothing is exposed before the restore moves them into place.
  */
 export async function applyRecordedModes(manifest: Manifest, stagingDir: string): Promise<void> {
-  const files = new Map(manifest.entries.filter((e) => e.mode !== undefined).map((e) => [e.path, e.mode]));
   const folders = new Map((manifest.folders ?? []).map((f) => [f.path, f.mode]));
   const walk = async (rel: string): Promise<void> => {
     const abs = path.join(stagingDir, rel);
-    // Staged entries are regular files and folders only (extraction never creates links): nothing else is touched.
-    for (const d of await fsp.readdir(abs, { withFileTypes: true })) {
-      const child = `${rel}/${d.name}`;
-      if (d.isDirectory()) await walk(child);
-      else if (d.isFile()) await fsp.chmod(path.join(stagingDir, child), fileMode(files.get(child)));
-    }
+    // Staged entries are regular files and folders only (extraction never creates links): only folders are walked.
+    for (const d of await fsp.readdir(abs, { withFileTypes: true })) if (d.isDirectory()) await walk(`${rel}/${d.name}`);
     await fsp.chmod(abs, folderMode(folders.get(rel)));
   };
   for (const part of storageParts('', manifest.app.name).filter((p) => p.kind === 'dir')) {

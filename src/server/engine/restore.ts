@@ -8,7 +8,7 @@ import { runTool } from '../process/run';
 import { compareVersions } from './version';
 import { checkDump } from './dump-check';
 import { checkTools } from './tool-check';
-import { applyRecordedModes } from './restore-modes';
+import { applyRecordedModes, stagedFileMode } from './restore-modes';
 
 export interface RestoreTarget {
   dialect: DbConfig['dialect'];
@@ -67,6 +67,7 @@ export async function stageArchive(
   await extractVerified(file, manifest, stagingDir, {
     password,
     onProgress: (done: number) => onProgress?.(Math.floor((100 * done) / total)),
+    modeOf: stagedFileMode(manifest),
   });
   await applyRecordedModes(manifest, stagingDir);
 }
