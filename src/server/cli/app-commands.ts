@@ -8,6 +8,7 @@ import { storageRoot } from '../paths';
 import { pidsDir, recoverInterrupted } from '../restore/recover';
 import { installedAppVersion } from './env-file';
 import { verifyBackup } from '../engine/verify';
+import { sqlOfApp } from '../preflight/sql';
 import { getService, type BackupsService } from '../service';
 import { readTaskRows } from '../tasks/journal';
 import { verifyNow } from '../tasks/verify-flow';
@@ -37,6 +38,7 @@ interface Opts {
   skipUpgrade?: boolean;
   force?: boolean;
   trustForeign?: boolean;
+  acceptWarnings?: boolean;
 }
 
 type Run = (app: Application, opts: Opts, out: Output) => Promise<void>;
@@ -75,6 +77,7 @@ export function registerAppCommands(app: Application): void {
     .option('--skip-upgrade', 'do not run `nocobase upgrade` afterwards')
     .option('--force', 'go on although a server of this app seems to be running')
     .option('--trust-foreign', 'accept a backup not made by this application (its SQL is run)')
+    .option('--accept-warnings', 'go on although the pre-flight report has warnings')
     .option('--json', 'print one JSON result on stdout')
     .action(handler(app, restoreRun));
 }
@@ -224,6 +227,7 @@ const restoreRun: Run = async (app, opts, out) => {
     upgrade: !opts.skipUpgrade,
     force: !!opts.force,
     trustForeign: !!opts.trustForeign,
+    acceptWarnings: !!opts.acceptWarnings,
   };
   const slot = service.exclusive.reserve('restore');
   try {
@@ -233,6 +237,8 @@ const restoreRun: Run = async (app, opts, out) => {
       existingRows: await readTaskRows(service),
       appVersion: service.appVersion(),
       safetyExclude: service.runtimeTables(),
+      sql: sqlOfApp(app),
+      underscored: !!app.db.options.underscored,
       // SQLite's file is replaced: close it first and open the new one after, as the UI's restore does.
       beforeDatabase: async () => {
         if (db.dialect === 'sqlite' && !app.db.closed()) await app.db.close();

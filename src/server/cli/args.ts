@@ -21,6 +21,8 @@ export interface CliArgs {
   force: boolean;
   /** restore, verify: accept an archive not signed by this app's APP_KEY (its SQL is run). */
   trustForeign: boolean;
+  /** restore: go on although the pre-flight report has warnings. */
+  acceptWarnings: boolean;
 }
 
 const FLAGS: Record<string, { key: keyof CliArgs; value: boolean; commands: CommandName[] }> = {
@@ -34,6 +36,7 @@ const FLAGS: Record<string, { key: keyof CliArgs; value: boolean; commands: Comm
   '--no-safety-backup': { key: 'safetyBackup', value: false, commands: ['restore'] },
   '--skip-upgrade': { key: 'upgrade', value: false, commands: ['restore'] },
   '--force': { key: 'force', value: true, commands: ['restore', 'recover'] },
+  '--accept-warnings': { key: 'acceptWarnings', value: true, commands: ['restore'] },
 };
 const VALUES: Record<string, { key: 'out' | 'appDir'; commands: CommandName[] }> = {
   '--out': { key: 'out', commands: ['backup'] },
@@ -49,8 +52,9 @@ Backs up and restores a NocoBase application without starting it. Run it in the 
 Commands:
   backup [--no-uploads] [--no-plugins] [--encrypt] [--out <dir>]
                           make a backup (default folder: storage/backups-manager/<app>)
-  restore <file> [--yes] [--no-safety-backup] [--skip-upgrade] [--force] [--trust-foreign]
-                          restore a backup, then run \`yarn nocobase upgrade\`
+  restore <file> [--yes] [--no-safety-backup] [--skip-upgrade] [--force] [--trust-foreign] [--accept-warnings]
+                          restore a backup, then run \`yarn nocobase upgrade\` (skipped when NocoBase and every
+                          plugin are at the backup's versions)
   list                    list the backups in the app's backup folder
   verify <file> [--trust-foreign]
                           check a backup's checksums and restore it into a scratch copy
@@ -65,6 +69,10 @@ Encrypted backups: the password comes from BACKUPS_MANAGER_PASSWORD, or is asked
 
 Backups made elsewhere: restore and verify run the SQL inside a backup, so a backup not signed with this app's
 APP_KEY (another app, a version before signatures, a file altered since) is refused unless --trust-foreign is given.
+
+Pre-flight: before anything is touched, restore prints what the backup needs and what this app has (plugins,
+NocoBase version, DB_UNDERSCORED, schema, prefix, dump format, free disk, privileges). A blocking check stops it;
+warnings need --accept-warnings.
 
 Exit codes: 0 ok, 1 usage, 2 bad input or verify mismatch, 3 database tool missing or too old, 4 failure.
 `;
@@ -82,6 +90,7 @@ export function parseArgs(argv: string[]): CliArgs {
     upgrade: true,
     force: false,
     trustForeign: false,
+    acceptWarnings: false,
   };
   const rest = [...argv];
   const first = rest.shift();

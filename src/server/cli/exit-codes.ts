@@ -38,6 +38,8 @@ export class CliError extends Error {
 }
 
 const TOOL_CODES = new Set(['TOOL_MISSING', 'TOOL_TOO_OLD']);
+/** 409, yet the target is not ready for this backup: the input's case, not a busy server. */
+const INVALID_CODES = new Set(['PREFLIGHT_BLOCKED', 'PREFLIGHT_WARNINGS_NOT_ACCEPTED']);
 
 export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof UsageError) return EXIT.USAGE;
@@ -45,6 +47,7 @@ export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof ToolNotFoundError) return EXIT.TOOL;
   if (isCoded(err)) {
     if (TOOL_CODES.has(err.code)) return EXIT.TOOL;
+    if (INVALID_CODES.has(err.code)) return EXIT.INVALID;
     // 4xx means the input was refused; 409 (busy) and 499 (cancelled) are not the input's fault.
     const status = err.status ?? 500;
     if (status >= 400 && status < 500 && status !== 409 && status !== 499) return EXIT.INVALID;
@@ -58,6 +61,7 @@ const MESSAGES = enUS as Record<string, string>;
 const CLI_HINTS: Record<string, string> = {
   PASSWORD_REQUIRED: ' Set BACKUPS_MANAGER_PASSWORD, or run the command on a terminal to be asked.',
   FOREIGN_ARCHIVE_NEEDS_ACK: ' Pass --trust-foreign if you trust where it comes from.',
+  PREFLIGHT_WARNINGS_NOT_ACCEPTED: ' Pass --accept-warnings to go on.',
 };
 
 /** English text of an error, as the web UI would show it (same locale keys), with a hint for the command line. */

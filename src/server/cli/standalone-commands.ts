@@ -23,6 +23,9 @@ import { restoreOffline } from './offline-restore';
 import { recoverInterrupted } from '../restore/recover';
 import { passwordForNew, passwordToOpen } from './password';
 import type { Output } from './output';
+import { cliPreflight } from './preflight';
+import { sqlOfTool, type SqlValue } from '../preflight/sql';
+import type { RequirementsDraft } from '../preflight/types';
 
 /** Everything a command needs, from the app's .env and the process environment: NocoBase itself is never loaded. */
 export interface StandaloneContext {
@@ -113,6 +116,7 @@ export async function backupCommand(ctx: StandaloneContext, args: CliArgs): Prom
       signal: ctx.signal,
       password,
       appKey: ctx.env.APP_KEY,
+      requirements: await standaloneRequirements(ctx, tmpDir),
     });
     const tables = result.manifest.database.tables;
     ctx.out.result(
@@ -128,6 +132,28 @@ export async function backupCommand(ctx: StandaloneContext, args: CliArgs): Prom
   } finally {
     await fs.promises.rm(tmpDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What a restore must match, as far as the command knows without NocoBase: its plugin list lives in NocoBase's own
+ * tables (the report then says the plugins could not be checked).
+ */
+async function standaloneRequirements(ctx: StandaloneContext, tmpDir: string): Promise<RequirementsDraft> {
+  let lowerCaseTableNames: number | undefined;
+  if (ctx.db.dialect === 'mysql' || ctx.db.dialect === 'mariadb') {
+    await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    const dumper = getDumper(ctx.db.dialect);
+    if (dumper.kind === 'tool') {
+      const { tool } = await checkTools(dumper, ctx.db, tmpDir);
+      const v = await sqlOfTool(ctx.db, tool, tmpDir)('SELECT @@lower_case_table_names').catch(() => null);
+      if (v !== null && /^\d+$/.test(v)) lowerCaseTableNames = Number(v);
+    }
+  }
+  return {
+    nocobaseVersion: installedAppVersion(ctx.appDir) ?? '0.0.0',
+    underscored: ctx.env.DB_UNDERSCORED === 'true',
+    ...(lowerCaseTableNames !== undefined ? { lowerCaseTableNames } : {}),
+  };
 }
 
 export async function listCommand(ctx: StandaloneContext): Promise<void> {
@@ -199,6 +225,9 @@ export interface RestoreHooks {
   safetyExclude?: string[];
   beforeDatabase?: () => Promise<void>;
   afterDatabase?: () => Promise<void>;
+  /** The app CLI's connection for the pre-flight facts; the standalone command uses the database's client tool. */
+  sql?: SqlValue;
+  underscored?: boolean;
 }
 
 export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hooks: RestoreHooks): Promise<void> {
@@ -219,6 +248,14 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     ctx.out.step('This backup was not made by this application (--trust-foreign given)');
   }
   await ensureDirs(ctx.paths);
+  // The pre-flight report: a blocking check (or warnings without --accept-warnings) stops here, nothing touched.
+  const preflight = await cliPreflight(ctx, file, {
+    safetyBackup: args.safetyBackup,
+    acceptWarnings: args.acceptWarnings,
+    nocobaseVersion: hooks.appVersion ?? installedAppVersion(ctx.appDir),
+    sql: hooks.sql,
+    underscored: hooks.underscored,
+  });
   const encrypted = (await readHeader(file)).encrypted;
   const password = encrypted ? await passwordToOpen(ctx.env) : undefined;
   const at = new Date();
@@ -252,7 +289,10 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     at,
   };
   await writeCliJournal(ctx.paths.journal, journalRows(hooks.existingRows ?? [], archives, restore), at);
-  if (args.upgrade) {
+  const upgraded = args.upgrade && preflight.upgrade;
+  if (args.upgrade && !preflight.upgrade) {
+    ctx.out.step("NocoBase and every plugin are at the backup's versions: no `yarn nocobase upgrade` needed.");
+  } else if (args.upgrade) {
     ctx.out.step('Running `yarn nocobase upgrade` (migrations for the installed NocoBase and plugins)');
     const childEnv = Object.fromEntries(
       Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
@@ -268,7 +308,7 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     ctx.out.step('Upgrade skipped: run `yarn nocobase upgrade` in the app folder before starting the app.');
   }
   ctx.out.result(
-    { file, createdAt: restored.manifest.createdAt, safetyBackup: restored.safetyFile ?? null, upgraded: args.upgrade },
+    { file, createdAt: restored.manifest.createdAt, safetyBackup: restored.safetyFile ?? null, upgraded, preflight },
     `Restored ${path.basename(file)} (made ${restored.manifest.createdAt}).${restored.safetyFile ? ` Safety backup: ${restored.safetyFile}.` : ''} Start the app now (e.g. yarn start).`,
   );
 }

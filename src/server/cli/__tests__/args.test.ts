@@ -11,6 +11,7 @@ const defaults = {
   upgrade: true,
   force: false,
   trustForeign: false,
+  acceptWarnings: false,
 };
 
 describe('nb-backups arguments', () => {
@@ -48,6 +49,9 @@ describe('nb-backups arguments', () => {
     expect(parseArgs(['restore', 'a.nbbm', '--trust-foreign']).trustForeign).toBe(true);
     expect(parseArgs(['verify', 'a.nbbm', '--trust-foreign']).trustForeign).toBe(true);
     expect(() => parseArgs(['backup', '--trust-foreign'])).toThrow(/--trust-foreign does not apply to backup/);
+    // The pre-flight report's warnings (issue 16): accepted for a restore only.
+    expect(parseArgs(['restore', 'a.nbbm', '--accept-warnings']).acceptWarnings).toBe(true);
+    expect(() => parseArgs(['verify', 'a.nbbm', '--accept-warnings'])).toThrow(/--accept-warnings does not apply to verify/);
     expect(parseArgs(['verify', '--json', './b.nbbm'])).toMatchObject({
       command: 'verify',
       file: './b.nbbm',
