@@ -89,7 +89,8 @@ function pluginChecks(req: Requirements, target: TargetFacts, add: Add): boolean
       // Carried by the archive's storage/plugins: the restore brings the package along, NocoBase installs it.
       if (p.inArchive) add(id, 'warning', 'PREFLIGHT_PLUGIN_IN_ARCHIVE', { plugin: p.packageName || p.name, version: p.version });
       else add(id, 'blocking', 'PREFLIGHT_PLUGIN_MISSING', { plugin: p.packageName || p.name, version: p.version });
-    } else if (here.version !== p.version) {
+    } else if (p.version && here.version !== p.version) {
+      // (A row without a version, which NocoBase leaves for some plugins, cannot differ: nothing to compare.)
       differs = true;
       add(id, 'warning', 'PREFLIGHT_PLUGIN_VERSION', { plugin: p.packageName || p.name, backup: p.version, current: here.version });
     } else same++;

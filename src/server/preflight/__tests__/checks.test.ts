@@ -70,6 +70,10 @@ describe('preflightReport', () => {
     expect(r).toMatchObject({ blocking: 0, warnings: 1, upgrade: true });
     expect(r.checks.find((c) => c.id === 'plugin:users')?.params).toEqual({ plugin: '@nocobase/plugin-users', backup: '2.2.15', current: '2.2.16' });
     expect(levels(r).plugins).toBe('ok PREFLIGHT_OK_PLUGINS');
+    // A plugin row without a version (NocoBase leaves some empty) has nothing to differ by.
+    const unversioned = req();
+    unversioned.plugins![0].version = '';
+    expect(preflightReport(archive(unversioned), target())).toMatchObject({ warnings: 0, upgrade: false });
   });
 
   it('NocoBase older in the backup warns (upgrade runs); newer blocks', () => {
