@@ -41,7 +41,8 @@ export async function gatherTargetFacts(input: FactsInput): Promise<TargetFacts>
   await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
   try {
     const tool = await toolInfo(db, tmpDir, input.tools);
-    const sql = input.sql ?? (tool ? sqlOfTool(db, tool.info, tmpDir) : undefined);
+    // SQLite needs no connection for its facts (the file is looked at directly).
+    const sql = input.sql ?? (tool && db.dialect !== 'sqlite' ? sqlOfTool(db, tool.info, tmpDir) : undefined);
     const mysql = db.dialect === 'mysql' || db.dialect === 'mariadb';
     return {
       dialect: db.dialect,
