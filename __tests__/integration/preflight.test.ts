@@ -181,7 +181,7 @@ describe('restore pre-flight on a real app', () => {
   }
 
   it('equal versions: the app restarts without NocoBase upgrade, and the data and files come back', async () => {
-    await db((c) => c.query(`DELETE FROM ${PREFIX}items WHERE qty > 4`));
+    await withConn(targetOfEnv(app.env), (c) => c.query(`DELETE FROM ${PREFIX}items WHERE qty > 4`));
     fs.rmSync(path.join(app.storage, 'uploads', 'docs', 'a.bin'));
     fs.writeFileSync(path.join(app.storage, 'uploads', 'later.txt'), 'after the backup');
     expect(await state()).not.toEqual(atBackup);
