@@ -139,7 +139,7 @@ async function privileges(db: DbConfig, sql?: SqlValue): Promise<TargetFacts['pr
     const json = await sql(q);
     if (!json) return null;
     const missing = missingPrivileges(db, json);
-    return { ok: !missing, missing };
+    return missing === null ? null : { ok: !missing, missing };
   } catch {
     return null;
   }

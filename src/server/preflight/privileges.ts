@@ -27,14 +27,18 @@ export function privilegesSql(db: DbConfig): string | null {
     const grantee = `CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')`;
     return (
       `SELECT JSON_OBJECT('user', CURRENT_USER(), 'db', DATABASE(), 'global', (SELECT GROUP_CONCAT(PRIVILEGE_TYPE) FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ${grantee}), ` +
-      `'database', (SELECT GROUP_CONCAT(PRIVILEGE_TYPE) FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ${grantee} AND ${myHexString(db.database || '')} LIKE TABLE_SCHEMA))`
+      `'database', (SELECT GROUP_CONCAT(PRIVILEGE_TYPE) FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ${grantee} AND ${myHexString(db.database || '')} LIKE TABLE_SCHEMA), ` +
+      `'roles', (SELECT COUNT(*) FROM information_schema.APPLICABLE_ROLES))`
     );
   }
   return null;
 }
 
-/** Pure: what is missing, in words, from the JSON privilegesSql answered; '' when nothing is. */
-export function missingPrivileges(db: DbConfig, json: string): string {
+/**
+ * Pure: what is missing, in words, from the JSON privilegesSql answered; '' when nothing is; null when it cannot be
+ * told (a MySQL/MariaDB account with roles: what they grant is not followed, and a false refusal has no way round).
+ */
+export function missingPrivileges(db: DbConfig, json: string): string | null {
   const r = JSON.parse(json) as Record<string, unknown>;
   const missing: string[] = [];
   if (db.dialect === 'postgres' || db.dialect === 'kingbase') {
@@ -50,6 +54,7 @@ export function missingPrivileges(db: DbConfig, json: string): string {
   } else {
     const have = new Set(`${r.global ?? ''},${r.database ?? ''}`.split(',').map((s) => s.trim().toUpperCase()));
     for (const p of ['DROP', 'CREATE']) if (!have.has(p)) missing.push(`${p} on database \`${r.db ?? db.database}\``);
+    if (missing.length && Number(r.roles) > 0) return null;
   }
   return missing.length ? `${missing.join(', ')} (user ${r.user})` : '';
 }
