@@ -130,10 +130,12 @@ function databaseChecks(dialect: string, req: Requirements, target: TargetFacts,
 }
 
 function dumpFormatCheck(dialect: string, req: Requirements, target: TargetFacts, add: Add): void {
+  // A SQLite backup is the database file itself, swapped in: no tool reads it.
+  if (dialect === 'sqlite') return;
   const tool = target.restoreTool;
   const dump = req.dumpFormat;
   if (!tool) {
-    if (dialect !== 'sqlite') add('dumpFormat', 'blocking', 'PREFLIGHT_RESTORE_TOOL_MISSING', { dumpTool: `${dump.tool} ${dump.version}` });
+    add('dumpFormat', 'blocking', 'PREFLIGHT_RESTORE_TOOL_MISSING', { dumpTool: `${dump.tool} ${dump.version}` });
     return;
   }
   if (isPg(dialect)) {

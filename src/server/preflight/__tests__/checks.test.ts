@@ -170,3 +170,14 @@ describe('dump format', () => {
     expect(compareDotted('1.14', '1.14.0')).toBe(0);
   });
 });
+
+describe('SQLite', () => {
+  it('has no dump format or schema line: the backup is the database file itself', () => {
+    const r = preflightReport(
+      { dialect: 'sqlite', appVersion: '2.2.15', requirements: { nocobaseVersion: '2.2.15', plugins: [], db: { underscored: false, serverVersion: '3.40.1' }, dumpFormat: { tool: 'sqlite VACUUM INTO', version: '3.40.1' } } },
+      { dialect: 'sqlite', nocobaseVersion: '2.2.15', plugins: {}, db: { underscored: false }, restoreTool: { tool: 'sqlite', version: '' } },
+    );
+    expect(r.checks.map((c) => c.id)).toEqual(['dialect', 'nocobase', 'underscored', 'prefix']);
+    expect(r).toMatchObject({ blocking: 0, warnings: 0, upgrade: false });
+  });
+});
