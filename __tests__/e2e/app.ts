@@ -17,14 +17,20 @@ export interface E2eApp {
   stop: () => Promise<void>;
 }
 
+export interface E2eOptions {
+  plugins?: string[];
+  /** The SQLite file under storage/db (default e2e.sqlite): a test run beside another one needs its own. */
+  db?: string;
+}
+
 /** A real NocoBase 2.2.15 app (the one `npm start` builds), on its own SQLite file and port, freshly installed. */
-export async function startE2eApp(opts: { plugins?: string[] } = {}): Promise<E2eApp> {
+export async function startE2eApp(opts: E2eOptions = {}): Promise<E2eApp> {
   const appDir = path.join(h.root, '.app');
   h.ensureApp(appDir);
   if (!fs.existsSync(path.join(appDir, '.env'))) h.writeEnv(appDir);
   const overrides = {
     DB_DIALECT: 'sqlite',
-    DB_STORAGE: 'storage/db/e2e.sqlite',
+    DB_STORAGE: `storage/db/${opts.db ?? 'e2e.sqlite'}`,
     APP_PORT: process.env.E2E_PORT || '13090',
     INIT_ROOT_EMAIL: ADMIN.email,
     INIT_ROOT_PASSWORD: ADMIN.password,
@@ -39,7 +45,7 @@ export async function startE2eApp(opts: { plugins?: string[] } = {}): Promise<E2
 }
 
 /** One app and one browser for a test file, started before its tests and stopped (awaited) after them. */
-export function useE2eSession(opts: { plugins?: string[] } = {}): { readonly app: E2eApp; readonly browser: Browser } {
+export function useE2eSession(opts: E2eOptions = {}): { readonly app: E2eApp; readonly browser: Browser } {
   const session = {} as { app: E2eApp; browser: Browser };
   beforeAll(async () => {
     session.app = await startE2eApp(opts);

@@ -14,6 +14,12 @@ export function PreflightReport({ view }: { view: PreflightView }) {
     warning: <ExclamationCircleFilled style={{ color: token.colorWarning }} />,
     blocking: <CloseCircleFilled style={{ color: token.colorError }} />,
   };
+  // The darker text shades: antd's warning colour itself is hard to read as text on white.
+  const textColours: Record<PreflightLevel, string | undefined> = {
+    ok: undefined,
+    warning: token.colorWarningText,
+    blocking: token.colorErrorText,
+  };
   const levelNames: Record<PreflightLevel, string> = { ok: t('OK'), warning: t('Warning'), blocking: t('Blocking') };
   return (
     <section data-testid="preflight-report" style={{ marginBottom: 16 }}>
@@ -35,9 +41,7 @@ export function PreflightReport({ view }: { view: PreflightView }) {
               {icons[line.level]}
             </span>
             <span>
-              <Typography.Text type={line.level === 'blocking' ? 'danger' : line.level === 'warning' ? 'warning' : undefined}>
-                {line.text}
-              </Typography.Text>
+              <Typography.Text style={{ color: textColours[line.level] }}>{line.text}</Typography.Text>
               {line.fix && (
                 <Typography.Paragraph type="secondary" style={{ marginBottom: 0 }}>
                   {t('Fix: {{fix}}', { fix: line.fix })}

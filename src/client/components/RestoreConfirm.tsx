@@ -35,7 +35,9 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
   const apps: string[] | undefined = Form.useWatch('apps', form);
   const mainChosen = !subApps.length || !apps || apps.includes('main');
   const foreign = summary.provenance === 'elsewhere';
-  const preflight = useMemo(() => preflightView(summary.preflight, t), [summary.preflight, t]);
+  const report = useMemo(() => preflightView(summary.preflight, t), [summary.preflight, t]);
+  // The pre-flight is about the main application: restores of sub-applications or data sources only are not checked.
+  const preflight = mainChosen ? report : null;
   const acceptWarnings: boolean | undefined = Form.useWatch('acceptWarnings', form);
   const allowed = preflightAllows(preflight, acceptWarnings === true);
 

@@ -5,6 +5,7 @@ import { readErrorMessage } from '../api/errors';
 import { RestoreChoices, UploadResult, useTasksApi } from '../api/tasks';
 import { useT } from '../locale';
 import type { ArchiveSummary, RestoreSource, Task, TaskId } from '../types';
+import { refusedPreflight } from '../utils/preflight';
 import { forgetRestore, rememberRestore } from '../utils/restoreMarker';
 import { RestoreConfirm } from './RestoreConfirm';
 import { RestoreProgress } from './RestoreProgress';
@@ -116,6 +117,9 @@ function RestoreFlow({ start, onClose, onFinished, onSubmitting }: FlowProps) {
         setStage({ step: 'upload' });
         setError(`${message} ${t('The uploaded file was removed: choose it again to retry.')}`);
       } else {
+        // Refused by the pre-flight: show the report the server checked against (and its tick, for warnings).
+        const preflight = refusedPreflight(e);
+        if (preflight) setStage({ ...stage, summary: { ...stage.summary, preflight } });
         setError(message);
       }
     } finally {

@@ -1,6 +1,9 @@
 import type { TFunction, TOptions } from '../locale';
 import type { PreflightLevel, PreflightReport } from '../types';
 
+/** The restore action's refusals that carry the report (`errors[0].preflight`). */
+const REFUSALS = new Set(['PREFLIGHT_BLOCKED', 'PREFLIGHT_WARNINGS_NOT_ACCEPTED']);
+
 export interface PreflightLine {
   id: string;
   level: PreflightLevel;
@@ -61,4 +64,17 @@ export function preflightAllows(view: PreflightView | null, warningsAccepted: bo
   if (!view) return true;
   if (view.blocking > 0) return false;
   return view.warnings === 0 || warningsAccepted;
+}
+
+/**
+ * The report a refused restore answered with (the server checked again, e.g. with the password an encrypted backup's
+ * manifest needed, or the disk filled meanwhile); null for any other error.
+ */
+export function refusedPreflight(error: unknown): PreflightReport | null {
+  const data = (error as { response?: { data?: unknown } } | null | undefined)?.response?.data as
+    | { errors?: { code?: string; preflight?: PreflightReport }[] }
+    | undefined;
+  const first = Array.isArray(data?.errors) ? data?.errors[0] : undefined;
+  if (!first?.code || !REFUSALS.has(first.code)) return null;
+  return first.preflight && Array.isArray(first.preflight.checks) ? first.preflight : null;
 }

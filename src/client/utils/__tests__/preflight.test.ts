@@ -1,7 +1,7 @@
 import i18next from 'i18next';
 import { NAMESPACE } from '../../../constants';
 import type { PreflightReport } from '../../types';
-import { preflightAllows, preflightView } from '../preflight';
+import { preflightAllows, preflightView, refusedPreflight } from '../preflight';
 
 // A real i18next set up as the admin shell sets it (no key or namespace separators), translating as locale.ts does.
 const TEST_KEYS = {
@@ -150,5 +150,22 @@ describe('preflightAllows', () => {
   it('with warnings only once they are accepted', () => {
     expect(preflightAllows(view(0, 2), false)).toBe(false);
     expect(preflightAllows(view(0, 2), true)).toBe(true);
+  });
+});
+
+describe('refusedPreflight', () => {
+  const refusal = (code: string, preflight?: unknown) => ({ response: { status: 409, data: { errors: [{ code, message: 'm', preflight }] } } });
+
+  it("reads the report of the restore's pre-flight refusals", () => {
+    expect(refusedPreflight(refusal('PREFLIGHT_BLOCKED', report))).toBe(report);
+    expect(refusedPreflight(refusal('PREFLIGHT_WARNINGS_NOT_ACCEPTED', report))).toBe(report);
+  });
+
+  it('is null for other errors, a refusal without a report, or no answer at all', () => {
+    expect(refusedPreflight(refusal('BUSY', report))).toBeNull();
+    expect(refusedPreflight(refusal('PREFLIGHT_BLOCKED'))).toBeNull();
+    expect(refusedPreflight(refusal('PREFLIGHT_BLOCKED', { checks: 'x' }))).toBeNull();
+    expect(refusedPreflight(new Error('Network Error'))).toBeNull();
+    expect(refusedPreflight(undefined)).toBeNull();
   });
 });
