@@ -290,7 +290,7 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
   };
   await writeCliJournal(ctx.paths.journal, journalRows(hooks.existingRows ?? [], archives, restore), at);
   const upgraded = args.upgrade && preflight.upgrade;
-  if (args.upgrade && !preflight.upgrade) {
+  if (!preflight.upgrade) {
     ctx.out.step("NocoBase and every plugin are at the backup's versions: no `yarn nocobase upgrade` needed.");
   } else if (args.upgrade) {
     ctx.out.step('Running `yarn nocobase upgrade` (migrations for the installed NocoBase and plugins)');
