@@ -114,6 +114,9 @@ async function expectChecksShown(section: ReturnType<Page['locator']>, checks: C
     const want = expected(check, dict);
     const line = section.locator(`li[data-level=${check.level}]`, { hasText: want.text });
     await expect(line.count()).resolves.toBe(1);
+    // Its icon says its level (a red cross, an orange exclamation mark), in the admin's language.
+    const levelName = dict[check.level === 'blocking' ? 'Blocking' : 'Warning'];
+    await expect(line.getByRole('img', { name: levelName }).count()).resolves.toBe(1);
     if (want.fix) expect(await line.innerText()).toContain(want.fix);
   }
 }

@@ -9,11 +9,6 @@ import type { PreflightView } from '../utils/preflight';
 export function PreflightReport({ view }: { view: PreflightView }) {
   const t = useT();
   const { token } = theme.useToken();
-  const icons: Record<PreflightLevel, ReactNode> = {
-    ok: <CheckCircleFilled style={{ color: token.colorSuccess }} />,
-    warning: <ExclamationCircleFilled style={{ color: token.colorWarning }} />,
-    blocking: <CloseCircleFilled style={{ color: token.colorError }} />,
-  };
   // The darker text shades: antd's warning colour itself is hard to read as text on white.
   const textColours: Record<PreflightLevel, string | undefined> = {
     ok: undefined,
@@ -21,6 +16,13 @@ export function PreflightReport({ view }: { view: PreflightView }) {
     blocking: token.colorErrorText,
   };
   const levelNames: Record<PreflightLevel, string> = { ok: t('OK'), warning: t('Warning'), blocking: t('Blocking') };
+  // The level's name read out and shown on hover in place of the icon's own name ("close-circle").
+  const label = (level: PreflightLevel) => ({ 'aria-label': levelNames[level], title: levelNames[level] });
+  const icons: Record<PreflightLevel, ReactNode> = {
+    ok: <CheckCircleFilled {...label('ok')} style={{ color: token.colorSuccess }} />,
+    warning: <ExclamationCircleFilled {...label('warning')} style={{ color: token.colorWarning }} />,
+    blocking: <CloseCircleFilled {...label('blocking')} style={{ color: token.colorError }} />,
+  };
   return (
     <section data-testid="preflight-report" style={{ marginBottom: 16 }}>
       <Typography.Title level={5} style={{ marginTop: 0 }}>
@@ -37,9 +39,7 @@ export function PreflightReport({ view }: { view: PreflightView }) {
       <ul style={{ listStyle: 'none', padding: 0, margin: 0 }}>
         {view.lines.map((line) => (
           <li key={line.id} data-level={line.level} style={{ display: 'flex', gap: 8, padding: '4px 0' }}>
-            <span role="img" aria-label={levelNames[line.level]} title={levelNames[line.level]}>
-              {icons[line.level]}
-            </span>
+            <span style={{ lineHeight: '22px' }}>{icons[line.level]}</span>
             <span>
               <Typography.Text style={{ color: textColours[line.level] }}>{line.text}</Typography.Text>
               {line.fix && (
