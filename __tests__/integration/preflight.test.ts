@@ -5,7 +5,7 @@ import path from 'path';
 import { STORAGE_DIR, TASKS } from '../../src/constants';
 import { extractVerified, readManifest, type Manifest } from '../../src/server/archive';
 import { buildZip, type RawEntry } from '../../src/server/archive/__tests__/helpers';
-import { startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
+import { signIn, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import { dataDigest, insertStatements, listFiles, targetOfEnv, withConn, type Conn } from '../helpers/inspect';
 import type { DbConfig } from '../../src/server/dumpers/types';
 import { backupPaths } from '../../src/server/paths';
@@ -192,6 +192,40 @@ describe('restore pre-flight on a real app', () => {
     expect(done.status).toBe('succeeded');
     expect(done.options.phases).toContain('restarting');
     expect(done.options.phases).not.toContain('upgrading');
+    expect(await state()).toEqual(atBackup);
+  });
+
+  it('nb-backups restore at equal versions: the report, no `yarn nocobase upgrade`, and the app starts on the restored data', async () => {
+    await withConn(targetOfEnv(app.env), (c) => c.query(`DELETE FROM ${PREFIX}items WHERE qty > 2`));
+    await app.stop();
+    const { spawn } = require('child_process') as typeof import('child_process');
+    const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'standalone.js');
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [cli, 'restore', good.fileName, '--yes', '--no-safety-backup', '--json'], {
+        cwd: app.appDir,
+        env: { ...process.env, ...app.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    const json = JSON.parse(r.stdout.trim().split('\n').pop() || '{}');
+    expect({ code: r.code, ok: json.ok, upgraded: json.upgraded, upgrade: json.preflight?.upgrade, blocking: json.preflight?.blocking }).toEqual({
+      code: 0,
+      ok: true,
+      upgraded: false,
+      upgrade: false,
+      blocking: 0,
+    });
+    expect(r.stderr).toContain('Pre-flight checks:');
+    expect(r.stderr).toContain("no `yarn nocobase upgrade` needed");
+    expect(r.stderr).not.toContain('Running `yarn nocobase upgrade`');
+    await app.start();
+    app.token = await signIn(app.url);
     expect(await state()).toEqual(atBackup);
   });
 

@@ -274,8 +274,9 @@ describe('recovery', () => {
     expect(list.json.backups.map((b: { fileName: string }) => b.fileName)).toContain(backup.fileName);
 
     const restored = await standalone(['restore', backup.fileName, '--yes']);
-    expect(restored.stderr).toContain('Running `yarn nocobase upgrade`');
-    expect(restored).toMatchObject({ code: 0, json: { ok: true, upgraded: true } });
+    // Same NocoBase and plugin versions as the backup (issue 16): nothing to migrate, the upgrade is skipped.
+    expect(restored.stderr).toContain("NocoBase and every plugin are at the backup's versions: no `yarn nocobase upgrade` needed.");
+    expect(restored).toMatchObject({ code: 0, json: { ok: true, upgraded: false, preflight: { blocking: 0, upgrade: false } } });
     expect(fs.existsSync(restored.json.safetyBackup)).toBe(true);
 
     await app.restart();
