@@ -177,9 +177,11 @@ function renderSection(results) {
   L.push(
     'Written by `npm run bench` (its many-files scenario, scripts/bench/many-files.js); `npm run bench -- --only many-files --files 50000`',
     'runs it alone (`--files 50000,500000`, `--dialects postgres`). A run replaces only its own database and file count here; each',
-    'keeps its date. Time on this 2-core machine: see "took" under each run (the 500,000 runs take the longest by far).',
+    'keeps its date. The default `npm run bench` runs every count on every database, after the core scenario above.',
     '',
   );
+  // What each run added to the bench's run time (fresh app, dataset, measures, checks, clean-up).
+  if (sorted.length) L.push(`Run time per run on this machine: ${sorted.map((r) => `${r.label} ${n(r.files)}: ${((r.totalMs || 0) / 60000).toFixed(1)} min`).join('; ')}.`, '');
   if (!sorted.length) L.push('_No results yet._', '');
   else {
     L.push('### Targets', '', targetTable(sorted), '', '### Runs', '');
