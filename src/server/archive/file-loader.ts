@@ -48,16 +48,6 @@ export async function loadFile(absPath: string, inlineMax: number): Promise<Load
   }
 }
 
-/** Releases a load that will not be used (the writer failed or was aborted while it was in flight). */
-export function discardLoad(load: Promise<LoadedFile>): void {
-  load.then(
-    (l) => {
-      if (l.kind === 'open') fs.close(l.fd, () => undefined);
-    },
-    () => undefined,
-  );
-}
-
 /**
  * loadFile without the thread pool, for callers that bound how long they run before yielding. A file that fits
  * `scratch` is read into it (the result is a view of it, valid until the next call): no allocation per small file.

@@ -40,6 +40,8 @@ export interface PasswordOptions {
 }
 
 export interface ExtractOptions extends PasswordOptions {
+  /** Only these entries are extracted (all by default); the archive is still checked whole against the manifest. */
+  select?: (entry: ManifestEntry) => boolean;
   /** The mode each extracted file is created with (default 0600): set at creation, not by a second pass. */
   modeOf?: (entry: ManifestEntry) => number;
   /** Content bytes extracted so far, and the total the manifest announces. */
@@ -240,7 +242,8 @@ export async function extractVerified(
   return withArchive(archivePath, async (z) => {
     // Password, header and sizes are all checked here, before the staging folder is even created.
     const { sealed } = await openManifest(z, opts.password, manifest);
-    const total = manifest.entries.reduce((n, e) => n + e.size, 0);
+    const chosen = opts.select ? manifest.entries.filter(opts.select) : manifest.entries;
+    const total = chosen.reduce((n, e) => n + e.size, 0);
     // A restore that runs out of disk halfway leaves a full disk and nothing restored: refuse up front.
     await ensureFreeSpace(stagingDir, total);
 
@@ -289,7 +292,7 @@ export async function extractVerified(
     const window = new EntryWindow(z);
     let slice = performance.now();
     try {
-      for (const entry of manifest.entries) {
+      for (const entry of chosen) {
         if (signal?.aborted) throw abortedError();
         const target = resolveInside(root, entry.path);
         await ensureParents(entry.path);

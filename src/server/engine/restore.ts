@@ -1,6 +1,6 @@
 import fs from 'fs';
 import { extractVerified, readHeader, readHeaderAndManifest } from '../archive';
-import type { ArchiveHeaderInfo, Manifest } from '../archive/manifest-types';
+import type { ArchiveHeaderInfo, Manifest, ManifestEntry } from '../archive/manifest-types';
 import { getDumper } from '../dumpers';
 import type { DbConfig, ToolPaths } from '../dumpers/types';
 import { BackupError } from '../errors';
@@ -60,12 +60,14 @@ export async function stageArchive(
   stagingDir: string,
   onProgress?: (percent: number) => void,
   password?: string,
+  select?: (entry: ManifestEntry) => boolean,
 ): Promise<void> {
   await fs.promises.rm(stagingDir, { recursive: true, force: true });
   await fs.promises.mkdir(stagingDir, { recursive: true, mode: 0o700 });
-  const total = manifest.entries.reduce((a, e) => a + e.size, 0) || 1;
+  const total = (select ? manifest.entries.filter(select) : manifest.entries).reduce((a, e) => a + e.size, 0) || 1;
   await extractVerified(file, manifest, stagingDir, {
     password,
+    select,
     onProgress: (done: number) => onProgress?.(Math.floor((100 * done) / total)),
     modeOf: stagedFileMode(manifest),
   });

@@ -68,7 +68,8 @@ export async function rollBack(j: RestoreJournal, resolve: DbResolver, tmpDir: s
   const staging = `${j.staging}-rollback`;
   try {
     const manifest = await readManifest(j.safety);
-    await stageArchive(j.safety, manifest, staging);
+    // Only the dumps: the storage parts came back by renames (swapBack), never from the safety backup's copy.
+    await stageArchive(j.safety, manifest, staging, undefined, undefined, (e) => !e.path.startsWith('storage/'));
     await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
     for (const step of touched) {
       const db = resolve(step);
