@@ -17,6 +17,9 @@ jest.setTimeout(900000);
  * lacks (blocking) and an older NocoBase (warning) is shown with both checks, translated, in en-US and zh-CN, and
  * Confirm stays disabled; an archive with a warning only needs the tick, and the restore then sends acceptWarnings.
  */
+// Read by the server (preflight/facts.ts) while the file exists: the free bytes it reports. Set before the app starts.
+const FREE_SPACE_FILE = path.join(os.tmpdir(), `bm-pfui-free-${process.pid}`);
+process.env.BM_TEST_FREE_SPACE_FILE = FREE_SPACE_FILE;
 const session = useE2eSession({ db: 'e2e-preflight.sqlite' });
 const MISSING = { name: 'bm-e2e-absent', packageName: '@bm-e2e/plugin-absent', version: '1.2.3' };
 const OLDER = '2.0.0';
@@ -35,6 +38,7 @@ let token: string;
 let work: string;
 let blocked: string;
 let warnedOnly: string;
+let own: { id: number; fileName: string; status: string };
 
 async function api(p: string, init: RequestInit = {}) {
   const r = await fetch(`${session.app.url}/api/${p}`, {
@@ -142,18 +146,19 @@ beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-pfui-'));
   const created = await api(`${TASKS}:create`, { method: 'POST', body: JSON.stringify({ includeUploads: false }) });
   expect(created.status).toBe(200);
-  const backup = await waitTask(created.body.data.id);
-  expect(backup.status).toBe('succeeded');
-  const own = path.join(session.app.appDir, 'storage', STORAGE_DIR, 'main', backup.fileName);
-  blocked = await variant(own, 'needs-absent-plugin.nbbm', (m) => {
+  own = await waitTask(created.body.data.id);
+  expect(own.status).toBe('succeeded');
+  const file = path.join(session.app.appDir, 'storage', STORAGE_DIR, 'main', own.fileName);
+  blocked = await variant(file, 'needs-absent-plugin.nbbm', (m) => {
     olderNocobase(m);
     m.requirements.plugins = [...(m.requirements.plugins ?? []), { ...MISSING, enabled: true, inArchive: false }];
   });
-  warnedOnly = await variant(own, 'older-nocobase.nbbm', olderNocobase);
+  warnedOnly = await variant(file, 'older-nocobase.nbbm', olderNocobase);
 }, 600000);
 
 afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
+  fs.rmSync(FREE_SPACE_FILE, { force: true });
 });
 
 describe('restore pre-flight in the browser', () => {
@@ -196,6 +201,41 @@ describe('restore pre-flight in the browser', () => {
       await useLanguage(page, 'en-US');
       await page.close();
     }
+  });
+
+  it("a listed backup of this app: all ok, no upgrade; a restore the server then refuses shows the server's report", async () => {
+    const page = await session.browser.newPage({ viewport: { width: 1400, height: 1400 } });
+    try {
+      await signIn(page, session.app.url);
+      await page.goto(`${session.app.url}/admin/settings/backups-manager`);
+      await page.locator(`tr[data-row-key="${own.id}"]`).getByRole('button', { name: 'Restore' }).click();
+      const dialog = page.getByRole('dialog');
+      const section = dialog.locator('[data-testid=preflight-report]');
+      await section.getByText('Same NocoBase and plugin versions: the restore only restarts the application (no upgrade).').waitFor({ timeout: 60000 });
+      await expect(section.locator('li:not([data-level=ok])').count()).resolves.toBe(0);
+      const confirm = dialog.getByRole('button', { name: /Confirm/ });
+      await expect(confirm.isEnabled()).resolves.toBe(true);
+
+      // The disk fills between the dialog's report and the click: the server checks again and refuses, with its report.
+      fs.writeFileSync(FREE_SPACE_FILE, '1024');
+      const answered = page.waitForResponse((r) => r.url().includes(`${TASKS}:restore`));
+      await confirm.click();
+      const res = await answered;
+      expect(res.status()).toBe(409);
+      const refusal = ((await res.json()) as any).errors[0];
+      expect(refusal.code).toBe('PREFLIGHT_BLOCKED');
+      const disk = (refusal.preflight.checks as Check[]).filter((c) => c.level === 'blocking');
+      expect(disk.map((c) => c.id)).toEqual(['disk']);
+      await dialog.getByText(refusal.message).waitFor();
+      await expectChecksShown(section, refusal.preflight.checks, enUS as Dict);
+      await expect(confirm.isDisabled()).resolves.toBe(true);
+      await screenshot(page, 'preflight-refused');
+    } finally {
+      fs.rmSync(FREE_SPACE_FILE, { force: true });
+      await page.close();
+    }
+    // Nothing was started.
+    expect((await api(`${TASKS}:list`)).body.data.filter((r: { kind: string }) => r.kind === 'restore')).toEqual([]);
   });
 
   it('warnings only: Confirm waits for the tick, then the restore is asked with acceptWarnings and runs', async () => {
