@@ -159,6 +159,7 @@ beforeAll(async () => {
 afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
   fs.rmSync(FREE_SPACE_FILE, { force: true });
+  delete process.env.BM_TEST_FREE_SPACE_FILE;
 });
 
 describe('restore pre-flight in the browser', () => {
