@@ -7,6 +7,7 @@ import { inspectArchiveHeader } from '../engine/restore';
 import { discardUpload } from '../actions/upload';
 import { requireProvenance } from '../archive/provenance';
 import { BackupError } from '../errors';
+import { registerLocales } from '../locale';
 import { archivePath } from '../paths';
 import type { BackupsService, TaskRow } from '../service';
 import { summaryOf } from './summary';
@@ -143,8 +144,14 @@ async function runRestore(
     safetyBackup: req.safetyBackup !== false,
     appKey: process.env.APP_KEY,
   };
-  const rolledBackText = (cause: unknown) =>
-    app.i18n.t('RESTORE_FAILED_ROLLED_BACK', { ns: NAMESPACE, lng: 'en-US', interpolation: { escapeValue: false }, detail: service.describe(cause) });
+  // A restart that failed in its reload left a new app.i18n without our texts: they are added again (idempotent).
+  const rolledBackText = (cause: unknown): string => {
+    registerLocales(app);
+    return app.i18n.t('RESTORE_FAILED_ROLLED_BACK', { ns: NAMESPACE, lng: 'en-US', interpolation: { escapeValue: false }, detail: service.describe(cause) });
+  };
+  // NocoBase's restart builds a new app (database, plugins) before it starts it: one that fails in between leaves a
+  // half-built app that is not started, which an upgrade cannot start again (bringBack).
+  let reloadFailed = false;
   const quiesceAll = async () => {
     if (main) await quiesce(app, db.dialect);
   };
@@ -196,7 +203,9 @@ async function runRestore(
               // Same NocoBase and plugin versions as the backup: nothing to migrate, a restart (reload) reads the
               // restored database and plugin list again (NocoBase's own `restart` command: beforeStop, reload, start).
               app.setMaintainingMessage('restarting');
+              reloadFailed = true;
               await app.runCommandThrowError('restart');
+              reloadFailed = false;
             }
             await startStopped();
           }
@@ -207,7 +216,7 @@ async function runRestore(
           await reopen(app);
           // The rows journal carries the outcome across the restart the upgrade makes.
           await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED_ROLLED_BACK', rolledBackText(cause))]);
-          await app.runCommandThrowError('upgrade');
+          await bringBack(app, reloadFailed);
         }
         await startStopped();
       },
@@ -235,7 +244,7 @@ async function runRestore(
       const error = `${detail}; rollback failed: ${service.describe(err.rollbackError)}`;
       if (main) {
         await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED', error)]).catch(() => undefined);
-        await app.runCommand('upgrade').catch(() => undefined);
+        await bringBack(app, reloadFailed).catch(() => undefined);
       }
       await startStopped();
       await service.failTask(task.id, new Error(error));
@@ -245,7 +254,7 @@ async function runRestore(
       // The live data had changed and there was no safety backup: the app restarts on what is there now.
       await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED', detail)]).catch(() => undefined);
       await reopen(app).catch(() => undefined);
-      await app.runCommand('upgrade').catch(() => undefined);
+      await bringBack(app, reloadFailed).catch(() => undefined);
     }
     await startStopped();
     await service.failTask(task.id, cause);
@@ -262,6 +271,20 @@ async function enterMaintenance(app: Application, message: string): Promise<void
   await m.setMaintaining({ status: 'command_begin', command: { name: 'restore' } });
   await m.setMaintaining({ status: 'command_running', command: { name: 'restore' } });
   app.setMaintainingMessage(message);
+}
+
+/**
+ * The app on its data again after a failed restore: NocoBase's upgrade (and its restart) as before the restore, or,
+ * when the failure was the restart's own reload, a restart from scratch: marked started so that NocoBase's restart
+ * command builds a new app (database, plugins) rather than keep the half-built one, as NocoBase's start command does.
+ */
+async function bringBack(app: Application, reloadFailed: boolean): Promise<void> {
+  if (!reloadFailed) {
+    await app.runCommandThrowError('upgrade');
+    return;
+  }
+  (app as unknown as { _started: Date | null })._started = new Date();
+  await app.runCommandThrowError('restart');
 }
 
 /** A closed SQLite connection is reopened on the swapped file before the upgrade needs it. */
