@@ -6,22 +6,21 @@ import type { Readable } from 'stream';
 import { FORMAT, FORMAT_VERSION } from '../../constants';
 import { ChunkSealer, CipherParams, CipherTuning, createCipherParams, Keyring, sealAll } from '../crypto';
 import { consume } from './consume';
-import { encryptionInfoBytes } from './encryption-info';
 import { ArchiveError } from './errors';
 import { loadFile, loadFileSync, type LoadedFile } from './file-loader';
 import { exists, fsyncFile, moveInto } from './fs-ops';
-import { headerOf } from './header';
 import {
-  ENCRYPTION_NAME,
-  MANIFEST_ENC_NAME,
-  MANIFEST_NAME,
   MAX_SKIPPED_LISTED,
   RESERVED_NAMES,
   validateManifestAsync,
 } from './manifest';
 import type { FolderMode, Manifest, ManifestEntry, SkippedFile } from './manifest-types';
-import { SIGNATURE_NAME, signatureBytes, type SignedPart } from './provenance';
 import { safeEntryPath } from './safe-path';
+import { metadataEntries } from './metadata-entries';
+import { sourceFailed } from './source-error';
+import { walkFolder, type SkipReason } from './folder-walk';
+
+export type { SkipReason } from './folder-walk';
 import { ZipOut } from './zip-out';
 
 export interface ArchiveWriterOptions {
@@ -51,7 +50,6 @@ export interface AddDirectoryOptions {
   onSkip?: (relPath: string, reason: SkipReason) => void;
 }
 
-export type SkipReason = 'symlink' | 'not a regular file' | 'unsafe name' | 'vanished';
 
 export interface FinishResult {
   path: string;
@@ -85,7 +83,6 @@ const SLICE_MS = 4;
 const SCRATCH = 32 * 1024;
 /** Output stream buffer: a staged megabyte can be handed over while the previous one is being written. */
 const OUT_BUFFER = 4 * 1024 * 1024;
-const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const sha256Of = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /**
@@ -222,68 +219,48 @@ export class ArchiveWriter {
         if (++this.skippedCount <= MAX_SKIPPED_LISTED) this.skipped.push({ path: `${base}/${rel}`, reason });
         opts.onSkip?.(rel, reason);
       };
-      const walk = async (dir: string, rel: string): Promise<void> => {
-        let dirents: fs.Dirent[];
-        let dirMode: number;
+      // Per folder entered: how many entries had been added before it. Only folders that will exist again on
+      // restore, those holding packed files, have their mode recorded.
+      const addedAtEnter: number[] = [];
+      for await (const item of walkFolder(absDir, base)) {
+        if (item.kind === 'skip') {
+          skip(item.rel, item.reason);
+          continue;
+        }
+        if (item.kind === 'enter') {
+          addedAtEnter.push(added.length);
+          continue;
+        }
+        if (item.kind === 'leave') {
+          if (added.length > addedAtEnter.pop()!) this.folders.push({ path: item.rel ? `${base}/${item.rel}` : base, mode: item.mode });
+          continue;
+        }
+        this.checkName(item.name);
+        let loaded: LoadedFile;
         try {
-          dirents = await fsp.readdir(dir, { withFileTypes: true });
-          dirMode = (await fsp.stat(dir)).mode & 0o7777;
+          loaded = loadFileSync(item.abs, INLINE_MAX, this.scratch);
         } catch (err: any) {
-          if (rel && err?.code === 'ENOENT') return skip(rel, 'vanished');
-          throw sourceFailed(rel ? `${base}/${rel}` : base, err);
-        }
-        const addedBefore = added.length;
-        dirents.sort((a, b) => byName(a.name, b.name));
-        for (const d of dirents) {
-          const childRel = rel ? `${rel}/${d.name}` : d.name;
-          const abs = path.join(dir, d.name);
-          if (d.isSymbolicLink()) {
-            skip(childRel, 'symlink');
-          } else if (d.isDirectory()) {
-            await walk(abs, childRel);
-          } else if (!d.isFile()) {
-            skip(childRel, 'not a regular file');
-          } else {
-            const entryPath = `${base}/${childRel}`;
-            let name: string;
-            try {
-              name = safeEntryPath(entryPath);
-              if (name !== entryPath) throw new Error('not canonical');
-            } catch {
-              skip(childRel, 'unsafe name');
-              continue;
-            }
-            this.checkName(name);
-            let loaded: LoadedFile;
-            try {
-              loaded = loadFileSync(abs, INLINE_MAX, this.scratch);
-            } catch (err: any) {
-              const reason = skipReasonOf(err);
-              if (reason) {
-                skip(childRel, reason);
-                continue;
-              }
-              throw sourceFailed(name, err);
-            }
-            const start = done;
-            const entry = await this.loadedEntry(
-              name,
-              loaded,
-              opts.onProgress ? (n) => opts.onProgress!(start + n) : undefined,
-            );
-            done += entry.size;
-            opts.onProgress?.(done);
-            added.push(entry);
-            if (performance.now() - slice > SLICE_MS) {
-              await new Promise<void>((resolve) => setImmediate(resolve));
-              slice = performance.now();
-            }
+          const reason = skipReasonOf(err);
+          if (reason) {
+            skip(item.rel, reason);
+            continue;
           }
+          throw sourceFailed(item.name, err);
         }
-        // Only folders that will exist again on restore: those holding packed files.
-        if (added.length > addedBefore) this.folders.push({ path: rel ? `${base}/${rel}` : base, mode: dirMode });
-      };
-      await walk(path.resolve(absDir), '');
+        const start = done;
+        const entry = await this.loadedEntry(
+          item.name,
+          loaded,
+          opts.onProgress ? (n) => opts.onProgress!(start + n) : undefined,
+        );
+        done += entry.size;
+        opts.onProgress?.(done);
+        added.push(entry);
+        if (performance.now() - slice > SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          slice = performance.now();
+        }
+      }
       return added;
     });
   }
@@ -309,27 +286,8 @@ export class ArchiveWriter {
         ...(this.skippedCount ? { skippedFiles: [...this.skipped], skippedFileCount: this.skippedCount } : {}),
         entries: [...this.list],
       });
-      const manifestBytes = Buffer.from(JSON.stringify(manifest), 'utf8');
-      let signed: SignedPart[];
-      if (this.sealer) {
-        // Sealed first: the signature covers the bytes as stored, checked without the password.
-        const sealed = Buffer.concat(
-          sealAll(this.sealer.keyring.entryKey(MANIFEST_ENC_NAME), MANIFEST_ENC_NAME, this.sealer.params.chunkSize, manifestBytes),
-        );
-        const info = encryptionInfoBytes(this.sealer.params, headerOf(manifest));
-        await this.guarded(() => this.zip.addKnown(MANIFEST_ENC_NAME, [sealed]));
-        await this.guarded(() => this.zip.addKnown(ENCRYPTION_NAME, [info]));
-        signed = [
-          { name: ENCRYPTION_NAME, bytes: info },
-          { name: MANIFEST_ENC_NAME, bytes: sealed },
-        ];
-      } else {
-        await this.guarded(() => this.zip.addKnown(MANIFEST_NAME, [manifestBytes]));
-        signed = [{ name: MANIFEST_NAME, bytes: manifestBytes }];
-      }
-      if (this.signingKey) {
-        const sig = signatureBytes(this.signingKey, signed);
-        await this.guarded(() => this.zip.addKnown(SIGNATURE_NAME, [sig]));
+      for (const part of metadataEntries(manifest, this.sealer, this.signingKey)) {
+        await this.guarded(() => this.zip.addKnown(part.name, [part.bytes]));
       }
 
       this.state = 'finishing';
@@ -482,15 +440,4 @@ function skipReasonOf(err: any): SkipReason | null {
   if (err?.code === 'ELOOP') return 'symlink'; // replaced by a symlink since readdir
   if (err?.code === 'NOT_REGULAR') return 'not a regular file';
   return null;
-}
-
-function sourceFailed(name: string, err: unknown): ArchiveError {
-  if (err instanceof ArchiveError) return err;
-  const e = err as NodeJS.ErrnoException | undefined;
-  return new ArchiveError(
-    'SOURCE_FAILED',
-    `Reading "${name}" failed: ${e?.message ?? err}`,
-    { path: name, reason: String(e?.code ?? e?.message ?? err) },
-    { cause: err },
-  );
 }
