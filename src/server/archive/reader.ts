@@ -15,7 +15,7 @@ import {
   metadataInvalid,
   parseManifest,
   SIGNATURE_NAME,
-  validateManifest,
+  validateManifestAsync,
 } from './manifest';
 import type { ArchiveHeaderInfo, Manifest, ManifestEntry } from './manifest-types';
 import { resolveInside } from './safe-path';
@@ -238,7 +238,7 @@ export async function extractVerified(
   const { signal, onProgress } = opts;
   const modeOf = opts.modeOf ?? (() => 0o600);
   if (signal?.aborted) throw abortedError();
-  validateManifest(manifest);
+  await validateManifestAsync(manifest);
   return withArchive(archivePath, async (z) => {
     // Password, header and sizes are all checked here, before the staging folder is even created.
     const { sealed } = await openManifest(z, opts.password, manifest);
@@ -379,7 +379,7 @@ export async function openEntryStream(
   entryPath: string,
   opts: EntryStreamOptions = {},
 ): Promise<Readable> {
-  if (opts.manifest) validateManifest(opts.manifest);
+  if (opts.manifest) await validateManifestAsync(opts.manifest);
   const z = await openArchive(archivePath);
   try {
     const { manifest, sealed } = await openManifest(z, opts.password, opts.manifest);
