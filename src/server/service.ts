@@ -1,14 +1,12 @@
 import fs from 'fs';
 import path from 'path';
 import type { Application } from '@nocobase/server';
-import { NAMESPACE, TASKS, type Phase, type TaskKind, type TaskOrigin } from '../constants';
+import { NAMESPACE, type Phase, type TaskKind, type TaskOrigin } from '../constants';
 import { dbConfigFromOptions } from './db-config';
 import type { DbConfig } from './dumpers/types';
 import { createBackup } from './engine/backup';
-import { BackupError, busy, isCoded, notFound } from './errors';
-import { ToolError } from './process/errors';
-import { retryBusy } from './db/retry-busy';
-import { archiveName, archivePath, backupPaths, ensureDirs, storageRoot, type BackupPaths } from './paths';
+import { BackupError, busy } from './errors';
+import { archiveName, archivePath, ensureDirs, type BackupPaths } from './paths';
 import { Exclusive } from './tasks/exclusive';
 import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './tasks/progress';
 import { importJournals } from './tasks/journal';
@@ -18,6 +16,7 @@ import { journalDir, readJournals } from './restore/journal';
 import { pidsDir } from './restore/recover';
 import { crashMidway, crashPoint } from './restore/crash';
 import { rediscoverArchives } from './tasks/rediscover';
+import { TaskStore, type TaskRow } from './tasks/store';
 import { summaryOf } from './tasks/summary';
 import { Offsite, remoteOf } from './offsite/offsite';
 import { subAppDbConfig } from './subapps/registry';
@@ -44,7 +43,7 @@ export interface BackupOptions {
   dataSources?: SourcePlan;
 }
 
-export type TaskRow = Record<string, unknown> & { id: number | string; status: string; fileName?: string };
+export type { TaskRow } from './tasks/store';
 
 /**
  * One per app, kept outside the plugin instance: NocoBase re-creates plugin instances when it restarts after a
@@ -52,20 +51,23 @@ export type TaskRow = Record<string, unknown> & { id: number | string; status: s
  */
 export class BackupsService {
   readonly exclusive = new Exclusive();
+  readonly store: TaskStore;
   private stopping = false;
 
-  constructor(public app: Application) {}
+  constructor(public app: Application) {
+    this.store = new TaskStore(app);
+  }
 
   get paths(): BackupPaths {
-    return backupPaths(storageRoot(), this.app.name);
+    return this.store.paths;
   }
 
   get repo() {
-    return this.app.db.getRepository(TASKS);
+    return this.store.repo;
   }
 
   get offsite(): Offsite {
-    return new Offsite(this);
+    return new Offsite(this.store);
   }
 
   dbConfig(): DbConfig {
@@ -123,33 +125,17 @@ export class BackupsService {
     return typeof name === 'string' ? this.app.db.getCollection(name)?.model.tableName : undefined;
   }
 
-  /** A task from another process sharing the database, seen in the task table (this process: see `exclusive`). */
-  async assertIdle(): Promise<void> {
-    const running = await this.repo.count({ filter: { status: { $in: ['pending', 'running'] } } });
-    if (running > 0) throw busy();
+  // Task rows: delegates to the store, kept for the callers that hold the service.
+  assertIdle(): Promise<void> {
+    return this.store.assertIdle();
   }
 
-  async createTask(kind: TaskKind, origin: TaskOrigin, values: Record<string, unknown>): Promise<TaskRow> {
-    const row = await this.repo.create({
-      values: {
-        kind,
-        origin,
-        status: 'pending',
-        phase: 'queued',
-        progress: 0,
-        dialect: this.dbConfig().dialect,
-        appVersion: this.appVersion(),
-        ...values,
-      },
-      // the createdBy field fills itself from the request's user, so hand it one
-      context: values.createdById ? { state: { currentUser: { id: values.createdById } } } : undefined,
-    });
-    return row.toJSON() as TaskRow;
+  createTask(kind: TaskKind, origin: TaskOrigin, values: Record<string, unknown>): Promise<TaskRow> {
+    return this.store.create(kind, origin, values);
   }
 
-  /** budgetMs: how long SQLite lock waits are retried; progress writes pass a short one (the next one follows). */
-  async updateTask(id: number | string, values: Record<string, unknown>, budgetMs?: number): Promise<void> {
-    await retryBusy(() => this.repo.update({ filterByTk: id, values }), budgetMs);
+  updateTask(id: number | string, values: Record<string, unknown>, budgetMs?: number): Promise<void> {
+    return this.store.update(id, values, budgetMs);
   }
 
   /**
@@ -277,31 +263,16 @@ export class BackupsService {
     }
   }
 
-  async failTask(id: number | string, err: unknown): Promise<void> {
-    await this.updateTask(id, {
-      status: 'failed',
-      finishedAt: new Date(),
-      error: this.describe(err),
-      errorCode: isCoded(err) ? err.code : err instanceof ToolError ? 'TOOL_FAILED' : 'INTERNAL',
-    }).catch(() => undefined);
+  failTask(id: number | string, err: unknown): Promise<void> {
+    return this.store.fail(id, err);
   }
 
-  /** A readable English message for logs and the task row (the client shows it as is). */
   describe(err: unknown): string {
-    if (!err) return 'Unknown error';
-    if (isCoded(err)) return this.app.i18n.t(err.code, { ns: NAMESPACE, lng: 'en-US', interpolation: { escapeValue: false }, ...(err.params || {}) });
-    if (err instanceof ToolError) {
-      return this.app.i18n.t('TOOL_FAILED', { ns: NAMESPACE, lng: 'en-US', interpolation: { escapeValue: false }, tool: err.command, detail: err.stderrTail.trim().slice(-1000) || err.message });
-    }
-    return (err as Error).message || String(err);
+    return this.store.describe(err);
   }
 
-  async findTask(id: unknown): Promise<TaskRow> {
-    // Task ids are integers: anything else (a path such as '../x') is not found, not a database error (500).
-    if ((typeof id !== 'number' && typeof id !== 'string') || !/^\d{1,20}$/.test(String(id))) throw notFound();
-    const row = await this.repo.findOne({ filterByTk: id as string });
-    if (!row) throw notFound();
-    return row.toJSON() as TaskRow;
+  findTask(id: unknown): Promise<TaskRow> {
+    return this.store.find(id);
   }
 
   /**
@@ -356,7 +327,7 @@ export class BackupsService {
     const paths = this.paths;
     await ensureDirs(paths);
     setChildRegistry(pidsDir(paths.storage));
-    await importJournals(this);
+    await importJournals(this.store);
     await applyRecoveryOutcomes(this);
     const ownId = this.exclusive.running?.id;
     const stale = await this.repo.find({ filter: { status: { $in: ['pending', 'running'] } } });
@@ -381,7 +352,7 @@ export class BackupsService {
       await fs.promises.rm(paths.tmp, { recursive: true, force: true });
       await ensureDirs(paths);
       await removeStaleUploads(paths);
-      await rediscoverArchives(this).catch((err) => this.app.log.error(`[${NAMESPACE}] listing archives on disk`, { err }));
+      await rediscoverArchives(this.store).catch((err) => this.app.log.error(`[${NAMESPACE}] listing archives on disk`, { err }));
     }
   }
 

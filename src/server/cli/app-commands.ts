@@ -234,7 +234,7 @@ const restoreRun: Run = async (app, opts, out) => {
     await service.assertIdle();
     await restoreCommand(ctx, args, {
       confirm: askOnTerminal,
-      existingRows: await readTaskRows(service),
+      existingRows: await readTaskRows(service.store),
       appVersion: service.appVersion(),
       safetyExclude: service.runtimeTables(),
       sql: sqlOfApp(app),

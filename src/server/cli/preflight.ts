@@ -6,7 +6,7 @@ import { assertPreflight } from '../preflight/gate';
 import type { SqlValue } from '../preflight/sql';
 import type { PreflightReport } from '../preflight/types';
 import { reportText } from './preflight-text';
-import type { StandaloneContext } from './standalone-commands';
+import type { StandaloneContext } from './standalone-context';
 
 export interface CliPreflightOptions {
   safetyBackup: boolean;

@@ -1,6 +1,5 @@
 import fs from 'fs';
 import path from 'path';
-import type { Writable } from 'stream';
 import { NAMESPACE, TASKS } from '../../constants';
 import { dbConfigFromEnv } from '../db-config';
 import { getDumper } from '../dumpers';
@@ -12,7 +11,7 @@ import { readHeader } from '../archive';
 import { describeReport, verifyBackup, type VerifyReport } from '../engine/verify';
 import { BackupError } from '../errors';
 import { captureTool } from '../process/run';
-import { archiveName, backupPaths, ensureDirs, storageRoot, type BackupPaths } from '../paths';
+import { archiveName, backupPaths, ensureDirs, storageRoot } from '../paths';
 import { gatewaySocket, runUpgrade, serverRunning } from './app-process';
 import { formatList, listArchives, resolveArchive } from './archives';
 import type { CliArgs } from './args';
@@ -25,22 +24,10 @@ import { passwordForNew, passwordToOpen } from './password';
 import type { Output } from './output';
 import { cliPreflight } from './preflight';
 import { sqlOfTool, type SqlValue } from '../preflight/sql';
+import type { StandaloneContext } from './standalone-context';
 import type { RequirementsDraft } from '../preflight/types';
 
-/** Everything a command needs, from the app's .env and the process environment: NocoBase itself is never loaded. */
-export interface StandaloneContext {
-  /** Where relative paths given on the command line start from. */
-  cwd: string;
-  appDir: string;
-  env: Record<string, string>;
-  db: DbConfig;
-  appName: string;
-  paths: BackupPaths;
-  out: Output;
-  /** Where child output goes (stderr): stdout stays for the result. */
-  log: Writable;
-  signal?: AbortSignal;
-}
+export type { StandaloneContext };
 
 export function contextOf(
   args: CliArgs,

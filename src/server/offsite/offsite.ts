@@ -4,7 +4,7 @@ import { pipeline } from 'stream/promises';
 import { NAMESPACE } from '../../constants';
 import { BackupError, isCoded } from '../errors';
 import { archivePath } from '../paths';
-import type { BackupsService, TaskRow } from '../service';
+import type { TaskRow, TaskStore } from '../tasks/store';
 import { originOf } from '../tasks/rediscover';
 import { archiveNameOfKey, remoteFolder, remoteKey } from './keys';
 import type { S3Bucket } from './s3-bucket';
@@ -26,10 +26,10 @@ const STORAGES = 'storages';
  * file manager's table when needed and live only in the S3 client; nothing here returns or logs them.
  */
 export class Offsite {
-  constructor(private service: BackupsService) {}
+  constructor(private store: TaskStore) {}
 
   private get db() {
-    return this.service.app.db;
+    return this.store.app.db;
   }
 
   /** The storages an admin can pick from, each said usable or not (and why). Empty without the file manager. */
@@ -53,14 +53,14 @@ export class Offsite {
     const row = await this.storage(name);
     // Loaded on first use: the S3 client is most of our bundle, and most apps never configure a storage.
     const { S3Bucket } = await import('./s3-bucket');
-    return { bucket: new S3Bucket(s3ConfigOf(row)), folder: remoteFolder(row.path, this.service.app.name), row };
+    return { bucket: new S3Bucket(s3ConfigOf(row)), folder: remoteFolder(row.path, this.store.app.name), row };
   }
 
   /** Uploads a finished archive; the copy is checked by its size before it counts. */
   async copy(storageName: string, file: string, onProgress?: (sent: number, total: number) => void): Promise<RemoteCopy> {
     const { bucket, row } = await this.open(storageName);
     try {
-      const key = remoteKey(row.path, this.service.app.name, path.basename(file));
+      const key = remoteKey(row.path, this.store.app.name, path.basename(file));
       const size = await bucket.upload(file, key, onProgress).catch((err) => {
         throw offsiteFailed(err);
       });
@@ -91,9 +91,9 @@ export class Offsite {
    */
   async fetch(task: TaskRow): Promise<string> {
     const remote = remoteOf(task);
-    const target = archivePath(this.service.paths, String(task.fileName));
+    const target = archivePath(this.store.paths, String(task.fileName));
     if (!remote) throw new BackupError('FILE_MISSING', {}, 410);
-    const partial = path.join(this.service.paths.tmp, `fetch-${task.id}-${Date.now()}.partial`);
+    const partial = path.join(this.store.paths.tmp, `fetch-${task.id}-${Date.now()}.partial`);
     const { bucket } = await this.open(remote.storage);
     try {
       const { stream } = await bucket.openRead(remote.key);
@@ -101,7 +101,7 @@ export class Offsite {
       const { size } = await fs.promises.stat(partial);
       if (size !== remote.size) throw new Error(`received ${size} bytes of ${remote.size}`);
       await fs.promises.rename(partial, target);
-      this.service.app.log.info(`[${NAMESPACE}] fetched ${task.fileName} back from storage ${remote.storage}`);
+      this.store.app.log.info(`[${NAMESPACE}] fetched ${task.fileName} back from storage ${remote.storage}`);
       return target;
     } catch (err) {
       await fs.promises.rm(partial, { force: true });
@@ -143,18 +143,18 @@ export class Offsite {
       const name = archiveNameOfKey(o.key, folder);
       if (name) listed.set(name, o);
     }
-    const rows = (await this.service.repo.find({ filter: { kind: 'backup' } })).map((r) => r.toJSON() as TaskRow);
+    const rows = (await this.store.repo.find({ filter: { kind: 'backup' } })).map((r) => r.toJSON() as TaskRow);
     const byName = new Map<string, TaskRow>(rows.filter((r) => r.fileName).map((r) => [String(r.fileName), r]));
     const added: string[] = [];
     for (const [name, o] of listed) {
       const row = byName.get(name);
       const remote: RemoteCopy = { storage: storageName, key: o.key, size: o.size, uploadedAt: (o.lastModified || new Date()).toISOString() };
       if (row) {
-        if (!remoteOf(row) && row.status === 'succeeded') await this.service.updateTask(row.id, { remote });
+        if (!remoteOf(row) && row.status === 'succeeded') await this.store.update(row.id, { remote });
         continue;
       }
       const at = o.lastModified || new Date();
-      await this.service.createTask('backup', originOf(undefined, name), {
+      await this.store.create('backup', originOf(undefined, name), {
         status: 'succeeded',
         phase: 'done',
         progress: 100,
@@ -171,7 +171,7 @@ export class Offsite {
     for (const row of rows) {
       const remote = remoteOf(row);
       if (remote?.storage === storageName && !listed.has(String(row.fileName))) {
-        await this.service.updateTask(row.id, { remote: null });
+        await this.store.update(row.id, { remote: null });
         gone.push(String(row.fileName));
       }
     }

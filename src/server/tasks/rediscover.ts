@@ -3,7 +3,7 @@ import path from 'path';
 import { ARCHIVE_EXT, NAMESPACE, TASK_ORIGINS, type TaskOrigin } from '../../constants';
 import { readHeader, readManifest } from '../archive/reader';
 import { archivePath } from '../paths';
-import type { BackupsService } from '../service';
+import type { TaskStore } from './store';
 import { summaryOf } from './summary';
 
 /**
@@ -12,23 +12,23 @@ import { summaryOf } from './summary';
  * manager, the raw tools) or lost, the archives are still on disk and must stay restorable from the list.
  * Unreadable files are left alone and only logged; nothing is deleted here.
  */
-export async function rediscoverArchives(service: BackupsService): Promise<string[]> {
-  const dir = service.paths.archives;
+export async function rediscoverArchives(store: TaskStore): Promise<string[]> {
+  const dir = store.paths.archives;
   const names = (await fs.promises.readdir(dir).catch(() => [] as string[])).filter(isArchiveName).sort();
   if (!names.length) return [];
-  const rows = await service.repo.find({ fields: ['fileName'], filter: { fileName: { $in: names } } });
+  const rows = await store.repo.find({ fields: ['fileName'], filter: { fileName: { $in: names } } });
   const known = new Set(rows.map((r) => r.get('fileName') as string));
   const found: string[] = [];
   for (const name of names) {
     if (known.has(name)) continue;
-    const file = archivePath(service.paths, name);
+    const file = archivePath(store.paths, name);
     try {
       const stat = await fs.promises.lstat(file);
       if (!stat.isFile()) continue;
       const header = await readHeader(file);
       const manifest = header.encrypted ? null : await readManifest(file);
       const createdAt = validDate(header.createdAt) ?? stat.mtime;
-      await service.createTask('backup', originOf(manifest?.origin, name), {
+      await store.create('backup', originOf(manifest?.origin, name), {
         status: 'succeeded',
         phase: 'done',
         progress: 100,
@@ -41,10 +41,10 @@ export async function rediscoverArchives(service: BackupsService): Promise<strin
       });
       found.push(name);
     } catch (err) {
-      service.app.log.warn(`[${NAMESPACE}] ${name} is not listed: not a readable backup (${(err as Error).message})`);
+      store.app.log.warn(`[${NAMESPACE}] ${name} is not listed: not a readable backup (${(err as Error).message})`);
     }
   }
-  if (found.length) service.app.log.info(`[${NAMESPACE}] listed ${found.length} backup(s) found on disk: ${found.join(', ')}`);
+  if (found.length) store.app.log.info(`[${NAMESPACE}] listed ${found.length} backup(s) found on disk: ${found.join(', ')}`);
   return found;
 }
 

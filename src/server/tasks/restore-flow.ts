@@ -172,8 +172,8 @@ async function runRestore(
       enterMaintenance: async () => {
         await progress.flush();
         // Our task rows are runtime data the restored database lacks: kept in a file, put back at the next start.
-        rows = await readTaskRows(service);
-        await writeJournal(service, task.id, rows);
+        rows = await readTaskRows(service.store);
+        await writeJournal(service.store, task.id, rows);
         await enterMaintenance(app, 'restoring database');
       },
       beforeDatabases: quiesceAll,
@@ -215,7 +215,7 @@ async function runRestore(
         if (main) {
           await reopen(app);
           // The rows journal carries the outcome across the restart the upgrade makes.
-          await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED_ROLLED_BACK', rolledBackText(cause))]);
+          await writeJournal(service.store, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED_ROLLED_BACK', rolledBackText(cause))]);
           await bringBack(app, reloadFailed);
         }
         await startStopped();
@@ -243,7 +243,7 @@ async function runRestore(
     if (err instanceof RestoreRollbackFailed) {
       const error = `${detail}; rollback failed: ${service.describe(err.rollbackError)}`;
       if (main) {
-        await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED', error)]).catch(() => undefined);
+        await writeJournal(service.store, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED', error)]).catch(() => undefined);
         await bringBack(app, reloadFailed).catch(() => undefined);
       }
       await startStopped();
@@ -252,7 +252,7 @@ async function runRestore(
     }
     if (main && rows.length) {
       // The live data had changed and there was no safety backup: the app restarts on what is there now.
-      await writeJournal(service, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED', detail)]).catch(() => undefined);
+      await writeJournal(service.store, task.id, [...rows.filter((r) => r.id !== task.id), failedRow(rows, task, 'RESTORE_FAILED', detail)]).catch(() => undefined);
       await reopen(app).catch(() => undefined);
       await bringBack(app, reloadFailed).catch(() => undefined);
     }
