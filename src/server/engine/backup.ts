@@ -115,13 +115,13 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
         if (part.kind === 'dir') {
           if (!fs.existsSync(part.source)) continue;
           const before = done;
-          await writer.addDirectory(part.entry, part.source, {
+          const added = await writer.addDirectory(part.entry, part.source, {
             onProgress: (bytes: number) => {
               done = before + bytes;
               progress('packing files', 2 + Math.floor((60 * done) / Math.max(filesBytes, 1)));
             },
           });
-          done = before + (await folderSize(part.source));
+          done = before + added.reduce((n, e) => n + e.size, 0);
         } else {
           if (!fs.existsSync(part.source)) continue;
           await writer.addFile(part.entry, part.source);

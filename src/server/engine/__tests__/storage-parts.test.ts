@@ -1,0 +1,30 @@
+import { execFileSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { folderSize } from '../storage-parts';
+
+describe('folderSize', () => {
+  let tmp: string;
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-size-'));
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('sums regular files at every depth, not symlinks or special files, and answers 0 for a missing folder', async () => {
+    fs.mkdirSync(path.join(tmp, 'a/b/c'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'top'), Buffer.alloc(10));
+    fs.writeFileSync(path.join(tmp, 'a/one'), Buffer.alloc(200));
+    fs.writeFileSync(path.join(tmp, 'a/b/c/deep'), Buffer.alloc(3000));
+    fs.writeFileSync(path.join(os.tmpdir(), `bm-size-outside-${process.pid}`), Buffer.alloc(50_000));
+    fs.symlinkSync(path.join(os.tmpdir(), `bm-size-outside-${process.pid}`), path.join(tmp, 'link'));
+    fs.symlinkSync(os.tmpdir(), path.join(tmp, 'dirlink'));
+    execFileSync('mkfifo', [path.join(tmp, 'fifo')]);
+    try {
+      expect(await folderSize(tmp)).toBe(3210);
+    } finally {
+      fs.rmSync(path.join(os.tmpdir(), `bm-size-outside-${process.pid}`), { force: true });
+    }
+    expect(await folderSize(path.join(tmp, 'missing'))).toBe(0);
+  });
+});
