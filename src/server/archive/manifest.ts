@@ -280,11 +280,18 @@ function validateEntry(e: unknown, i: number, seen: Set<string>, stored: Set<str
 
 /** Parses manifest.json bytes (UTF-8 JSON) and validates them. */
 export function parseManifest(buf: Buffer): Manifest {
-  let value: unknown;
+  return validateManifest(parseJson(buf));
+}
+
+/** parseManifest with the entries checked in slices: tens of thousands of entries do not hold the event loop. */
+export function parseManifestAsync(buf: Buffer): Promise<Manifest> {
+  return validateManifestAsync(parseJson(buf));
+}
+
+function parseJson(buf: Buffer): unknown {
   try {
-    value = JSON.parse(buf.toString('utf8'));
+    return JSON.parse(buf.toString('utf8'));
   } catch (err: any) {
     throw invalid(`not valid JSON (${err?.message ?? err})`);
   }
-  return validateManifest(value);
 }

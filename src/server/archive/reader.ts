@@ -13,7 +13,7 @@ import {
   MANIFEST_NAME,
   MAX_MANIFEST_BYTES,
   metadataInvalid,
-  parseManifest,
+  parseManifestAsync,
   SIGNATURE_NAME,
   validateManifestAsync,
 } from './manifest';
@@ -62,6 +62,9 @@ export interface ExtractResult {
   bytes: number;
 }
 
+/** Entries checked against the central directory between two turns of the event loop. */
+const SLICE_ENTRIES = 2000;
+
 /** Small entries are handled with synchronous calls for at most this long before the server may answer again. */
 const SLICE_MS = 4;
 
@@ -102,7 +105,7 @@ function existsError(err: unknown, entryPath: string): unknown {
 async function readPlainManifest(z: OpenArchive): Promise<Manifest> {
   const entry = z.entries.get(MANIFEST_NAME);
   if (!entry) throw new ArchiveError('MANIFEST_MISSING', `The archive has no ${MANIFEST_NAME}`, {});
-  return parseManifest(await readMetadataEntry(z, entry, MAX_MANIFEST_BYTES, true));
+  return parseManifestAsync(await readMetadataEntry(z, entry, MAX_MANIFEST_BYTES, true));
 }
 
 /**
@@ -110,14 +113,16 @@ async function readPlainManifest(z: OpenArchive): Promise<Manifest> {
  * (ENTRY_MISSING / ENTRY_SIZE_MISMATCH; the encrypted size in an encrypted archive), no entry the manifest does not
  * list (ENTRY_UNLISTED). Errors name the real path; only an unlisted entry can be named by its ZIP name alone.
  */
-function checkAgainst(z: OpenArchive, manifest: Manifest, sealed: Sealed | null): void {
+async function checkAgainst(z: OpenArchive, manifest: Manifest, sealed: Sealed | null): Promise<void> {
   // Encrypted: every entry names its opaque ZIP entry; plain: none does (validateManifest allows all or none).
   if (manifest.entries.some((e) => (e.stored !== undefined) !== !!sealed)) {
     throw metadataInvalid(MANIFEST_NAME, sealed ? 'an entry has no stored name' : 'stored names in a plain archive');
   }
   // manifest.sig (the provenance signature) is metadata too, judged by provenance.ts.
   const listed = new Set<string>([...(sealed ? [MANIFEST_ENC_NAME, ENCRYPTION_NAME] : [MANIFEST_NAME]), SIGNATURE_NAME]);
-  for (const e of manifest.entries) {
+  for (const [i, e] of manifest.entries.entries()) {
+    // In slices, as the manifest is validated: the server keeps answering during a check of 50,000 entries.
+    if (i % SLICE_ENTRIES === SLICE_ENTRIES - 1) await new Promise<void>((resolve) => setImmediate(resolve));
     const name = storedName(e, sealed);
     listed.add(name);
     const c = z.entries.get(name);
@@ -167,7 +172,7 @@ async function openManifest(
   } else {
     manifest = sealed ? await readSealedManifest(z, sealed) : await readPlainManifest(z);
   }
-  checkAgainst(z, manifest, sealed);
+  await checkAgainst(z, manifest, sealed);
   return { manifest, sealed };
 }
 

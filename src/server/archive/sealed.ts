@@ -9,7 +9,7 @@ import {
   MANIFEST_NAME,
   MAX_MANIFEST_BYTES,
   metadataInvalid,
-  parseManifest,
+  parseManifestAsync,
 } from './manifest';
 import type { Manifest, ManifestEntry } from './manifest-types';
 import { OpenArchive, rawEntryStream, readMetadataEntry } from './zip-directory';
@@ -109,7 +109,7 @@ export async function readSealedManifest(z: OpenArchive, sealed: Sealed): Promis
     if (err instanceof ChunkAuthError) throw authFailed(MANIFEST_NAME, err);
     throw err;
   }
-  const manifest = parseManifest(Buffer.concat(chunks));
+  const manifest = await parseManifestAsync(Buffer.concat(chunks));
   if (!sameHeader(headerOf(manifest), sealed.info.header)) throw headerMismatch();
   return manifest;
 }
