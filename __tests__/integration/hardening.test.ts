@@ -676,9 +676,12 @@ describe('hardening', () => {
     // catches a request that does the restore's work inline.
     expect(answeredMs).toBeLessThan(Math.max(10000, totalMs / 2));
     expect(last).toMatchObject({ status: 'succeeded', phase: 'done', progress: 100, error: null });
-    // The API shows it moving: several states (it validates, then NocoBase answers 503 until the data is replaced),
-    // progress never going back.
-    expect(seen.length).toBeGreaterThanOrEqual(3);
+    // The API shows it moving: a running state before the end (it validates, then NocoBase answers 503 until the data
+    // is replaced), progress never going back. How many states a 100 ms poll catches depends on speed: since small
+    // files are extracted in one pass and equal versions skip the upgrade, a MariaDB restore here can go from
+    // validating/0 straight to done.
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen[seen.length - 1]).toBe('succeeded/done/100');
     expect(seen.filter((s) => s.startsWith('running/validating/')).length).toBeGreaterThanOrEqual(1);
     const progress = seen.map((s) => Number(s.split('/')[2]));
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
