@@ -30,6 +30,7 @@ import {
   unlockArchive,
 } from './sealed';
 import { OpenArchive, openArchive, readMetadataEntry, withArchive } from './zip-directory';
+import { TimeSlice } from '../time-slice';
 
 export interface PasswordOptions {
   /**
@@ -61,12 +62,6 @@ export interface ExtractResult {
   files: Record<string, string>;
   bytes: number;
 }
-
-/** Entries checked against the central directory between two turns of the event loop. */
-const SLICE_ENTRIES = 2000;
-
-/** Small entries are handled with synchronous calls for at most this long before the server may answer again. */
-const SLICE_MS = 4;
 
 const NEW_FILE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0);
 
@@ -120,9 +115,10 @@ async function checkAgainst(z: OpenArchive, manifest: Manifest, sealed: Sealed |
   }
   // manifest.sig (the provenance signature) is metadata too, judged by provenance.ts.
   const listed = new Set<string>([...(sealed ? [MANIFEST_ENC_NAME, ENCRYPTION_NAME] : [MANIFEST_NAME]), SIGNATURE_NAME]);
-  for (const [i, e] of manifest.entries.entries()) {
-    // In slices, as the manifest is validated: the server keeps answering during a check of 50,000 entries.
-    if (i % SLICE_ENTRIES === SLICE_ENTRIES - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+  // In slices, as the manifest is validated: the server keeps answering during a check of 50,000 entries.
+  const slice = new TimeSlice();
+  for (const e of manifest.entries) {
+    if (slice.due()) await slice.pause();
     const name = storedName(e, sealed);
     listed.add(name);
     const c = z.entries.get(name);
@@ -295,7 +291,7 @@ export async function extractVerified(
     const files: Record<string, string> = {};
     let done = 0;
     const window = new EntryWindow(z);
-    let slice = performance.now();
+    const slice = new TimeSlice();
     try {
       for (const entry of chosen) {
         if (signal?.aborted) throw abortedError();
@@ -308,10 +304,7 @@ export async function extractVerified(
           done += entry.size;
           files[entry.path] = target;
           onProgress?.(done, total);
-          if (performance.now() - slice > SLICE_MS) {
-            await new Promise<void>((resolve) => setImmediate(resolve));
-            slice = performance.now();
-          }
+          if (slice.due()) await slice.pause();
           continue;
         }
         let fh: fsp.FileHandle;
@@ -351,17 +344,14 @@ export function verifyArchive(archivePath: string, opts: VerifyOptions = {}): Pr
     const total = manifest.entries.reduce((n, e) => n + e.size, 0);
     let done = 0;
     const window = new EntryWindow(z);
-    let slice = performance.now();
+    const slice = new TimeSlice();
     for (const entry of manifest.entries) {
       if (signal?.aborted) throw abortedError();
       if (fitsWindow(z, entry, sealed)) {
         verifiedWhole(window, z, sealed, entry);
         done += entry.size;
         onProgress?.(done, total);
-        if (performance.now() - slice > SLICE_MS) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          slice = performance.now();
-        }
+        if (slice.due()) await slice.pause();
         continue;
       }
       const start = done;

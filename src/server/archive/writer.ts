@@ -7,7 +7,7 @@ import { FORMAT, FORMAT_VERSION } from '../../constants';
 import { ChunkSealer, CipherParams, CipherTuning, createCipherParams, Keyring, sealAll } from '../crypto';
 import { consume } from './consume';
 import { ArchiveError } from './errors';
-import { loadFile, loadFileSync, type LoadedFile } from './file-loader';
+import { loadFileSync, type LoadedFile } from './file-loader';
 import { exists, fsyncFile, moveInto } from './fs-ops';
 import {
   MAX_SKIPPED_LISTED,
@@ -22,6 +22,7 @@ import { walkFolder, type SkipReason } from './folder-walk';
 
 export type { SkipReason } from './folder-walk';
 import { ZipOut } from './zip-out';
+import { TimeSlice } from '../time-slice';
 
 export interface ArchiveWriterOptions {
   /** Where the `<basename>.partial` file is written; created 0700 if missing. Same filesystem as finalPath for an atomic rename. */
@@ -77,8 +78,6 @@ const READ_CHUNK = 256 * 1024;
 const readChunk = (size: number) => Math.min(READ_CHUNK, Math.max(4096, size));
 /** Files up to this size are read whole in one call and written as one entry with a known size and CRC. */
 const INLINE_MAX = 256 * 1024;
-/** The folder walk reads files synchronously (file-loader.ts) for at most this long before it lets the server answer. */
-const SLICE_MS = 4;
 /** Read buffer reused for small files: below ZipOut's direct-write size, so their bytes are always copied. */
 const SCRATCH = 32 * 1024;
 /** Output stream buffer: a staged megabyte can be handed over while the previous one is being written. */
@@ -193,7 +192,7 @@ export class ArchiveWriter {
       const name = this.checkName(entryPath);
       let loaded: LoadedFile;
       try {
-        loaded = await loadFile(absPath, INLINE_MAX);
+        loaded = loadFileSync(absPath, INLINE_MAX);
       } catch (err: any) {
         throw sourceFailed(name, err);
       }
@@ -206,7 +205,7 @@ export class ArchiveWriter {
    * Symlinks (files or folders) and special files are skipped; so are names that cannot be safe entry paths
    * (e.g. containing a backslash) and files deleted while walking. Folders are not entries; each file's mode and the
    * modes of the folders holding files go into the manifest (entry `mode`, `folders`), for the restore.
-   * Files are read with synchronous calls in slices of SLICE_MS (small ones whole, in one read): asynchronous calls
+   * Files are read with synchronous calls in time slices (time-slice.ts) (small ones whole, in one read): asynchronous calls
    * cost the main thread five times more per file than the system calls themselves (file-loader.ts).
    */
   addDirectory(prefix: string, absDir: string, opts: AddDirectoryOptions = {}): Promise<ManifestEntry[]> {
@@ -214,7 +213,7 @@ export class ArchiveWriter {
       const base = safeEntryPath(prefix);
       const added: ManifestEntry[] = [];
       let done = 0;
-      let slice = performance.now();
+      const slice = new TimeSlice();
       const skip = (rel: string, reason: SkipReason) => {
         if (++this.skippedCount <= MAX_SKIPPED_LISTED) this.skipped.push({ path: `${base}/${rel}`, reason });
         opts.onSkip?.(rel, reason);
@@ -256,10 +255,7 @@ export class ArchiveWriter {
         done += entry.size;
         opts.onProgress?.(done);
         added.push(entry);
-        if (performance.now() - slice > SLICE_MS) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          slice = performance.now();
-        }
+        if (slice.due()) await slice.pause();
       }
       return added;
     });

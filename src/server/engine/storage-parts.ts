@@ -1,5 +1,6 @@
 import fs from 'fs';
 import path from 'path';
+import { TimeSlice } from '../time-slice';
 
 /**
  * The parts of the storage folder a backup can carry, and where each lives inside the archive.
@@ -33,9 +34,6 @@ export function storageParts(storage: string, appName: string): StoragePart[] {
   ];
 }
 
-/** Synchronous stats for at most this long before the event loop may turn. */
-const SLICE_MS = 4;
-
 /**
  * Bytes under a folder (regular files only, symlinks skipped), for the disk-space check and progress. Synchronous
  * stats in 4 ms slices: an asynchronous stat per file made this walk alone take 58 s before a backup of 500,000
@@ -43,7 +41,7 @@ const SLICE_MS = 4;
  */
 export async function folderSize(dir: string): Promise<number> {
   let total = 0;
-  let slice = performance.now();
+  const slice = new TimeSlice();
   const pending = [dir];
   while (pending.length) {
     const current = pending.pop()!;
@@ -63,10 +61,7 @@ export async function folderSize(dir: string): Promise<number> {
           /* deleted meanwhile */
         }
       }
-      if (performance.now() - slice > SLICE_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        slice = performance.now();
-      }
+      if (slice.due()) await slice.pause();
     }
   }
   return total;
