@@ -1,14 +1,12 @@
 import fs from 'fs';
-import type { CentralEntry, OpenArchive } from './zip-directory';
+import { entryDataOffset, localHeaderLength, type CentralEntry, type OpenArchive } from './zip-directory';
 
-const SIG_LOCAL = 0x04034b50;
-const LOCAL_MIN = 30;
 const WINDOW = 1024 * 1024;
 
 /**
  * Small entries read straight out of a 1 MiB window of the archive, with synchronous positional reads: entries follow
  * each other on disk, so one read serves dozens of small files, where a stream per entry cost more than the file.
- * The local header is checked as rawEntryStream checks it. What read() answers is a view of the window, valid until
+ * The local header is checked as rawEntryStream checks it (entryDataOffset). What read() answers is a view of the window, valid until
  * the next call.
  */
 export class EntryWindow {
@@ -22,14 +20,7 @@ export class EntryWindow {
   static readonly MAX_ENTRY = 256 * 1024;
 
   read(entry: CentralEntry): Buffer {
-    const nameBytes = Buffer.from(entry.path, 'utf8');
-    const header = this.span(entry.offset, LOCAL_MIN + nameBytes.length);
-    if (header.readUInt32LE(0) !== SIG_LOCAL) throw new Error('bad local file header');
-    if (header.readUInt16LE(26) !== nameBytes.length || !header.subarray(LOCAL_MIN).equals(nameBytes)) {
-      throw new Error('local file header names another entry');
-    }
-    const dataAt = entry.offset + LOCAL_MIN + nameBytes.length + header.readUInt16LE(28);
-    if (dataAt + entry.size > this.z.cdOffset) throw new Error('entry data runs into the central directory');
+    const dataAt = entryDataOffset(this.span(entry.offset, localHeaderLength(entry)), entry, this.z.cdOffset);
     return this.span(dataAt, entry.size);
   }
 

@@ -355,17 +355,31 @@ export function rawEntryStream(z: OpenArchive, entry: CentralEntry): Readable {
   return Readable.from(readStored(z, entry), { objectMode: false, highWaterMark: READ_CHUNK });
 }
 
-async function* readStored(z: OpenArchive, entry: CentralEntry): AsyncGenerator<Buffer> {
+/** Bytes to read at an entry's offset to check its local header: the fixed part and the name. */
+export const localHeaderLength = (entry: CentralEntry): number => LOCAL_MIN + Buffer.byteLength(entry.path, 'utf8');
+
+/**
+ * Where an entry's data starts, from its local header (localHeaderLength bytes read at entry.offset). The header
+ * must carry the central directory's name, and the data must end before the central directory.
+ */
+export function entryDataOffset(header: Buffer, entry: CentralEntry, cdOffset: number): number {
   const nameBytes = Buffer.from(entry.path, 'utf8');
-  const header = Buffer.alloc(LOCAL_MIN + nameBytes.length);
-  const { bytesRead } = await z.fh.read(header, 0, header.length, entry.offset);
-  if (bytesRead !== header.length || header.readUInt32LE(0) !== SIG_LOCAL) throw new Error('bad local file header');
-  if (header.readUInt16LE(26) !== nameBytes.length || !header.subarray(LOCAL_MIN).equals(nameBytes)) {
+  if (header.length < LOCAL_MIN + nameBytes.length || header.readUInt32LE(0) !== SIG_LOCAL) {
+    throw new Error('bad local file header');
+  }
+  if (header.readUInt16LE(26) !== nameBytes.length || !header.subarray(LOCAL_MIN, LOCAL_MIN + nameBytes.length).equals(nameBytes)) {
     throw new Error('local file header names another entry');
   }
-  let pos = entry.offset + LOCAL_MIN + nameBytes.length + header.readUInt16LE(28);
+  const dataAt = entry.offset + LOCAL_MIN + nameBytes.length + header.readUInt16LE(28);
+  if (dataAt + entry.size > cdOffset) throw new Error('entry data runs into the central directory');
+  return dataAt;
+}
+
+async function* readStored(z: OpenArchive, entry: CentralEntry): AsyncGenerator<Buffer> {
+  const header = Buffer.alloc(localHeaderLength(entry));
+  const { bytesRead } = await z.fh.read(header, 0, header.length, entry.offset);
+  let pos = entryDataOffset(header.subarray(0, bytesRead), entry, z.cdOffset);
   let left = entry.size;
-  if (pos + left > z.cdOffset) throw new Error('entry data runs into the central directory');
   while (left > 0) {
     const n = Math.min(READ_CHUNK, left);
     const buf = Buffer.allocUnsafe(n);
