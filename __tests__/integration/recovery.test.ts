@@ -12,6 +12,9 @@ import { countToolRows } from '../../src/server/engine/row-counts';
 import { checkTools } from '../../src/server/engine/tool-check';
 import { signIn, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { stopServer } = require('../../scripts/app-harness');
+
 const ROOT = path.resolve(__dirname, '..', '..');
 const STANDALONE = path.join(ROOT, 'dist', 'cli', 'standalone.js');
 const TASKS = 'backupsManagerTasks';
@@ -136,22 +139,9 @@ async function tryStart(timeoutMs = 120000): Promise<{ healthy: boolean; answer:
     }
     return { healthy: false, answer: answer || `exited with ${child.exitCode}` };
   } finally {
-    try {
-      process.kill(-(child.pid as number), 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
-    for (
-      let i = 0;
-      i < 60 &&
-      (await fetch(`${app.url}/api/__health_check`).then(
-        () => true,
-        () => false,
-      ));
-      i++
-    ) {
-      await new Promise((res) => setTimeout(res, 500));
-    }
+    // A server stuck in its error state may ignore SIGTERM: the harness kills the whole group and waits for it
+    // (CI on the mysql dialect: the port was still answered 60 s after a bare SIGTERM).
+    await stopServer(child);
   }
 }
 
