@@ -1,48 +1,23 @@
 import fs from 'fs';
 import path from 'path';
 import type { Application } from '@nocobase/server';
-import { NAMESPACE, type Phase, type TaskKind, type TaskOrigin } from '../constants';
+import { NAMESPACE, type TaskKind, type TaskOrigin } from '../constants';
 import { dbConfigFromOptions } from './db-config';
 import type { DbConfig } from './dumpers/types';
-import { createBackup } from './engine/backup';
 import { BackupError, busy } from './errors';
-import { archiveName, archivePath, ensureDirs, type BackupPaths } from './paths';
-import { Exclusive } from './tasks/exclusive';
-import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './tasks/progress';
+import { archivePath, ensureDirs, type BackupPaths } from './paths';
+import { backupRowValues, runBackupTask, type BackupOptions } from './tasks/backup-flow';
+import { Exclusive, runExclusive } from './tasks/exclusive';
 import { importJournals } from './tasks/journal';
 import { applyRecoveryOutcomes } from './tasks/recovery-outcomes';
 import { setChildRegistry } from './process/children';
 import { journalDir, readJournals } from './restore/journal';
 import { pidsDir } from './restore/recover';
-import { crashMidway, crashPoint } from './restore/crash';
 import { rediscoverArchives } from './tasks/rediscover';
 import { TaskStore, type TaskRow } from './tasks/store';
-import { summaryOf } from './tasks/summary';
 import { Offsite, remoteOf } from './offsite/offsite';
-import { subAppDbConfig } from './subapps/registry';
-import type { SourcePlan } from './datasources/kinds';
-import { gatherRequirements } from './preflight/gather';
-import { sqlOfApp } from './preflight/sql';
-import type { RequirementsDraft } from './preflight/types';
 
-export interface BackupOptions {
-  includeUploads?: boolean;
-  includePlugins?: boolean;
-  origin?: TaskOrigin;
-  userId?: number | string;
-  slot?: string;
-  /** Extra tables whose data is left out (schema kept). */
-  excludeTableData?: string[];
-  /** Encrypts the archive. Never stored in the task row. */
-  password?: string;
-  /** A file-manager storage that receives a copy once the archive is written. */
-  offsite?: string | null;
-  /** Sub-applications (resolved names) whose databases the archive carries too. */
-  subApps?: string[];
-  /** External data sources to dump, and those recorded as skipped (see datasources/kinds.ts planSources). */
-  dataSources?: SourcePlan;
-}
-
+export type { BackupOptions } from './tasks/backup-flow';
 export type { TaskRow } from './tasks/store';
 
 /**
@@ -126,10 +101,6 @@ export class BackupsService {
   }
 
   // Task rows: delegates to the store, kept for the callers that hold the service.
-  assertIdle(): Promise<void> {
-    return this.store.assertIdle();
-  }
-
   createTask(kind: TaskKind, origin: TaskOrigin, values: Record<string, unknown>): Promise<TaskRow> {
     return this.store.create(kind, origin, values);
   }
@@ -146,121 +117,25 @@ export class BackupsService {
     options: BackupOptions,
     onDone?: (task: TaskRow, error?: unknown) => Promise<void>,
   ): Promise<TaskRow> {
-    const slot = this.exclusive.reserve('backup');
-    try {
-      await this.assertIdle().catch((err) => {
-        slot.release();
-        throw err;
-      });
-      const task = await this.createTask('backup', options.origin || 'manual', {
-        createdById: options.userId,
-        slot: options.slot,
-        encrypted: !!options.password,
-        options: {
-          includeUploads: options.includeUploads !== false,
-          includePlugins: options.includePlugins !== false,
-          ...(options.subApps?.length ? { subApps: options.subApps } : {}),
-          ...(options.dataSources ? { dataSources: [...options.dataSources.dump, ...options.dataSources.skipped].map((s) => s.key).sort() } : {}),
-        },
-      });
-      slot.setId(task.id);
-      let outcome: { task: TaskRow; error?: unknown } = { task };
-      this.runBackupTask(task, options)
-        .then((done) => {
-          outcome = { task: done };
-        })
-        .catch((err) => {
-          outcome = { task, error: err };
+    const prepare = async () => ({ task: await this.createTask('backup', options.origin || 'manual', backupRowValues(options)) });
+    const { prepared, done } = await runExclusive(this, 'backup', prepare, ({ task }) => this.runBackupTask(task, options));
+    const { task } = prepared;
+    done
+      .then(
+        (finished) => ({ task: finished, error: undefined as unknown }),
+        (err) => {
           this.app.log.error(`[${NAMESPACE}] backup task ${task.id} failed`, { err });
-        })
-        .finally(() => slot.release())
-        .then(() => onDone?.(outcome.task, outcome.error))
-        .catch((err) => this.app.log.error(`[${NAMESPACE}] after backup task ${task.id}`, { err }));
-      return task;
-    } catch (err) {
-      slot.release();
-      throw err;
-    }
+          return { task, error: err as unknown };
+        },
+      )
+      .then((outcome) => onDone?.(outcome.task, outcome.error))
+      .catch((err) => this.app.log.error(`[${NAMESPACE}] after backup task ${task.id}`, { err }));
+    return task;
   }
 
-  /** Runs a backup to completion and records the outcome; used by Backup now, schedules and safety backups. */
-  async runBackupTask(task: TaskRow, options: BackupOptions): Promise<TaskRow> {
-    const paths = this.paths;
-    await ensureDirs(paths);
-    const fileName = archiveName(this.app.name, new Date(), options.origin === 'safety' ? 'safety' : undefined);
-    await this.updateTask(task.id, { status: 'running', startedAt: new Date(), fileName, phase: 'checking' });
-    const progress = throttledProgress((phase: Phase, percent: number) => this.updateTask(task.id, { phase, progress: percent }, PROGRESS_WRITE_BUDGET_MS));
-    const crash = crashMidway('backup');
-    crash.spawned(); // a backup crashes its delay after it started
-    try {
-      const subApps = [];
-      for (const name of options.subApps || []) subApps.push({ name, db: await subAppDbConfig(this.app, name) });
-      const result = await createBackup({
-        subApps,
-        dataSources: options.dataSources?.dump,
-        skippedDataSources: options.dataSources?.skipped,
-        db: this.dbConfig(),
-        app: { name: this.app.name, version: this.appVersion() },
-        plugin: { name: NAMESPACE, version: this.pluginVersion() },
-        storage: paths.storage,
-        archivesDir: paths.archives,
-        tmpDir: path.join(paths.tmp, `backup-${task.id}`),
-        fileName,
-        include: { uploads: options.includeUploads !== false, plugins: options.includePlugins !== false },
-        excludeTableData: [...new Set([...this.runtimeTables(), ...(options.excludeTableData || [])])],
-        origin: options.origin || 'manual',
-        password: options.password || undefined,
-        appKey: process.env.APP_KEY,
-        requirements: await this.requirements(options.includePlugins !== false),
-        onProgress: progress.report,
-      });
-      await progress.flush();
-      // The archive is complete but its row still says running: the instant a crash leaves the most behind.
-      crashPoint('backup:written');
-      const values = {
-        status: 'succeeded',
-        phase: 'done',
-        progress: 100,
-        size: result.size,
-        finishedAt: new Date(),
-        summary: summaryOf(result.manifest, result.size, !!options.password),
-        ...(options.offsite ? await this.copyOffsite(task, options.offsite, path.join(paths.archives, fileName)) : {}),
-      };
-      await this.updateTask(task.id, values);
-      return { ...task, ...values, fileName };
-    } catch (err) {
-      await progress.flush();
-      await this.failTask(task.id, err);
-      await fs.promises.rm(path.join(paths.archives, fileName), { force: true });
-      throw err;
-    } finally {
-      crash.stop();
-      await fs.promises.rm(path.join(paths.tmp, `backup-${task.id}`), { recursive: true, force: true });
-    }
-  }
-
-  /** What a restore of this backup must match (restore pre-flight); a backup is still made when it cannot be read. */
-  private async requirements(includePlugins: boolean): Promise<RequirementsDraft | undefined> {
-    try {
-      return await gatherRequirements(this.app, { storage: this.paths.storage, includePlugins, sql: sqlOfApp(this.app) });
-    } catch (err) {
-      this.app.log.warn(`[${NAMESPACE}] restore requirements not recorded: ${(err as Error)?.message}`);
-      return undefined;
-    }
-  }
-
-  /**
-   * The off-site copy of a finished archive. Its failure does not fail the backup (the archive is safe here): the
-   * row says why, and the list shows the backup as local only.
-   */
-  private async copyOffsite(task: TaskRow, storage: string, file: string): Promise<Record<string, unknown>> {
-    await this.updateTask(task.id, { phase: 'copying off-site', progress: 99 }, PROGRESS_WRITE_BUDGET_MS);
-    try {
-      return { remote: await this.offsite.copy(storage, file), remoteError: null };
-    } catch (err) {
-      this.app.log.error(`[${NAMESPACE}] off-site copy of task ${task.id} to ${storage} failed: ${this.describe(err)}`);
-      return { remote: null, remoteError: this.describe(err) };
-    }
+  /** Runs a backup to completion (tasks/backup-flow.ts); Backup now, schedules, safety backups and the CLI. */
+  runBackupTask(task: TaskRow, options: BackupOptions): Promise<TaskRow> {
+    return runBackupTask(this, task, options);
   }
 
   failTask(id: number | string, err: unknown): Promise<void> {

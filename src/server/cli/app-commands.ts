@@ -11,6 +11,7 @@ import { verifyBackup } from '../engine/verify';
 import { sqlOfApp } from '../preflight/sql';
 import { getService, type BackupsService } from '../service';
 import { readTaskRows } from '../tasks/journal';
+import { runExclusive } from '../tasks/exclusive';
 import { verifyNow } from '../tasks/verify-flow';
 import { formatList, listArchives, resolveArchive } from './archives';
 import type { CliArgs } from './args';
@@ -130,18 +131,18 @@ const backupRun: Run = async (app, opts, out) => {
   const service = serviceOf(app);
   const include = { includeUploads: opts.uploads !== false, includePlugins: opts.plugins !== false };
   const password = opts.encrypt ? await passwordForNew(process.env) : undefined;
-  const slot = service.exclusive.reserve('backup');
-  try {
-    await service.assertIdle();
-    const task = await service.createTask('backup', 'cli', { options: include, encrypted: !!password });
-    slot.setId(task.id);
-    out.step(`Backing up (task ${task.id})`);
-    const done = await service.runBackupTask(task, { origin: 'cli', ...include, password });
-    const file = path.join(service.paths.archives, String(done.fileName));
-    out.result({ task: done, file }, `Backup written: ${file}`);
-  } finally {
-    slot.release();
-  }
+  const { done } = await runExclusive(
+    service,
+    'backup',
+    async () => ({ task: await service.createTask('backup', 'cli', { options: include, encrypted: !!password }) }),
+    ({ task }) => {
+      out.step(`Backing up (task ${task.id})`);
+      return service.runBackupTask(task, { origin: 'cli', ...include, password });
+    },
+  );
+  const finished = await done;
+  const file = path.join(service.paths.archives, String(finished.fileName));
+  out.result({ task: finished, file }, `Backup written: ${file}`);
 };
 
 const listRun: Run = async (app, _opts, out) => {
@@ -229,10 +230,9 @@ const restoreRun: Run = async (app, opts, out) => {
     trustForeign: !!opts.trustForeign,
     acceptWarnings: !!opts.acceptWarnings,
   };
-  const slot = service.exclusive.reserve('restore');
-  try {
-    await service.assertIdle();
-    await restoreCommand(ctx, args, {
+  // No task row of its own (its rows come back through the CLI journal, journal-rows.ts): the slot alone keeps others out.
+  const run = async () =>
+    restoreCommand(ctx, args, {
       confirm: askOnTerminal,
       existingRows: await readTaskRows(service.store),
       appVersion: service.appVersion(),
@@ -247,7 +247,5 @@ const restoreRun: Run = async (app, opts, out) => {
         if (app.db.closed()) await app.db.reconnect();
       },
     });
-  } finally {
-    slot.release();
-  }
+  await (await runExclusive(service, 'restore', async () => ({}), run)).done;
 };

@@ -14,6 +14,7 @@ import { summaryOf } from './summary';
 import { readTaskRows, writeJournal } from './journal';
 import { resolveRestoreSelection } from '../subapps/selection';
 import { resolveRestoreSources } from '../datasources/kinds';
+import { runExclusive } from './exclusive';
 import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './progress';
 import { runRestorePipeline, RestoreRollbackFailed, RestoreRolledBack, type RestoreJob } from '../restore/runner';
 import { startSubApp, stopSubApp } from '../subapps/registry';
@@ -48,58 +49,61 @@ type Maintaining = { setMaintaining(s: { status: string; command: { name: string
  * main application (only sub-applications or data sources chosen) the app keeps serving.
  */
 export async function startRestore(service: BackupsService, req: RestoreRequest): Promise<TaskRow> {
-  const slot = service.exclusive.reserve('restore');
-  try {
-    await service.assertIdle();
-    let file: string;
-    let origin: TaskOrigin = 'manual';
-    if (req.taskId !== undefined) {
-      file = await service.archiveOf(await service.findTask(req.taskId));
-    } else if (req.uploadFile) {
-      file = req.uploadFile;
-      origin = 'upload';
-    } else {
-      throw new BackupError('NOT_FOUND', {}, 400);
-    }
-    // One read of the archive: its central directory is what takes time (about a second for 50,000 files).
-    const { header, manifest } = await inspectArchiveHeader(file, service.restoreTarget(), req.password);
-    await requireProvenance(file, process.env.APP_KEY, req.trustForeign === true);
-    const size = (await fs.promises.stat(file)).size;
-    const encrypted = header.encrypted;
-    const sourceKeys = resolveRestoreSources(req.dataSources, (manifest.dataSources || []).map((d) => d.key));
-    const selection = resolveRestoreSelection(req.apps, (manifest.apps || []).map((a) => a.name), sourceKeys.length);
-    const targets = [...(await subAppTargets(service, manifest, selection)), ...(await sourceTargets(service, manifest, sourceKeys))];
-    // The pre-flight, from the manifest the password authenticated: refused here, before any task or change. Only for
-    // the main application: sub-applications and data sources are started (and upgraded) by the supervisor.
-    const preflight = selection.main
-      ? await appPreflight(service, manifest, { stagingBytes: entriesBytes(manifest), safetyBackup: req.safetyBackup !== false })
-      : null;
-    if (preflight) assertPreflight(preflight, req.acceptWarnings === true);
-    const upgrade = preflight ? preflight.upgrade : true;
-    const task = await service.createTask('restore', origin, {
-      createdById: req.userId,
-      fileName: path.basename(file),
-      size,
-      encrypted,
-      summary: summaryOf(manifest, size, encrypted),
-      options: {
-        safetyBackup: req.safetyBackup !== false,
-        sourceTaskId: req.taskId ?? null,
-        apps: [...(selection.main ? ['main'] : []), ...selection.subApps],
-        dataSources: sourceKeys,
-        upgrade,
-      },
-    });
-    slot.setId(task.id);
-    runRestore(service, task, file, manifest, req, targets, selection.main, upgrade)
-      .catch((err) => service.app.log.error(`[${NAMESPACE}] restore task ${task.id} failed`, { err }))
-      // An upload serves one restore: removed once it ends, whatever the outcome (issue 15, item 10).
-      .finally(() => discardUpload(service.paths, req.uploadFile).finally(() => slot.release()));
-    return task;
-  } catch (err) {
-    slot.release();
-    throw err;
+  const { prepared, done } = await runExclusive(
+    service,
+    'restore',
+    () => prepareRestore(service, req),
+    (p) =>
+      runRestore(service, p.task, p.file, p.manifest, req, p.targets, p.main, p.upgrade)
+        // An upload serves one restore: removed once it ends, whatever the outcome (issue 15, item 10).
+        .finally(() => discardUpload(service.paths, req.uploadFile)),
+  );
+  done.catch((err) => service.app.log.error(`[${NAMESPACE}] restore task ${prepared.task.id} failed`, { err }));
+  return prepared.task;
+}
+
+/** Everything checked before any task or change: a bad request is answered 4xx and touches nothing. */
+async function prepareRestore(service: BackupsService, req: RestoreRequest) {
+  let file: string;
+  let origin: TaskOrigin = 'manual';
+  if (req.taskId !== undefined) {
+    file = await service.archiveOf(await service.findTask(req.taskId));
+  } else if (req.uploadFile) {
+    file = req.uploadFile;
+    origin = 'upload';
+  } else {
+    throw new BackupError('NOT_FOUND', {}, 400);
   }
+  // One read of the archive: its central directory is what takes time (about a second for 50,000 files).
+  const { header, manifest } = await inspectArchiveHeader(file, service.restoreTarget(), req.password);
+  await requireProvenance(file, process.env.APP_KEY, req.trustForeign === true);
+  const size = (await fs.promises.stat(file)).size;
+  const encrypted = header.encrypted;
+  const sourceKeys = resolveRestoreSources(req.dataSources, (manifest.dataSources || []).map((d) => d.key));
+  const selection = resolveRestoreSelection(req.apps, (manifest.apps || []).map((a) => a.name), sourceKeys.length);
+  const targets = [...(await subAppTargets(service, manifest, selection)), ...(await sourceTargets(service, manifest, sourceKeys))];
+  // The pre-flight, from the manifest the password authenticated: refused here, before any task or change. Only for
+  // the main application: sub-applications and data sources are started (and upgraded) by the supervisor.
+  const preflight = selection.main
+    ? await appPreflight(service, manifest, { stagingBytes: entriesBytes(manifest), safetyBackup: req.safetyBackup !== false })
+    : null;
+  if (preflight) assertPreflight(preflight, req.acceptWarnings === true);
+  const upgrade = preflight ? preflight.upgrade : true;
+  const task = await service.createTask('restore', origin, {
+    createdById: req.userId,
+    fileName: path.basename(file),
+    size,
+    encrypted,
+    summary: summaryOf(manifest, size, encrypted),
+    options: {
+      safetyBackup: req.safetyBackup !== false,
+      sourceTaskId: req.taskId ?? null,
+      apps: [...(selection.main ? ['main'] : []), ...selection.subApps],
+      dataSources: sourceKeys,
+      upgrade,
+    },
+  });
+  return { task, file, manifest, targets, main: selection.main, upgrade };
 }
 
 /**

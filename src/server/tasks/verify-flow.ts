@@ -7,6 +7,7 @@ import { requireProvenance } from '../archive/provenance';
 import { describeReport, verifyBackup, type VerifyReport, type VerifyStep } from '../engine/verify';
 import { BackupError } from '../errors';
 import type { BackupsService, TaskRow } from '../service';
+import { runExclusive } from './exclusive';
 import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './progress';
 
 export interface VerifyRequest {
@@ -31,11 +32,9 @@ const PHASE: Record<VerifyStep, Phase> = { checksums: 'validating', restoring: '
  * delete the archive under it.
  */
 export async function startVerify(service: BackupsService, req: VerifyRequest): Promise<TaskRow> {
-  const { task, file, backup, release } = await prepareVerify(service, req);
-  runVerifyTask(service, task, file, backup.id, req.password)
-    .catch((err) => service.app.log.error(`[${NAMESPACE}] verify task ${task.id} failed`, { err }))
-    .finally(release);
-  return task;
+  const { prepared, done } = await verifyExclusive(service, req);
+  done.catch((err) => service.app.log.error(`[${NAMESPACE}] verify task ${prepared.task.id} failed`, { err }));
+  return prepared.task;
 }
 
 /** The same, to completion (app CLI). */
@@ -43,36 +42,29 @@ export async function verifyNow(
   service: BackupsService,
   req: VerifyRequest,
 ): Promise<{ task: TaskRow; report?: VerifyReport }> {
-  const { task, file, backup, release } = await prepareVerify(service, req);
-  try {
-    return await runVerifyTask(service, task, file, backup.id, req.password);
-  } finally {
-    release();
-  }
+  return (await verifyExclusive(service, req)).done;
+}
+
+function verifyExclusive(service: BackupsService, req: VerifyRequest) {
+  return runExclusive(service, 'verify', () => prepareVerify(service, req), (p) =>
+    runVerifyTask(service, p.task, p.file, p.backup.id, req.password),
+  );
 }
 
 async function prepareVerify(service: BackupsService, req: VerifyRequest) {
-  const slot = service.exclusive.reserve('verify');
-  try {
-    await service.assertIdle();
-    const backup = await service.findTask(req.taskId);
-    const file = await service.archiveOf(backup);
-    // Verify runs the archive's SQL in a scratch database: an archive made elsewhere needs the acknowledgement.
-    await requireProvenance(file, process.env.APP_KEY, req.trustForeign === true);
-    // A missing or wrong password is answered at once (PASSWORD_REQUIRED / PASSWORD_WRONG), not as a failed task.
-    if ((await readHeader(file)).encrypted) await readManifest(file, { password: req.password });
-    const task = await service.createTask('verify', req.origin || 'manual', {
-      createdById: req.userId,
-      fileName: backup.fileName,
-      size: backup.size,
-      options: { backupTaskId: backup.id },
-    });
-    slot.setId(task.id);
-    return { task, file, backup, release: () => slot.release() };
-  } catch (err) {
-    slot.release();
-    throw err;
-  }
+  const backup = await service.findTask(req.taskId);
+  const file = await service.archiveOf(backup);
+  // Verify runs the archive's SQL in a scratch database: an archive made elsewhere needs the acknowledgement.
+  await requireProvenance(file, process.env.APP_KEY, req.trustForeign === true);
+  // A missing or wrong password is answered at once (PASSWORD_REQUIRED / PASSWORD_WRONG), not as a failed task.
+  if ((await readHeader(file)).encrypted) await readManifest(file, { password: req.password });
+  const task = await service.createTask('verify', req.origin || 'manual', {
+    createdById: req.userId,
+    fileName: backup.fileName,
+    size: backup.size,
+    options: { backupTaskId: backup.id },
+  });
+  return { task, file, backup };
 }
 
 /**
