@@ -1,28 +1,24 @@
-import { createHash } from 'crypto';
 import fs from 'fs';
 import fsp from 'fs/promises';
 import path from 'path';
 import type { Readable } from 'stream';
-import { FORMAT, FORMAT_VERSION } from '../../constants';
-import { ChunkSealer, CipherParams, CipherTuning, createCipherParams, Keyring, sealAll } from '../crypto';
-import { consume } from './consume';
+import { CipherTuning, createCipherParams } from '../crypto';
+import { EntryWriter, type Sealer, type WrittenEntry } from './entry-writer';
 import { ArchiveError } from './errors';
 import { loadFileSync, type LoadedFile } from './file-loader';
+import { packFolder, type AddDirectoryOptions, type FolderPackTarget } from './folder-pack';
 import { exists, fsyncFile, moveInto } from './fs-ops';
-import {
-  MAX_SKIPPED_LISTED,
-  RESERVED_NAMES,
-  validateManifestAsync,
-} from './manifest';
+import { MAX_SKIPPED_LISTED, RESERVED_NAMES } from './manifest';
+import { completeManifest, type ManifestDraft } from './manifest-draft';
 import type { FolderMode, Manifest, ManifestEntry, SkippedFile } from './manifest-types';
 import { safeEntryPath } from './safe-path';
 import { metadataEntries } from './metadata-entries';
 import { sourceFailed } from './source-error';
-import { walkFolder, type SkipReason } from './folder-walk';
+import { ZipOut } from './zip-out';
 
 export type { SkipReason } from './folder-walk';
-import { ZipOut } from './zip-out';
-import { TimeSlice } from '../time-slice';
+export type { AddDirectoryOptions } from './folder-pack';
+export type { ManifestDraft } from './manifest-draft';
 
 export interface ArchiveWriterOptions {
   /** Where the `<basename>.partial` file is written; created 0700 if missing. Same filesystem as finalPath for an atomic rename. */
@@ -38,20 +34,6 @@ export interface ArchiveWriterOptions {
   signingKey?: Buffer | null;
 }
 
-/** What finish() needs: the manifest without entries (format/formatVersion are always set by the writer). */
-export type ManifestDraft = Omit<Manifest, 'entries' | 'format' | 'formatVersion'> & {
-  format?: string;
-  formatVersion?: number;
-};
-
-export interface AddDirectoryOptions {
-  /** Content bytes of this folder packed so far. */
-  onProgress?: (bytesDone: number) => void;
-  /** Called for every item left out: symlinks, special files, names that cannot be a safe entry path, files deleted meanwhile. */
-  onSkip?: (relPath: string, reason: SkipReason) => void;
-}
-
-
 export interface FinishResult {
   path: string;
   /** Size of the archive file in bytes. */
@@ -61,14 +43,6 @@ export interface FinishResult {
 }
 
 type State = 'open' | 'finishing' | 'finished' | 'aborted' | 'failed';
-
-interface Sealer {
-  params: CipherParams;
-  keyring: Keyring;
-}
-
-/** Opaque ZIP name of the n-th encrypted entry: upload names must not show in the archive. */
-const storedNameOf = (n: number) => `e/${String(n).padStart(6, '0')}`;
 
 const READ_CHUNK = 256 * 1024;
 /**
@@ -82,7 +56,6 @@ const INLINE_MAX = 256 * 1024;
 const SCRATCH = 32 * 1024;
 /** Output stream buffer: a staged megabyte can be handed over while the previous one is being written. */
 const OUT_BUFFER = 4 * 1024 * 1024;
-const sha256Of = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /**
  * Streams entries into one ZIP (every entry STORED, zip64 where sizes or offsets need it; see zip-out.ts) and appends
@@ -120,20 +93,17 @@ export class ArchiveWriter {
   private queue: Promise<unknown> = Promise.resolve();
   private state: State = 'open';
   private failure: Error | null = null;
-  /** Stops the streamed entry in flight (abort, or the output failing under it). */
-  private cancelCurrent: ((err: Error) => void) | null = null;
   private outClosed: Promise<void>;
-  private readonly sealer: Sealer | null;
-  private storedCount = 0;
+  private readonly entryWriter: EntryWriter;
   private signingKey: Buffer | null = null;
 
   private constructor(finalPath: string, partialPath: string, out: fs.WriteStream, sealer: Sealer | null) {
     this.finalPath = finalPath;
     this.partialPath = partialPath;
     this.out = out;
-    this.sealer = sealer;
     this.outClosed = new Promise((resolve) => out.once('close', () => resolve()));
     this.zip = new ZipOut(out, new Date());
+    this.entryWriter = new EntryWriter(this.zip, sealer);
     this.out.on('error', (err: Error) => this.fatal(err));
   }
 
@@ -164,7 +134,7 @@ export class ArchiveWriter {
 
   /** True when the archive is being encrypted. */
   get encrypted(): boolean {
-    return this.sealer !== null;
+    return this.entryWriter.sealer !== null;
   }
 
   /** Bytes written to the archive file so far (headers included). */
@@ -209,56 +179,17 @@ export class ArchiveWriter {
    * cost the main thread five times more per file than the system calls themselves (file-loader.ts).
    */
   addDirectory(prefix: string, absDir: string, opts: AddDirectoryOptions = {}): Promise<ManifestEntry[]> {
-    return this.enqueue(async () => {
-      const base = safeEntryPath(prefix);
-      const added: ManifestEntry[] = [];
-      let done = 0;
-      const slice = new TimeSlice();
-      const skip = (rel: string, reason: SkipReason) => {
-        if (++this.skippedCount <= MAX_SKIPPED_LISTED) this.skipped.push({ path: `${base}/${rel}`, reason });
-        opts.onSkip?.(rel, reason);
-      };
-      // Per folder entered: how many entries had been added before it. Only folders that will exist again on
-      // restore, those holding packed files, have their mode recorded.
-      const addedAtEnter: number[] = [];
-      for await (const item of walkFolder(absDir, base)) {
-        if (item.kind === 'skip') {
-          skip(item.rel, item.reason);
-          continue;
-        }
-        if (item.kind === 'enter') {
-          addedAtEnter.push(added.length);
-          continue;
-        }
-        if (item.kind === 'leave') {
-          if (added.length > addedAtEnter.pop()!) this.folders.push({ path: item.rel ? `${base}/${item.rel}` : base, mode: item.mode });
-          continue;
-        }
-        this.checkName(item.name);
-        let loaded: LoadedFile;
-        try {
-          loaded = loadFileSync(item.abs, INLINE_MAX, this.scratch);
-        } catch (err: any) {
-          const reason = skipReasonOf(err);
-          if (reason) {
-            skip(item.rel, reason);
-            continue;
-          }
-          throw sourceFailed(item.name, err);
-        }
-        const start = done;
-        const entry = await this.loadedEntry(
-          item.name,
-          loaded,
-          opts.onProgress ? (n) => opts.onProgress!(start + n) : undefined,
-        );
-        done += entry.size;
-        opts.onProgress?.(done);
-        added.push(entry);
-        if (slice.due()) await slice.pause();
-      }
-      return added;
-    });
+    const target: FolderPackTarget = {
+      checkName: (name) => this.checkName(name),
+      addLoaded: (name, loaded, onProgress) => this.loadedEntry(name, loaded, onProgress),
+      skipped: (item) => {
+        if (++this.skippedCount <= MAX_SKIPPED_LISTED) this.skipped.push(item);
+      },
+      folder: (mode) => this.folders.push(mode),
+      scratch: this.scratch,
+      inlineMax: INLINE_MAX,
+    };
+    return this.enqueue(() => packFolder(safeEntryPath(prefix), absDir, target, opts));
   }
 
   /**
@@ -267,22 +198,13 @@ export class ArchiveWriter {
    */
   finish(draft: ManifestDraft): Promise<FinishResult> {
     return this.enqueue(async () => {
-      const {
-        entries: _ignored,
-        format: _f,
-        formatVersion: _v,
-        ...rest
-      } = draft as ManifestDraft & { entries?: unknown };
-      // Tens of thousands of entries: validated in slices, so the server keeps answering meanwhile.
-      const manifest = await validateManifestAsync({
-        format: FORMAT,
-        formatVersion: FORMAT_VERSION,
-        ...rest,
-        ...(this.folders.length ? { folders: [...this.folders] } : {}),
-        ...(this.skippedCount ? { skippedFiles: [...this.skipped], skippedFileCount: this.skippedCount } : {}),
-        entries: [...this.list],
+      const manifest = await completeManifest(draft, {
+        entries: this.list,
+        folders: this.folders,
+        skipped: this.skipped,
+        skippedCount: this.skippedCount,
       });
-      for (const part of metadataEntries(manifest, this.sealer, this.signingKey)) {
+      for (const part of metadataEntries(manifest, this.entryWriter.sealer, this.signingKey)) {
         await this.guarded(() => this.zip.addKnown(part.name, [part.bytes]));
       }
 
@@ -301,7 +223,7 @@ export class ArchiveWriter {
       await moveInto(this.partialPath, this.finalPath);
       const { size } = await fsp.stat(this.finalPath);
       this.state = 'finished';
-      return { path: this.finalPath, size, manifest, encrypted: this.sealer !== null };
+      return { path: this.finalPath, size, manifest, encrypted: this.encrypted };
     }).catch(async (err) => {
       if (this.state !== 'finished') await this.abort();
       throw err;
@@ -316,8 +238,7 @@ export class ArchiveWriter {
       const err = new ArchiveError('WRITER_CLOSED', 'Archive writer aborted', { reason: 'aborted' });
       this.failure = this.failure ?? err;
       this.zip.fail(err);
-      this.cancelCurrent?.(err);
-      this.cancelCurrent = null;
+      this.entryWriter.cancel(err);
       this.out.destroy();
     }
     await this.outClosed;
@@ -344,7 +265,7 @@ export class ArchiveWriter {
     if (!this.failure) this.failure = err;
     if (this.state === 'open') this.state = 'failed';
     this.zip.fail(err);
-    this.cancelCurrent?.(err);
+    this.entryWriter.cancel(err);
   }
 
   /** Runs ZIP writes; a failure among them leaves a broken ZIP, so the writer refuses everything after. */
@@ -374,66 +295,26 @@ export class ArchiveWriter {
     return this.streamEntry(name, stream, onProgress, loaded.mode).finally(() => stream.destroy());
   }
 
-  /** An entry whose whole content is at hand: hashed, sealed if need be, and written with its size and CRC. */
+  /** An entry whose whole content is at hand, written with its size and CRC. */
   private async knownEntry(name: string, data: Buffer, mode?: number): Promise<ManifestEntry> {
-    const stored = this.sealer ? storedNameOf(++this.storedCount) : null;
-    const pieces =
-      stored && this.sealer ? sealAll(this.sealer.keyring.entryKey(stored), stored, this.sealer.params.chunkSize, data) : [data];
-    await this.guarded(() => this.zip.addKnown(stored ?? name, pieces));
-    return this.record(name, stored, data.length, sha256Of(data), mode);
+    return this.record(name, await this.guarded(() => this.entryWriter.known(name, data)), mode);
   }
 
-  /** An entry streamed from `readable` (hashed as it passes, sealed chunk by chunk when encrypting). */
+  /** An entry streamed from `readable`. */
   private async streamEntry(
     name: string,
     readable: Readable,
     onProgress?: (bytes: number) => void,
     mode?: number,
   ): Promise<ManifestEntry> {
-    const stored = this.sealer ? storedNameOf(++this.storedCount) : null;
-    const zipName = stored ?? name;
-    const hash = createHash('sha256');
-    let size = 0;
-    const sealer = this.sealer
-      ? new ChunkSealer(this.sealer.keyring.entryKey(zipName), zipName, this.sealer.params.chunkSize)
-      : null;
-    await this.guarded(async () => {
-      const entry = await this.zip.beginStreamed(zipName);
-      try {
-        await consume(
-          readable,
-          async (chunk) => {
-            hash.update(chunk);
-            size += chunk.length;
-            onProgress?.(size);
-            if (!sealer) return entry.data(chunk);
-            for (const piece of sealer.push(chunk)) await entry.data(piece);
-          },
-          (err) => sourceFailed(name, err),
-          (cancel) => (this.cancelCurrent = cancel),
-        );
-      } finally {
-        this.cancelCurrent = null;
-      }
-      if (sealer) for (const piece of sealer.end()) await entry.data(piece);
-      await entry.end();
-    });
-    return this.record(name, stored, size, hash.digest('hex'), mode);
+    return this.record(name, await this.guarded(() => this.entryWriter.streamed(name, readable, onProgress)), mode);
   }
 
-  private record(name: string, stored: string | null, size: number, sha256: string, mode?: number): ManifestEntry {
+  private record(name: string, { stored, size, sha256 }: WrittenEntry, mode?: number): ManifestEntry {
     const entry: ManifestEntry = stored ? { path: name, size, sha256, stored } : { path: name, size, sha256 };
     if (mode !== undefined) entry.mode = mode;
     this.names.add(name);
     this.list.push(entry);
     return entry;
   }
-}
-
-/** Files that change while a folder is packed are left out, not fatal: a live app keeps writing uploads. */
-function skipReasonOf(err: any): SkipReason | null {
-  if (err?.code === 'ENOENT') return 'vanished';
-  if (err?.code === 'ELOOP') return 'symlink'; // replaced by a symlink since readdir
-  if (err?.code === 'NOT_REGULAR') return 'not a regular file';
-  return null;
 }

@@ -1,0 +1,96 @@
+import { loadFileSync, type LoadedFile } from './file-loader';
+import { walkFolder, type SkipReason } from './folder-walk';
+import type { FolderMode, ManifestEntry, SkippedFile } from './manifest-types';
+import { sourceFailed } from './source-error';
+import { TimeSlice } from '../time-slice';
+
+export interface AddDirectoryOptions {
+  /** Content bytes of this folder packed so far. */
+  onProgress?: (bytesDone: number) => void;
+  /** Called for every item left out: symlinks, special files, names that cannot be a safe entry path, files deleted meanwhile. */
+  onSkip?: (relPath: string, reason: SkipReason) => void;
+}
+
+/** What packFolder needs of the archive writer. */
+export interface FolderPackTarget {
+  /** Refuses a name the archive cannot take (unsafe, reserved, already added); answers it canonical. */
+  checkName(entryPath: string): string;
+  /** Adds a loaded file as entry `name`. */
+  addLoaded(name: string, loaded: LoadedFile, onProgress?: (bytes: number) => void): Promise<ManifestEntry>;
+  /** Records an item left out (as an archive path) for the manifest. */
+  skipped(item: SkippedFile): void;
+  /** Records the mode of a folder holding packed files, for the manifest. */
+  folder(mode: FolderMode): void;
+  /** Buffer small files are read into (reused: one file at a time). */
+  scratch: Buffer;
+  /** Files up to this size are read whole. */
+  inlineMax: number;
+}
+
+/**
+ * Adds every regular file under absDir as `<base>/<relative path>`, depth first in sorted name order (folder-walk.ts),
+ * reading files with synchronous calls in time slices. Items that cannot be packed, or that change meanwhile, are
+ * left out and recorded (skipReasonOf); the modes of the folders holding packed files are recorded too.
+ */
+export async function packFolder(
+  base: string,
+  absDir: string,
+  target: FolderPackTarget,
+  opts: AddDirectoryOptions,
+): Promise<ManifestEntry[]> {
+  const added: ManifestEntry[] = [];
+  let done = 0;
+  const slice = new TimeSlice();
+  const skip = (rel: string, reason: SkipReason) => {
+    target.skipped({ path: `${base}/${rel}`, reason });
+    opts.onSkip?.(rel, reason);
+  };
+  // Per folder entered: how many entries had been added before it. Only folders that will exist again on
+  // restore, those holding packed files, have their mode recorded.
+  const addedAtEnter: number[] = [];
+  for await (const item of walkFolder(absDir, base)) {
+    if (item.kind === 'skip') {
+      skip(item.rel, item.reason);
+      continue;
+    }
+    if (item.kind === 'enter') {
+      addedAtEnter.push(added.length);
+      continue;
+    }
+    if (item.kind === 'leave') {
+      if (added.length > addedAtEnter.pop()!) target.folder({ path: item.rel ? `${base}/${item.rel}` : base, mode: item.mode });
+      continue;
+    }
+    target.checkName(item.name);
+    let loaded: LoadedFile;
+    try {
+      loaded = loadFileSync(item.abs, target.inlineMax, target.scratch);
+    } catch (err: any) {
+      const reason = skipReasonOf(err);
+      if (reason) {
+        skip(item.rel, reason);
+        continue;
+      }
+      throw sourceFailed(item.name, err);
+    }
+    const start = done;
+    const entry = await target.addLoaded(
+      item.name,
+      loaded,
+      opts.onProgress ? (n) => opts.onProgress!(start + n) : undefined,
+    );
+    done += entry.size;
+    opts.onProgress?.(done);
+    added.push(entry);
+    if (slice.due()) await slice.pause();
+  }
+  return added;
+}
+
+/** Files that change while a folder is packed are left out, not fatal: a live app keeps writing uploads. */
+function skipReasonOf(err: any): SkipReason | null {
+  if (err?.code === 'ENOENT') return 'vanished';
+  if (err?.code === 'ELOOP') return 'symlink'; // replaced by a symlink since readdir
+  if (err?.code === 'NOT_REGULAR') return 'not a regular file';
+  return null;
+}

@@ -1,0 +1,38 @@
+import { FORMAT, FORMAT_VERSION } from '../../constants';
+import { validateManifestAsync } from './manifest';
+import type { FolderMode, Manifest, ManifestEntry, SkippedFile } from './manifest-types';
+
+/** What finish() needs: the manifest without entries (format/formatVersion are always set by the writer). */
+export type ManifestDraft = Omit<Manifest, 'entries' | 'format' | 'formatVersion'> & {
+  format?: string;
+  formatVersion?: number;
+};
+
+/** What the archive writer gathered while entries were added. */
+export interface WriterRecords {
+  entries: readonly ManifestEntry[];
+  folders: readonly FolderMode[];
+  skipped: readonly SkippedFile[];
+  skippedCount: number;
+}
+
+/**
+ * The manifest an archive closes with: the draft (its own entries, format and version ignored) with this format,
+ * and what the writer recorded. Tens of thousands of entries: validated in slices, so the server keeps answering.
+ */
+export function completeManifest(draft: ManifestDraft, records: WriterRecords): Promise<Manifest> {
+  const {
+    entries: _ignored,
+    format: _f,
+    formatVersion: _v,
+    ...rest
+  } = draft as ManifestDraft & { entries?: unknown };
+  return validateManifestAsync({
+    format: FORMAT,
+    formatVersion: FORMAT_VERSION,
+    ...rest,
+    ...(records.folders.length ? { folders: [...records.folders] } : {}),
+    ...(records.skippedCount ? { skippedFiles: [...records.skipped], skippedFileCount: records.skippedCount } : {}),
+    entries: [...records.entries],
+  });
+}
