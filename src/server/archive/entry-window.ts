@@ -1,5 +1,7 @@
 import fs from 'fs';
-import { entryDataOffset, localHeaderLength, type CentralEntry, type OpenArchive } from './zip-directory';
+import { entryDataOffset, localHeaderLength } from './entry-data';
+import type { CentralEntry } from './zip-basics';
+import type { OpenArchive } from './zip-directory';
 
 const WINDOW = 1024 * 1024;
 

@@ -1,7 +1,8 @@
 import crypto from 'crypto';
 import { ArchiveError } from './errors';
 import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, MAX_MANIFEST_BYTES, SIGNATURE_NAME } from './manifest';
-import { OpenArchive, readMetadataEntry, withArchive } from './zip-directory';
+import { readMetadataEntry } from './entry-data';
+import { OpenArchive, withArchive } from './zip-directory';
 
 /**
  * Provenance: restore and verify run the SQL inside an archive, so an archive from elsewhere is code. Every archive

@@ -29,7 +29,8 @@ import {
   storedSize,
   unlockArchive,
 } from './sealed';
-import { OpenArchive, openArchive, readMetadataEntry, withArchive } from './zip-directory';
+import { readMetadataEntry } from './entry-data';
+import { OpenArchive, openArchive, withArchive } from './zip-directory';
 import { TimeSlice } from '../time-slice';
 
 export interface PasswordOptions {

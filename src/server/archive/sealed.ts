@@ -12,7 +12,8 @@ import {
   parseManifestAsync,
 } from './manifest';
 import type { Manifest, ManifestEntry } from './manifest-types';
-import { OpenArchive, rawEntryStream, readMetadataEntry } from './zip-directory';
+import { rawEntryStream, readMetadataEntry } from './entry-data';
+import type { OpenArchive } from './zip-directory';
 
 /** encryption.json holds a few hundred bytes; anything near this is not ours. */
 const MAX_ENCRYPTION_INFO_BYTES = 64 * 1024;

@@ -9,7 +9,7 @@ import { checkFreeSpace } from '../free-space';
 import { MANIFEST_NAME } from '../manifest';
 import { extractVerified, readHeader, readManifest } from '../reader';
 import { ArchiveWriter } from '../writer';
-import { MAX_ZIP_RECORDS } from '../zip-directory';
+import { MAX_ZIP_RECORDS } from '../zip-end-record';
 import { draft, entryOf, expectCode, makeTmp, manifestFor } from './helpers';
 
 let tmp: string;

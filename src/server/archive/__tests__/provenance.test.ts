@@ -14,7 +14,8 @@ import {
 } from '../provenance';
 import { extractVerified, readManifest, verifyArchive } from '../reader';
 import { ArchiveWriter } from '../writer';
-import { openArchive, readMetadataEntry } from '../zip-directory';
+import { readMetadataEntry } from '../entry-data';
+import { openArchive } from '../zip-directory';
 import { buildZip, draft, expectCode, makeTmp } from './helpers';
 
 const APP_KEY = 'this-apps-key-' + 'x'.repeat(40);

@@ -6,7 +6,8 @@ import path from 'path';
 import { PassThrough } from 'stream';
 import * as unzipper from 'unzipper';
 import { crc32 } from '../crc32';
-import { openArchive, rawEntryStream } from '../zip-directory';
+import { rawEntryStream } from '../entry-data';
+import { openArchive } from '../zip-directory';
 import { centralRecord, dosDateTime, endRecords, ZipOut } from '../zip-out';
 import { makeTmp } from './helpers';
 
