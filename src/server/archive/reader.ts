@@ -1,36 +1,15 @@
-import fs from 'fs';
-import fsp from 'fs/promises';
-import path from 'path';
 import { Readable, Writable } from 'stream';
 import { abortedError, copyVerified, fitsWindow, readFailed, verifiedWhole, VerifyStream } from './entry-verify';
 import { EntryWindow } from './entry-window';
 import { ArchiveError } from './errors';
 import { ensureFreeSpace } from './free-space';
-import { headerOf, sameHeader } from './header';
-import {
-  ENCRYPTION_NAME,
-  MANIFEST_ENC_NAME,
-  MANIFEST_NAME,
-  MAX_MANIFEST_BYTES,
-  metadataInvalid,
-  parseManifestAsync,
-  SIGNATURE_NAME,
-  validateManifestAsync,
-} from './manifest';
+import { headerOf } from './header';
+import { validateManifestAsync } from './manifest';
+import { openManifest, readPlainManifest } from './manifest-check';
 import type { ArchiveHeaderInfo, Manifest, ManifestEntry } from './manifest-types';
-import { resolveInside } from './safe-path';
-import {
-  entryPlaintext,
-  headerMismatch,
-  readEncryptionInfo,
-  readSealedManifest,
-  Sealed,
-  storedName,
-  storedSize,
-  unlockArchive,
-} from './sealed';
-import { readMetadataEntry } from './entry-data';
-import { OpenArchive, openArchive, withArchive } from './zip-directory';
+import { entryPlaintext, readEncryptionInfo } from './sealed';
+import { StagingFolder } from './staging-folder';
+import { openArchive, withArchive } from './zip-directory';
 import { TimeSlice } from '../time-slice';
 
 export interface PasswordOptions {
@@ -63,118 +42,6 @@ export interface ExtractResult {
   files: Record<string, string>;
   bytes: number;
 }
-
-const NEW_FILE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0);
-
-/** Creates `target` (`mode`, exclusively: never through a symlink or over a file) holding `data`; answers its path. */
-function writeNewFileSync(target: string, entryPath: string, data: Buffer, mode: number): string {
-  let fd: number;
-  try {
-    fd = fs.openSync(target, NEW_FILE_FLAGS, 0o600);
-  } catch (err) {
-    throw existsError(err, entryPath);
-  }
-  try {
-    fs.fchmodSync(fd, mode);
-    let at = 0;
-    while (at < data.length) at += fs.writeSync(fd, data, at, data.length - at);
-  } catch (err) {
-    fs.closeSync(fd);
-    fs.rmSync(target, { force: true });
-    throw err;
-  }
-  fs.closeSync(fd);
-  return target;
-}
-
-function existsError(err: unknown, entryPath: string): unknown {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  if (code === 'EEXIST' || code === 'ELOOP') {
-    return new ArchiveError('ENTRY_UNSAFE', `Cannot extract "${entryPath}": it already exists in the staging folder`, {
-      path: entryPath,
-      reason: 'exists',
-    });
-  }
-  return err;
-}
-
-async function readPlainManifest(z: OpenArchive): Promise<Manifest> {
-  const entry = z.entries.get(MANIFEST_NAME);
-  if (!entry) throw new ArchiveError('MANIFEST_MISSING', `The archive has no ${MANIFEST_NAME}`, {});
-  return parseManifestAsync(await readMetadataEntry(z, entry, MAX_MANIFEST_BYTES, true));
-}
-
-/**
- * Cross-checks a (validated) manifest with the central directory: every entry present with the size it must have
- * (ENTRY_MISSING / ENTRY_SIZE_MISMATCH; the encrypted size in an encrypted archive), no entry the manifest does not
- * list (ENTRY_UNLISTED). Errors name the real path; only an unlisted entry can be named by its ZIP name alone.
- */
-async function checkAgainst(z: OpenArchive, manifest: Manifest, sealed: Sealed | null): Promise<void> {
-  // Encrypted: every entry names its opaque ZIP entry; plain: none does (validateManifest allows all or none).
-  if (manifest.entries.some((e) => (e.stored !== undefined) !== !!sealed)) {
-    throw metadataInvalid(MANIFEST_NAME, sealed ? 'an entry has no stored name' : 'stored names in a plain archive');
-  }
-  // manifest.sig (the provenance signature) is metadata too, judged by provenance.ts.
-  const listed = new Set<string>([...(sealed ? [MANIFEST_ENC_NAME, ENCRYPTION_NAME] : [MANIFEST_NAME]), SIGNATURE_NAME]);
-  // In slices, as the manifest is validated: the server keeps answering during a check of 50,000 entries.
-  const slice = new TimeSlice();
-  for (const e of manifest.entries) {
-    if (slice.due()) await slice.pause();
-    const name = storedName(e, sealed);
-    listed.add(name);
-    const c = z.entries.get(name);
-    if (!c) {
-      throw new ArchiveError(
-        'ENTRY_MISSING',
-        `Entry "${e.path}" is listed in the manifest but missing from the archive`,
-        {
-          path: e.path,
-        },
-      );
-    }
-    const expected = storedSize(e, sealed);
-    if (c.size !== expected) {
-      throw new ArchiveError(
-        'ENTRY_SIZE_MISMATCH',
-        `Entry "${e.path}": manifest says ${expected} bytes, archive holds ${c.size}`,
-        {
-          path: e.path,
-          declared: expected,
-          actual: c.size,
-        },
-      );
-    }
-  }
-  for (const name of z.entries.keys()) {
-    if (!listed.has(name)) {
-      throw new ArchiveError('ENTRY_UNLISTED', `Entry "${name}" is not listed in the manifest`, { path: name });
-    }
-  }
-}
-
-/**
- * Unlocks the archive (when encrypted), then takes `given` (validated by the caller; for an encrypted archive it
- * must match the header) or reads the manifest, and checks it against the central directory. Reads metadata only.
- */
-async function openManifest(
-  z: OpenArchive,
-  password: string | undefined,
-  given?: Manifest,
-): Promise<{ manifest: Manifest; sealed: Sealed | null }> {
-  const sealed = await unlockArchive(z, password);
-  let manifest: Manifest;
-  if (given) {
-    if (sealed && !sameHeader(headerOf(given), sealed.info.header)) throw headerMismatch();
-    manifest = given;
-  } else {
-    manifest = sealed ? await readSealedManifest(z, sealed) : await readPlainManifest(z);
-  }
-  await checkAgainst(z, manifest, sealed);
-  return { manifest, sealed };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Public API
 
 /**
  * What can be judged without the password, in milliseconds: format, version, dates, app, dialect, parts, and whether
@@ -249,46 +116,7 @@ export async function extractVerified(
     // A restore that runs out of disk halfway leaves a full disk and nothing restored: refuse up front.
     await ensureFreeSpace(stagingDir, total);
 
-    const rootExisted = await fsp
-      .lstat(stagingDir)
-      .then(() => true)
-      .catch(() => false);
-    await fsp.mkdir(stagingDir, { recursive: true, mode: 0o700 });
-    const root = await fsp.realpath(stagingDir);
-    if (!rootExisted) await fsp.chmod(root, 0o700);
-
-    const createdFiles: string[] = [];
-    const createdDirs: string[] = [];
-    const knownDirs = new Set<string>([root]);
-
-    const ensureParents = async (rel: string): Promise<void> => {
-      const segs = rel.split('/').slice(0, -1);
-      let cur = root;
-      for (const seg of segs) {
-        cur = path.join(cur, seg);
-        if (knownDirs.has(cur)) continue;
-        try {
-          await fsp.mkdir(cur, { mode: 0o700 });
-          await fsp.chmod(cur, 0o700);
-          createdDirs.push(cur);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException)?.code !== 'EEXIST') throw err;
-          const st = await fsp.lstat(cur);
-          if (!st.isDirectory()) {
-            throw new ArchiveError(
-              'ENTRY_UNSAFE',
-              `Cannot extract "${rel}": "${path.relative(root, cur)}" exists and is not a folder`,
-              {
-                path: rel,
-                reason: 'blocked by existing item',
-              },
-            );
-          }
-        }
-        knownDirs.add(cur);
-      }
-    };
-
+    const staging = await StagingFolder.open(stagingDir);
     const files: Record<string, string> = {};
     let done = 0;
     const window = new EntryWindow(z);
@@ -296,41 +124,26 @@ export async function extractVerified(
     try {
       for (const entry of chosen) {
         if (signal?.aborted) throw abortedError();
-        const target = resolveInside(root, entry.path);
-        await ensureParents(entry.path);
+        const target = await staging.prepare(entry.path);
         if (fitsWindow(z, entry, sealed)) {
           // Small: checked whole before its file exists, written with synchronous calls in time slices.
           const plain = verifiedWhole(window, z, sealed, entry);
-          createdFiles.push(writeNewFileSync(target, entry.path, plain, modeOf(entry)));
+          staging.writeFile(target, entry.path, plain, modeOf(entry));
           done += entry.size;
           files[entry.path] = target;
           onProgress?.(done, total);
           if (slice.due()) await slice.pause();
           continue;
         }
-        let fh: fsp.FileHandle;
-        try {
-          fh = await fsp.open(
-            target,
-            fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0),
-            0o600,
-          );
-        } catch (err) {
-          throw existsError(err, entry.path);
-        }
-        createdFiles.push(target);
-        await fh.chmod(modeOf(entry));
+        const out = await staging.openFile(target, entry.path, modeOf(entry));
         const start = done;
-        const out = fh.createWriteStream({ autoClose: true });
         await copyVerified(z, sealed, entry, out, 'close', signal, (n) => onProgress?.(start + n, total));
         done += entry.size;
         files[entry.path] = target;
         if (entry.size === 0) onProgress?.(done, total);
       }
     } catch (err) {
-      for (const f of createdFiles.reverse()) await fsp.rm(f, { force: true }).catch(() => undefined);
-      for (const d of createdDirs.reverse()) await fsp.rmdir(d).catch(() => undefined);
-      if (!rootExisted) await fsp.rmdir(root).catch(() => undefined);
+      await staging.removeAll();
       throw err;
     }
     return { files, bytes: done };

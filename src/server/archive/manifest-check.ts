@@ -1,0 +1,93 @@
+import { readMetadataEntry } from './entry-data';
+import { ArchiveError } from './errors';
+import { headerOf, sameHeader } from './header';
+import {
+  ENCRYPTION_NAME,
+  MANIFEST_ENC_NAME,
+  MANIFEST_NAME,
+  MAX_MANIFEST_BYTES,
+  metadataInvalid,
+  parseManifestAsync,
+  SIGNATURE_NAME,
+} from './manifest';
+import type { Manifest } from './manifest-types';
+import { headerMismatch, readSealedManifest, Sealed, storedName, storedSize, unlockArchive } from './sealed';
+import type { OpenArchive } from './zip-directory';
+import { TimeSlice } from '../time-slice';
+
+// The manifest of an opened archive: read (decrypted when sealed) and checked against the central directory.
+
+export async function readPlainManifest(z: OpenArchive): Promise<Manifest> {
+  const entry = z.entries.get(MANIFEST_NAME);
+  if (!entry) throw new ArchiveError('MANIFEST_MISSING', `The archive has no ${MANIFEST_NAME}`, {});
+  return parseManifestAsync(await readMetadataEntry(z, entry, MAX_MANIFEST_BYTES, true));
+}
+
+/**
+ * Cross-checks a (validated) manifest with the central directory: every entry present with the size it must have
+ * (ENTRY_MISSING / ENTRY_SIZE_MISMATCH; the encrypted size in an encrypted archive), no entry the manifest does not
+ * list (ENTRY_UNLISTED). Errors name the real path; only an unlisted entry can be named by its ZIP name alone.
+ */
+async function checkAgainst(z: OpenArchive, manifest: Manifest, sealed: Sealed | null): Promise<void> {
+  // Encrypted: every entry names its opaque ZIP entry; plain: none does (validateManifest allows all or none).
+  if (manifest.entries.some((e) => (e.stored !== undefined) !== !!sealed)) {
+    throw metadataInvalid(MANIFEST_NAME, sealed ? 'an entry has no stored name' : 'stored names in a plain archive');
+  }
+  // manifest.sig (the provenance signature) is metadata too, judged by provenance.ts.
+  const listed = new Set<string>([...(sealed ? [MANIFEST_ENC_NAME, ENCRYPTION_NAME] : [MANIFEST_NAME]), SIGNATURE_NAME]);
+  // In slices, as the manifest is validated: the server keeps answering during a check of 50,000 entries.
+  const slice = new TimeSlice();
+  for (const e of manifest.entries) {
+    if (slice.due()) await slice.pause();
+    const name = storedName(e, sealed);
+    listed.add(name);
+    const c = z.entries.get(name);
+    if (!c) {
+      throw new ArchiveError(
+        'ENTRY_MISSING',
+        `Entry "${e.path}" is listed in the manifest but missing from the archive`,
+        {
+          path: e.path,
+        },
+      );
+    }
+    const expected = storedSize(e, sealed);
+    if (c.size !== expected) {
+      throw new ArchiveError(
+        'ENTRY_SIZE_MISMATCH',
+        `Entry "${e.path}": manifest says ${expected} bytes, archive holds ${c.size}`,
+        {
+          path: e.path,
+          declared: expected,
+          actual: c.size,
+        },
+      );
+    }
+  }
+  for (const name of z.entries.keys()) {
+    if (!listed.has(name)) {
+      throw new ArchiveError('ENTRY_UNLISTED', `Entry "${name}" is not listed in the manifest`, { path: name });
+    }
+  }
+}
+
+/**
+ * Unlocks the archive (when encrypted), then takes `given` (validated by the caller; for an encrypted archive it
+ * must match the header) or reads the manifest, and checks it against the central directory. Reads metadata only.
+ */
+export async function openManifest(
+  z: OpenArchive,
+  password: string | undefined,
+  given?: Manifest,
+): Promise<{ manifest: Manifest; sealed: Sealed | null }> {
+  const sealed = await unlockArchive(z, password);
+  let manifest: Manifest;
+  if (given) {
+    if (sealed && !sameHeader(headerOf(given), sealed.info.header)) throw headerMismatch();
+    manifest = given;
+  } else {
+    manifest = sealed ? await readSealedManifest(z, sealed) : await readPlainManifest(z);
+  }
+  await checkAgainst(z, manifest, sealed);
+  return { manifest, sealed };
+}

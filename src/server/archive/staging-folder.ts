@@ -1,0 +1,123 @@
+import fs from 'fs';
+import fsp from 'fs/promises';
+import path from 'path';
+import { ArchiveError } from './errors';
+import { resolveInside } from './safe-path';
+
+const NEW_FILE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0);
+
+function existsError(err: unknown, entryPath: string): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'EEXIST' || code === 'ELOOP') {
+    return new ArchiveError('ENTRY_UNSAFE', `Cannot extract "${entryPath}": it already exists in the staging folder`, {
+      path: entryPath,
+      reason: 'exists',
+    });
+  }
+  return err;
+}
+
+/**
+ * The folder an archive is extracted into (0700). Never written outside: entry paths are resolved inside it,
+ * existing symlinks or files on the way are refused (ENTRY_UNSAFE), files are created exclusively with their final
+ * mode. removeAll() takes away everything created, the folder too when it did not exist before.
+ */
+export class StagingFolder {
+  private readonly createdFiles: string[] = [];
+  private readonly createdDirs: string[] = [];
+  private readonly knownDirs: Set<string>;
+
+  private constructor(
+    readonly root: string,
+    private readonly rootExisted: boolean,
+  ) {
+    this.knownDirs = new Set<string>([root]);
+  }
+
+  static async open(stagingDir: string): Promise<StagingFolder> {
+    const rootExisted = await fsp
+      .lstat(stagingDir)
+      .then(() => true)
+      .catch(() => false);
+    await fsp.mkdir(stagingDir, { recursive: true, mode: 0o700 });
+    const root = await fsp.realpath(stagingDir);
+    if (!rootExisted) await fsp.chmod(root, 0o700);
+    return new StagingFolder(root, rootExisted);
+  }
+
+  /** Where entry `rel` is extracted to, with its parent folders created. */
+  async prepare(rel: string): Promise<string> {
+    const target = resolveInside(this.root, rel);
+    await this.ensureParents(rel);
+    return target;
+  }
+
+  /** Creates `target` (`mode`, exclusively: never through a symlink or over a file) holding `data`. */
+  writeFile(target: string, entryPath: string, data: Buffer, mode: number): void {
+    let fd: number;
+    try {
+      fd = fs.openSync(target, NEW_FILE_FLAGS, 0o600);
+    } catch (err) {
+      throw existsError(err, entryPath);
+    }
+    try {
+      fs.fchmodSync(fd, mode);
+      let at = 0;
+      while (at < data.length) at += fs.writeSync(fd, data, at, data.length - at);
+    } catch (err) {
+      fs.closeSync(fd);
+      fs.rmSync(target, { force: true });
+      throw err;
+    }
+    fs.closeSync(fd);
+    this.createdFiles.push(target);
+  }
+
+  /** Creates `target` as writeFile does, for content written through the stream answered. */
+  async openFile(target: string, entryPath: string, mode: number): Promise<fs.WriteStream> {
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(target, NEW_FILE_FLAGS, 0o600);
+    } catch (err) {
+      throw existsError(err, entryPath);
+    }
+    this.createdFiles.push(target);
+    await fh.chmod(mode);
+    return fh.createWriteStream({ autoClose: true });
+  }
+
+  /** Removes what was created, best effort (an extraction failed). */
+  async removeAll(): Promise<void> {
+    for (const f of this.createdFiles.reverse()) await fsp.rm(f, { force: true }).catch(() => undefined);
+    for (const d of this.createdDirs.reverse()) await fsp.rmdir(d).catch(() => undefined);
+    if (!this.rootExisted) await fsp.rmdir(this.root).catch(() => undefined);
+  }
+
+  private async ensureParents(rel: string): Promise<void> {
+    const segs = rel.split('/').slice(0, -1);
+    let cur = this.root;
+    for (const seg of segs) {
+      cur = path.join(cur, seg);
+      if (this.knownDirs.has(cur)) continue;
+      try {
+        await fsp.mkdir(cur, { mode: 0o700 });
+        await fsp.chmod(cur, 0o700);
+        this.createdDirs.push(cur);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException)?.code !== 'EEXIST') throw err;
+        const st = await fsp.lstat(cur);
+        if (!st.isDirectory()) {
+          throw new ArchiveError(
+            'ENTRY_UNSAFE',
+            `Cannot extract "${rel}": "${path.relative(this.root, cur)}" exists and is not a folder`,
+            {
+              path: rel,
+              reason: 'blocked by existing item',
+            },
+          );
+        }
+      }
+      this.knownDirs.add(cur);
+    }
+  }
+}
