@@ -8,6 +8,8 @@ export const SETTINGS_ROW_ID = 1;
 export const SETTINGS_KEY = 'backups-manager';
 export const ACL_SNIPPET = `pm.${SETTINGS_KEY}`;
 export const CLI_NAMESPACE = 'backups-manager';
+/** The request header that carries an archive password, URI-encoded (client: api/headers.ts, server: actions/password.ts). */
+export const PASSWORD_HEADER = 'X-Backups-Manager-Password';
 
 /** Folder under the app's storage that holds our archives: storage/backups-manager/<app>/ */
 export const STORAGE_DIR = 'backups-manager';

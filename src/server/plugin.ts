@@ -37,7 +37,6 @@ export class PluginBackupsManagerServer extends Plugin {
     });
     this.app.on('beforeStop', async () => {
       scheduler.stop();
-      service.onAppStopping();
     });
   }
 }

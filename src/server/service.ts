@@ -4,7 +4,7 @@ import type { Application } from '@nocobase/server';
 import { NAMESPACE, type TaskKind, type TaskOrigin } from '../constants';
 import { dbConfigFromOptions } from './db-config';
 import type { DbConfig } from './dumpers/types';
-import { BackupError, busy } from './errors';
+import { BackupError, busy, translate } from './errors';
 import { archivePath, ensureDirs, type BackupPaths } from './paths';
 import { backupRowValues, runBackupTask, type BackupOptions } from './tasks/backup-flow';
 import { Exclusive, runExclusive } from './tasks/exclusive';
@@ -27,7 +27,6 @@ export type { TaskRow } from './tasks/store';
 export class BackupsService {
   readonly exclusive = new Exclusive();
   readonly store: TaskStore;
-  private stopping = false;
 
   constructor(public app: Application) {
     this.store = new TaskStore(app);
@@ -198,7 +197,6 @@ export class BackupsService {
    * the table does not list (the database was restored by other means) are listed again.
    */
   async onAppStarted(): Promise<void> {
-    this.stopping = false;
     const paths = this.paths;
     await ensureDirs(paths);
     setChildRegistry(pidsDir(paths.storage));
@@ -212,7 +210,7 @@ export class BackupsService {
       await this.updateTask(id, {
         status: 'failed',
         errorCode: 'INTERRUPTED',
-        error: this.app.i18n.t('INTERRUPTED', { ns: NAMESPACE, lng: 'en-US' }),
+        error: translate(this.app.i18n, 'INTERRUPTED', {}, 'en-US'),
         finishedAt: new Date(),
       });
       // A backup killed after its archive was renamed into place but before its row said so: never reported done
@@ -229,10 +227,6 @@ export class BackupsService {
       await removeStaleUploads(paths);
       await rediscoverArchives(this.store).catch((err) => this.app.log.error(`[${NAMESPACE}] listing archives on disk`, { err }));
     }
-  }
-
-  onAppStopping(): void {
-    this.stopping = true;
   }
 }
 

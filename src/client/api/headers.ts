@@ -1,9 +1,8 @@
-export const PASSWORD_HEADER = 'X-Backups-Manager-Password';
-export const FILE_NAME_HEADER = 'X-File-Name';
+import { PASSWORD_HEADER } from '../../constants';
 
 /**
  * The archive password travels only in this header, never in a body (NocoBase logs request bodies).
- * It is URI-encoded like X-File-Name, because a header value cannot carry characters outside Latin-1
+ * It is URI-encoded, because a header value cannot carry characters outside Latin-1
  * (a Chinese password would make the browser refuse the request); the server decodes it with decodeURIComponent.
  */
 export function passwordHeaders(password?: string | null): Record<string, string> {

@@ -3,7 +3,7 @@ import { useMemo } from 'react';
 import { TASKS } from '../../constants';
 import { useApi } from '../shell';
 import type { ArchiveSummary, ListMeta, RestoreSource, Task, TaskId } from '../types';
-import { FILE_NAME_HEADER, passwordHeaders } from './headers';
+import { passwordHeaders } from './headers';
 
 export interface TaskPage {
   data: Task[];
@@ -132,7 +132,7 @@ export function useTasksApi() {
           url: `${TASKS}:upload`,
           method: 'post',
           data: file,
-          headers: { 'Content-Type': 'application/octet-stream', [FILE_NAME_HEADER]: encodeURIComponent(file.name) },
+          headers: { 'Content-Type': 'application/octet-stream' },
           timeout: 0,
           signal,
           onUploadProgress: (e: AxiosProgressEvent) => {

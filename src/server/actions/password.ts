@@ -1,7 +1,6 @@
 import type { Context } from '@nocobase/actions';
+import { PASSWORD_HEADER } from '../../constants';
 import { BackupError } from '../errors';
-
-export const PASSWORD_HEADER = 'x-backups-manager-password';
 
 /**
  * Backup passwords travel in a header, URI-encoded (browsers refuse non-Latin-1 header values): NocoBase's request

@@ -1,6 +1,6 @@
 import type { Context, Next } from '@nocobase/actions';
-import { NAMESPACE } from '../../constants';
-import { isCoded } from '../errors';
+import { CodedError, renderError, type Translator } from '../errors';
+import { ToolError } from '../process/errors';
 
 type Handler = (ctx: Context, next: Next) => Promise<void>;
 
@@ -13,14 +13,20 @@ export function action(fn: Handler): Handler {
     try {
       await fn(ctx, next);
     } catch (err) {
-      if (!isCoded(err)) throw err;
-      const status = typeof err.status === 'number' && err.status >= 400 ? err.status : 422;
+      // A tool that failed under a request is our fault: a 500 for NocoBase's handler, as any other.
+      if (!(err instanceof CodedError) || err instanceof ToolError) throw err;
+      const status = err.status >= 400 ? err.status : 422;
       ctx.withoutDataWrapping = true;
       ctx.status = status;
-      const message = ctx.t(err.code, { ns: NAMESPACE, interpolation: { escapeValue: false }, ...(err.params || {}) });
+      const message = renderError(requestLanguage(ctx), err);
       // A refused restore carries its pre-flight report, so the dialog can show why without asking again.
       const preflight = (err as { preflight?: unknown }).preflight;
       ctx.body = { errors: [{ code: err.code, message, ...(preflight ? { preflight } : {}) }] };
     }
   };
+}
+
+/** Texts in the request's language (NocoBase's ctx.t follows the client's locale). */
+export function requestLanguage(ctx: Context): Translator {
+  return { t: (key, options) => ctx.t(key, options) };
 }

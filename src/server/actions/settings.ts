@@ -1,5 +1,5 @@
 import type { Context, Next } from '@nocobase/actions';
-import { NAMESPACE, SETTINGS } from '../../constants';
+import { SETTINGS } from '../../constants';
 import { checkCron, nextRuns, toIso } from '../schedule/cron';
 import { getScheduler } from '../schedule/scheduler';
 import { sealWithAppKey } from '../crypto/app-key-seal';
@@ -7,7 +7,8 @@ import { readLastRun, readSealedPassword, readSettings, writeSettings } from '..
 import { passwordFrom } from './password';
 import { applyUpdate, checkOffsiteEncryption, type ScheduleSettings } from '../schedule/settings-values';
 import { getService } from '../service';
-import { action } from './respond';
+import { translate } from '../errors';
+import { action, requestLanguage } from './respond';
 import { listSubApps, subAppsToBackUp } from '../subapps/registry';
 import { describeDataSource } from '../datasources/kinds';
 import { listDataSourceRows, sourcesToBackUp } from '../datasources/registry';
@@ -75,14 +76,14 @@ export const settingsResource = {
     /** External data sources, each said backed up with a tool or not (with the reason, translated); no options. */
     dataSources: action(async (ctx: Context, next: Next) => {
       const choices = (await listDataSourceRows(ctx.app)).map(describeDataSource);
-      ctx.body = choices.map((c) => ({ ...c, reason: c.reason ? ctx.t(c.reason, { ns: NAMESPACE, key: c.key, type: c.type }) : undefined }));
+      ctx.body = choices.map((c) => ({ ...c, reason: c.reason ? translate(requestLanguage(ctx), c.reason, { key: c.key, type: c.type }) : undefined }));
       await next();
     }),
 
     /** The file manager's storages, each said usable for off-site copies or not (with the reason, translated). */
     storages: action(async (ctx: Context, next: Next) => {
       const choices = await getService(ctx.app).offsite.storages();
-      ctx.body = choices.map((c) => ({ ...c, reason: c.reason ? ctx.t(c.reason, { ns: NAMESPACE, name: c.name, type: c.type }) : undefined }));
+      ctx.body = choices.map((c) => ({ ...c, reason: c.reason ? translate(requestLanguage(ctx), c.reason, { name: c.name, type: c.type }) : undefined }));
       await next();
     }),
 
@@ -94,7 +95,7 @@ export const settingsResource = {
         const params = check.code === 'TIMEZONE_INVALID' ? { timezone: check.detail } : { detail: check.detail };
         ctx.body = {
           valid: false,
-          error: ctx.t(check.code, { ns: NAMESPACE, interpolation: { escapeValue: false }, ...params }),
+          error: translate(requestLanguage(ctx), check.code, params),
           nextRuns: [],
         };
       } else {

@@ -1,3 +1,5 @@
+import { CodedError } from '../errors';
+
 /**
  * Errors raised by the archive layer. `code` is stable (UPPER_SNAKE) and translated elsewhere;
  * `message` is English for logs; `params` carries the values a translation may interpolate.
@@ -73,10 +75,8 @@ const STATUS: Record<ArchiveErrorCode, number> = {
 
 export type ArchiveErrorParams = Record<string, string | number>;
 
-export class ArchiveError extends Error {
-  readonly code: ArchiveErrorCode;
-  readonly params: ArchiveErrorParams;
-  readonly status: number;
+export class ArchiveError extends CodedError {
+  declare readonly code: ArchiveErrorCode;
 
   constructor(
     code: ArchiveErrorCode,
@@ -84,12 +84,8 @@ export class ArchiveError extends Error {
     params: ArchiveErrorParams = {},
     options?: { cause?: unknown; status?: number },
   ) {
-    super(message);
+    super(code, message, params, options?.status ?? STATUS[code] ?? 500, options && 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'ArchiveError';
-    this.code = code;
-    this.params = params;
-    this.status = options?.status ?? STATUS[code] ?? 500;
-    if (options && 'cause' in options) (this as any).cause = options.cause;
   }
 }
 

@@ -1,5 +1,5 @@
 import enUS from '../../locale/en-US.json';
-import { isCoded } from '../errors';
+import { CodedError } from '../errors';
 import { ToolError, ToolNotFoundError } from '../process/errors';
 
 /** Exit codes of the command-line tools (documented in docs/recovery.md). */
@@ -16,24 +16,23 @@ export const EXIT = {
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** A mistake on the command line: the message is followed by the usage text. */
-export class UsageError extends Error {
+/** A mistake on the command line (code USAGE): the message is followed by the usage text. */
+export class UsageError extends CodedError {
   constructor(message: string) {
-    super(message);
+    super('USAGE', message, {}, 400);
     this.name = 'UsageError';
   }
 }
 
-/** A failure the command describes itself, with the exit code to use. */
-export class CliError extends Error {
+/** A failure the command describes itself (code FAILED: its message is the text), with the exit code to use. */
+export class CliError extends CodedError {
   constructor(
     message: string,
     public exitCode: ExitCode,
     options?: { cause?: unknown },
   ) {
-    super(message);
+    super('FAILED', message, {}, 500, options && 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'CliError';
-    if (options && 'cause' in options) (this as { cause?: unknown }).cause = options.cause;
   }
 }
 
@@ -45,7 +44,7 @@ export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof UsageError) return EXIT.USAGE;
   if (err instanceof CliError) return err.exitCode;
   if (err instanceof ToolNotFoundError) return EXIT.TOOL;
-  if (isCoded(err)) {
+  if (err instanceof CodedError) {
     if (TOOL_CODES.has(err.code)) return EXIT.TOOL;
     if (INVALID_CODES.has(err.code)) return EXIT.INVALID;
     // 4xx means the input was refused; 409 (busy) and 499 (cancelled) are not the input's fault.
@@ -66,33 +65,31 @@ const CLI_HINTS: Record<string, string> = {
 
 /** English text of an error, as the web UI would show it (same locale keys), with a hint for the command line. */
 export function messageOf(err: unknown): string {
-  return textOf(err) + (isCoded(err) ? (CLI_HINTS[err.code] ?? '') : '');
+  return textOf(err) + (err instanceof CodedError ? (CLI_HINTS[err.code] ?? '') : '');
 }
 
 function textOf(err: unknown): string {
-  if (isCoded(err)) {
+  // A tool's own last lines say more on a terminal than the one-line TOOL_FAILED text; a missing tool says how to fix it.
+  if (err instanceof ToolError) {
+    const tail = err instanceof ToolNotFoundError ? '' : err.stderrTail.trim().split('\n').slice(-5).join('\n');
+    return tail ? `${err.command} failed: ${tail}` : err.message;
+  }
+  if (err instanceof CodedError) {
     const template = MESSAGES[err.code];
     if (!template) return err.message;
-    const params = err.params || {};
+    const params = err.params;
     const keys = [...template.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]);
     // A template whose values the error lacks would print blanks: the error's own English message says more.
     if (!keys.every((key) => key in params)) return err.message;
     return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => String(params[key]));
-  }
-  if (err instanceof ToolError && !(err instanceof ToolNotFoundError)) {
-    const tail = err.stderrTail.trim().split('\n').slice(-5).join('\n');
-    return tail ? `${err.command} failed: ${tail}` : err.message;
   }
   return (err as Error)?.message || String(err);
 }
 
 /** The code shown in --json output. */
 export function codeOf(err: unknown): string {
-  if (err instanceof UsageError) return 'USAGE';
-  if (err instanceof CliError)
-    return (err as { cause?: unknown }).cause ? codeOf((err as { cause?: unknown }).cause) : 'FAILED';
-  if (isCoded(err)) return err.code;
+  if (err instanceof CliError && err.cause) return codeOf(err.cause);
   if (err instanceof ToolNotFoundError) return 'TOOL_MISSING';
-  if (err instanceof ToolError) return 'TOOL_FAILED';
+  if (err instanceof CodedError) return err.code;
   return 'INTERNAL';
 }

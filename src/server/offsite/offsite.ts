@@ -2,7 +2,7 @@ import fs from 'fs';
 import path from 'path';
 import { pipeline } from 'stream/promises';
 import { NAMESPACE } from '../../constants';
-import { BackupError, isCoded } from '../errors';
+import { BackupError, CodedError } from '../errors';
 import { archivePath } from '../paths';
 import type { TaskRow, TaskStore } from '../tasks/store';
 import { originOf } from '../tasks/rediscover';
@@ -105,7 +105,7 @@ export class Offsite {
       return target;
     } catch (err) {
       await fs.promises.rm(partial, { force: true });
-      throw isCoded(err) ? err : offsiteFailed(err);
+      throw err instanceof CodedError ? err : offsiteFailed(err);
     } finally {
       bucket.destroy();
     }

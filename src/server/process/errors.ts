@@ -1,3 +1,5 @@
+import { CodedError } from '../errors';
+
 export interface ToolErrorDetails {
   /** Basename of the executable only: full paths can reveal more than the user needs. */
   command: string;
@@ -8,14 +10,15 @@ export interface ToolErrorDetails {
   signal?: string;
 }
 
-export class ToolError extends Error {
+/** A database tool failed: TOOL_FAILED, rendered with the tool's name and the end of what it said (status 500, our fault). */
+export class ToolError extends CodedError {
   readonly command: string;
   readonly exitCode: number | null;
   readonly stderrTail: string;
   readonly signal?: string;
 
   constructor(message: string, details: ToolErrorDetails) {
-    super(message);
+    super('TOOL_FAILED', message, { tool: details.command, detail: details.stderrTail.trim().slice(-1000) || message }, 500);
     this.name = 'ToolError';
     this.command = details.command;
     this.exitCode = details.exitCode;

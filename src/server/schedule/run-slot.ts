@@ -1,5 +1,5 @@
 import { NAMESPACE } from '../../constants';
-import { BackupError, isCoded } from '../errors';
+import { BackupError, CodedError, translate } from '../errors';
 import type { BackupsService, TaskRow } from '../service';
 import { applyRetention } from './apply-retention';
 import { formatInZone, slotKey } from './cron';
@@ -36,8 +36,8 @@ export async function runSlot(service: BackupsService, at: Date, settings: Sched
     return 'started';
   } catch (err) {
     if (isUniqueViolation(err)) return 'taken';
-    if (isCoded(err) && err.code === 'BUSY') return recordSkipped(service, at, settings);
-    if (isCoded(err) && err.code === 'SCHEDULE_PASSWORD_UNREADABLE') return recordSkipped(service, at, settings, err.code);
+    if (err instanceof CodedError && err.code === 'BUSY') return recordSkipped(service, at, settings);
+    if (err instanceof CodedError && err.code === 'SCHEDULE_PASSWORD_UNREADABLE') return recordSkipped(service, at, settings, err.code);
     service.app.log.error(`[${NAMESPACE}] scheduled backup ${slot} could not start`, { err });
     return 'error';
   }
@@ -94,7 +94,7 @@ async function notifyRun(service: BackupsService, title: string, at: Date, timez
 }
 
 function text(service: BackupsService, key: string, params: Record<string, string> = {}, lng?: string): string {
-  return service.app.i18n.t(key, { ns: NAMESPACE, lng, interpolation: { escapeValue: false }, ...params });
+  return translate(service.app.i18n, key, params, lng);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { NAMESPACE } from '../../constants';
 import { dropOutcome, journalDir, takeOutcomes } from '../restore/journal';
 import { notifyAdmins } from '../schedule/notify';
+import { translate } from '../errors';
 import type { Application } from '@nocobase/server';
 import type { BackupPaths } from '../paths';
 
@@ -22,7 +23,7 @@ export async function applyRecoveryOutcomes(service: OutcomeHost): Promise<void>
   const dir = journalDir(service.paths.archives);
   let upgrade = false;
   for (const o of await takeOutcomes(dir)) {
-    const text = (lng: string) => app.i18n.t(o.message.key, { ns: NAMESPACE, lng, interpolation: { escapeValue: false }, ...o.message.params });
+    const text = (lng: string) => translate(app.i18n, o.message.key, o.message.params, lng);
     const exists = await service.repo.findOne({ filterByTk: o.taskId }).catch(() => null);
     if (exists) {
       await service.updateTask(o.taskId, {
@@ -35,7 +36,7 @@ export async function applyRecoveryOutcomes(service: OutcomeHost): Promise<void>
       });
     }
     app.log.warn(`[${NAMESPACE}] restore task ${o.taskId}: ${text('en-US')}`);
-    await notifyAdmins(app, { title: app.i18n.t('Restore interrupted', { ns: NAMESPACE }), content: text(app.i18n.language || 'en-US') });
+    await notifyAdmins(app, { title: translate(app.i18n, 'Restore interrupted'), content: text(app.i18n.language || 'en-US') });
     upgrade ||= o.upgrade;
     await dropOutcome(dir, o.taskId);
   }

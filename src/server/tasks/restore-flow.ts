@@ -6,7 +6,7 @@ import type { Manifest } from '../archive/manifest-types';
 import { inspectArchiveHeader } from '../engine/restore';
 import { discardUpload } from '../actions/upload';
 import { requireProvenance } from '../archive/provenance';
-import { BackupError } from '../errors';
+import { BackupError, translate } from '../errors';
 import { registerLocales } from '../locale';
 import { archivePath } from '../paths';
 import type { BackupsService, TaskRow } from '../service';
@@ -151,7 +151,7 @@ async function runRestore(
   // A restart that failed in its reload left a new app.i18n without our texts: they are added again (idempotent).
   const rolledBackText = (cause: unknown): string => {
     registerLocales(app);
-    return app.i18n.t('RESTORE_FAILED_ROLLED_BACK', { ns: NAMESPACE, lng: 'en-US', interpolation: { escapeValue: false }, detail: service.describe(cause) });
+    return translate(app.i18n, 'RESTORE_FAILED_ROLLED_BACK', { detail: service.describe(cause) }, 'en-US');
   };
   // NocoBase's restart builds a new app (database, plugins) before it starts it: one that fails in between leaves a
   // half-built app that is not started, which an upgrade cannot start again (bringBack).

@@ -1,10 +1,9 @@
 import type { Application } from '@nocobase/server';
-import { NAMESPACE, TASKS, type TaskKind, type TaskOrigin } from '../../constants';
+import { TASKS, type TaskKind, type TaskOrigin } from '../../constants';
 import { dbConfigFromOptions } from '../db-config';
 import { retryBusy } from '../db/retry-busy';
-import { busy, isCoded, notFound } from '../errors';
+import { busy, CodedError, notFound, renderError } from '../errors';
 import { backupPaths, storageRoot, type BackupPaths } from '../paths';
-import { ToolError } from '../process/errors';
 
 export type TaskRow = Record<string, unknown> & { id: number | string; status: string; fileName?: string };
 
@@ -57,7 +56,7 @@ export class TaskStore {
       status: 'failed',
       finishedAt: new Date(),
       error: this.describe(err),
-      errorCode: isCoded(err) ? err.code : err instanceof ToolError ? 'TOOL_FAILED' : 'INTERNAL',
+      errorCode: err instanceof CodedError ? err.code : 'INTERNAL',
     }).catch(() => undefined);
   }
 
@@ -71,11 +70,6 @@ export class TaskStore {
 
   /** A readable English message for logs and the task row (the client shows it as is). */
   describe(err: unknown): string {
-    if (!err) return 'Unknown error';
-    if (isCoded(err)) return this.app.i18n.t(err.code, { ns: NAMESPACE, lng: 'en-US', interpolation: { escapeValue: false }, ...(err.params || {}) });
-    if (err instanceof ToolError) {
-      return this.app.i18n.t('TOOL_FAILED', { ns: NAMESPACE, lng: 'en-US', interpolation: { escapeValue: false }, tool: err.command, detail: err.stderrTail.trim().slice(-1000) || err.message });
-    }
-    return (err as Error).message || String(err);
+    return renderError(this.app.i18n, err, 'en-US');
   }
 }
