@@ -25,8 +25,10 @@ const common = {
 module.exports = {
   testTimeout: 180000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/__tests__/**/*.test.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'] },
+    // *.real.test.ts run the dump and restore tools against the live PostgreSQL and MariaDB servers: integration
+    // tests kept beside the code they test; scripts/test.js runs them once, in the first dialect's pass.
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/__tests__/**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '\\.real\\.test\\.ts$'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts', '<rootDir>/src/**/__tests__/**/*.real.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'] },
     // Minutes-long archive limits (4 GiB+, 65,600 entries): `npm run test:slow`, not part of `npm test`.
     { ...common, displayName: 'slow', testMatch: ['<rootDir>/src/**/__tests__/**/*.slow.ts'] },
