@@ -1,7 +1,8 @@
 import { CipherParams, CipherParamsError, parseCipherParams } from '../crypto';
 import { ArchiveError } from './errors';
 import { validateHeader } from './header';
-import { ENCRYPTION_NAME, metadataInvalid } from './manifest';
+import { ENCRYPTION_NAME } from './layout';
+import { metadataInvalid } from './manifest';
 import type { ArchiveHeader } from './manifest-types';
 
 /** encryption.json: how to derive and check the key, plus the plain header. */

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import type { Readable } from 'stream';
 import { ChunkSealer, sealAll, type CipherParams, type Keyring } from '../crypto';
 import { consume } from './consume';
+import { storedEntryName } from './layout';
 import { sourceFailed } from './source-error';
 import type { ZipOut } from './zip-out';
 
@@ -16,9 +17,6 @@ export interface WrittenEntry {
   size: number;
   sha256: string;
 }
-
-/** Opaque ZIP name of the n-th encrypted entry: upload names must not show in the archive. */
-const storedNameOf = (n: number) => `e/${String(n).padStart(6, '0')}`;
 
 const sha256Of = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -45,7 +43,7 @@ export class EntryWriter {
 
   /** An entry whose whole content is at hand: hashed, sealed if need be, and written with its size and CRC. */
   async known(name: string, data: Buffer): Promise<WrittenEntry> {
-    const stored = this.sealer ? storedNameOf(++this.storedCount) : null;
+    const stored = this.sealer ? storedEntryName(++this.storedCount) : null;
     const pieces =
       stored && this.sealer ? sealAll(this.sealer.keyring.entryKey(stored), stored, this.sealer.params.chunkSize, data) : [data];
     await this.zip.addKnown(stored ?? name, pieces);
@@ -54,7 +52,7 @@ export class EntryWriter {
 
   /** An entry streamed from `readable` (hashed as it passes, sealed chunk by chunk when encrypting). */
   async streamed(name: string, readable: Readable, onProgress?: (bytes: number) => void): Promise<WrittenEntry> {
-    const stored = this.sealer ? storedNameOf(++this.storedCount) : null;
+    const stored = this.sealer ? storedEntryName(++this.storedCount) : null;
     const zipName = stored ?? name;
     const hash = createHash('sha256');
     let size = 0;

@@ -2,6 +2,7 @@ export * from './errors';
 export * from './safe-path';
 export * from './hash-stream';
 export * from './manifest';
+export * from './layout';
 export * from './header';
 export * from './writer';
 export * from './reader';

@@ -1,15 +1,8 @@
 import { readMetadataEntry } from './entry-data';
 import { ArchiveError } from './errors';
 import { headerOf, sameHeader } from './header';
-import {
-  ENCRYPTION_NAME,
-  MANIFEST_ENC_NAME,
-  MANIFEST_NAME,
-  MAX_MANIFEST_BYTES,
-  metadataInvalid,
-  parseManifestAsync,
-  SIGNATURE_NAME,
-} from './manifest';
+import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, SIGNATURE_NAME } from './layout';
+import { MAX_MANIFEST_BYTES, metadataInvalid, parseManifestAsync } from './manifest';
 import type { Manifest } from './manifest-types';
 import { headerMismatch, readSealedManifest, Sealed, storedName, storedSize, unlockArchive } from './sealed';
 import type { OpenArchive } from './zip-directory';

@@ -1,22 +1,14 @@
 import { FORMAT, FORMAT_VERSION } from '../../constants';
 import { ArchiveError } from './errors';
 import type { Manifest, ManifestEntry } from './manifest-types';
+import { MANIFEST_NAME, RESERVED_NAMES, STORED_NAME_RE } from './layout';
 import { validateRequirements } from './requirements';
 import { safeEntryPath } from './safe-path';
 import { TimeSlice } from '../time-slice';
 
-/** Name of the manifest entry: always the last entry of a plain archive, never listed in manifest.entries. */
-export const MANIFEST_NAME = 'manifest.json';
-/** Encrypted archives: the manifest, encrypted like every entry; second to last. */
-export const MANIFEST_ENC_NAME = 'manifest.json.enc';
-/** Encrypted archives: cipher parameters and the plain header; last. Its presence marks an archive encrypted. */
-export const ENCRYPTION_NAME = 'encryption.json';
-/** The manifest's signature (provenance.ts); last entry of every archive this plugin writes since signatures came. */
-export const SIGNATURE_NAME = 'manifest.sig';
-/** Names no entry may take: they would be mistaken for the archive's own metadata. */
-export const RESERVED_NAMES: readonly string[] = [MANIFEST_NAME, MANIFEST_ENC_NAME, ENCRYPTION_NAME, SIGNATURE_NAME];
-/** Opaque ZIP names of encrypted entries: 'e/000001', 'e/000002', ... */
-export const STORED_NAME_RE = /^e\/[0-9]{6,}$/;
+// The metadata entries' names are the archive layout's; exported here too for the callers that read manifests.
+export { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, RESERVED_NAMES, SIGNATURE_NAME, STORED_NAME_RE } from './layout';
+
 /** manifest.json larger than this is refused before it is read (about 800k entries). */
 export const MAX_MANIFEST_BYTES = 128 * 1024 * 1024;
 /** Skipped files listed by name in a manifest; beyond that only counted (a hostile folder cannot bloat it). */

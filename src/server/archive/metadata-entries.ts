@@ -1,9 +1,9 @@
 import { sealAll, type CipherParams, type Keyring } from '../crypto';
 import { encryptionInfoBytes } from './encryption-info';
 import { headerOf } from './header';
-import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME } from './manifest';
+import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, SIGNATURE_NAME } from './layout';
 import type { Manifest } from './manifest-types';
-import { SIGNATURE_NAME, signatureBytes, type SignedPart } from './provenance';
+import { signatureBytes, type SignedPart } from './provenance';
 
 /**
  * The entries that close an archive, in order: manifest.json; or, encrypted, manifest.json.enc then encryption.json

@@ -1,6 +1,7 @@
 import crypto from 'crypto';
 import { ArchiveError } from './errors';
-import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, MAX_MANIFEST_BYTES, SIGNATURE_NAME } from './manifest';
+import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, SIGNATURE_NAME } from './layout';
+import { MAX_MANIFEST_BYTES } from './manifest';
 import { readMetadataEntry } from './entry-data';
 import { OpenArchive, withArchive } from './zip-directory';
 

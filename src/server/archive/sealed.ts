@@ -3,14 +3,8 @@ import { ChunkAuthError, DecryptStream, encryptedSize, Keyring, unlockCipherPara
 import { EncryptionInfo, parseEncryptionInfo } from './encryption-info';
 import { ArchiveError } from './errors';
 import { headerOf, sameHeader } from './header';
-import {
-  ENCRYPTION_NAME,
-  MANIFEST_ENC_NAME,
-  MANIFEST_NAME,
-  MAX_MANIFEST_BYTES,
-  metadataInvalid,
-  parseManifestAsync,
-} from './manifest';
+import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME } from './layout';
+import { MAX_MANIFEST_BYTES, metadataInvalid, parseManifestAsync } from './manifest';
 import type { Manifest, ManifestEntry } from './manifest-types';
 import { rawEntryStream, readMetadataEntry } from './entry-data';
 import type { OpenArchive } from './zip-directory';

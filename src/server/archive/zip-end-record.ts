@@ -1,6 +1,7 @@
 import type fsp from 'fs/promises';
 import { ArchiveError } from './errors';
-import { MAX_MANIFEST_BYTES, RESERVED_NAMES } from './manifest';
+import { RESERVED_NAMES } from './layout';
+import { MAX_MANIFEST_BYTES } from './manifest';
 import { CENTRAL_MIN, notAnArchive, readAt } from './zip-basics';
 
 const SIG_EOCD = 0x06054b50;

@@ -1,3 +1,4 @@
+import { sourceDumpEntry } from '../archive/layout';
 import { dbConfigFromOptions } from '../db-config';
 import type { DbConfig } from '../dumpers/types';
 import { BackupError } from '../errors';
@@ -56,9 +57,10 @@ export function sourceDbConfig(row: DataSourceRow): DbConfig {
   });
 }
 
+/** Where a source's dump goes in the archive. */
 export function sourceEntry(key: string): string {
   if (!isSourceKey(key)) throw new Error(`not a data source key: ${key}`);
-  return `sources/${key}/db.dump`;
+  return sourceDumpEntry(key);
 }
 
 export interface SourcePlan {

@@ -1,6 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import { FORMAT, FORMAT_VERSION, type Phase } from '../../constants';
+import { mainDumpEntry } from '../archive/layout';
 import { signingKey } from '../archive/provenance';
 import { ArchiveWriter } from '../archive/writer';
 import type { DataSourceDump, Manifest, SkippedDataSource, SubAppDump } from '../archive/manifest-types';
@@ -82,7 +83,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
   // The database dump runs in its child process into a 0600 temporary file while this process packs the storage
   // files; the dump is appended when both are done. Wall time is then about the longer of the two, not their sum
   // (docs/benchmarks.md), at the cost of temporary disk space for the dump.
-  const dumpEntry = input.db.dialect === 'sqlite' ? 'db/main.sqlite' : 'db/main.dump';
+  const dumpEntry = mainDumpEntry(input.db.dialect);
   const dumpFile = path.join(input.tmpDir, `db-${process.pid}-${Date.now()}.part`);
   const stopDump = new AbortController();
   const onAbort = () => stopDump.abort();

@@ -1,5 +1,6 @@
 import fs from 'fs';
 import path from 'path';
+import { APP_KEY_ENTRY, ENV_KEY_ENTRY, PLUGINS_ENTRY, UPLOADS_ENTRY } from '../archive/layout';
 import { TimeSlice } from '../time-slice';
 
 /**
@@ -17,18 +18,18 @@ export interface StoragePart {
 
 export function storageParts(storage: string, appName: string): StoragePart[] {
   return [
-    { name: 'uploads', source: path.join(storage, 'uploads'), entry: 'storage/uploads', kind: 'dir' },
-    { name: 'plugins', source: path.join(storage, 'plugins'), entry: 'storage/plugins', kind: 'dir' },
+    { name: 'uploads', source: path.join(storage, 'uploads'), entry: UPLOADS_ENTRY, kind: 'dir' },
+    { name: 'plugins', source: path.join(storage, 'plugins'), entry: PLUGINS_ENTRY, kind: 'dir' },
     {
       name: 'keys',
       source: path.join(storage, 'apps', appName, 'aes_key.dat'),
-      entry: 'keys/apps/aes_key.dat',
+      entry: APP_KEY_ENTRY,
       kind: 'file',
     },
     {
       name: 'keys',
       source: path.join(storage, 'environment-variables', appName, 'aes_key.dat'),
-      entry: 'keys/environment-variables/aes_key.dat',
+      entry: ENV_KEY_ENTRY,
       kind: 'file',
     },
   ];

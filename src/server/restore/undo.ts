@@ -1,6 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import { readManifest } from '../archive';
+import { STORAGE_PREFIX } from '../archive/layout';
 import type { Manifest } from '../archive/manifest-types';
 import type { DbConfig, ToolPaths } from '../dumpers/types';
 import { checkDump } from '../engine/dump-check';
@@ -69,7 +70,7 @@ export async function rollBack(j: RestoreJournal, resolve: DbResolver, tmpDir: s
   try {
     const manifest = await readManifest(j.safety);
     // Only the dumps: the storage parts came back by renames (swapBack), never from the safety backup's copy.
-    await stageArchive(j.safety, manifest, staging, undefined, undefined, (e) => !e.path.startsWith('storage/'));
+    await stageArchive(j.safety, manifest, staging, undefined, undefined, (e) => !e.path.startsWith(STORAGE_PREFIX));
     await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
     for (const step of touched) {
       const db = resolve(step);

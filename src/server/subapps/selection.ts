@@ -1,3 +1,4 @@
+import { subAppDumpEntry } from '../archive/layout';
 import { BackupError } from '../errors';
 
 // Which sub-applications (NocoBase's multi-app manager) a backup carries and a restore replaces. Pure.
@@ -13,7 +14,7 @@ export function isSubAppName(name: unknown): name is string {
 /** Where a sub-application's dump goes in the archive. */
 export function subAppEntry(name: string, dialect: string): string {
   if (!isSubAppName(name)) throw new Error(`not a sub-application name: ${name}`);
-  return `apps/${name}/${dialect === 'sqlite' ? 'db.sqlite' : 'db.dump'}`;
+  return subAppDumpEntry(name, dialect);
 }
 
 /** A list of names (or '*'), or null when value is not one (a JSON column may come back as a string). */
