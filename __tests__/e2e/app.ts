@@ -1,6 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { cloneInstalledApp } from '../helpers/app-template';
 
 // The harness is plain CommonJS shared with `npm start`.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -23,7 +24,7 @@ export interface E2eOptions {
   db?: string;
 }
 
-/** A real NocoBase 2.2.15 app (the one `npm start` builds), on its own SQLite file and port, freshly installed. */
+/** A real NocoBase 2.2.15 app (the one `npm start` builds), on its own SQLite file and port, freshly installed (a clone of one install). */
 export async function startE2eApp(opts: E2eOptions = {}): Promise<E2eApp> {
   const appDir = path.join(h.root, '.app');
   h.ensureApp(appDir);
@@ -36,7 +37,7 @@ export async function startE2eApp(opts: E2eOptions = {}): Promise<E2eApp> {
     INIT_ROOT_PASSWORD: ADMIN.password,
   };
   h.installPlugin(appDir);
-  h.prepare(appDir, { fresh: true, overrides });
+  cloneInstalledApp(appDir, overrides, { storage: false });
   if (opts.plugins?.length) {
     h.run('yarn', ['--silent', 'nocobase', 'pm', 'enable', ...opts.plugins], { cwd: appDir, env: { ...process.env, ...overrides } });
   }

@@ -1,6 +1,8 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { cloneInstalledApp, dropDatabase, templateFits } from './app-template';
+import { isFinal, waitFor } from './wait-for';
 
 // The harness is plain CommonJS shared with `npm start`.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -60,9 +62,12 @@ export async function startRealApp(opts: { name: string; port: number; dialect?:
       DB_PASSWORD: pg ? 'postgres' : '',
       DB_DATABASE: database,
     });
-    dropDatabase(env);
   }
-  h.prepare(appDir, { fresh: true, overrides: env });
+  if (templateFits(opts.env)) cloneInstalledApp(appDir, env);
+  else {
+    if (dialect !== 'sqlite') dropDatabase(env);
+    h.prepare(appDir, { fresh: true, overrides: env });
+  }
   // Plugins the test needs beyond the preset (`pm enable` exits 0 even when it fails: the test checks the result).
   if (opts.plugins?.length) {
     h.run('yarn', ['--silent', 'nocobase', 'pm', 'enable', ...opts.plugins], { cwd: appDir, env: { ...process.env, ...env } });
@@ -126,16 +131,16 @@ export async function signIn(url: string, account = ADMIN.email, password = ADMI
 }
 
 /** Polls a task through the API until it leaves pending/running; tolerates the 503s of a restart. */
-export async function waitTaskApi(app: RealApp, id: number | string, timeoutMs = 240000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await app.api(`backupsManagerTasks:get?filterByTk=${id}`).catch(() => ({ status: 0, body: null }));
-    if (r.status === 401) app.token = await signIn(app.url).catch(() => app.token);
-    const row = r.status === 200 ? r.body?.data : null;
-    if (row && !['pending', 'running'].includes(row.status)) return row;
-    if (Date.now() > deadline) throw new Error(`task ${id} still ${row?.status} (${row?.phase})`);
-    await new Promise((res) => setTimeout(res, 500));
-  }
+export function waitTaskApi(app: RealApp, id: number | string, timeoutMs = 240000): Promise<any> {
+  return waitFor(
+    async () => {
+      const r = await app.api(`backupsManagerTasks:get?filterByTk=${id}`).catch(() => ({ status: 0, body: null }));
+      if (r.status === 401) app.token = await signIn(app.url).catch(() => app.token);
+      const row = r.status === 200 ? r.body?.data : null;
+      return isFinal(row) && row;
+    },
+    { timeoutMs, intervalMs: 500, what: `task ${id}` },
+  );
 }
 
 async function waitDown(url: string): Promise<void> {
@@ -146,14 +151,5 @@ async function waitDown(url: string): Promise<void> {
       return;
     }
     await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-function dropDatabase(env: Record<string, string>): void {
-  const { spawnSync } = require('child_process') as typeof import('child_process');
-  if (env.DB_DIALECT === 'postgres') {
-    spawnSync('dropdb', ['-h', env.DB_HOST, '-U', env.DB_USER, '--if-exists', '--force', env.DB_DATABASE], { stdio: 'ignore' });
-  } else {
-    spawnSync('mariadb', ['-h', env.DB_HOST, '-u', env.DB_USER, '-e', `DROP DATABASE IF EXISTS \`${env.DB_DATABASE}\``], { stdio: 'ignore' });
   }
 }
