@@ -3,6 +3,7 @@ import path from 'path';
 import { TASKS } from '../../src/constants';
 import { withConn, type DbTarget } from '../helpers/inspect';
 import { apiToken, screenshot, signIn, useE2eSession, watchConsole } from './app';
+import { isFinal, waitFor } from '../helpers/wait-for';
 
 const session = useE2eSession({ plugins: ['multi-app-manager'] });
 const SUB = 'bme2esub';
@@ -26,13 +27,11 @@ describe('sub-applications and external data sources in the browser', () => {
     // A sub-application's SQLite file from an earlier run would be taken as already installed.
     fs.rmSync(path.join(path.dirname(session.app.dbFile), `${SUB}.sqlite`), { force: true });
     expect((await api('applications:create', { name: SUB, displayName: 'E2E sub', options: { autoStart: true } })).status).toBe(200);
-    const deadline = Date.now() + 300000;
-    for (;;) {
-      const r = await fetch(`${session.app.url}/api/app:getInfo`, { headers: { 'X-App': SUB } }).catch(() => null);
-      if (r?.status === 200) break;
-      if (Date.now() > deadline) throw new Error(`sub-application ${SUB} did not start`);
-      await new Promise((res) => setTimeout(res, 1000));
-    }
+    await waitFor(async () => (await fetch(`${session.app.url}/api/app:getInfo`, { headers: { 'X-App': SUB } }).catch(() => null))?.status === 200, {
+      timeoutMs: 300000,
+      intervalMs: 1000,
+      what: `sub-application ${SUB} to start`,
+    });
     await withConn({ ...PG, database: 'postgres' }, async (c) => {
       await c.query(`DROP DATABASE IF EXISTS ${EXT_DB} WITH (FORCE)`);
       await c.query(`CREATE DATABASE ${EXT_DB}`);
@@ -78,14 +77,13 @@ describe('sub-applications and external data sources in the browser', () => {
     const since = Date.now() - 1000;
     await dialog.getByRole('button', { name: 'Start backup' }).click();
 
-    let backup: any;
-    const deadline = Date.now() + 180000;
-    while (!backup && Date.now() < deadline) {
-      backup = ((await api(`${TASKS}:list`)).body?.data ?? []).find(
-        (t: any) => t.kind === 'backup' && t.status === 'succeeded' && t.origin === 'manual' && new Date(t.createdAt).getTime() >= since,
-      );
-      if (!backup) await new Promise((r) => setTimeout(r, 1000));
-    }
+    const backup = await waitFor(
+      async () =>
+        ((await api(`${TASKS}:list`)).body?.data ?? []).find(
+          (t: any) => t.kind === 'backup' && t.status === 'succeeded' && t.origin === 'manual' && new Date(t.createdAt).getTime() >= since,
+        ),
+      { timeoutMs: 180000, intervalMs: 1000, what: 'the backup made in the browser' },
+    );
     expect(backup?.summary).toMatchObject({ apps: [SUB], dataSources: ['ext_pg'] });
 
     await withConn(PG, (c) => c.query(`UPDATE bm_ext_items SET note = 'damaged'`));
@@ -104,12 +102,13 @@ describe('sub-applications and external data sources in the browser', () => {
     await screenshot(page, 'restore-choose-databases');
     await confirm.getByRole('button', { name: /Confirm/ }).click();
 
-    let restore: any;
-    const until = Date.now() + 180000;
-    while (!(restore && ['succeeded', 'failed'].includes(restore.status)) && Date.now() < until) {
-      restore = ((await api(`${TASKS}:list`)).body?.data ?? []).find((t: any) => t.kind === 'restore' && new Date(t.createdAt).getTime() >= since);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    const restore = await waitFor(
+      async () =>
+        ((await api(`${TASKS}:list`)).body?.data ?? []).find(
+          (t: any) => t.kind === 'restore' && new Date(t.createdAt).getTime() >= since && isFinal(t),
+        ),
+      { timeoutMs: 180000, intervalMs: 1000, what: 'the restore of the data source' },
+    );
     expect(restore).toMatchObject({ status: 'succeeded', error: null, options: { apps: [], dataSources: ['ext_pg'] } });
     expect(await notes()).toEqual([
       { id: 1, note: 'one' },

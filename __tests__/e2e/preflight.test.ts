@@ -8,7 +8,8 @@ import zhCN from '../../src/locale/zh-CN.json';
 import { extractVerified, readManifest } from '../../src/server/archive';
 import { signingKey } from '../../src/server/archive/provenance';
 import { ArchiveWriter } from '../../src/server/archive/writer';
-import { apiToken, screenshot, signIn, useE2eSession, watchConsole } from './app';
+import { e2eApi } from './api';
+import { screenshot, signIn, useE2eSession, watchConsole } from './app';
 
 jest.setTimeout(900000);
 
@@ -21,6 +22,7 @@ jest.setTimeout(900000);
 const FREE_SPACE_FILE = path.join(os.tmpdir(), `bm-pfui-free-${process.pid}`);
 process.env.BM_TEST_FREE_SPACE_FILE = FREE_SPACE_FILE;
 const session = useE2eSession({ db: 'e2e-preflight.sqlite' });
+const { api, signIn: apiSignIn, waitTask } = e2eApi(session);
 const MISSING = { name: 'bm-e2e-absent', packageName: '@bm-e2e/plugin-absent', version: '1.2.3' };
 const OLDER = '2.0.0';
 const DOCS_IMAGE = path.join(__dirname, '..', '..', 'docs', 'images', 'preflight.png');
@@ -34,31 +36,10 @@ interface Check {
   message: string;
 }
 
-let token: string;
 let work: string;
 let blocked: string;
 let warnedOnly: string;
 let own: { id: number; fileName: string; status: string };
-
-async function api(p: string, init: RequestInit = {}) {
-  const r = await fetch(`${session.app.url}/api/${p}`, {
-    ...init,
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...(init.headers as object) },
-  });
-  return { status: r.status, body: (await r.json().catch(() => null)) as any };
-}
-
-async function waitTask(id: number): Promise<any> {
-  const deadline = Date.now() + 300000;
-  for (;;) {
-    const r = await api(`${TASKS}:get?filterByTk=${id}`).catch(() => ({ status: 0, body: null }));
-    if (r.status === 401) token = await apiToken(session.app.url).catch(() => token);
-    const row = r.status === 200 ? r.body.data : null;
-    if (row && !['pending', 'running'].includes(row.status)) return row;
-    if (Date.now() > deadline) throw new Error(`task ${id} did not finish`);
-    await new Promise((res) => setTimeout(res, 1000));
-  }
-}
 
 /** The app's own backup packed again (signed with the app's key, so made by this application) under a changed manifest. */
 async function variant(source: string, name: string, change: (m: any) => void): Promise<string> {
@@ -142,7 +123,7 @@ async function useLanguage(page: Page, lang: 'en-US' | 'zh-CN') {
 }
 
 beforeAll(async () => {
-  token = await apiToken(session.app.url);
+  await apiSignIn();
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-pfui-'));
   const created = await api(`${TASKS}:create`, { method: 'POST', body: JSON.stringify({ includeUploads: false }) });
   expect(created.status).toBe(200);

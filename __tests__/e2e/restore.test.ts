@@ -1,34 +1,16 @@
 import fs from 'fs';
 import path from 'path';
 import { TASKS } from '../../src/constants';
-import { ARTIFACTS, apiToken, screenshot, signIn, useE2eSession, watchConsole } from './app';
+import { waitFor } from '../helpers/wait-for';
+import { e2eApi } from './api';
+import { ARTIFACTS, screenshot, signIn, useE2eSession, watchConsole } from './app';
 
 const session = useE2eSession();
-let token: string;
+const { api, signIn: apiSignIn, waitTask, waitListed, token } = e2eApi(session);
 
 beforeAll(async () => {
-  token = await apiToken(session.app.url);
+  await apiSignIn();
 });
-
-async function api(p: string, init: RequestInit = {}) {
-  const r = await fetch(`${session.app.url}/api/${p}`, {
-    ...init,
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...(init.headers as object) },
-  });
-  return { status: r.status, body: (await r.json().catch(() => null)) as any };
-}
-
-async function waitTask(id: number): Promise<any> {
-  const deadline = Date.now() + 240000;
-  for (;;) {
-    const r = await api(`${TASKS}:get?filterByTk=${id}`).catch(() => ({ status: 0, body: null }));
-    if (r.status === 401) token = await apiToken(session.app.url).catch(() => token);
-    const row = r.status === 200 ? r.body.data : null;
-    if (row && !['pending', 'running'].includes(row.status)) return row;
-    if (Date.now() > deadline) throw new Error(`task ${id} did not finish`);
-    await new Promise((res) => setTimeout(res, 1000));
-  }
-}
 
 const userCount = async () => (await api('users:list?pageSize=1')).body.meta.count as number;
 
@@ -41,7 +23,7 @@ describe('restore an uploaded backup in the browser', () => {
     const file = path.join(ARTIFACTS, 'to-upload.nbbm');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const dl = await fetch(`${session.app.url}/api/${TASKS}:download?filterByTk=${backup.id}`, {
-      headers: { Authorization: `Bearer ${token}` },
+      headers: { Authorization: `Bearer ${token()}` },
     });
     fs.writeFileSync(file, Buffer.from(await dl.arrayBuffer()));
     const before = await userCount();
@@ -62,21 +44,15 @@ describe('restore an uploaded backup in the browser', () => {
     await screenshot(page, 'restore-summary');
     await page.getByRole('dialog').getByRole('button', { name: /Confirm/ }).click();
 
-    const list = async () => (await api(`${TASKS}:list`)).body?.data ?? [];
-    let restoreId: number | undefined;
-    const deadline = Date.now() + 60000;
-    while (!restoreId && Date.now() < deadline) {
-      restoreId = (await list().catch(() => [])).find((t: { kind: string }) => t.kind === 'restore')?.id;
-      if (!restoreId) await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(restoreId).toBeDefined();
-    const restore = await waitTask(restoreId!);
+    const restoreId = (await waitListed((t: { kind: string }) => t.kind === 'restore', 'the restore task', 60000)).id as number;
+    const restore = await waitTask(restoreId);
     expect(restore.error).toBeNull();
     expect(restore.status).toBe('succeeded');
-    token = await apiToken(session.app.url);
+    await apiSignIn();
     expect(await userCount()).toBe(before);
 
-    await page.waitForTimeout(3000);
+    // The restarted app serves its pages again (no fixed pause: the health check says when).
+    await waitFor(async () => (await fetch(`${session.app.url}/api/__health_check`).catch(() => null))?.ok, { what: 'the app after its restart' });
     await page.goto(`${session.app.url}/admin/settings/backups-manager`);
     await page.getByText('Backups Manager').first().waitFor({ timeout: 60000 });
     await screenshot(page, 'after-restore');

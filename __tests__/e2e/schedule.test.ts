@@ -1,7 +1,8 @@
-import { TASKS } from '../../src/constants';
-import { apiToken, screenshot, signIn, useE2eSession, watchConsole } from './app';
+import { e2eApi } from './api';
+import { screenshot, signIn, useE2eSession, watchConsole } from './app';
 
 const session = useE2eSession();
+const { api, waitListed } = e2eApi(session);
 
 describe('automatic backups in the browser', () => {
   it('sets a schedule, shows the next runs, and a scheduled backup appears', async () => {
@@ -18,11 +19,10 @@ describe('automatic backups in the browser', () => {
     await page.getByTitle('Custom cron expression').click();
     const cronInput = page.locator('.ant-input-group-wrapper').filter({ hasText: 'cron' }).locator('input');
     await cronInput.fill('* * * * *');
-    await page.waitForTimeout(1500);
-    await screenshot(page, 'schedule-typed');
     await page.getByText('Next runs (your local time):').waitFor({ timeout: 30000 });
     const runs = page.locator('li').filter({ hasText: /\d{2}:\d{2}/ });
     await runs.nth(4).waitFor({ timeout: 30000 });
+    await screenshot(page, 'schedule-typed');
     expect(await runs.count()).toBeGreaterThanOrEqual(5);
     // Only a backup the new schedule made counts (archives of earlier runs on disk are listed too).
     const savedAt = Date.now();
@@ -30,25 +30,16 @@ describe('automatic backups in the browser', () => {
     await page.getByText('Saved').waitFor({ timeout: 30000 });
     await screenshot(page, 'schedule-tab');
 
-    const token = await apiToken(session.app.url);
-    const settings = await (
-      await fetch(`${session.app.url}/api/backupsManagerSettings:get`, { headers: { Authorization: `Bearer ${token}` } })
-    ).json();
+    const settings = (await api('backupsManagerSettings:get')).body;
     expect(settings.data).toMatchObject({ enabled: true, cron: '* * * * *' });
     expect(settings.data.nextRuns).toHaveLength(5);
 
-    const deadline = Date.now() + 150000;
-    let scheduled: { status: string; origin: string; createdAt: string } | undefined;
-    while (!scheduled && Date.now() < deadline) {
-      const list = await (
-        await fetch(`${session.app.url}/api/${TASKS}:list`, { headers: { Authorization: `Bearer ${token}` } })
-      ).json();
-      scheduled = list.data.find(
-        (t: { origin: string; status: string; createdAt: string }) =>
-          t.origin === 'scheduled' && t.status === 'succeeded' && new Date(t.createdAt).getTime() >= savedAt - 1000,
-      );
-      if (!scheduled) await new Promise((r) => setTimeout(r, 2000));
-    }
+    const scheduled = await waitListed(
+      (t: { origin: string; status: string; createdAt: string }) =>
+        t.origin === 'scheduled' && t.status === 'succeeded' && new Date(t.createdAt).getTime() >= savedAt - 1000,
+      'a scheduled backup made after Save',
+      150000,
+    );
     expect(scheduled).toBeDefined();
     await page.goto(`${session.app.url}/admin/settings/backups-manager`);
     await page.locator('.ant-table').getByText('Scheduled', { exact: true }).first().waitFor({ timeout: 30000 });

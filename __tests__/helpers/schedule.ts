@@ -8,6 +8,7 @@ import { getScheduler } from '../../src/server/schedule/scheduler';
 import { writeSettings } from '../../src/server/schedule/settings-store';
 import type { ScheduleSettings } from '../../src/server/schedule/settings-values';
 import { dialect } from './server';
+import { waitFor } from './wait-for';
 
 // Like helpers/server startApp, plus the notification plugins (failure notices) and a way to boot a second
 // instance on the same database and storage, as a cluster would.
@@ -47,15 +48,9 @@ export async function setSchedule(apps: MockServer[], values: Partial<ScheduleSe
   for (const app of apps) await getScheduler(app).rearm();
 }
 
-export async function until<T>(fn: () => Promise<T | false | null | undefined>, timeoutMs = 60000, what = 'condition') {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** waitFor with the schedule tests' short interval. */
+export const until = <T>(fn: () => Promise<T | false | null | undefined>, timeoutMs = 60000, what = 'condition') =>
+  waitFor(fn, { timeoutMs, intervalMs: 250, what });
 
 export type Row = {
   id: number;

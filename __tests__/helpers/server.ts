@@ -4,6 +4,7 @@ import path from 'path';
 import { createMockServer, type MockServer } from '@nocobase/test';
 import PluginBackupsManagerServer from '../../src/server/plugin';
 import { NAMESPACE, TASKS } from '../../src/constants';
+import { isFinal, waitFor } from './wait-for';
 
 export const dialect = (process.env.DB_DIALECT || 'sqlite') as 'postgres' | 'mysql' | 'mariadb' | 'sqlite';
 
@@ -35,19 +36,19 @@ export async function adminAgent(app: MockServer) {
 }
 
 /** Polls a task until it leaves pending/running. */
-export async function waitTask(app: MockServer, id: number | string, timeoutMs = 120000): Promise<Record<string, any>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // While a restore replaces the database the table may be missing for a moment: keep asking.
-    const row = await app.db
-      .getRepository(TASKS)
-      .findOne({ filterByTk: id })
-      .catch(() => null);
-    const json = row?.toJSON() as Record<string, any>;
-    if (json && !['pending', 'running'].includes(json.status)) return json;
-    if (Date.now() > deadline) throw new Error(`task ${id} still ${json?.status} (${json?.phase})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+export function waitTask(app: MockServer, id: number | string, timeoutMs = 120000): Promise<Record<string, any>> {
+  return waitFor(
+    async () => {
+      // While a restore replaces the database the table may be missing for a moment: keep asking.
+      const row = await app.db
+        .getRepository(TASKS)
+        .findOne({ filterByTk: id })
+        .catch(() => null);
+      const json = row?.toJSON() as Record<string, any> | undefined;
+      return isFinal(json) && json;
+    },
+    { timeoutMs, intervalMs: 200, what: `task ${id}` },
+  );
 }
 
 export { NAMESPACE, TASKS };

@@ -2,6 +2,7 @@ import fs from 'fs';
 import type { MockServer } from '@nocobase/test';
 import { getScheduler, Scheduler, type SlotOutcome } from '../../src/server/schedule/scheduler';
 import { readManifest } from '../../src/server/archive/reader';
+import { nextRuns } from '../../src/server/schedule/cron';
 import { readSettings } from '../../src/server/schedule/settings-store';
 import { getService } from '../../src/server/service';
 import { adminAgent, useTempStorage, waitTask } from '../helpers/server';
@@ -169,7 +170,9 @@ describe('automatic backups', () => {
     scheduler.stop(); // the process is "down" from here
     await setSchedule([app], { ...FAST, enabled: true, cron: '*/2 * * * * *', keepLast: 50 });
     expect(scheduler.armedFor).toBeNull();
-    await new Promise((r) => setTimeout(r, 4500));
+    // Two slots pass while it is down: the restart must neither run them late nor run one twice.
+    const secondMissed = nextRuns('*/2 * * * * *', 'UTC', 2)[1].getTime();
+    await until(async () => Date.now() > secondMissed + 200, 10000, 'two missed slots');
     const restartedAt = Math.floor(Date.now() / 1000) * 1000;
     await app.restart(); // beforeStop, reload, start: the plugin's afterStart arms the scheduler again
     expect(getScheduler(app)).toBe(scheduler);
