@@ -1,15 +1,16 @@
 import fs from 'fs';
 import path from 'path';
-import { FORMAT, FORMAT_VERSION, type Phase } from '../../constants';
+import type { Phase } from '../../constants';
 import { mainDumpEntry } from '../archive/layout';
 import { signingKey } from '../archive/provenance';
 import { ArchiveWriter } from '../archive/writer';
 import type { DataSourceDump, Manifest, SkippedDataSource, SubAppDump } from '../archive/manifest-types';
+import { buildManifest } from './backup-manifest';
 import { sourceEntry } from '../datasources/kinds';
 import { ToolError } from '../process/errors';
 import { subAppEntry } from '../subapps/selection';
 import { getDumper } from '../dumpers';
-import { countAllSqliteRows, resolveSqlite3, snapshotSqlite } from '../dumpers/sqlite-snapshot';
+import { countAllSqliteRows, resolveSqlite3, snapshotSqlite, sqliteVersion } from '../dumpers/sqlite-snapshot';
 import type { DbConfig, ToolDumper, ToolPaths } from '../dumpers/types';
 import { captureTool, runTool } from '../process/run';
 import { BackupError } from '../errors';
@@ -17,7 +18,6 @@ import { countToolRows } from './row-counts';
 import { checkTools } from './tool-check';
 import { folderSize, freeBytes, storageParts } from './storage-parts';
 import type { RequirementsDraft } from '../preflight/types';
-import { completeRequirements } from '../preflight/record';
 import { readDumpHead } from '../preflight/dump-head';
 
 export interface BackupInput {
@@ -64,6 +64,8 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
   const dumper = getDumper(input.db.dialect);
   await fs.promises.mkdir(input.tmpDir, { recursive: true, mode: 0o700 });
   const checked = dumper.kind === 'tool' ? await checkTools(dumper, input.db, input.tmpDir, input.tools) : undefined;
+  // SQLite has no server: the version recorded is the library's, read with the app's module as the snapshot is.
+  const serverVersion = checked ? checked.serverVersion : await readSqliteVersion(input);
   const parts = storageParts(input.storage, input.app.name).filter(
     (p) => p.name === 'keys' || (p.name === 'uploads' ? input.include.uploads : input.include.plugins),
   );
@@ -169,43 +171,24 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
     }
     const tables = await counting;
     progress('finalising', 98);
-    const serverVersion = checked?.serverVersion || (await sqliteVersion());
-    const tool = checked?.tool.command ? path.basename(checked.tool.command) : 'sqlite VACUUM INTO';
-    const manifest: Omit<Manifest, 'entries'> = {
-      format: FORMAT,
-      formatVersion: FORMAT_VERSION,
+    const manifest = buildManifest({
       createdAt: new Date().toISOString(),
       app: input.app,
       plugin: input.plugin,
-      database: {
-        dialect: input.db.dialect,
-        serverVersion,
-        tool,
-        toolVersion: checked?.tool.version || '',
-        flavour: checked?.tool.flavour || input.db.dialect,
-        schema: input.db.schema,
-        tablePrefix: input.db.tablePrefix,
-        dump: dumpEntry,
-        excludedTableData: input.excludeTableData,
-        tables,
-      },
-      parts: included,
       origin: input.origin,
-      ...(apps.length ? { apps } : {}),
-      ...(sources.length ? { dataSources: sources } : {}),
-      ...(skipped.length ? { skippedDataSources: skipped } : {}),
-      ...(input.requirements
-        ? {
-            requirements: completeRequirements(input.requirements, {
-              db: input.db,
-              serverVersion,
-              tool,
-              toolVersion: checked?.tool.version || serverVersion,
-              dumpHead,
-            }),
-          }
-        : {}),
-    };
+      db: input.db,
+      serverVersion,
+      tool: checked?.tool,
+      dump: dumpEntry,
+      excludedTableData: input.excludeTableData,
+      tables,
+      parts: included,
+      apps,
+      dataSources: sources,
+      skippedDataSources: skipped,
+      requirements: input.requirements,
+      dumpHead,
+    });
     const result = await writer.finish(manifest);
     progress('done', 100);
     return { filePath: finalPath, size: result.size, manifest: result.manifest };
@@ -264,16 +247,18 @@ async function dumpSqlite(input: BackupInput, snapshot: string): Promise<Record<
   return bestEffort(countAllSqliteRows(snapshot, { modulePath, signal: input.signal }), input.signal);
 }
 
+/** The SQLite library's version (sqlite_version()), from the app's own sqlite3 module. */
+async function readSqliteVersion(input: BackupInput): Promise<string> {
+  if (!input.db.storage) throw new BackupError('TOOL_FAILED', { tool: 'sqlite', detail: 'DB_STORAGE is not set' }, 500);
+  return sqliteVersion({ modulePath: resolveSqlite3(input.db.storage), signal: input.signal });
+}
+
 /** Row counting may fail without failing the backup (see createBackup); a cancel still cancels. */
 function bestEffort<T>(work: Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
   return work.catch((err) => {
     if (signal?.aborted) throw err;
     return undefined;
   });
-}
-
-async function sqliteVersion(): Promise<string> {
-  return 'sqlite3';
 }
 
 async function fileSize(p: string): Promise<number> {

@@ -1,0 +1,85 @@
+import { FORMAT, FORMAT_VERSION } from '../../../constants';
+import { validateManifest } from '../../archive/manifest';
+import { buildManifest, type BackupFacts } from '../backup-manifest';
+
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+/** Every dump the manifest names, as empty entries: validateManifest wants them listed. */
+const listed = (...paths: string[]) => paths.map((p) => ({ path: p, size: 0, sha256: EMPTY_SHA256 }));
+
+const base: BackupFacts = {
+  createdAt: '2026-01-02T03:04:05.000Z',
+  app: { name: 'main', version: '2.2.15' },
+  plugin: { name: '@x/backups', version: '1.0.0' },
+  origin: 'manual',
+  db: { dialect: 'sqlite', storage: '/data/main.sqlite' },
+  serverVersion: '3.44.2',
+  dump: 'db/main.sqlite',
+  excludedTableData: ['sessions'],
+  tables: { users: 3 },
+  parts: ['database', 'keys'],
+  apps: [],
+  dataSources: [],
+  skippedDataSources: [],
+};
+
+describe('buildManifest', () => {
+  it('describes a SQLite backup with the library version it was given, and no empty lists', () => {
+    const m = buildManifest({ ...base, requirements: { nocobaseVersion: '2.2.15', underscored: false } });
+    expect(m).toEqual({
+      format: FORMAT,
+      formatVersion: FORMAT_VERSION,
+      createdAt: base.createdAt,
+      app: base.app,
+      plugin: base.plugin,
+      database: {
+        dialect: 'sqlite',
+        serverVersion: '3.44.2',
+        tool: 'sqlite VACUUM INTO',
+        toolVersion: '',
+        flavour: 'sqlite',
+        schema: undefined,
+        tablePrefix: undefined,
+        dump: 'db/main.sqlite',
+        excludedTableData: ['sessions'],
+        tables: { users: 3 },
+      },
+      parts: ['database', 'keys'],
+      origin: 'manual',
+      requirements: {
+        nocobaseVersion: '2.2.15',
+        db: { underscored: false, serverVersion: '3.44.2' },
+        dumpFormat: { tool: 'sqlite VACUUM INTO', version: '3.44.2' },
+      },
+    });
+    expect(() => validateManifest({ ...m, entries: listed('db/main.sqlite') })).not.toThrow();
+  });
+
+  it('names the dump tool by its file name and carries sub-apps, sources and skipped sources', () => {
+    const m = buildManifest({
+      ...base,
+      db: { dialect: 'postgres', database: 'nb', schema: 'public', tablePrefix: 'nb_' },
+      serverVersion: '16.2',
+      tool: { command: '/usr/lib/postgresql/16/bin/pg_dump', version: '16.3', flavour: 'postgres' },
+      dump: 'db/main.dump',
+      tables: undefined,
+      apps: [{ name: 'a1', dialect: 'postgres', database: 'a1', dump: 'apps/a1/db.dump' }],
+      dataSources: [{ key: 'crm', type: 'postgres', dialect: 'postgres', database: 'crm', dump: 'sources/crm/db.dump' }],
+      skippedDataSources: [{ key: 'erp', type: 'mssql', reason: 'DATASOURCE_NO_TOOL' }],
+    });
+    expect(m.database).toMatchObject({
+      serverVersion: '16.2',
+      tool: 'pg_dump',
+      toolVersion: '16.3',
+      flavour: 'postgres',
+      schema: 'public',
+      tablePrefix: 'nb_',
+      tables: undefined,
+    });
+    expect(m.apps?.map((a) => a.dump)).toEqual(['apps/a1/db.dump']);
+    expect(m.dataSources?.map((d) => d.key)).toEqual(['crm']);
+    expect(m.skippedDataSources?.map((d) => d.key)).toEqual(['erp']);
+    expect(m.requirements).toBeUndefined();
+    const entries = listed('db/main.dump', 'apps/a1/db.dump', 'sources/crm/db.dump');
+    expect(() => validateManifest({ ...m, entries })).not.toThrow();
+  });
+});

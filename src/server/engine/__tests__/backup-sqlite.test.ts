@@ -1,0 +1,60 @@
+// A backup of a SQLite app records the SQLite library's real version, read with the app's own sqlite3 module.
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { NAMESPACE } from '../../../constants';
+import { sqliteVersion, resolveSqlite3 } from '../../dumpers/sqlite-snapshot';
+import { captureTool } from '../../process/run';
+import { createBackup } from '../backup';
+
+jest.setTimeout(60_000);
+
+const modulePath = resolveSqlite3(path.resolve(__dirname, '../../../../.app/storage/db/x.sqlite'));
+const savedModulesPath = process.env.NODE_MODULES_PATH;
+let tmp: string;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-backup-sqlite-'));
+  // The database file lies outside the app: the backup finds the app's sqlite3 as NocoBase tells it where.
+  const modules = `${path.sep}node_modules`;
+  process.env.NODE_MODULES_PATH = modulePath.slice(0, modulePath.lastIndexOf(modules + path.sep)) + modules;
+});
+afterAll(() => {
+  if (savedModulesPath === undefined) delete process.env.NODE_MODULES_PATH;
+  else process.env.NODE_MODULES_PATH = savedModulesPath;
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+it('records the SQLite version in the manifest and its requirements', async () => {
+  const file = path.join(tmp, 'main.sqlite');
+  await captureTool({
+    command: process.execPath,
+    args: [
+      '-e',
+      'const s = require(process.argv[1]); const db = new s.Database(process.argv[2]); db.exec("CREATE TABLE items (id INTEGER); INSERT INTO items VALUES (1), (2);", (e) => { if (e) process.exitCode = 1; db.close(); });',
+      modulePath,
+      file,
+    ],
+    env: {},
+  });
+  const storage = path.join(tmp, 'storage');
+  fs.mkdirSync(storage);
+  const result = await createBackup({
+    db: { dialect: 'sqlite', storage: file },
+    app: { name: 'main', version: '2.2.15' },
+    plugin: { name: NAMESPACE, version: '0.0.0' },
+    storage,
+    archivesDir: path.join(tmp, 'archives'),
+    tmpDir: path.join(tmp, 'tmp'),
+    fileName: 'a.nbbm',
+    include: { uploads: false, plugins: false },
+    excludeTableData: [],
+    origin: 'manual',
+    requirements: { nocobaseVersion: '2.2.15', underscored: false },
+  });
+  const version = await sqliteVersion({ modulePath });
+  expect(version).toMatch(/^3\.\d+\.\d+/);
+  expect(result.manifest.database.serverVersion).toBe(version);
+  expect(result.manifest.requirements?.db.serverVersion).toBe(version);
+  expect(result.manifest.database.tables).toEqual({ items: 2 });
+});
