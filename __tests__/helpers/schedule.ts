@@ -9,6 +9,8 @@ import { writeSettings } from '../../src/server/schedule/settings-store';
 import type { ScheduleSettings } from '../../src/server/schedule/settings-values';
 import { dialect } from './server';
 import { waitFor } from './wait-for';
+import { findJson } from '../../src/server/db/find-json';
+import type { FindOptions } from '@nocobase/database';
 
 // Like helpers/server startApp, plus the notification plugins (failure notices) and a way to boot a second
 // instance on the same database and storage, as a cluster would.
@@ -62,7 +64,7 @@ export type Row = {
 };
 
 export async function taskRows(app: MockServer, filter: Record<string, unknown> = {}): Promise<Row[]> {
-  return (await app.db.getRepository(TASKS).find({ filter, sort: ['id'] })).map((r) => r.toJSON() as Row);
+  return findJson<Row>(app.db.getRepository(TASKS), { filter: filter as FindOptions['filter'], sort: ['id'] });
 }
 
 export async function clearTasks(app: MockServer, archives: string): Promise<void> {

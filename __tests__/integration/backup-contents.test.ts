@@ -28,6 +28,7 @@ import {
   type Conn,
   type DbTarget,
 } from '../helpers/inspect';
+import { findJson } from '../../src/server/db/find-json';
 
 jest.setTimeout(300000);
 
@@ -224,7 +225,7 @@ describe('Backup now: what the archive holds', () => {
   it('lists again, at start-up, the archives on disk that the task table lost (and only readable ones)', async () => {
     const service = getService(app);
     const repo = service.repo;
-    const before = (await repo.find({ filter: { kind: 'backup', status: 'succeeded' }, sort: ['id'] })).map((r) => r.toJSON());
+    const before = await findJson<Record<string, any>>(repo, { filter: { kind: 'backup', status: 'succeeded' }, sort: ['id'] });
     expect(before.length).toBeGreaterThan(0);
     // An encrypted one too: its origin and parts stay hidden until the password is given.
     const enc = await agent.post(`${apiPrefix}/${TASKS}:create`).set('X-Backups-Manager-Password', 'rediscover-me').send({ includeUploads: false });
@@ -240,7 +241,7 @@ describe('Backup now: what the archive holds', () => {
 
     await service.onAppStarted();
 
-    const rows = (await repo.find({ sort: ['id'] })).map((r) => r.toJSON() as Record<string, any>);
+    const rows = await findJson<Record<string, any>>(repo, { sort: ['id'] });
     const byName = new Map<string, Record<string, any>>(rows.map((r) => [r.fileName, r]));
     expect(byName.has('not-a-backup.nbbm')).toBe(false);
     expect(fs.readFileSync(foreign, 'utf8')).toBe('just some bytes'); // left alone

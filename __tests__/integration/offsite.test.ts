@@ -94,7 +94,7 @@ describe('off-site copies in a real S3-compatible storage', () => {
     // The server loses its archive: the list says where it still is, the download comes from the bucket.
     fs.rmSync(archive(backup.fileName));
     const row = (await tasks()).find((t) => t.id === backup.id);
-    expect([row.local, row.remote?.storage]).toEqual([false, STORAGE]);
+    expect([row?.local, row?.remote?.storage]).toEqual([false, STORAGE]);
     expect(await download(backup.id)).toEqual({ status: 200, hash: localHash });
 
     // Change the data and the files, then restore the backup that is only off-site.
@@ -141,13 +141,13 @@ describe('off-site copies in a real S3-compatible storage', () => {
     expect(listed).toMatchObject({ kind: 'backup', status: 'succeeded', local: false, remote: { storage: STORAGE } });
     expect(rows.find((t) => t.id === backup.id)).toMatchObject({ local: true, remote: null });
     // Its manifest is read from the fetched copy: the same backup under another name.
-    const inspect = await ok(`${TASKS}:inspect?filterByTk=${listed.id}`);
+    const inspect = await ok(`${TASKS}:inspect?filterByTk=${listed!.id}`);
     expect(inspect.summary).toMatchObject({ appName: 'main', dialect: app.dialect === 'mysql' ? 'mysql' : app.dialect });
     expect(fs.existsSync(archive(foreign))).toBe(true);
     // A second check adds nothing.
     expect(await ok(`${TASKS}:syncOffsite`, {})).toEqual({ added: [], gone: [] });
 
-    await ok(`${TASKS}:destroy?filterByTk=${listed.id}`);
+    await ok(`${TASKS}:destroy?filterByTk=${listed!.id}`);
     expect(await s3.client.head(FOLDER + foreign)).toBeNull();
     expect(fs.existsSync(archive(foreign))).toBe(false);
     expect(await remoteNames()).toEqual(['notes.txt']);

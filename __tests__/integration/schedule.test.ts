@@ -16,6 +16,7 @@ import {
   taskRows,
   until,
 } from '../helpers/schedule';
+import { findJson } from '../../src/server/db/find-json';
 
 const FAST = { includeUploads: false, includePlugins: false, timezone: 'UTC' };
 const files = (app: MockServer) =>
@@ -200,10 +201,10 @@ describe('automatic backups', () => {
     const settings = await readSettings(app.db);
     expect(await getScheduler(app).runSlot(new Date('2031-05-05T05:05:00Z'), settings)).toBe('started');
     const messages = await until(async () => {
-      const rows = await app.db
-        .getRepository('notificationInAppMessages')
-        .find({ filter: { title: 'Automatic backup failed' } });
-      return rows.length > 0 && rows.map((r) => r.toJSON() as { content: string; userId: number });
+      const rows = await findJson<{ content: string; userId: number }>(app.db.getRepository('notificationInAppMessages'), {
+        filter: { title: 'Automatic backup failed' },
+      });
+      return rows.length > 0 && rows;
     });
     const root = await app.db.getRepository('users').findOne({ filter: { 'roles.name': 'root' } });
     expect(messages.map((m) => m.userId)).toContain(root.get('id'));

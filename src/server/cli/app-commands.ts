@@ -25,6 +25,7 @@ import {
   verifiedText,
   type StandaloneContext,
 } from './standalone-commands';
+import { findJson } from '../db/find-json';
 
 /** Options as commander hands them over (`--no-x` gives x: false, `--skip-upgrade` gives skipUpgrade). */
 interface Opts {
@@ -147,8 +148,8 @@ const backupRun: Run = async (app, opts, out) => {
 
 const listRun: Run = async (app, _opts, out) => {
   const service = serviceOf(app);
-  const rows = await service.repo.find({ filter: { kind: 'backup' } });
-  const byName = new Map<string, Record<string, unknown>>(rows.map((r) => [String(r.get('fileName')), r.toJSON()]));
+  const rows = await findJson<Record<string, unknown>>(service.repo, { filter: { kind: 'backup' } });
+  const byName = new Map<string, Record<string, unknown>>(rows.map((r) => [String(r.fileName), r]));
   const archives = await listArchives(service.paths.archives);
   const backups = archives.map((a) => {
     const row = byName.get(a.fileName);

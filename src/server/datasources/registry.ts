@@ -1,5 +1,6 @@
 import type { Application } from '@nocobase/server';
 import { planSources, type DataSourceRow, type SourcePlan } from './kinds';
+import { findJson } from '../db/find-json';
 
 // The data source manager's sources, read from its own collection. Options may hold environment templates
 // ({{$env.X}}): they are rendered the way NocoBase renders them before it connects.
@@ -8,10 +9,9 @@ const DATA_SOURCES = 'dataSources';
 
 export async function listDataSourceRows(app: Application): Promise<DataSourceRow[]> {
   if (!app.db.hasCollection(DATA_SOURCES)) return [];
-  const rows = await app.db.getRepository(DATA_SOURCES).find({ sort: ['key'] });
+  const rows = await findJson<DataSourceRow>(app.db.getRepository(DATA_SOURCES), { sort: ['key'] });
   const env = (app as unknown as { environment?: { renderJsonTemplate?: (t: unknown) => unknown } }).environment;
   return rows
-    .map((r) => r.toJSON() as DataSourceRow)
     .filter((r) => r.key !== 'main')
     .map((r) => ({ ...r, options: (env?.renderJsonTemplate?.(r.options || {}) ?? r.options) as Record<string, unknown> }));
 }

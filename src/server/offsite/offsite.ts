@@ -9,6 +9,7 @@ import { originOf } from '../tasks/rediscover';
 import { archiveNameOfKey, remoteFolder, remoteKey } from './keys';
 import type { S3Bucket } from './s3-bucket';
 import { describeStorage, s3ConfigOf, type StorageChoice, type StorageRow } from './storage-kinds';
+import { findJson } from '../db/find-json';
 
 /** What a task row records of its off-site copy (never a credential). */
 export interface RemoteCopy {
@@ -35,8 +36,8 @@ export class Offsite {
   /** The storages an admin can pick from, each said usable or not (and why). Empty without the file manager. */
   async storages(): Promise<StorageChoice[]> {
     if (!this.db.hasCollection(STORAGES)) return [];
-    const rows = await this.db.getRepository(STORAGES).find({ sort: ['id'] });
-    return rows.map((r) => describeStorage(r.toJSON() as StorageRow));
+    const rows = await findJson<StorageRow>(this.db.getRepository(STORAGES), { sort: ['id'] });
+    return rows.map(describeStorage);
   }
 
   /** A usable storage by name, or a 400 that says what is wrong with it. */
@@ -143,7 +144,7 @@ export class Offsite {
       const name = archiveNameOfKey(o.key, folder);
       if (name) listed.set(name, o);
     }
-    const rows = (await this.store.repo.find({ filter: { kind: 'backup' } })).map((r) => r.toJSON() as TaskRow);
+    const rows = await findJson<TaskRow>(this.store.repo, { filter: { kind: 'backup' } });
     const byName = new Map<string, TaskRow>(rows.filter((r) => r.fileName).map((r) => [String(r.fileName), r]));
     const added: string[] = [];
     for (const [name, o] of listed) {

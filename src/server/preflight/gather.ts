@@ -4,6 +4,7 @@ import type { Application } from '@nocobase/server';
 import type { RequiredPlugin } from '../archive/manifest-types';
 import type { SqlValue } from './sql';
 import type { RequirementsDraft } from './types';
+import { findJson } from '../db/find-json';
 
 // The backup's side: what the application the backup is made of runs with, for a later restore's pre-flight.
 
@@ -31,7 +32,7 @@ export async function gatherRequirements(
   app: Application,
   opts: { storage: string; includePlugins: boolean; sql: SqlValue },
 ): Promise<RequirementsDraft> {
-  const rows = (await app.db.getRepository('applicationPlugins').find({ filter: { enabled: true } })).map((r) => r.toJSON() as PluginRow);
+  const rows = await findJson<PluginRow>(app.db.getRepository('applicationPlugins'), { filter: { enabled: true } });
   const carried = (pkg: string) => opts.includePlugins && fs.existsSync(path.join(opts.storage, 'plugins', pkg, 'package.json'));
   const dialect = app.db.options.dialect;
   let lowerCaseTableNames: number | undefined;

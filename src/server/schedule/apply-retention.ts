@@ -4,6 +4,7 @@ import { archivePath } from '../paths';
 import type { TaskStore } from '../tasks/store';
 import { planRetention, type RetentionRow, type TaskId } from './retention';
 import type { ScheduleSettings } from './settings-values';
+import { findJson } from '../db/find-json';
 
 /**
  * What retention needs: the task rows, and the service's delete (it knows the running task and off-site copies),
@@ -20,7 +21,7 @@ export async function applyRetention(
   settings: Pick<ScheduleSettings, 'keepLast' | 'maxAgeDays'>,
   now = new Date(),
 ): Promise<{ destroyed: TaskId[]; cleaned: TaskId[] }> {
-  const rows = (await host.store.repo.find({ filter: { kind: 'backup' } })).map((r) => r.toJSON() as RetentionRow);
+  const rows = await findJson<RetentionRow>(host.store.repo, { filter: { kind: 'backup' } });
   const plan = planRetention(rows, { keepLast: settings.keepLast, maxAgeDays: settings.maxAgeDays, now });
   const destroyed: TaskId[] = [];
   for (const id of plan.destroy) {

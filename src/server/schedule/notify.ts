@@ -1,5 +1,6 @@
 import type { Application } from '@nocobase/server';
 import { ACL_SNIPPET, NAMESPACE, SETTINGS_KEY } from '../../constants';
+import { findJson } from '../db/find-json';
 
 // A failed automatic backup becomes an in-app message for every admin, through NocoBase's notification manager.
 // Optional by nature: without the notification plugins we log and carry on; nothing here may throw.
@@ -26,14 +27,13 @@ function plugin<T>(app: Application, name: string): T | null {
 
 /** Root, and any role holding our ACL snippet (directly or through pm / pm.*). */
 export async function adminUserIds(app: Application): Promise<number[]> {
-  const roles = await app.db.getRepository('roles').find({ fields: ['name', 'snippets'] });
+  const roles = await findJson<{ name: string; snippets?: string[] }>(app.db.getRepository('roles'), { fields: ['name', 'snippets'] });
   const names = roles
-    .map((r) => r.toJSON() as { name: string; snippets?: string[] })
     .filter((r) => r.name === 'root' || (r.snippets || []).some((s) => ['pm', 'pm.*', ACL_SNIPPET].includes(s)))
     .map((r) => r.name);
   if (!names.length) return [];
-  const users = await app.db.getRepository('users').find({ filter: { 'roles.name': { $in: names } }, fields: ['id'] });
-  return [...new Set<number>(users.map((u) => Number(u.get('id'))))];
+  const users = await findJson<{ id: number }>(app.db.getRepository('users'), { filter: { 'roles.name': { $in: names } }, fields: ['id'] });
+  return [...new Set<number>(users.map((u) => Number(u.id)))];
 }
 
 async function ensureChannel(app: Application): Promise<void> {

@@ -78,7 +78,7 @@ export function applyUpdate(current: ScheduleSettings, values: Record<string, un
   if (values.timezone !== undefined) next.timezone = typeof values.timezone === 'string' ? values.timezone.trim() : '';
   const check = checkCron(next.cron, next.timezone);
   if (check.valid === false) {
-    const params = check.code === 'TIMEZONE_INVALID' ? { timezone: check.detail } : { detail: check.detail };
+    const params: Record<string, string> = check.code === 'TIMEZONE_INVALID' ? { timezone: check.detail } : { detail: check.detail };
     throw new BackupError(check.code, params, 422);
   }
   if (values.keepLast !== undefined) {

@@ -5,6 +5,7 @@ import type { DbConfig } from '../dumpers/types';
 import { BackupError } from '../errors';
 import { isSubAppName, resolveBackupSubApps, subAppList } from './selection';
 import type { SubAppChoice } from '../../choices';
+import { findJson } from '../db/find-json';
 
 // The multi-app manager's sub-applications, as this process's supervisor knows them. Read through NocoBase's own
 // API (the applications collection and the supervisor's options factory), so a sub-application's database is the
@@ -15,9 +16,9 @@ const APPLICATIONS = 'applications';
 
 export async function listSubApps(app: Application): Promise<SubAppChoice[]> {
   if (app.name !== 'main' || !app.db.hasCollection(APPLICATIONS)) return [];
-  const rows = await app.db.getRepository(APPLICATIONS).find({ sort: ['name'] });
+  const rows = await findJson<{ name: string; displayName?: string }>(app.db.getRepository(APPLICATIONS), { sort: ['name'] });
   return rows
-    .map((r) => ({ name: String(r.get('name')), title: String(r.get('displayName') || r.get('name')) }))
+    .map((r) => ({ name: String(r.name), title: String(r.displayName || r.name) }))
     .filter((a) => isSubAppName(a.name));
 }
 

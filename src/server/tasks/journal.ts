@@ -2,6 +2,7 @@ import fs from 'fs';
 import path from 'path';
 import { TASKS } from '../../constants';
 import type { TaskStore } from './store';
+import { findJson } from '../db/find-json';
 
 /**
  * A restore replaces the whole database, and our task table is runtime data that no backup carries. Its rows
@@ -9,7 +10,7 @@ import type { TaskStore } from './store';
  * replaced and put back once the app runs again: the outcome survives the restart, even a crash.
  */
 export async function readTaskRows(store: TaskStore): Promise<Record<string, unknown>[]> {
-  return (await store.repo.find({ sort: ['id'] })).map((r) => r.toJSON() as Record<string, unknown>);
+  return findJson<Record<string, unknown>>(store.repo, { sort: ['id'] });
 }
 
 export async function writeJournal(

@@ -5,6 +5,7 @@ import { readHeader, readManifest } from '../archive/reader';
 import { archivePath } from '../paths';
 import type { TaskStore } from './store';
 import { summaryOf } from './summary';
+import { findJson } from '../db/find-json';
 
 /**
  * Archives in our folder that the task table does not list come back as finished backups at start-up. The table
@@ -16,8 +17,8 @@ export async function rediscoverArchives(store: TaskStore): Promise<string[]> {
   const dir = store.paths.archives;
   const names = (await fs.promises.readdir(dir).catch(() => [] as string[])).filter(isArchiveName).sort();
   if (!names.length) return [];
-  const rows = await store.repo.find({ fields: ['fileName'], filter: { fileName: { $in: names } } });
-  const known = new Set(rows.map((r) => r.get('fileName') as string));
+  const rows = await findJson<{ fileName: string }>(store.repo, { fields: ['fileName'], filter: { fileName: { $in: names } } });
+  const known = new Set(rows.map((r) => r.fileName));
   const found: string[] = [];
   for (const name of names) {
     if (known.has(name)) continue;

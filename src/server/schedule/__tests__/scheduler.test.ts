@@ -22,7 +22,7 @@ function setup(initial: Partial<ScheduleSettings>) {
     hasCollection: (name: string) => ['applications', 'dataSources'].includes(name),
     getRepository: (name?: string) =>
       name === 'applications'
-        ? { find: async () => apps.map((a) => ({ get: (k: string) => (a as Record<string, unknown>)[k] })) }
+        ? { find: async () => apps.map((a) => ({ toJSON: () => a })) }
         : name === 'dataSources'
           ? { find: async () => sources.map((r) => ({ toJSON: () => r })) }
           : { findOne: async () => ({ toJSON: () => row }) },
