@@ -1,18 +1,12 @@
-import { busy } from '../../errors';
+import { TASKS } from '../../../constants';
 import { Exclusive, runExclusive, type ExclusiveGate } from '../exclusive';
+import { TaskStore } from '../store';
+import { memoryApp, type MemoryRepository } from './memory-store';
 
-/** The task table in memory: rows of this and of other processes, and the store's idle check over them. */
-function memoryGate(): ExclusiveGate & { rows: { id: number; status: string }[] } {
-  const rows: { id: number; status: string }[] = [];
-  return {
-    rows,
-    exclusive: new Exclusive(),
-    store: {
-      assertIdle: async () => {
-        if (rows.some((r) => r.status === 'pending' || r.status === 'running')) throw busy();
-      },
-    },
-  };
+/** This process's slot, and the task store over a task table in memory (rows of other processes are seeded in it). */
+async function memoryGate(): Promise<ExclusiveGate & { tasks: MemoryRepository }> {
+  const { app, table } = await memoryApp();
+  return { tasks: table(TASKS), exclusive: new Exclusive(), store: new TaskStore(app) };
 }
 
 /** A run the test ends when it wants. */
@@ -28,7 +22,7 @@ function held<T>() {
 
 describe('runExclusive', () => {
   it('refuses a second caller BUSY while the first runs, and takes the next one once it ended', async () => {
-    const gate = memoryGate();
+    const gate = await memoryGate();
     const first = held<string>();
     const started = await runExclusive(gate, 'backup', async () => ({ task: { id: 7 } }), () => first.promise);
     expect(started.prepared.task.id).toBe(7);
@@ -48,8 +42,8 @@ describe('runExclusive', () => {
   });
 
   it('refuses BUSY when another process runs a task (a running row in the table), leaving the slot free', async () => {
-    const gate = memoryGate();
-    gate.rows.push({ id: 1, status: 'running' });
+    const gate = await memoryGate();
+    gate.tasks.insert({ id: 1, status: 'running' });
     const prepare = jest.fn(async () => ({}));
     await expect(runExclusive(gate, 'backup', prepare, async () => undefined)).rejects.toMatchObject({ code: 'BUSY' });
     expect(prepare).not.toHaveBeenCalled();
@@ -57,7 +51,7 @@ describe('runExclusive', () => {
   });
 
   it('releases the slot when prepare fails, and never runs', async () => {
-    const gate = memoryGate();
+    const gate = await memoryGate();
     const run = jest.fn(async () => undefined);
     const refused = new Error('archive not found');
     await expect(runExclusive(gate, 'restore', () => Promise.reject(refused), run)).rejects.toBe(refused);
@@ -67,7 +61,7 @@ describe('runExclusive', () => {
   });
 
   it('releases the slot when run fails, after it failed, and hands its error over through done', async () => {
-    const gate = memoryGate();
+    const gate = await memoryGate();
     const run = held<void>();
     const { done } = await runExclusive(gate, 'backup', async () => ({ task: { id: 3 } }), () => run.promise);
     expect(gate.exclusive.running?.id).toBe(3);
@@ -78,7 +72,7 @@ describe('runExclusive', () => {
   });
 
   it('releases the slot when run throws before its first await', async () => {
-    const gate = memoryGate();
+    const gate = await memoryGate();
     const failure = new Error('bad options');
     const { done } = await runExclusive(gate, 'backup', async () => ({}), () => {
       throw failure;
