@@ -3,6 +3,7 @@ import { walkFolder, type SkipReason } from './folder-walk';
 import type { FolderMode, ManifestEntry, SkippedFile } from './manifest-types';
 import { sourceFailed } from './source-error';
 import { TimeSlice } from '../time-slice';
+import { errnoOf } from '../errno';
 
 export interface AddDirectoryOptions {
   /** Content bytes of this folder packed so far. */
@@ -65,7 +66,7 @@ export async function packFolder(
     let loaded: LoadedFile;
     try {
       loaded = loadFileSync(item.abs, target.inlineMax, target.scratch);
-    } catch (err: any) {
+    } catch (err) {
       const reason = skipReasonOf(err);
       if (reason) {
         skip(item.rel, reason);
@@ -88,9 +89,10 @@ export async function packFolder(
 }
 
 /** Files that change while a folder is packed are left out, not fatal: a live app keeps writing uploads. */
-function skipReasonOf(err: any): SkipReason | null {
-  if (err?.code === 'ENOENT') return 'vanished';
-  if (err?.code === 'ELOOP') return 'symlink'; // replaced by a symlink since readdir
-  if (err?.code === 'NOT_REGULAR') return 'not a regular file';
+function skipReasonOf(err: unknown): SkipReason | null {
+  const code = errnoOf(err);
+  if (code === 'ENOENT') return 'vanished';
+  if (code === 'ELOOP') return 'symlink'; // replaced by a symlink since readdir
+  if (code === 'NOT_REGULAR') return 'not a regular file';
   return null;
 }

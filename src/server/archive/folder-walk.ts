@@ -3,6 +3,7 @@ import fsp from 'fs/promises';
 import path from 'path';
 import { safeEntryPath } from './safe-path';
 import { sourceFailed } from './source-error';
+import { errnoOf } from '../errno';
 
 export type SkipReason = 'symlink' | 'not a regular file' | 'unsafe name' | 'vanished';
 
@@ -30,8 +31,8 @@ async function* walk(dir: string, rel: string, base: string): AsyncGenerator<Wal
   try {
     dirents = await fsp.readdir(dir, { withFileTypes: true });
     mode = (await fsp.stat(dir)).mode & 0o7777;
-  } catch (err: any) {
-    if (rel && err?.code === 'ENOENT') {
+  } catch (err) {
+    if (rel && errnoOf(err) === 'ENOENT') {
       yield { kind: 'skip', rel, reason: 'vanished' };
       return;
     }

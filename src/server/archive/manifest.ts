@@ -5,6 +5,7 @@ import { MANIFEST_NAME, RESERVED_NAMES, STORED_NAME_RE } from './layout';
 import { validateRequirements } from './requirements';
 import { safeEntryPath } from './safe-path';
 import { TimeSlice } from '../time-slice';
+import { messageOf } from '../errno';
 
 // The metadata entries' names are the archive layout's; exported here too for the callers that read manifests.
 export { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, RESERVED_NAMES, SIGNATURE_NAME, STORED_NAME_RE } from './layout';
@@ -285,7 +286,7 @@ export function parseManifestAsync(buf: Buffer): Promise<Manifest> {
 function parseJson(buf: Buffer): unknown {
   try {
     return JSON.parse(buf.toString('utf8'));
-  } catch (err: any) {
-    throw invalid(`not valid JSON (${err?.message ?? err})`);
+  } catch (err) {
+    throw invalid(`not valid JSON (${messageOf(err)})`);
   }
 }

@@ -164,7 +164,7 @@ export class ArchiveWriter {
       let loaded: LoadedFile;
       try {
         loaded = loadFileSync(absPath, INLINE_MAX);
-      } catch (err: any) {
+      } catch (err) {
         throw sourceFailed(name, err);
       }
       return this.loadedEntry(name, loaded);

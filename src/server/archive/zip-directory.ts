@@ -6,6 +6,7 @@ import { readCentralEntries } from './central-records';
 import { ArchiveError, isArchiveError } from './errors';
 import { type CentralEntry, notAnArchive } from './zip-basics';
 import { readEndRecord, type EndRecord } from './zip-end-record';
+import { errnoOf, messageOf } from '../errno';
 
 // Opening an archive: its end record (zip-end-record.ts), then its central directory read (central-records.ts) and
 // checked record by record (central-check.ts) before any entry data is read (entry-data.ts).
@@ -40,8 +41,8 @@ export async function openArchive(archivePath: string): Promise<OpenArchive> {
   let fh: fsp.FileHandle;
   try {
     fh = await fsp.open(archivePath, 'r');
-  } catch (err: any) {
-    if (err?.code === 'ENOENT')
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT')
       throw new ArchiveError(
         'NOT_AN_ARCHIVE',
         `Archive not found: ${path.basename(archivePath)}`,
@@ -69,9 +70,9 @@ export async function openArchive(archivePath: string): Promise<OpenArchive> {
     try {
       end = await readEndRecord(fh, size);
       entries = await readCentralEntries(fh, end);
-    } catch (err: any) {
+    } catch (err) {
       if (isArchiveError(err)) throw err;
-      throw notAnArchive(`unreadable central directory (${err?.message ?? err})`);
+      throw notAnArchive(`unreadable central directory (${messageOf(err)})`);
     }
     checkNoOverlap(entries);
     return { size, entries, fh, cdOffset: end.cdOffset, close };
