@@ -2,8 +2,8 @@ import type fsp from 'fs/promises';
 import { checkRecord, type RawRecord } from './central-check';
 import { CENTRAL_MIN, type CentralEntry, notAnArchive, readAt } from './zip-basics';
 import type { EndRecord } from './zip-end-record';
+import { SIG_CENTRAL } from './zip-format';
 
-const SIG_CENTRAL = 0x02014b50;
 /** Window for reading the central directory: larger than any record (46 + 3 * 65535 bytes). */
 const CD_WINDOW = 1024 * 1024;
 

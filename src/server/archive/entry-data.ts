@@ -3,10 +3,10 @@ import { crc32 } from './crc32';
 import { metadataInvalid } from './manifest';
 import { type CentralEntry, LOCAL_MIN } from './zip-basics';
 import type { OpenArchive } from './zip-directory';
+import { SIG_LOCAL } from './zip-format';
 
 // Reading the data of one entry of an opened archive (zip-directory.ts).
 
-const SIG_LOCAL = 0x04034b50;
 const READ_CHUNK = 256 * 1024;
 
 /**

@@ -3,10 +3,8 @@ import { ArchiveError } from './errors';
 import { RESERVED_NAMES } from './layout';
 import { MAX_MANIFEST_BYTES } from './manifest';
 import { CENTRAL_MIN, notAnArchive, readAt } from './zip-basics';
+import { SIG_EOCD, SIG_ZIP64_EOCD, SIG_ZIP64_LOCATOR } from './zip-format';
 
-const SIG_EOCD = 0x06054b50;
-const SIG_ZIP64_LOCATOR = 0x07064b50;
-const SIG_ZIP64_EOCD = 0x06064b50;
 const EOCD_SIZE = 22;
 const MAX_COMMENT = 0xffff;
 /**

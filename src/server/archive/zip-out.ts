@@ -1,18 +1,12 @@
 import type { Writable } from 'stream';
 import { crc32 } from './crc32';
+import { SIG_CENTRAL, SIG_DESCRIPTOR, SIG_EOCD, SIG_LOCAL, SIG_ZIP64_EOCD, SIG_ZIP64_LOCATOR } from './zip-format';
 
 // The ZIP records the archive writer emits, written by us rather than by archiver: archiver costs about 70 µs and
 // several promise and stream hops per entry, and builds its central directory in one synchronous loop; with 50,000
 // small files that was most of a backup's time (docs/benchmarks.md, "many files"). Every entry is STORED. An entry
 // whose size and CRC are known up front (small files, metadata) gets them in its local header; a streamed one (the
 // dumps, large files) gets a zip64 local header and a zip64 data descriptor, so it may exceed 4 GiB.
-
-const SIG_LOCAL = 0x04034b50;
-const SIG_DESCRIPTOR = 0x08074b50;
-const SIG_CENTRAL = 0x02014b50;
-const SIG_ZIP64_EOCD = 0x06064b50;
-const SIG_ZIP64_LOCATOR = 0x07064b50;
-const SIG_EOCD = 0x06054b50;
 
 const FLAG_DESCRIPTOR = 0x0008;
 const FLAG_UTF8 = 0x0800;
