@@ -15,7 +15,7 @@ import type { FolderMode, Manifest, ManifestEntry, SkippedFile } from './manifes
 import { safeEntryPath } from './safe-path';
 import { metadataEntries } from './metadata-entries';
 import { sourceFailed } from './source-error';
-import { ZipOut } from './zip-out';
+import { DIRECT, ZipOut } from './zip-out';
 
 export type { SkipReason } from './folder-walk';
 export type { AddDirectoryOptions } from './folder-pack';
@@ -53,8 +53,8 @@ const READ_CHUNK = 256 * 1024;
 const readChunk = (size: number) => Math.min(READ_CHUNK, Math.max(4096, size));
 /** Files up to this size are read whole in one call and written as one entry with a known size and CRC. */
 const INLINE_MAX = 256 * 1024;
-/** Read buffer reused for small files: below ZipOut's direct-write size, so their bytes are always copied. */
-const SCRATCH = 32 * 1024;
+/** Read buffer reused for every small file: below ZipOut's direct-write size, so their bytes are always copied. */
+const SCRATCH = Math.min(INLINE_MAX, DIRECT - 1);
 /** Output stream buffer: a staged megabyte can be handed over while the previous one is being written. */
 const OUT_BUFFER = 4 * 1024 * 1024;
 
@@ -86,7 +86,7 @@ export class ArchiveWriter {
   private readonly out: fs.WriteStream;
   /**
    * Small files are read into this buffer. Safe to reuse for the next file because ZipOut copies pieces smaller than
-   * its direct-write size (64 KiB) before the call returns, and one file is handled at a time.
+   * its direct-write size (DIRECT, 512 KiB) before the call returns, and one file is handled at a time.
    */
   private readonly scratch = Buffer.allocUnsafe(SCRATCH);
   private readonly list: ManifestEntry[] = [];
