@@ -1,3 +1,4 @@
+import { waitFor } from '../helpers/wait-for';
 import { e2eApi } from './api';
 import { screenshot, signIn, useE2eSession, watchConsole } from './app';
 
@@ -9,15 +10,28 @@ describe('automatic backups in the browser', () => {
     const page = await session.browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors = watchConsole(page);
     await signIn(page, session.app.url);
+    // The form is reset when the saved settings arrive: nothing is changed before they have (CI: a choice made
+    // earlier was undone and the cron input stayed read-only).
+    const loaded = page.waitForResponse((r) => r.url().includes('backupsManagerSettings:get'), { timeout: 60000 });
     await page.goto(`${session.app.url}/admin/settings/backups-manager`);
     await page.getByRole('tab', { name: 'Automatic backups' }).click();
     await page.getByText('Enable automatic backups').waitFor({ timeout: 60000 });
+    await loaded;
 
-    await page.getByRole('switch').first().click();
-    // Custom expression: every minute, so the test sees a run within about a minute.
-    await page.locator('.ant-select').filter({ hasText: /Daily|Hourly|Weekly|Monthly|Custom/ }).first().click();
-    await page.getByTitle('Custom cron expression').click();
+    const enabled = page.getByRole('switch').first();
     const cronInput = page.locator('.ant-input-group-wrapper').filter({ hasText: 'cron' }).locator('input');
+    // Custom expression: every minute, so the test sees a run within about a minute.
+    await waitFor(
+      async () => {
+        if ((await enabled.getAttribute('aria-checked')) !== 'true') await enabled.click();
+        if (!(await cronInput.isEditable())) {
+          await page.locator('.ant-select').filter({ hasText: /Daily|Hourly|Weekly|Monthly|Custom/ }).first().click();
+          await page.getByTitle('Custom cron expression').click();
+        }
+        return (await enabled.getAttribute('aria-checked')) === 'true' && (await cronInput.isEditable());
+      },
+      { timeoutMs: 30000, intervalMs: 500, what: 'the schedule switched on with a custom cron expression' },
+    );
     await cronInput.fill('* * * * *');
     await page.getByText('Next runs (your local time):').waitFor({ timeout: 30000 });
     const runs = page.locator('li').filter({ hasText: /\d{2}:\d{2}/ });
