@@ -2,6 +2,7 @@ import fs from 'fs';
 import path from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { cloneInstalledApp } from '../helpers/app-template';
+import { port } from '../helpers/run-scope';
 
 // The harness is plain CommonJS shared with `npm start`.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -32,7 +33,7 @@ export async function startE2eApp(opts: E2eOptions = {}): Promise<E2eApp> {
   const overrides = {
     DB_DIALECT: 'sqlite',
     DB_STORAGE: `storage/db/${opts.db ?? 'e2e.sqlite'}`,
-    APP_PORT: process.env.E2E_PORT || '13090',
+    APP_PORT: process.env.E2E_PORT || String(port(13090)),
     INIT_ROOT_EMAIL: ADMIN.email,
     INIT_ROOT_PASSWORD: ADMIN.password,
   };

@@ -3,11 +3,12 @@ import path from 'path';
 import { TASKS } from '../../src/constants';
 import { withConn, type DbTarget } from '../helpers/inspect';
 import { apiToken, screenshot, signIn, useE2eSession, watchConsole } from './app';
+import { runNs } from '../helpers/run-scope';
 import { isFinal, waitFor } from '../helpers/wait-for';
 
 const session = useE2eSession({ plugins: ['multi-app-manager'] });
 const SUB = 'bme2esub';
-const EXT_DB = 'bm_ext_e2e';
+const EXT_DB = `bm_ext_e2e${runNs().replace(/_$/, '')}`;
 const PG: DbTarget = { dialect: 'postgres', host: '127.0.0.1', port: 5432, user: 'postgres', password: 'postgres', database: EXT_DB };
 
 describe('sub-applications and external data sources in the browser', () => {

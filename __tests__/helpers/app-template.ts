@@ -3,6 +3,7 @@ import crypto from 'crypto';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { runNs } from './run-scope';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const h = require('../../scripts/app-harness');
@@ -16,8 +17,8 @@ const h = require('../../scripts/app-harness');
 export function cloneInstalledApp(appDir: string, env: Record<string, string>, { storage = true } = {}): void {
   const dialect = env.DB_DIALECT;
   const key = templateKey(appDir, dialect);
-  const tpl = path.join(os.tmpdir(), `bm-template-${dialect}-${key}`);
-  const tplDb = `bm_tpl_${dialect}_${key}`;
+  const tpl = path.join(os.tmpdir(), `bm-template-${runNs()}${dialect}-${key}`);
+  const tplDb = `bm_tpl_${runNs()}${dialect}_${key}`;
   if (!fs.existsSync(path.join(tpl, 'ready'))) {
     dropStaleTemplates(env, dialect);
     const storage = path.join(tpl, 'storage');
@@ -76,10 +77,10 @@ function listFiles(dir: string): string[] {
 
 function dropStaleTemplates(env: Record<string, string>, dialect: string): void {
   for (const d of fs.readdirSync(os.tmpdir())) {
-    if (d.startsWith(`bm-template-${dialect}-`)) fs.rmSync(path.join(os.tmpdir(), d), { recursive: true, force: true });
+    if (d.startsWith(`bm-template-${runNs()}${dialect}-`)) fs.rmSync(path.join(os.tmpdir(), d), { recursive: true, force: true });
   }
   if (dialect === 'sqlite') return;
-  const like = `bm\\_tpl\\_${dialect}\\_%`;
+  const like = `bm\\_tpl\\_${runNs().replace(/_/g, '\\_')}${dialect}\\_%`;
   const names =
     dialect === 'postgres'
       ? spawnSync('psql', ['-h', env.DB_HOST, '-p', env.DB_PORT, '-U', env.DB_USER, '-d', 'postgres', '-tAc', `SELECT datname FROM pg_database WHERE datname LIKE '${like}'`], { encoding: 'utf8' }).stdout

@@ -2,6 +2,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { cloneInstalledApp, dropDatabase, templateFits } from './app-template';
+import { runNs } from './run-scope';
 import { isFinal, waitFor } from './wait-for';
 
 // The harness is plain CommonJS shared with `npm start`.
@@ -33,6 +34,7 @@ export interface RealApp {
  * run is for (DB_DIALECT and DB_* from scripts/test.js), with its own storage folder and port: restore is tested
  * the way an admin runs it, including NocoBase's upgrade and restart.
  */
+/** `port`: the test's fixed port, already moved by the run's offset (run-scope.ts `port()`). */
 export async function startRealApp(opts: { name: string; port: number; dialect?: Dialect; plugins?: string[]; env?: Record<string, string> }): Promise<RealApp> {
   const dialect = (opts.dialect || process.env.DB_DIALECT || 'sqlite') as Dialect;
   const appDir = path.join(h.root, '.app');
@@ -40,7 +42,7 @@ export async function startRealApp(opts: { name: string; port: number; dialect?:
   if (!fs.existsSync(path.join(appDir, '.env'))) h.writeEnv(appDir);
   if (!fs.existsSync(path.join(appDir, 'storage', 'plugins', '@nbkit'))) h.installPlugin(appDir);
   const storage = fs.mkdtempSync(path.join(os.tmpdir(), `bm-${opts.name}-`));
-  const database = `bm_${opts.name}_${dialect}`.replace(/\W/g, '_');
+  const database = `bm_${runNs()}${opts.name}_${dialect}`.replace(/\W/g, '_');
   const env: Record<string, string> = {
     DB_DIALECT: dialect,
     APP_PORT: String(opts.port),

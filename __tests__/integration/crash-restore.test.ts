@@ -7,6 +7,7 @@ import { TASKS } from '../../src/constants';
 import { readManifest } from '../../src/server/archive';
 import { signIn, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import { dataDigest, insertStatements, listFiles, quoteIdent, schemaObjects, schemaStatements, targetOfEnv, withConn, type Conn } from '../helpers/inspect';
+import { port, runNs } from '../helpers/run-scope';
 
 // A power cut during a restore: the server kills itself (SIGKILL) at a chosen step through the test-only switch
 // BM_TEST_CRASH_FILE (restore/crash.ts), the test kills what is left of its process group (or, once, leaves the
@@ -20,7 +21,7 @@ const { pidsOfGroup } = require('../../scripts/proc-group');
 
 jest.setTimeout(1800000);
 
-const PORT = 13180;
+const PORT = port(13180);
 const STANDALONE = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'standalone.js');
 const PREFIX = 'bm_crash_';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-crash-'));
@@ -30,7 +31,7 @@ process.env.BM_TEST_CRASH_FILE = CRASH_FILE;
 // SQLite's database step is a rename (atomic, milliseconds): its crash point is the step's start, where the journal
 // already says 'begun'; the server databases crash while their restore tool runs.
 const DB_MID = (process.env.DB_DIALECT || 'sqlite') === 'sqlite' ? 'db:main' : 'db:main:mid';
-const EXT = { dialect: 'postgres' as const, host: '127.0.0.1', port: 5432, user: 'postgres', password: 'postgres', database: `bm_crash_ext_${process.env.DB_DIALECT || 'sqlite'}` };
+const EXT = { dialect: 'postgres' as const, host: '127.0.0.1', port: 5432, user: 'postgres', password: 'postgres', database: `bm_crash_ext_${runNs()}${process.env.DB_DIALECT || 'sqlite'}` };
 const extDigest = () => withConn(EXT, (c) => dataDigest(c));
 // The steps whose crash handling does not depend on the database engine (before the first live change, the storage
 // folders, the commit, backups, uploads) are crashed on SQLite and PostgreSQL; every engine gets the crashes that

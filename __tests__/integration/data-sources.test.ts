@@ -3,14 +3,15 @@ import { SETTINGS, STORAGE_DIR, TASKS } from '../../src/constants';
 import { readManifest } from '../../src/server/archive/reader';
 import { startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import { isMysqlFamily, targetOfEnv, withConn, type DbTarget } from '../helpers/inspect';
+import { port, runNs } from '../helpers/run-scope';
 
 jest.setTimeout(1200000);
 
 const dialect = (process.env.DB_DIALECT || 'sqlite') as DbTarget['dialect'];
 const short = { postgres: 'pg', mariadb: 'maria', mysql: 'my', sqlite: 'lite' }[dialect];
 // External databases of their own, on the machine's PostgreSQL and MariaDB, whatever the main app runs on.
-const PG_DB = `bm_ext_pg_${short}`;
-const MARIA_DB = `bm_ext_maria_${short}`;
+const PG_DB = `bm_ext_pg_${runNs()}${short}`;
+const MARIA_DB = `bm_ext_maria_${runNs()}${short}`;
 // Trust authentication ignores it; it must never show up in an answer or a manifest.
 const SECRET = 'bm-ds-secret-4711';
 const PG: DbTarget = { dialect: 'postgres', host: '127.0.0.1', port: 5432, user: 'postgres', password: SECRET, database: PG_DB };
@@ -62,7 +63,7 @@ describe('external data sources: included on request, restored only on explicit 
     before.pg = await items(PG);
     before.maria = await items(MARIA);
 
-    app = await startRealApp({ name: 'datasources', port: 13138 });
+    app = await startRealApp({ name: 'datasources', port: port(13138) });
     // The sources, stored the way NocoBase's (commercial) external data source plugins store them: those plugins
     // are not on the npm registry this project installs from, so the rows are written directly.
     const rows: [string, string, Record<string, unknown>][] = [

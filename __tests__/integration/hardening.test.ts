@@ -8,6 +8,7 @@ import { SETTINGS, SETTINGS_ROW_ID, STORAGE_DIR, TASKS } from '../../src/constan
 import { readHeader, readManifest } from '../../src/server/archive';
 import { signIn, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import { dataDigest, listFiles, quoteIdent, rowCounts, targetOfEnv, withConn, type Conn } from '../helpers/inspect';
+import { port } from '../helpers/run-scope';
 
 // Hardening: encrypted backups through the API, no password in logs or the database, the app's keys travel with a
 // backup (a secret restored on another server still decrypts), no debris after refused or failed work, memory and
@@ -19,8 +20,8 @@ import { dataDigest, listFiles, quoteIdent, rowCounts, targetOfEnv, withConn, ty
 
 jest.setTimeout(1800000);
 
-const PORT = 13160;
-const PORT2 = 13161;
+const PORT = port(13160);
+const PORT2 = port(13161);
 const RUN = crypto.randomBytes(6).toString('hex');
 // Non-ASCII on purpose (header values are Latin-1 at best): it travels URI-encoded. PW_TAG, used nowhere else, is an
 // ASCII needle that would also be found if the password landed anywhere in another encoding.

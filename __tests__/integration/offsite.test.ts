@@ -5,6 +5,7 @@ import { remoteFolder } from '../../src/server/offsite/keys';
 import { startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import { listFiles, sha256, sha256File } from '../helpers/inspect';
 import { S3_KEYS, startLocalS3, type LocalS3 } from '../helpers/s3';
+import { port } from '../helpers/run-scope';
 
 jest.setTimeout(900000);
 
@@ -47,7 +48,7 @@ describe('off-site copies in a real S3-compatible storage', () => {
 
   beforeAll(async () => {
     s3 = await startLocalS3();
-    app = await startRealApp({ name: 'offsite', port: 13130 });
+    app = await startRealApp({ name: 'offsite', port: port(13130) });
     await ok('collections:create', { name: NOTES, fields: [{ name: 'title', type: 'string', interface: 'input' }] });
     for (const title of ['one', 'two', 'three']) await ok(`${NOTES}:create`, { title });
     fs.mkdirSync(uploads(), { recursive: true });

@@ -11,12 +11,13 @@ import type { DbConfig } from '../../src/server/dumpers/types';
 import { backupPaths } from '../../src/server/paths';
 import { preflightReport } from '../../src/server/preflight/checks';
 import { gatherTargetFacts } from '../../src/server/preflight/facts';
+import { port } from '../helpers/run-scope';
 
 jest.setTimeout(900000);
 
 // Issue 16: the restore pre-flight on a real NocoBase. Every refused case must leave the data and files as they were.
 
-const PORT = 13400;
+const PORT = port(13400);
 const PREFIX = 'pf_';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const EN: Record<string, string> = require('../../src/locale/en-US.json');

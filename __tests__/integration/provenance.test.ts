@@ -6,6 +6,7 @@ import { extractVerified, readManifest } from '../../src/server/archive';
 import { signingKey } from '../../src/server/archive/provenance';
 import { ArchiveWriter } from '../../src/server/archive/writer';
 import { startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
+import { port } from '../helpers/run-scope';
 
 jest.setTimeout(900000);
 
@@ -40,7 +41,7 @@ describe('archives made elsewhere', () => {
   }
 
   beforeAll(async () => {
-    app = await startRealApp({ name: 'hc_provenance', port: 13600 });
+    app = await startRealApp({ name: 'hc_provenance', port: port(13600) });
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-hc-prov-'));
     const created = await app.api(`${TASKS}:create`, { body: { includeUploads: false } });
     expect(created.status).toBe(200);

@@ -11,6 +11,7 @@ import { countAllSqliteRows, resolveSqlite3 } from '../../src/server/dumpers/sql
 import { countToolRows } from '../../src/server/engine/row-counts';
 import { checkTools } from '../../src/server/engine/tool-check';
 import { signIn, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
+import { port } from '../helpers/run-scope';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { stopServer } = require('../../scripts/app-harness');
@@ -148,7 +149,7 @@ async function tryStart(timeoutMs = 120000): Promise<{ healthy: boolean; answer:
 beforeAll(async () => {
   expect(fs.existsSync(STANDALONE)).toBe(true);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-recovery-'));
-  app = await startRealApp({ name: 'recovery', port: 13140 });
+  app = await startRealApp({ name: 'recovery', port: port(13140) });
   const uploads = path.join(app.storage, 'uploads');
   fs.mkdirSync(uploads, { recursive: true });
   fs.writeFileSync(path.join(uploads, 'kept.txt'), 'kept');

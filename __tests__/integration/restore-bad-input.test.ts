@@ -21,6 +21,7 @@ import {
   withConn,
   type Conn,
 } from '../helpers/inspect';
+import { port } from '../helpers/run-scope';
 
 jest.setTimeout(900000);
 
@@ -137,7 +138,7 @@ describe('restore refuses bad input and touches nothing', () => {
   }
 
   beforeAll(async () => {
-    app = await startRealApp({ name: 'bad', port: 13125 });
+    app = await startRealApp({ name: 'bad', port: port(13125) });
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-bad-work-'));
     dumpEntry = app.dialect === 'sqlite' ? 'db/main.sqlite' : 'db/main.dump';
     // Data of our own (with a view, a trigger, defaults and indexes) and enough rows that a dump has a data section.

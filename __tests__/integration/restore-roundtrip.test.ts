@@ -17,6 +17,7 @@ import {
   withConn,
   type Conn,
 } from '../helpers/inspect';
+import { port } from '../helpers/run-scope';
 
 jest.setTimeout(900000);
 
@@ -118,7 +119,7 @@ describe('restore round trip in a real app', () => {
   }
 
   beforeAll(async () => {
-    app = await startRealApp({ name: 'rt', port: 13120 });
+    app = await startRealApp({ name: 'rt', port: port(13120) });
   }, 600000);
 
   afterAll(async () => {

@@ -1,11 +1,12 @@
 import fs from 'fs';
 import path from 'path';
 import { startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
+import { port } from '../helpers/run-scope';
 
 describe('restore in a real app', () => {
   let app: RealApp;
   beforeAll(async () => {
-    app = await startRealApp({ name: 'restore_smoke', port: 13101 });
+    app = await startRealApp({ name: 'restore_smoke', port: port(13101) });
   }, 300000);
   afterAll(async () => {
     await app?.stop();

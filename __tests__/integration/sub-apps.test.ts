@@ -8,6 +8,7 @@ import { readManifest } from '../../src/server/archive/reader';
 import { brokenMidway, pgDumpFailingOnRestore } from '../helpers/broken-dump';
 import { startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import { isMysqlFamily, targetOfEnv, withConn, type DbTarget } from '../helpers/inspect';
+import { port } from '../helpers/run-scope';
 
 jest.setTimeout(1200000);
 
@@ -79,7 +80,7 @@ describe('sub-applications: back up all, restore each or all', () => {
     } else if (isMysqlFamily(dialect)) {
       await withConn({ dialect, host: '127.0.0.1', port: 3306, user: 'root', password: '' }, (c) => c.query(`DROP DATABASE IF EXISTS \`${A}\`; DROP DATABASE IF EXISTS \`${B}\``));
     }
-    app = await startRealApp({ name: 'subapps', port: 13135, plugins: ['multi-app-manager'] });
+    app = await startRealApp({ name: 'subapps', port: port(13135), plugins: ['multi-app-manager'] });
     await ok('applications:create', { name: A, displayName: 'Sub A', options: { autoStart: true } });
     await ok('applications:create', {
       name: B,
