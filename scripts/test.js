@@ -2,10 +2,11 @@
 // `npm test`: unit tests, integration tests once per dialect (PostgreSQL, MariaDB, MySQL dialect on MariaDB,
 // SQLite) against real servers, and the browser tests; ends with one "N passed, N failed" line.
 // `node scripts/test.js unit|integration|e2e [jest args]` runs one part; DIALECTS=postgres,sqlite narrows.
-const { spawnSync } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const readline = require('readline');
 const h = require('./app-harness');
 
 const root = h.root;
@@ -15,21 +16,25 @@ const dialects = (process.env.DIALECTS || 'postgres,mariadb,mysql,sqlite').split
 
 const PG = { DB_HOST: '127.0.0.1', DB_PORT: '5432', DB_USER: 'postgres', DB_PASSWORD: 'postgres' };
 const MY = { DB_HOST: '127.0.0.1', DB_PORT: '3306', DB_USER: 'root', DB_PASSWORD: '' };
+// BM_TEST_NS / BM_PORT_OFFSET: a run beside another one on the same machine (see __tests__/helpers/run-scope.ts).
+const NS = (process.env.BM_TEST_NS || '').replace(/\W/g, '_');
+const OFFSET = Number(process.env.BM_PORT_OFFSET) || 0;
+const DB = `bm_test${NS ? `_${NS}` : ''}`;
 const DIALECT_ENV = {
-  postgres: { DB_DIALECT: 'postgres', DB_DATABASE: 'bm_test', ...PG },
-  mariadb: { DB_DIALECT: 'mariadb', DB_DATABASE: 'bm_test', ...MY },
-  mysql: { DB_DIALECT: 'mysql', DB_DATABASE: 'bm_test_mysql', ...MY },
+  postgres: { DB_DIALECT: 'postgres', DB_DATABASE: DB, ...PG },
+  mariadb: { DB_DIALECT: 'mariadb', DB_DATABASE: DB, ...MY },
+  mysql: { DB_DIALECT: 'mysql', DB_DATABASE: `${DB}_mysql`, ...MY },
   sqlite: { DB_DIALECT: 'sqlite' },
 };
 
 function createDatabases() {
-  const pg = spawnSync('psql', ['-h', PG.DB_HOST, '-U', PG.DB_USER, '-d', 'postgres', '-tAc', "select 1 from pg_database where datname='bm_test'"], {
+  const pg = spawnSync('psql', ['-h', PG.DB_HOST, '-U', PG.DB_USER, '-d', 'postgres', '-tAc', `select 1 from pg_database where datname='${DB}'`], {
     encoding: 'utf8',
     env: { ...process.env, PGPASSWORD: PG.DB_PASSWORD },
   });
   if (pg.status !== 0) throw new Error(`PostgreSQL is not reachable on 127.0.0.1:5432: ${pg.stderr}`);
-  if (pg.stdout.trim() !== '1') h.run('createdb', ['-h', PG.DB_HOST, '-U', PG.DB_USER, 'bm_test']);
-  for (const db of ['bm_test', 'bm_test_mysql']) {
+  if (pg.stdout.trim() !== '1') h.run('createdb', ['-h', PG.DB_HOST, '-U', PG.DB_USER, DB]);
+  for (const db of [DB, `${DB}_mysql`]) {
     h.run('mariadb', ['-h', MY.DB_HOST, '-P', MY.DB_PORT, '-u', MY.DB_USER, '-e', `CREATE DATABASE IF NOT EXISTS ${db} CHARACTER SET utf8mb4`]);
   }
 }
@@ -49,14 +54,7 @@ const filesFor = (dialect, first) =>
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 
-function jest(label, args, env = {}) {
-  const out = path.join(os.tmpdir(), `bm-jest-${process.pid}-${label.replace(/\W+/g, '_')}.json`);
-  h.log(`running ${label}`);
-  const r = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--json', `--outputFile=${out}`, '--runInBand', ...args, ...extra], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, ...env },
-  });
+function count(out, status) {
   let counted = false;
   if (fs.existsSync(out)) {
     const j = JSON.parse(fs.readFileSync(out, 'utf8'));
@@ -66,7 +64,78 @@ function jest(label, args, env = {}) {
     counted = true;
     fs.rmSync(out, { force: true });
   }
-  if (r.status !== 0 && (!counted || totals.failed === 0)) totals.failed += 1; // a crash with nothing counted
+  if (status !== 0 && (!counted || totals.failed === 0)) totals.failed += 1; // a crash with nothing counted
+}
+
+const jestArgs = (out, args) => [require.resolve('jest/bin/jest'), '--json', `--outputFile=${out}`, '--runInBand', ...args, ...extra];
+const outFile = (label) => path.join(os.tmpdir(), `bm-jest-${process.pid}-${label.replace(/\W+/g, '_')}.json`);
+const minutes = (ms) => `${(ms / 60000).toFixed(1)} min`;
+
+/** CPU time of the finished children of this process (jest, and what it started and waited for), in ms. */
+function childCpuMs() {
+  try {
+    const f = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[13]) + Number(f[14])) * 1000) / 100; // cutime + cstime, in clock ticks of 10 ms
+  } catch {
+    return 0;
+  }
+}
+
+function jest(label, args, env = {}) {
+  const out = outFile(label);
+  h.log(`running ${label}`);
+  const started = Date.now();
+  const cpu = childCpuMs();
+  const r = spawnSync(process.execPath, jestArgs(out, args), { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  count(out, r.status);
+  h.log(`${label}: ${minutes(Date.now() - started)} wall, ${minutes(childCpuMs() - cpu)} CPU`);
+}
+
+/** One jest run beside others: its lines carry its label, its counts are added when it ends. */
+function jestBeside(label, args, env) {
+  const out = outFile(label);
+  h.log(`running ${label}`);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, jestArgs(out, args), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    for (const stream of [child.stdout, child.stderr]) {
+      readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${label}] ${line}\n`));
+    }
+    child.on('close', (code) => {
+      count(out, code ?? 1);
+      h.log(`${label}: ${minutes(Date.now() - started)} wall`);
+      resolve();
+    });
+  });
+}
+
+/**
+ * The integration passes (and the browser tests) in TEST_LANES lanes side by side (default 2: the machine's two
+ * cores; much of a real-app test is waiting on servers). Each lane has its own ports, databases and app templates
+ * (BM_TEST_NS, BM_PORT_OFFSET: __tests__/helpers/run-scope.ts). TEST_LANES=1 runs them one after another.
+ */
+async function runLanes(passes) {
+  const lanes = Math.max(1, Math.min(Number(process.env.TEST_LANES) || 2, passes.length));
+  if (lanes === 1) {
+    for (const p of passes) jest(p.label, p.args, p.env);
+    return;
+  }
+  // Longest first, each to the lane that is free soonest (the weights are minutes measured on this machine).
+  const queues = Array.from({ length: lanes }, () => ({ load: 0, passes: [] }));
+  for (const p of [...passes].sort((a, b) => b.weight - a.weight)) {
+    const q = queues.reduce((a, b) => (b.load < a.load ? b : a));
+    q.passes.push(p);
+    q.load += p.weight;
+  }
+  const started = Date.now();
+  const cpu = childCpuMs();
+  await Promise.all(
+    queues.map(async (q, i) => {
+      const scope = i === 0 ? {} : { BM_TEST_NS: `${NS}lane${i}`, BM_PORT_OFFSET: String(OFFSET + i * 500), E2E_PORT: '' };
+      for (const p of q.passes) await jestBeside(p.label, p.args, { ...p.env, ...scope });
+    }),
+  );
+  h.log(`${passes.length} passes in ${lanes} lanes: ${minutes(Date.now() - started)} wall, ${minutes(childCpuMs() - cpu)} CPU`);
 }
 
 /** The TypeScript check counts as one test: a type error is a failure like any other. */
@@ -77,7 +146,10 @@ function typecheck() {
   else totals.failed += 1;
 }
 
-function main() {
+// Minutes each part took in CI on this 2-core machine (2026-12-05), to balance the lanes.
+const WEIGHT = { postgres: 16, mariadb: 11, mysql: 2.5, sqlite: 13, e2e: 7.5 };
+
+async function main() {
   h.ensureDevDeps();
   h.ensureApp(path.join(root, '.app'));
   if (part === 'all' || part === 'unit') {
@@ -88,14 +160,21 @@ function main() {
     // Real-app tests and browser tests run the built plugin copy in .app: build and install this checkout's code once.
     h.installPlugin(path.join(root, '.app'));
   }
+  const passes = [];
   if (part === 'all' || part === 'integration') {
     createDatabases();
-    dialects.forEach((d, i) => jest(`integration tests on ${d}`, ['--selectProjects', 'integration', ...filesFor(d, i === 0)], DIALECT_ENV[d]));
+    dialects.forEach((d, i) =>
+      passes.push({ label: `integration tests on ${d}`, args: ['--selectProjects', 'integration', ...filesFor(d, i === 0)], env: DIALECT_ENV[d], weight: WEIGHT[d] ?? 10 }),
+    );
   }
-  if (part === 'all' || part === 'e2e') jest('browser tests', ['--selectProjects', 'e2e']);
+  if (part === 'all' || part === 'e2e') passes.push({ label: 'browser tests', args: ['--selectProjects', 'e2e'], env: {}, weight: WEIGHT.e2e });
+  await runLanes(passes);
   const skipped = totals.skipped ? `, ${totals.skipped} skipped` : '';
   console.log(`\n${totals.passed} passed, ${totals.failed} failed${skipped}`);
   process.exit(totals.failed ? 1 : 0);
 }
 
-main();
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
