@@ -159,6 +159,7 @@ async function main() {
   if (part !== 'unit') {
     // Real-app tests and browser tests run the built plugin copy in .app: build and install this checkout's code once.
     h.installPlugin(path.join(root, '.app'));
+    process.env.BM_PLUGIN_INSTALLED = '1';
   }
   const passes = [];
   if (part === 'all' || part === 'integration') {

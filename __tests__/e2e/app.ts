@@ -37,7 +37,8 @@ export async function startE2eApp(opts: E2eOptions = {}): Promise<E2eApp> {
     INIT_ROOT_EMAIL: ADMIN.email,
     INIT_ROOT_PASSWORD: ADMIN.password,
   };
-  h.installPlugin(appDir);
+  // npm test built and installed it once for every lane; rebuilding here would pull it from under the other lane's servers.
+  if (!process.env.BM_PLUGIN_INSTALLED) h.installPlugin(appDir);
   cloneInstalledApp(appDir, overrides, { storage: false });
   if (opts.plugins?.length) {
     h.run('yarn', ['--silent', 'nocobase', 'pm', 'enable', ...opts.plugins], { cwd: appDir, env: { ...process.env, ...overrides } });
