@@ -88,6 +88,13 @@ export interface PreflightReport {
   upgrade: boolean;
 }
 
+/** Whether a backup would work here now (settings page, `nb-backups doctor`): the same line shape as the pre-flight. */
+export interface ReadinessReport {
+  checks: PreflightCheck[];
+  blocking: number;
+  warnings: number;
+}
+
 
 /** What a restore starts from: a finished backup in the list, or an uploaded archive. */
 export type RestoreSource = { taskId: TaskId } | { uploadId: string };

@@ -12,6 +12,7 @@ import { action, requestLanguage } from './respond';
 import { listSubApps, subAppsToBackUp } from '../subapps/registry';
 import { describeDataSource } from '../datasources/kinds';
 import { listDataSourceRows, sourcesToBackUp } from '../datasources/registry';
+import { readiness } from './readiness';
 
 const PREVIEW_RUNS = 5;
 
@@ -22,7 +23,7 @@ function upcoming(s: Pick<ScheduleSettings, 'cron' | 'timezone'>): string[] {
 /** The automatic-backup settings page: one settings row, no list or destroy. */
 export const settingsResource = {
   name: SETTINGS,
-  only: ['get', 'update', 'preview', 'storages', 'apps', 'dataSources'],
+  only: ['get', 'update', 'preview', 'storages', 'apps', 'dataSources', 'readiness'],
   actions: {
     get: action(async (ctx: Context, next: Next) => {
       const settings = await readSettings(ctx.db);
@@ -86,6 +87,8 @@ export const settingsResource = {
       ctx.body = choices.map((c) => ({ ...c, reason: c.reason ? translate(requestLanguage(ctx), c.reason, { name: c.name, type: c.type }) : undefined }));
       await next();
     }),
+
+    readiness,
 
     /** Never a 4xx for a bad expression: the form shows `error` under the field while the admin types. */
     preview: action(async (ctx: Context, next: Next) => {

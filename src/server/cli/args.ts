@@ -1,6 +1,6 @@
 import { UsageError } from './exit-codes';
 
-export type CommandName = 'backup' | 'restore' | 'list' | 'verify' | 'recover' | 'help';
+export type CommandName = 'backup' | 'restore' | 'list' | 'verify' | 'recover' | 'doctor' | 'help';
 
 export interface CliArgs {
   command: CommandName;
@@ -26,7 +26,7 @@ export interface CliArgs {
 }
 
 const FLAGS: Record<string, { key: keyof CliArgs; value: boolean; commands: CommandName[] }> = {
-  '--json': { key: 'json', value: true, commands: ['backup', 'restore', 'list', 'verify', 'recover'] },
+  '--json': { key: 'json', value: true, commands: ['backup', 'restore', 'list', 'verify', 'recover', 'doctor'] },
   '--no-uploads': { key: 'uploads', value: false, commands: ['backup'] },
   '--no-plugins': { key: 'plugins', value: false, commands: ['backup'] },
   '--encrypt': { key: 'encrypt', value: true, commands: ['backup'] },
@@ -40,9 +40,9 @@ const FLAGS: Record<string, { key: keyof CliArgs; value: boolean; commands: Comm
 };
 const VALUES: Record<string, { key: 'out' | 'appDir'; commands: CommandName[] }> = {
   '--out': { key: 'out', commands: ['backup'] },
-  '--app-dir': { key: 'appDir', commands: ['backup', 'restore', 'list', 'verify', 'recover'] },
+  '--app-dir': { key: 'appDir', commands: ['backup', 'restore', 'list', 'verify', 'recover', 'doctor'] },
 };
-const COMMANDS: CommandName[] = ['backup', 'restore', 'list', 'verify', 'recover', 'help'];
+const COMMANDS: CommandName[] = ['backup', 'restore', 'list', 'verify', 'recover', 'doctor', 'help'];
 
 export const USAGE = `Usage: nb-backups <command> [options]
 
@@ -60,6 +60,8 @@ Commands:
                           check a backup's checksums and restore it into a scratch copy
   recover [--force]       finish a restore a crash interrupted: roll it back from its safety backup, or
                           complete it from its verified copy (the app does this itself when it starts)
+  doctor                  check that backups would work here: the dump tool and its version, free disk for a
+                          backup of today's size, write access to the backup folder, the schedule's next run
 
 Options:
   --json            print one JSON result on stdout (progress still goes to stderr)
@@ -74,7 +76,8 @@ Pre-flight: before anything is touched, restore prints what the backup needs and
 NocoBase version, DB_UNDERSCORED, schema, prefix, dump format, free disk, privileges). A blocking check stops it;
 warnings need --accept-warnings.
 
-Exit codes: 0 ok, 1 usage, 2 bad input or verify mismatch, 3 database tool missing or too old, 4 failure.
+Exit codes: 0 ok, 1 usage, 2 bad input or verify mismatch, 3 database tool missing or too old, 4 failure;
+doctor: 0 all ok, 5 warnings only, 6 something blocks backups.
 `;
 
 /** argv without `node script`. Throws UsageError with the reason. */

@@ -2,7 +2,7 @@ import enUS from '../../locale/en-US.json';
 import { CodedError } from '../errors';
 import { ToolError, ToolNotFoundError } from '../process/errors';
 
-/** Exit codes of the command-line tools (documented in docs/recovery.md). */
+/** Exit codes of the command-line tools (documented in docs/recovery.md, doctor's in docs/usage.md). */
 export const EXIT = {
   OK: 0,
   /** Wrong command, option or argument. */
@@ -13,6 +13,10 @@ export const EXIT = {
   TOOL: 3,
   /** Anything else failed while running. */
   FAILED: 4,
+  /** doctor: nothing blocks a backup, but some lines are warnings. */
+  DOCTOR_WARNINGS: 5,
+  /** doctor: at least one line blocks backups (e.g. the dump tool is missing). */
+  DOCTOR_BLOCKING: 6,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

@@ -3,6 +3,7 @@ import { EXIT, type ExitCode } from './exit-codes';
 import { askOnTerminal, createOutput } from './output';
 import { setChildRegistry } from '../process/children';
 import { pidsDir } from '../restore/recover';
+import { doctorCommand } from './doctor';
 import { backupCommand, contextOf, listCommand, recoverCommand, restoreCommand, verifyCommand } from './standalone-commands';
 
 /**
@@ -37,6 +38,7 @@ export async function main(
     const ctx = { ...contextOf(args, env, cwd, out, process.stderr), signal: controller.signal };
     // Tools this command starts get pid files: if it is killed, the next start of the app stops them.
     setChildRegistry(pidsDir(ctx.paths.storage));
+    if (args.command === 'doctor') return await doctorCommand(ctx);
     if (args.command === 'backup') await backupCommand(ctx, args);
     else if (args.command === 'list') await listCommand(ctx);
     else if (args.command === 'verify') await verifyCommand(ctx, args);

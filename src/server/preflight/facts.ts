@@ -160,7 +160,7 @@ async function disk(input: FactsInput, sql?: SqlValue): Promise<TargetFacts['dis
   return a.free - a.needed <= b.free - b.needed ? a : b;
 }
 
-async function measure(dir: string): Promise<{ free: number; where: string; dev: number } | undefined> {
+export async function measure(dir: string): Promise<{ free: number; where: string; dev: number } | undefined> {
   try {
     const { free, where } = await freeBytes(dir);
     return { free: testFreeBytes() ?? free, where, dev: (await fs.promises.stat(where)).dev };
@@ -185,8 +185,12 @@ function testFreeBytes(): number | undefined {
 }
 
 async function safetyBytes(input: FactsInput, sql?: SqlValue): Promise<number> {
-  const { db } = input;
-  const files = (await folderSize(path.join(input.paths.storage, 'uploads'))) + (await folderSize(path.join(input.paths.storage, 'plugins')));
+  return appDataBytes(input.db, input.paths.storage, sql);
+}
+
+/** This database's size and the storage folders a backup carries (uploads, plugins): a backup's size before any was made. */
+export async function appDataBytes(db: DbConfig, storage: string, sql?: SqlValue): Promise<number> {
+  const files = (await folderSize(path.join(storage, 'uploads'))) + (await folderSize(path.join(storage, 'plugins')));
   let database = 0;
   if (db.dialect === 'sqlite') database = db.storage ? await fs.promises.stat(db.storage).then((s) => s.size, () => 0) : 0;
   else if (sql) {
