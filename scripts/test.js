@@ -144,6 +144,16 @@ async function runLanes(passes) {
   h.log(`${passes.length} passes in ${lanes} lanes: ${minutes(Date.now() - started)} wall, ${minutes(childCpuMs() - cpu)} CPU`);
 }
 
+/** The release tarball, packed once for the install tests of every lane (__tests__/helpers/tarballs.ts). */
+function packTarball() {
+  const out = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js'), '--tar'], { cwd: root, encoding: 'utf8' });
+  const m = /^tarball: (.+)$/m.exec(out.stdout || '');
+  if (out.status !== 0 || !m) throw new Error(`build --tar failed: ${out.stderr || out.stdout}`);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bm-release-')), path.basename(m[1]));
+  fs.copyFileSync(m[1], file);
+  return file;
+}
+
 /** The TypeScript check counts as one test: a type error is a failure like any other. */
 function typecheck() {
   h.log('running the type check (tsc --noEmit)');
@@ -166,6 +176,7 @@ async function main() {
     // Real-app tests and browser tests run the built plugin copy in .app: build and install this checkout's code once.
     h.installPlugin(path.join(root, '.app'));
     process.env.BM_PLUGIN_INSTALLED = '1';
+    process.env.BM_TARBALL = packTarball();
   }
   const passes = [];
   if (part === 'all' || part === 'integration') {
