@@ -1,4 +1,4 @@
-import { Alert, Button, Checkbox, Form, Input, Space } from 'antd';
+import { Alert, Button, Checkbox, Form, Input, Space, theme } from 'antd';
 import { useMemo } from 'react';
 import type { RestoreChoices } from '../api/tasks';
 import { useT } from '../locale';
@@ -28,6 +28,7 @@ interface Values {
 /** Step 2: what will be restored, its password if it has one, the safety backup, and the last word. */
 export function RestoreConfirm({ summary, name, submitting, error, onConfirm, onCancel }: Props) {
   const t = useT();
+  const { token } = theme.useToken();
   const [form] = Form.useForm<Values>();
   const safetyBackup: boolean | undefined = Form.useWatch('safetyBackup', form);
   const subApps = summary.apps ?? [];
@@ -151,7 +152,18 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
         }
       />
       {error && <Alert style={{ marginBottom: 12 }} type="error" showIcon message={error} />}
-      <Space style={{ display: 'flex', justifyContent: 'flex-end' }}>
+      {/* Kept at the bottom of the dialog's scrolling body (utils/dialogBody.ts): always in view. */}
+      <Space
+        style={{
+          display: 'flex',
+          justifyContent: 'flex-end',
+          position: 'sticky',
+          bottom: 0,
+          zIndex: 1,
+          padding: '8px 0 4px',
+          background: token.colorBgElevated,
+        }}
+      >
         <Button onClick={onCancel}>{t('Cancel')}</Button>
         <Button type="primary" danger loading={submitting} disabled={!allowed} onClick={confirm}>
           {t('Confirm')}
