@@ -43,7 +43,13 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
   const allowed = preflightAllows(preflight, acceptWarnings === true);
 
   const confirm = async () => {
-    const values = await form.validateFields();
+    // A field left wrong may be scrolled out of the body's view: bring its message into view.
+    const values = await form.validateFields().catch((e: { errorFields?: { name: (string | number)[] }[] }) => {
+      const first = e.errorFields?.[0];
+      if (first) form.scrollToField(first.name, { block: 'center' });
+      return undefined;
+    });
+    if (!values) return;
     if (!preflightAllows(preflight, values.acceptWarnings === true)) return;
     onConfirm({
       password: values.password || undefined,
@@ -130,45 +136,49 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
           </Form.Item>
         </>
       )}
-      <Form.Item name="safetyBackup" valuePropName="checked" style={{ marginBottom: 8 }}>
-        <Checkbox>{t('Take a safety backup of the current state first')}</Checkbox>
-      </Form.Item>
-      {safetyBackup === false && (
-        <Alert
-          style={{ marginBottom: 12 }}
-          type="warning"
-          showIcon
-          message={t('Without a safety backup, the current data cannot be brought back after the restore.')}
-        />
-      )}
-      <Alert
-        style={{ marginBottom: 12 }}
-        type="error"
-        showIcon
-        message={
-          mainChosen
-            ? t('Restoring replaces all data and files of this application.')
-            : t('Restoring replaces only the databases chosen here; the main application keeps running.')
-        }
-      />
-      {error && <Alert style={{ marginBottom: 12 }} type="error" showIcon message={error} />}
-      {/* Kept at the bottom of the dialog's scrolling body (utils/dialogBody.ts): always in view. */}
-      <Space
+      {/*
+        The decision (safety backup, what is replaced, the server's refusal, the buttons) stays at the bottom of the
+        dialog's scrolling body (utils/dialogBody.ts), in view on a 768 px screen; the summary scrolls above it.
+      */}
+      <div
         style={{
-          display: 'flex',
-          justifyContent: 'flex-end',
           position: 'sticky',
           bottom: 0,
           zIndex: 1,
-          padding: '8px 0 4px',
+          paddingTop: 12,
+          borderTop: `1px solid ${token.colorSplit}`,
           background: token.colorBgElevated,
         }}
       >
-        <Button onClick={onCancel}>{t('Cancel')}</Button>
-        <Button type="primary" danger loading={submitting} disabled={!allowed} onClick={confirm}>
-          {t('Confirm')}
-        </Button>
-      </Space>
+        <Form.Item name="safetyBackup" valuePropName="checked" style={{ marginBottom: 8 }}>
+          <Checkbox>{t('Take a safety backup of the current state first')}</Checkbox>
+        </Form.Item>
+        {safetyBackup === false && (
+          <Alert
+            style={{ marginBottom: 12 }}
+            type="warning"
+            showIcon
+            message={t('Without a safety backup, the current data cannot be brought back after the restore.')}
+          />
+        )}
+        <Alert
+          style={{ marginBottom: 12 }}
+          type="error"
+          showIcon
+          message={
+            mainChosen
+              ? t('Restoring replaces all data and files of this application.')
+              : t('Restoring replaces only the databases chosen here; the main application keeps running.')
+          }
+        />
+        {error && <Alert style={{ marginBottom: 12 }} type="error" showIcon message={error} />}
+        <Space style={{ display: 'flex', justifyContent: 'flex-end' }}>
+          <Button onClick={onCancel}>{t('Cancel')}</Button>
+          <Button type="primary" danger loading={submitting} disabled={!allowed} onClick={confirm}>
+            {t('Confirm')}
+          </Button>
+        </Space>
+      </div>
     </Form>
   );
 }
