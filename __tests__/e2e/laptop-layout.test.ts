@@ -25,6 +25,8 @@ const DICTS: Record<'en-US' | 'zh-CN', Dict> = { 'en-US': enUS as Dict, 'zh-CN':
 const session = {} as { app: E2eApp; browser: Browser };
 const { api, signIn: apiSignIn, waitTask } = e2eApi(session);
 let longCopy = '';
+/** The archives this file made, deleted after it (the browser tests share one backups folder). */
+const madeNames: string[] = [LONG_NAME];
 
 beforeAll(async () => {
   session.app = await startE2eApp({ db: DB });
@@ -37,6 +39,7 @@ beforeAll(async () => {
     const task = await waitTask(created.body.data.id);
     expect(task.status).toBe('succeeded');
     made.push(task);
+    madeNames.push(task.fileName);
   }
   const folder = path.join(session.app.appDir, 'storage', STORAGE_DIR, 'main');
   longCopy = path.join(folder, LONG_NAME);
@@ -51,7 +54,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await session.browser?.close();
-  await session.app?.stop();
+  if (session.app) {
+    const rows: { id: number; fileName: string }[] = (await api(`${TASKS}:list?pageSize=100`).catch(() => null))?.body?.data ?? [];
+    for (const row of rows.filter((r) => madeNames.includes(r.fileName))) {
+      await api(`${TASKS}:destroy?filterByTk=${row.id}`, { method: 'POST' }).catch(() => undefined);
+    }
+    await session.app.stop();
+  }
   if (longCopy) fs.rmSync(longCopy, { force: true });
 });
 
@@ -104,7 +113,7 @@ async function sidewaysOverflow(page: Page) {
   );
 }
 
-/** The buttons at the bottom of the open dialog are on screen and clickable, without scrolling the page. */
+/** Each of `buttons` (or texts) is on screen and clickable, without scrolling the page. */
 async function expectButtonsOnScreen(buttons: Locator[]) {
   const problems: unknown[] = [];
   for (const button of buttons) {
@@ -203,7 +212,13 @@ describe.each(['en-US', 'zh-CN'] as const)('a 1366 × 768 laptop screen in %s', 
       await longRow.getByRole('button', { name: label(t('Restore')) }).click();
       const confirm = dialog.getByRole('button', { name: label(t('Confirm')) });
       await dialog.locator('[data-testid=preflight-report]').waitFor({ timeout: 60000 });
-      await expectButtonsOnScreen([dialog.getByRole('button', { name: label(t('Cancel')) }), confirm]);
+      // The decision stays in view with its buttons: the safety backup choice and what the restore replaces.
+      await expectButtonsOnScreen([
+        dialog.getByRole('button', { name: label(t('Cancel')) }),
+        confirm,
+        dialog.getByText(t('Take a safety backup of the current state first')),
+        dialog.getByText(t('Restoring replaces all data and files of this application.')),
+      ]);
       expect(await dialog.evaluate((el) => el.textContent)).toContain(LONG_NAME);
       expect(await sidewaysOverflow(page)).toEqual([]);
       const shot = await screenshot(page, `laptop-restore-${lang}`);
@@ -224,15 +239,17 @@ describe.each(['en-US', 'zh-CN'] as const)('a 1366 × 768 laptop screen in %s', 
       const save = page.getByRole('button', { name: label(t('Save')) });
       await save.waitFor({ timeout: 60000 });
       expect(await sidewaysOverflow(page)).toEqual([]);
-      // The form grows while its settings and next run times arrive: scrolled to until it stays in view.
+      // The form grows while its settings and next run times arrive: scrolled to (the page scrolls down, never
+      // sideways) until it stays in view.
       await waitFor(
         async () => {
-          await save.scrollIntoViewIfNeeded();
+          await save.evaluate((el) => el.scrollIntoView({ block: 'center' }));
           const where = await placement(save);
           return where.onScreenY && where.reachable;
         },
         { timeoutMs: 30000, what: 'the Save button scrolled into view' },
       ).catch(() => undefined);
+      await screenshot(page, `laptop-schedule-${lang}`);
       await expectButtonsOnScreen([save]);
     } finally {
       await useLanguage(page, 'en-US');
