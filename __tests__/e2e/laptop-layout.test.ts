@@ -50,6 +50,11 @@ beforeAll(async () => {
   const listed = await api(`${TASKS}:list?pageSize=100`);
   expect(listed.body.data.map((t: { fileName: string }) => t.fileName)).toEqual(expect.arrayContaining([LONG_NAME, ...made.map((t) => t.fileName)]));
   session.browser = await launch();
+  // The restarted app's first page can take minutes on a loaded machine: loaded once here, not in a test's 30 s.
+  const warm = await session.browser.newPage();
+  await warm.goto(`${session.app.url}/signin`, { timeout: 180000 });
+  await warm.getByPlaceholder('Username/Email').waitFor({ timeout: 180000 });
+  await warm.close();
 }, 900000);
 
 afterAll(async () => {
