@@ -7,6 +7,7 @@ import { ExcludeCollectionsField } from './ExcludeCollectionsSelect';
 import { PasswordFields } from './PasswordFields';
 import { SubAppsField } from './SubAppsSelect';
 import { DataSourcesField } from './DataSourcesSelect';
+import { SCROLLING_BODY } from '../utils/dialogBody';
 
 interface Props {
   open: boolean;
@@ -75,6 +76,7 @@ export function BackupNowModal({ open, onClose, onCreated, offsiteStorage }: Pro
       afterClose={() => setError(undefined)}
       maskClosable={false}
       destroyOnClose
+      styles={{ body: SCROLLING_BODY }}
     >
       <Form form={form} layout="vertical" initialValues={INITIAL} preserve={false}>
         <Form.Item name="includeUploads" valuePropName="checked" style={{ marginBottom: 4 }}>

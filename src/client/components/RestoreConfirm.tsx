@@ -1,4 +1,4 @@
-import { Alert, Button, Checkbox, Form, Input, Space } from 'antd';
+import { Alert, Button, Checkbox, Form, Input, Space, theme } from 'antd';
 import { useMemo } from 'react';
 import type { RestoreChoices } from '../api/tasks';
 import { useT } from '../locale';
@@ -28,6 +28,7 @@ interface Values {
 /** Step 2: what will be restored, its password if it has one, the safety backup, and the last word. */
 export function RestoreConfirm({ summary, name, submitting, error, onConfirm, onCancel }: Props) {
   const t = useT();
+  const { token } = theme.useToken();
   const [form] = Form.useForm<Values>();
   const safetyBackup: boolean | undefined = Form.useWatch('safetyBackup', form);
   const subApps = summary.apps ?? [];
@@ -42,7 +43,13 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
   const allowed = preflightAllows(preflight, acceptWarnings === true);
 
   const confirm = async () => {
-    const values = await form.validateFields();
+    // A field left wrong may be scrolled out of the body's view: bring its message into view.
+    const values = await form.validateFields().catch((e: { errorFields?: { name: (string | number)[] }[] }) => {
+      const first = e.errorFields?.[0];
+      if (first) form.scrollToField(first.name, { block: 'center' });
+      return undefined;
+    });
+    if (!values) return;
     if (!preflightAllows(preflight, values.acceptWarnings === true)) return;
     onConfirm({
       password: values.password || undefined,
@@ -129,34 +136,49 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
           </Form.Item>
         </>
       )}
-      <Form.Item name="safetyBackup" valuePropName="checked" style={{ marginBottom: 8 }}>
-        <Checkbox>{t('Take a safety backup of the current state first')}</Checkbox>
-      </Form.Item>
-      {safetyBackup === false && (
+      {/*
+        The decision (safety backup, what is replaced, the server's refusal, the buttons) stays at the bottom of the
+        dialog's scrolling body (utils/dialogBody.ts), in view on a 768 px screen; the summary scrolls above it.
+      */}
+      <div
+        style={{
+          position: 'sticky',
+          bottom: 0,
+          zIndex: 1,
+          paddingTop: 12,
+          borderTop: `1px solid ${token.colorSplit}`,
+          background: token.colorBgElevated,
+        }}
+      >
+        <Form.Item name="safetyBackup" valuePropName="checked" style={{ marginBottom: 8 }}>
+          <Checkbox>{t('Take a safety backup of the current state first')}</Checkbox>
+        </Form.Item>
+        {safetyBackup === false && (
+          <Alert
+            style={{ marginBottom: 12 }}
+            type="warning"
+            showIcon
+            message={t('Without a safety backup, the current data cannot be brought back after the restore.')}
+          />
+        )}
         <Alert
           style={{ marginBottom: 12 }}
-          type="warning"
+          type="error"
           showIcon
-          message={t('Without a safety backup, the current data cannot be brought back after the restore.')}
+          message={
+            mainChosen
+              ? t('Restoring replaces all data and files of this application.')
+              : t('Restoring replaces only the databases chosen here; the main application keeps running.')
+          }
         />
-      )}
-      <Alert
-        style={{ marginBottom: 12 }}
-        type="error"
-        showIcon
-        message={
-          mainChosen
-            ? t('Restoring replaces all data and files of this application.')
-            : t('Restoring replaces only the databases chosen here; the main application keeps running.')
-        }
-      />
-      {error && <Alert style={{ marginBottom: 12 }} type="error" showIcon message={error} />}
-      <Space style={{ display: 'flex', justifyContent: 'flex-end' }}>
-        <Button onClick={onCancel}>{t('Cancel')}</Button>
-        <Button type="primary" danger loading={submitting} disabled={!allowed} onClick={confirm}>
-          {t('Confirm')}
-        </Button>
-      </Space>
+        {error && <Alert style={{ marginBottom: 12 }} type="error" showIcon message={error} />}
+        <Space style={{ display: 'flex', justifyContent: 'flex-end' }}>
+          <Button onClick={onCancel}>{t('Cancel')}</Button>
+          <Button type="primary" danger loading={submitting} disabled={!allowed} onClick={confirm}>
+            {t('Confirm')}
+          </Button>
+        </Space>
+      </div>
     </Form>
   );
 }

@@ -5,6 +5,7 @@ import { readErrorMessage } from '../api/errors';
 import { RestoreChoices, UploadResult, useTasksApi } from '../api/tasks';
 import { useT } from '../locale';
 import type { ArchiveSummary, RestoreSource, Task, TaskId } from '../types';
+import { SCROLLING_BODY } from '../utils/dialogBody';
 import { refusedPreflight } from '../utils/preflight';
 import { forgetRestore, rememberRestore } from '../utils/restoreMarker';
 import { RestoreConfirm } from './RestoreConfirm';
@@ -54,6 +55,7 @@ export function RestoreDialog({ start, onClose, onFinished }: Props) {
       keyboard={!submitting}
       onCancel={close}
       destroyOnClose
+      styles={{ body: SCROLLING_BODY }}
     >
       {start && <RestoreFlow start={start} onClose={close} onFinished={onFinished} onSubmitting={setSubmitting} />}
     </Modal>

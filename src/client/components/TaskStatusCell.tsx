@@ -15,7 +15,7 @@ export function TaskStatusCell({ task }: { task: Task }) {
   switch (task.status) {
     case 'running':
       return (
-        <div style={{ minWidth: 160 }}>
+        <div style={{ minWidth: 120 }}>
           <Progress percent={percentOf(task)} size="small" status="active" />
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
             {t(task.phase || 'running')}
