@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { SETTINGS, SETTINGS_ROW_ID } from '../../constants';
 import { useApi } from '../shell';
-import type { CronPreview, DataSourceChoice, ScheduleSettings, ScheduleUpdate, StorageChoice, SubAppChoice } from '../types';
+import type { CronPreview, DataSourceChoice, RetentionPreview, ScheduleSettings, ScheduleUpdate, StorageChoice, SubAppChoice } from '../types';
 import { passwordHeaders } from './headers';
 
 /** The `backupsManagerSettings` resource (automatic backups). */
@@ -38,6 +38,17 @@ export function useSettingsApi() {
       async storages(): Promise<StorageChoice[]> {
         const res = await api.request<{ data: StorageChoice[] }>({ url: `${SETTINGS}:storages`, skipNotify: true });
         return res.data.data ?? [];
+      },
+
+      /** Read-only: the backups an unsaved retention policy would delete now. */
+      async retentionPreview(policy: Partial<ScheduleUpdate>): Promise<RetentionPreview> {
+        const res = await api.request<{ data: RetentionPreview }>({
+          url: `${SETTINGS}:retentionPreview`,
+          method: 'post',
+          data: policy,
+          skipNotify: true,
+        });
+        return res.data.data;
       },
 
       async preview(cron: string, timezone: string): Promise<CronPreview> {

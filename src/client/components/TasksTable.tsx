@@ -8,6 +8,8 @@ import { dialectLabel } from '../utils/dialects';
 import { formatSize, formatTime } from '../utils/format';
 import { errorText } from '../utils/taskError';
 import { LocationTags } from './LocationTags';
+import { NoteCell } from './NoteCell';
+import { PinToggle } from './PinToggle';
 import { TaskActions } from './TaskActions';
 import { TaskStatusCell } from './TaskStatusCell';
 import { TaskTags } from './TaskTags';
@@ -69,6 +71,14 @@ export function TasksTable(props: Props) {
             )}
           </Space>
         ),
+      },
+      { title: t('Note'), key: 'note', render: (_: unknown, task) => <NoteCell task={task} onChanged={onChanged} /> },
+      {
+        title: t('Keep forever'),
+        key: 'pinned',
+        width: 110,
+        align: 'center',
+        render: (_: unknown, task) => <PinToggle task={task} onChanged={onChanged} />,
       },
       { title: t('Stored'), key: 'location', width: 150, render: (_: unknown, task) => <LocationTags task={task} /> },
       { title: t('Size'), dataIndex: 'size', width: 100, render: (_: unknown, task) => formatSize(task.size) },
