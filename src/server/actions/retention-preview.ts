@@ -2,12 +2,14 @@ import type { Context, Next } from '@nocobase/actions';
 import { readSettings } from '../schedule/settings-store';
 import { applyUpdate, CALENDAR_KEYS } from '../schedule/settings-values';
 import { policyOf } from '../schedule/apply-retention';
-import { planRetention, type RetentionRow } from '../schedule/retention';
+import { previewRetention, type RetentionRow } from '../schedule/retention';
+import { checkCron, nextRuns } from '../schedule/cron';
 import { findJson } from '../db/find-json';
 import { getService } from '../service';
 import { action } from './respond';
 
-// Read-only: which existing backups a retention policy not yet saved would delete, so the admin sees it before Save.
+// Read-only: which existing backups a retention policy not yet saved would delete after the next scheduled backup,
+// so the admin sees it before Save.
 
 const POLICY_KEYS = ['keepLast', 'maxAgeDays', 'timezone', ...CALENDAR_KEYS] as const;
 
@@ -21,7 +23,10 @@ export const retentionPreviewAction = action(async (ctx: Context, next: Next) =>
   // The same validation as Save: a policy Save would refuse is refused here with the same message.
   const settings = applyUpdate(current, policy);
   const rows = await findJson<RetentionRow & Record<string, unknown>>(getService(ctx.app).repo, { filter: { kind: 'backup' } });
-  const plan = planRetention(rows, policyOf(settings, new Date()));
+  // Retention runs after the next scheduled backup: judged at that run (now when the schedule is off), with it.
+  const valid = settings.enabled && checkCron(settings.cron, settings.timezone).valid;
+  const at = (valid && nextRuns(settings.cron, settings.timezone, 1)[0]) || new Date();
+  const plan = previewRetention(rows, policyOf(settings, at));
   const doomed = new Set(plan.destroy.map(String));
   ctx.body = {
     destroy: rows

@@ -143,3 +143,16 @@ export function planRetention(rows: RetentionRow[], policy: RetentionPolicy): Re
     });
   return { destroy, cleanFiles };
 }
+
+/** Stands for the backup the next scheduled run makes; never a real id. */
+export const NEXT_RUN_ID = 'next-run';
+
+/**
+ * What retention deletes after the next scheduled backup, if it succeeds at `policy.now`: retention runs right
+ * after that backup, which then takes the newest place in every period. Pure; the schedule tab's preview.
+ */
+export function previewRetention(rows: RetentionRow[], policy: RetentionPolicy): RetentionPlan {
+  const next: RetentionRow = { id: NEXT_RUN_ID, kind: 'backup', origin: 'scheduled', status: 'succeeded', finishedAt: policy.now };
+  const plan = planRetention([...rows, next], policy);
+  return { destroy: plan.destroy.filter((id) => id !== NEXT_RUN_ID), cleanFiles: plan.cleanFiles };
+}

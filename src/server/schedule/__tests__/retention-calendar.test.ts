@@ -1,5 +1,5 @@
 import { isoWeek, periodKey } from '../calendar-buckets';
-import { planRetention, type RetentionPolicy, type RetentionRow } from '../retention';
+import { planRetention, previewRetention, type RetentionPolicy, type RetentionRow } from '../retention';
 
 // Calendar rules (restic's --keep-daily/weekly/monthly/yearly): a table of finish times in, the deleted ids out.
 
@@ -159,5 +159,15 @@ describe('planRetention with calendar rules', () => {
     const rows = [at('2024-06-30T03:00:00Z'), at('2024-06-29T03:00:00Z')];
     expect(plan(rows, { keepLast: 0 })).toEqual([2]);
     expect(plan(rows, { keepLast: 0, keepDaily: 0, keepWeekly: null })).toEqual([2]);
+  });
+
+  it('previews the run after the next scheduled backup, which takes the newest place of its day', () => {
+    const rows = [at('2024-06-30T03:00:00Z'), at('2024-06-29T03:00:00Z'), at('2024-06-28T03:00:00Z')];
+    const policy = { keepLast: 0, keepDaily: 2, now: new Date('2024-07-01T03:00:00Z') };
+    expect(planRetention(rows, policy).destroy).toEqual([3]);
+    // The next run (Jul 1) is one of the 2 days: Jun 29 goes too.
+    expect(previewRetention(rows, policy).destroy.sort()).toEqual([2, 3]);
+    // On the same day as the newest, it replaces that one.
+    expect(previewRetention(rows, { ...policy, now: new Date('2024-06-30T05:00:00Z') }).destroy.sort()).toEqual([1, 3]);
   });
 });
