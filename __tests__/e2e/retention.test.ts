@@ -22,6 +22,9 @@ async function backdate(id: number, daysAgo: number): Promise<void> {
 describe('retention and notes in the browser', () => {
   it('note in Backup now, Keep forever on the row, and the preview of an unsaved policy', async () => {
     const page = await session.browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    // The machine is shared (2 cores): the admin bundle's first load can take minutes under load.
+    page.setDefaultNavigationTimeout(180000);
+    page.setDefaultTimeout(90000);
     const errors = watchConsole(page);
     await signIn(page, session.app.url);
     await page.goto(`${session.app.url}/admin/settings/backups-manager`);
