@@ -80,6 +80,7 @@ describe('retention and notes in the browser', () => {
     expect(expected.length).toBe(2);
     await preview.getByText(/deletes 2 existing backup/).waitFor({ timeout: 30000 });
     for (const id of expected) await page.getByTestId(`retention-preview-${id}`).waitFor({ timeout: 30000 });
+    await preview.scrollIntoViewIfNeeded();
     await screenshot(page, 'retention-preview');
     // Nothing was saved or deleted by looking.
     expect((await api(`${SETTINGS}:get`)).body.data).toMatchObject({ keepLast: 7, keepWeekly: null });
