@@ -7,6 +7,11 @@ export interface ScheduleValues {
   includePlugins: boolean;
   keepLast: number;
   maxAgeDays: number | null;
+  /** Restic-style calendar rules: the newest backup of each of the last N days, ISO weeks, months, years; null: off. */
+  keepDaily: number | null;
+  keepWeekly: number | null;
+  keepMonthly: number | null;
+  keepYearly: number | null;
   /** Collections whose rows are left out (their tables are kept, empty). */
   excludeCollections: string[];
   /** A file-manager storage that receives a copy of each manual and scheduled backup; null: none. */

@@ -36,6 +36,10 @@ export interface Task {
   remoteError?: string | null;
   /** A backup's or restore's: what its archive holds (ArchiveSummary); a verify's: its report. */
   summary?: unknown;
+  /** Keep forever: no retention policy deletes it. */
+  pinned?: boolean | null;
+  /** The admin's note ("before the v2.3 upgrade"). */
+  note?: string | null;
 }
 
 export interface ListMeta {
@@ -114,6 +118,22 @@ export interface ScheduleSettings extends ScheduleValues {
 
 export interface ScheduleUpdate extends ScheduleValues {
   clearPassword?: boolean;
+}
+
+/** What a retention policy not yet saved would delete now (settings retentionPreview). */
+export interface RetentionPreview {
+  destroy: {
+    id: TaskId;
+    status: TaskStatus;
+    fileName?: string | null;
+    size?: number | string | null;
+    finishedAt?: string | null;
+    createdAt?: string | null;
+    note?: string | null;
+    offsite: boolean;
+  }[];
+  /** Succeeded backups listed now. */
+  backups: number;
 }
 
 export interface CronPreview {

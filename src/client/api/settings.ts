@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { SETTINGS, SETTINGS_ROW_ID } from '../../constants';
 import { useApi } from '../shell';
-import type { CronPreview, DataSourceChoice, ReadinessReport, ScheduleSettings, ScheduleUpdate, StorageChoice, SubAppChoice } from '../types';
+import type { CronPreview, DataSourceChoice, ReadinessReport, RetentionPreview, ScheduleSettings, ScheduleUpdate, StorageChoice, SubAppChoice } from '../types';
 import { passwordHeaders } from './headers';
 
 /** The `backupsManagerSettings` resource (automatic backups). */
@@ -42,6 +42,17 @@ export function useSettingsApi() {
 
       async readiness(): Promise<ReadinessReport> {
         const res = await api.request<{ data: ReadinessReport }>({ url: `${SETTINGS}:readiness`, skipNotify: true });
+        return res.data.data;
+      },
+
+      /** Read-only: the backups an unsaved retention policy would delete now. */
+      async retentionPreview(policy: Partial<ScheduleUpdate>): Promise<RetentionPreview> {
+        const res = await api.request<{ data: RetentionPreview }>({
+          url: `${SETTINGS}:retentionPreview`,
+          method: 'post',
+          data: policy,
+          skipNotify: true,
+        });
         return res.data.data;
       },
 

@@ -21,6 +21,8 @@ export interface BackupOptions {
   subApps?: string[];
   /** External data source keys. */
   dataSources?: string[];
+  /** The admin's note, on the row and in the manifest. */
+  note?: string;
 }
 
 export interface UploadResult {
@@ -102,6 +104,16 @@ export function useTasksApi() {
           skipNotify: true,
         });
         return res.data?.data;
+      },
+
+      /** Keep forever (true) or hand the backup back to the retention policy (false). */
+      async pin(id: TaskId, pinned: boolean): Promise<void> {
+        await api.request({ url: `${TASKS}:pin`, method: 'post', params: { filterByTk: id }, data: { pinned }, skipNotify: true });
+      },
+
+      /** An empty note removes it. */
+      async setNote(id: TaskId, note: string): Promise<void> {
+        await api.request({ url: `${TASKS}:note`, method: 'post', params: { filterByTk: id }, data: { note }, skipNotify: true });
       },
 
       async destroy(id: TaskId): Promise<void> {

@@ -1,4 +1,4 @@
-import { Alert, App, Checkbox, Form, Modal } from 'antd';
+import { Alert, App, Checkbox, Form, Input, Modal } from 'antd';
 import { useState } from 'react';
 import { readErrorMessage } from '../api/errors';
 import { useTasksApi } from '../api/tasks';
@@ -8,6 +8,7 @@ import { PasswordFields } from './PasswordFields';
 import { SubAppsField } from './SubAppsSelect';
 import { DataSourcesField } from './DataSourcesSelect';
 import { SCROLLING_BODY } from '../utils/dialogBody';
+import { NOTE_MAX } from './NoteCell';
 
 interface Props {
   open: boolean;
@@ -26,6 +27,7 @@ interface Values {
   dataSources?: string[];
   password?: string;
   passwordRepeat?: string;
+  note?: string;
 }
 
 const INITIAL: Values = { includeUploads: true, includePlugins: true, offsite: true };
@@ -51,6 +53,7 @@ export function BackupNowModal({ open, onClose, onCreated, offsiteStorage }: Pro
           offsite: offsiteStorage ? values.offsite !== false : undefined,
           subApps: values.subApps?.length ? values.subApps : undefined,
           dataSources: values.dataSources?.length ? values.dataSources : undefined,
+          note: values.note?.trim() || undefined,
         },
         values.password || undefined,
       );
@@ -79,6 +82,9 @@ export function BackupNowModal({ open, onClose, onCreated, offsiteStorage }: Pro
       styles={{ body: SCROLLING_BODY }}
     >
       <Form form={form} layout="vertical" initialValues={INITIAL} preserve={false}>
+        <Form.Item name="note" label={t('Note')} extra={t('Shown in the list and kept in the archive.')}>
+          <Input maxLength={NOTE_MAX} placeholder={t('e.g. before the v2.3 upgrade')} />
+        </Form.Item>
         <Form.Item name="includeUploads" valuePropName="checked" style={{ marginBottom: 4 }}>
           <Checkbox>{t('Include uploads')}</Checkbox>
         </Form.Item>

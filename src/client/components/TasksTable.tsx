@@ -8,6 +8,8 @@ import { formatSize, formatTime } from '../utils/format';
 import { errorText } from '../utils/taskError';
 import { FileNameCell } from './FileNameCell';
 import { LocationTags } from './LocationTags';
+import { NoteCell } from './NoteCell';
+import { PinToggle } from './PinToggle';
 import { TaskActions } from './TaskActions';
 import { TaskStatusCell } from './TaskStatusCell';
 import { TaskTags } from './TaskTags';
@@ -59,18 +61,25 @@ export function TasksTable(props: Props) {
       {
         title: t('File name'),
         dataIndex: 'fileName',
-        render: (_: unknown, task) => <FileNameCell task={task} />,
+        // The note sits under the name: a column of its own did not fit a laptop screen.
+        render: (_: unknown, task) => (
+          <Space direction="vertical" size={2} style={{ width: '100%', minWidth: 0 }}>
+            <FileNameCell task={task} />
+            <NoteCell task={task} onChanged={onChanged} />
+          </Space>
+        ),
       },
       { title: t('Stored'), key: 'location', width: WIDTHS.location, render: (_: unknown, task) => <LocationTags task={task} /> },
       { title: t('Size'), dataIndex: 'size', width: WIDTHS.size, render: (_: unknown, task) => formatSize(task.size) },
       {
-        // The verified mark sits beside the status: a column of its own did not fit a laptop screen.
+        // The verified mark and Keep forever sit beside the status: columns of their own did not fit a laptop screen.
         title: t('Status'),
         dataIndex: 'status',
         width: WIDTHS.status,
         render: (_: unknown, task) => (
           <Space size={4} wrap>
             <TaskStatusCell task={task} />
+            <PinToggle task={task} onChanged={onChanged} />
             {task.verifiedAt && (
               <Tooltip title={t('Verified at {{time}}', { time: formatTime(task.verifiedAt) })}>
                 <CheckCircleTwoTone twoToneColor="#52c41a" aria-label={t('Verified')} />

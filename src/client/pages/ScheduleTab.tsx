@@ -1,4 +1,4 @@
-import { Alert, App, Button, Checkbox, Form, InputNumber, Spin, Switch } from 'antd';
+import { Alert, App, Button, Checkbox, Form, Spin, Switch } from 'antd';
 import { useRequest } from 'ahooks';
 import { useEffect, useState } from 'react';
 import { readErrorMessage } from '../api/errors';
@@ -7,6 +7,7 @@ import { FrequencyInput } from '../components/FrequencyInput';
 import { LastRunAlert } from '../components/LastRunAlert';
 import { NextRuns } from '../components/NextRuns';
 import { PasswordFields } from '../components/PasswordFields';
+import { RetentionFields } from '../components/RetentionFields';
 import { ExcludeCollectionsField } from '../components/ExcludeCollectionsSelect';
 import { OffsiteStorageField } from '../components/OffsiteStorageSelect';
 import { SubAppsField } from '../components/SubAppsSelect';
@@ -34,8 +35,12 @@ function toForm(s: ScheduleSettings): Values {
     timezone: s.timezone || localTimeZone(),
     includeUploads: s.includeUploads !== false,
     includePlugins: s.includePlugins !== false,
-    keepLast: s.keepLast || 7,
+    keepLast: s.keepLast ?? 7,
     maxAgeDays: s.maxAgeDays ?? null,
+    keepDaily: s.keepDaily ?? null,
+    keepWeekly: s.keepWeekly ?? null,
+    keepMonthly: s.keepMonthly ?? null,
+    keepYearly: s.keepYearly ?? null,
     excludeCollections: s.excludeCollections ?? [],
     offsiteStorage: s.offsiteStorage ?? null,
     offsiteUnencrypted: !!s.offsiteUnencrypted,
@@ -56,6 +61,10 @@ function toUpdate(v: Values, hasPassword: boolean): ScheduleUpdate {
     includePlugins: !!v.includePlugins,
     keepLast: v.keepLast,
     maxAgeDays: v.maxAgeDays ?? null,
+    keepDaily: v.keepDaily || null,
+    keepWeekly: v.keepWeekly || null,
+    keepMonthly: v.keepMonthly || null,
+    keepYearly: v.keepYearly || null,
     excludeCollections: v.excludeCollections ?? [],
     offsiteStorage: v.offsiteStorage || null,
     offsiteUnencrypted: !!v.offsiteUnencrypted,
@@ -168,23 +177,7 @@ export function ScheduleTab() {
         <ExcludeCollectionsField />
         <SubAppsField />
         <DataSourcesField />
-        <Form.Item
-          label={t('Keep the last N scheduled backups')}
-          name="keepLast"
-          rules={[{ required: true, message: t('Keep at least one backup.') }]}
-          extra={t(
-            'Older scheduled backups are deleted after each automatic backup. Manual backups are never deleted.',
-          )}
-        >
-          <InputNumber min={1} precision={0} style={{ width: 160 }} />
-        </Form.Item>
-        <Form.Item
-          label={t('Also delete scheduled backups older than D days')}
-          name="maxAgeDays"
-          extra={t('Optional. Leave empty to delete by number only.')}
-        >
-          <InputNumber min={1} precision={0} style={{ width: 160 }} placeholder={t('Optional')} />
-        </Form.Item>
+        <RetentionFields />
         <OffsiteStorageField />
         {offsite.plain && (
           <>

@@ -13,6 +13,7 @@ import { listSubApps, subAppsToBackUp } from '../subapps/registry';
 import { describeDataSource } from '../datasources/kinds';
 import { listDataSourceRows, sourcesToBackUp } from '../datasources/registry';
 import { readiness } from './readiness';
+import { retentionPreviewAction } from './retention-preview';
 
 const PREVIEW_RUNS = 5;
 
@@ -23,8 +24,10 @@ function upcoming(s: Pick<ScheduleSettings, 'cron' | 'timezone'>): string[] {
 /** The automatic-backup settings page: one settings row, no list or destroy. */
 export const settingsResource = {
   name: SETTINGS,
-  only: ['get', 'update', 'preview', 'storages', 'apps', 'dataSources', 'readiness'],
+  only: ['get', 'update', 'preview', 'storages', 'apps', 'dataSources', 'readiness', 'retentionPreview'],
   actions: {
+    retentionPreview: retentionPreviewAction,
+
     get: action(async (ctx: Context, next: Next) => {
       const settings = await readSettings(ctx.db);
       ctx.body = {

@@ -16,6 +16,8 @@ import { BackupError } from '../errors';
 import { remoteOf } from '../offsite/offsite';
 import { subAppsToBackUp } from '../subapps/registry';
 import { sourcesToBackUp } from '../datasources/registry';
+import { noteAction, pinAction } from './task-marks';
+import { noteOf } from '../tasks/note';
 
 const svc = (ctx: Context) => getService(ctx.app);
 const userId = (ctx: Context) => ctx.state?.currentUser?.id ?? ctx.auth?.user?.id;
@@ -27,9 +29,11 @@ const flag = (v: unknown, dflt = true) => (v === undefined || v === null ? dflt 
 export const tasksResource = {
   name: TASKS,
   // The resource shares the collection's name: without `only`, NocoBase's default CRUD (update...) would be open.
-  only: ['list', 'get', 'create', 'destroy', 'download', 'inspect', 'upload', 'restore', 'verify', 'syncOffsite'],
+  only: ['list', 'get', 'create', 'destroy', 'download', 'inspect', 'upload', 'restore', 'verify', 'syncOffsite', 'pin', 'note'],
   actions: {
     verify: verifyAction,
+    pin: pinAction,
+    note: noteAction,
 
     list: action(async (ctx: Context, next: Next) => {
       const page = Math.max(1, Number(ctx.action.params.page) || 1);
@@ -62,6 +66,7 @@ export const tasksResource = {
         // External sources only when ticked; those without a dump tool are recorded as skipped.
         dataSources: await sourcesToBackUp(ctx.app, values.dataSources),
         password: passwordFrom(ctx),
+        note: noteOf(values.note) ?? undefined,
         origin: 'manual',
         userId: userId(ctx),
         // The configured off-site storage receives a copy unless the admin unticked it for this backup.

@@ -47,6 +47,8 @@ export interface Manifest {
   parts: string[];
   entries: ManifestEntry[];
   origin?: string;
+  /** The admin's note at backup time ("before the v2.3 upgrade"). Optional: added compatibly. */
+  note?: string;
   /** Sub-applications (multi-app manager) carried, each with its own dump. Optional: added compatibly. */
   apps?: SubAppDump[];
   /** External data sources carried, each with its dump. Optional: added compatibly. */

@@ -138,6 +138,7 @@ function checkManifestHeader(value: unknown): Record<string, any> & { entries: u
   }
   if (!isStrArray(m.parts)) throw invalid('parts must be an array of strings', { field: 'parts' });
   requireStr(m, 'origin', '', true);
+  requireStr(m, 'note', '', true);
   if (m.apps !== undefined) {
     if (!Array.isArray(m.apps)) throw invalid('apps must be an array', { field: 'apps' });
     const names = new Set<string>();

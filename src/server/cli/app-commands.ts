@@ -13,7 +13,7 @@ import { getService, type BackupsService } from '../service';
 import { readTaskRows } from '../tasks/journal';
 import { runExclusive } from '../tasks/exclusive';
 import { verifyNow } from '../tasks/verify-flow';
-import { formatList, listArchives, resolveArchive } from './archives';
+import { formatList, listArchives, resolveArchive, type ListedArchive } from './archives';
 import type { CliArgs } from './args';
 import { CliError, EXIT } from './exit-codes';
 import { askOnTerminal, createOutput, type Output } from './output';
@@ -150,7 +150,13 @@ const listRun: Run = async (app, _opts, out) => {
   const service = serviceOf(app);
   const rows = await findJson<Record<string, unknown>>(service.repo, { filter: { kind: 'backup' } });
   const byName = new Map<string, Record<string, unknown>>(rows.map((r) => [String(r.fileName), r]));
-  const archives = await listArchives(service.paths.archives);
+  // A row's note wins over the manifest's: the admin may have edited it since the backup.
+  const archives = (await listArchives(service.paths.archives)).map((a): ListedArchive => {
+    const row = byName.get(a.fileName);
+    if (!row) return a;
+    const { note: _manifestNote, ...rest } = a;
+    return typeof row.note === 'string' && row.note ? { ...rest, note: row.note } : rest;
+  });
   const backups = archives.map((a) => {
     const row = byName.get(a.fileName);
     return {
@@ -161,6 +167,8 @@ const listRun: Run = async (app, _opts, out) => {
       taskId: row?.id ?? null,
       verifiedAt: row?.verifiedAt ?? null,
       origin: a.manifest?.origin,
+      note: a.note ?? null,
+      pinned: row?.pinned === true || row?.pinned === 1,
       error: a.error,
     };
   });

@@ -18,6 +18,8 @@ export interface ListedArchive {
   manifest?: Manifest;
   /** Why the archive could not be read (damaged, not ours...). */
   error?: { code: string; message: string };
+  /** The admin's note: the task row's when the app lists the archive (it may have been edited), else the manifest's. */
+  note?: string;
 }
 
 /** Every archive in the folder, newest first, each judged by its header and manifest alone (fast, whatever the size). */
@@ -31,7 +33,8 @@ export async function listArchives(dir: string): Promise<ListedArchive[]> {
     try {
       const header = await readHeader(file);
       const manifest = header.encrypted ? undefined : await readManifest(file);
-      listed.push({ fileName, path: file, size: stat.size, createdAt: header.createdAt, header, manifest });
+      const note = typeof manifest?.note === 'string' && manifest.note ? manifest.note : undefined;
+      listed.push({ fileName, path: file, size: stat.size, createdAt: header.createdAt, header, manifest, ...(note ? { note } : {}) });
     } catch (err) {
       const error = { code: codeOf(err), message: messageOf(err) };
       listed.push({ fileName, path: file, size: stat.size, createdAt: stat.mtime.toISOString(), error });
@@ -61,7 +64,8 @@ export function formatList(items: ListedArchive[]): string {
       const extra = a.manifest
         ? `${a.manifest.origin ?? ''}  ${tables ? `${Object.keys(tables).length} tables` : 'no row counts'}`
         : 'encrypted';
-      return `${a.fileName}  ${a.createdAt}  ${human(a.size)}  ${h.database.dialect}  NocoBase ${h.app.version}  [${h.parts.join(', ')}]  ${extra}`;
+      const note = a.note ? `  "${a.note}"` : '';
+      return `${a.fileName}  ${a.createdAt}  ${human(a.size)}  ${h.database.dialect}  NocoBase ${h.app.version}  [${h.parts.join(', ')}]  ${extra}${note}`;
     })
     .join('\n');
 }

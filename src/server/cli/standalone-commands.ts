@@ -153,6 +153,7 @@ export async function listCommand(ctx: StandaloneContext): Promise<void> {
     dialect: a.manifest?.database.dialect,
     appVersion: a.manifest?.app.version,
     origin: a.manifest?.origin,
+    note: a.note ?? null,
     parts: a.manifest?.parts,
     tables: a.manifest?.database.tables ? Object.keys(a.manifest.database.tables).length : null,
     error: a.error,

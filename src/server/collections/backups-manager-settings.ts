@@ -16,6 +16,11 @@ export default defineCollection({
     { type: 'boolean', name: 'includePlugins', defaultValue: true },
     { type: 'integer', name: 'keepLast', defaultValue: 7 },
     { type: 'integer', name: 'maxAgeDays', allowNull: true },
+    // Calendar rules (retention.ts): null is off, so a table from before they existed keeps its old policy.
+    { type: 'integer', name: 'keepDaily', allowNull: true },
+    { type: 'integer', name: 'keepWeekly', allowNull: true },
+    { type: 'integer', name: 'keepMonthly', allowNull: true },
+    { type: 'integer', name: 'keepYearly', allowNull: true },
     // Collection names (not tables): a renamed table prefix or a re-created collection still matches.
     { type: 'json', name: 'excludeCollections', defaultValue: [] },
     // Sub-application names, or ['*'] for all of them, whose databases each scheduled backup carries too.

@@ -30,6 +30,10 @@ export default defineCollection({
     { type: 'text', name: 'remoteError', allowNull: true },
     { type: 'string', name: 'slot', unique: true },
     { type: 'date', name: 'verifiedAt' },
+    // Keep forever: no retention policy deletes a pinned backup (schedule/retention.ts).
+    { type: 'boolean', name: 'pinned', defaultValue: false },
+    // The admin's note ("before the v2.3 upgrade"), also written into the manifest at backup time (tasks/note.ts).
+    { type: 'text', name: 'note', allowNull: true },
     { type: 'date', name: 'startedAt' },
     { type: 'date', name: 'finishedAt' },
   ],

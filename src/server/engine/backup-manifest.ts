@@ -11,6 +11,8 @@ export interface BackupFacts {
   app: { name: string; version: string };
   plugin: { name: string; version: string };
   origin: string;
+  /** The admin's note; absent from the manifest when there is none. */
+  note?: string;
   db: DbConfig;
   /** The server's version for a dump tool's database; the SQLite library's for a SQLite file. */
   serverVersion: string;
@@ -55,6 +57,7 @@ export function buildManifest(f: BackupFacts): Omit<Manifest, 'entries'> {
     },
     parts: f.parts,
     origin: f.origin,
+    ...(f.note ? { note: f.note } : {}),
     ...(f.apps.length ? { apps: f.apps } : {}),
     ...(f.dataSources.length ? { dataSources: f.dataSources } : {}),
     ...(f.skippedDataSources.length ? { skippedDataSources: f.skippedDataSources } : {}),

@@ -32,6 +32,8 @@ export interface BackupInput {
   /** Tables whose rows stay out (their schema is kept): runtime tables and the admin's choices. */
   excludeTableData: string[];
   origin: string;
+  /** The admin's note, written into the manifest. */
+  note?: string;
   /** Sub-applications whose databases are dumped too (all of their data: NocoBase's runtime list is per app). */
   subApps?: { name: string; db: DbConfig }[];
   /** External data sources to dump with their engines' tools; one that cannot be dumped is skipped, not fatal. */
@@ -176,6 +178,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
       app: input.app,
       plugin: input.plugin,
       origin: input.origin,
+      note: input.note,
       db: input.db,
       serverVersion,
       tool: checked?.tool,

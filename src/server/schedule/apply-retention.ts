@@ -2,7 +2,7 @@ import fs from 'fs';
 import { NAMESPACE } from '../../constants';
 import { archivePath } from '../paths';
 import type { TaskStore } from '../tasks/store';
-import { planRetention, type RetentionRow, type TaskId } from './retention';
+import { planRetention, type RetentionPolicy, type RetentionRow, type TaskId } from './retention';
 import type { ScheduleSettings } from './settings-values';
 import { findJson } from '../db/find-json';
 
@@ -15,14 +15,33 @@ export interface RetentionHost {
   destroyTask(id: TaskId): Promise<void>;
 }
 
+export type RetentionSettings = Pick<
+  ScheduleSettings,
+  'keepLast' | 'maxAgeDays' | 'keepDaily' | 'keepWeekly' | 'keepMonthly' | 'keepYearly' | 'timezone'
+>;
+
+/** The policy of a schedule's settings at an instant (the run and the schedule tab's preview use the same). */
+export function policyOf(s: RetentionSettings, now: Date): RetentionPolicy {
+  return {
+    keepLast: s.keepLast,
+    maxAgeDays: s.maxAgeDays,
+    keepDaily: s.keepDaily,
+    keepWeekly: s.keepWeekly,
+    keepMonthly: s.keepMonthly,
+    keepYearly: s.keepYearly,
+    timezone: s.timezone || 'UTC',
+    now,
+  };
+}
+
 /** Carries out the retention plan: rows and archives through the service, one at a time, failures only logged. */
 export async function applyRetention(
   host: RetentionHost,
-  settings: Pick<ScheduleSettings, 'keepLast' | 'maxAgeDays'>,
+  settings: RetentionSettings,
   now = new Date(),
 ): Promise<{ destroyed: TaskId[]; cleaned: TaskId[] }> {
   const rows = await findJson<RetentionRow>(host.store.repo, { filter: { kind: 'backup' } });
-  const plan = planRetention(rows, { keepLast: settings.keepLast, maxAgeDays: settings.maxAgeDays, now });
+  const plan = planRetention(rows, policyOf(settings, now));
   const destroyed: TaskId[] = [];
   for (const id of plan.destroy) {
     try {

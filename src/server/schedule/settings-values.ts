@@ -2,6 +2,7 @@ import type { ScheduleValues } from '../../schedule-values';
 import { BackupError } from '../errors';
 import { checkCron } from './cron';
 import { subAppList } from '../subapps/selection';
+import { hasCalendarRule } from './retention';
 
 // The schedule settings as the API and the scheduler see them, and the validation of an update. Pure.
 
@@ -15,6 +16,10 @@ export const DEFAULT_SETTINGS: ScheduleSettings = {
   includePlugins: true,
   keepLast: 7,
   maxAgeDays: null,
+  keepDaily: null,
+  keepWeekly: null,
+  keepMonthly: null,
+  keepYearly: null,
   excludeCollections: [],
   offsiteStorage: null,
   offsiteUnencrypted: false,
@@ -24,13 +29,24 @@ export const DEFAULT_SETTINGS: ScheduleSettings = {
 
 const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof ScheduleSettings)[];
 
+export const CALENDAR_KEYS = ['keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly'] as const;
+
+/** A calendar rule as stored: a whole number above 0, else off (null). */
+function ruleOf(value: unknown): number | null {
+  const n = Number(value);
+  return value !== null && value !== undefined && Number.isInteger(n) && n > 0 ? n : null;
+}
+
 /** A stored row (or anything) reduced to the settings, defaults for what is missing. */
 export function fromRow(row: Record<string, unknown> | null | undefined): ScheduleSettings {
   const merged = { ...DEFAULT_SETTINGS };
   for (const key of KEYS) {
     if (row?.[key] !== undefined && row[key] !== null) (merged as Record<string, unknown>)[key] = row[key];
   }
-  merged.keepLast = Number(merged.keepLast) || DEFAULT_SETTINGS.keepLast;
+  for (const key of CALENDAR_KEYS) merged[key] = ruleOf(row?.[key]);
+  // 0 is only valid beside a calendar rule (applyUpdate); otherwise the default, as before calendar rules.
+  const keepLast = Number(merged.keepLast);
+  merged.keepLast = keepLast === 0 && hasCalendarRule(merged) ? 0 : keepLast || DEFAULT_SETTINGS.keepLast;
   merged.maxAgeDays = row?.maxAgeDays === null || row?.maxAgeDays === undefined ? null : Number(row.maxAgeDays);
   merged.excludeCollections = namesOf(row?.excludeCollections) ?? [];
   merged.subApps = subAppList(row?.subApps) ?? [];
@@ -81,11 +97,24 @@ export function applyUpdate(current: ScheduleSettings, values: Record<string, un
     const params: Record<string, string> = check.code === 'TIMEZONE_INVALID' ? { timezone: check.detail } : { detail: check.detail };
     throw new BackupError(check.code, params, 422);
   }
+  for (const key of CALENDAR_KEYS) {
+    const value = values[key];
+    if (value === undefined) continue;
+    if (value === null || value === '') {
+      next[key] = null;
+      continue;
+    }
+    const n = wholeNumber(value);
+    if (n === null || n < 0) throw new BackupError('RETENTION_RULE_INVALID', {}, 422);
+    next[key] = n || null;
+  }
   if (values.keepLast !== undefined) {
     const keepLast = wholeNumber(values.keepLast);
-    if (keepLast === null || keepLast < 1) throw new BackupError('KEEP_LAST_INVALID', {}, 422);
+    if (keepLast === null || keepLast < 0) throw new BackupError('KEEP_LAST_INVALID', {}, 422);
     next.keepLast = keepLast;
   }
+  // Something must keep backups: keepLast 0 only beside a calendar rule.
+  if (next.keepLast < 1 && !hasCalendarRule(next)) throw new BackupError('KEEP_LAST_INVALID', {}, 422);
   if (values.maxAgeDays !== undefined) {
     if (values.maxAgeDays === null || values.maxAgeDays === '') {
       next.maxAgeDays = null;

@@ -24,6 +24,8 @@ export interface BackupOptions {
   slot?: string;
   /** Extra tables whose data is left out (schema kept). */
   excludeTableData?: string[];
+  /** The admin's note (tasks/note.ts), on the row and in the manifest. */
+  note?: string;
   /** Encrypts the archive. Never stored in the task row. */
   password?: string;
   /** A file-manager storage that receives a copy once the archive is written. */
@@ -51,6 +53,7 @@ export function backupRowValues(options: BackupOptions): Record<string, unknown>
     createdById: options.userId,
     slot: options.slot,
     encrypted: !!options.password,
+    ...(options.note ? { note: options.note } : {}),
     options: {
       includeUploads: options.includeUploads !== false,
       includePlugins: options.includePlugins !== false,
@@ -87,6 +90,7 @@ export async function runBackupTask(host: BackupHost, task: TaskRow, options: Ba
       include: { uploads: options.includeUploads !== false, plugins: options.includePlugins !== false },
       excludeTableData: [...new Set([...host.runtimeTables(), ...(options.excludeTableData || [])])],
       origin: options.origin || 'manual',
+      note: options.note,
       password: options.password || undefined,
       appKey: process.env.APP_KEY,
       requirements: await requirements(app, paths.storage, options.includePlugins !== false),

@@ -36,6 +36,8 @@ export async function rediscoverArchives(store: TaskStore): Promise<string[]> {
         fileName: name,
         size: stat.size,
         summary: summaryOf(manifest ?? header, stat.size, header.encrypted),
+        // The note it was written with (a plain archive's manifest says; an encrypted one hides it).
+        ...(typeof manifest?.note === 'string' && manifest.note ? { note: manifest.note } : {}),
         createdAt,
         startedAt: createdAt,
         finishedAt: createdAt,

@@ -82,4 +82,12 @@ describe('buildManifest', () => {
     const entries = listed('db/main.dump', 'apps/a1/db.dump', 'sources/crm/db.dump');
     expect(() => validateManifest({ ...m, entries })).not.toThrow();
   });
+
+  it('carries the admin\'s note, and none when empty; a note that is not text is refused', () => {
+    const m = buildManifest({ ...base, note: 'before the v2.3 upgrade' });
+    expect(m.note).toBe('before the v2.3 upgrade');
+    expect(() => validateManifest({ ...m, entries: listed('db/main.sqlite') })).not.toThrow();
+    expect('note' in buildManifest({ ...base, note: '' })).toBe(false);
+    expect(() => validateManifest({ ...m, note: 7, entries: listed('db/main.sqlite') } as never)).toThrow(/note/);
+  });
 });

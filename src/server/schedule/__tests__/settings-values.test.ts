@@ -34,6 +34,10 @@ describe('applyUpdate', () => {
       includePlugins: true,
       keepLast: 3,
       maxAgeDays: 30,
+      keepDaily: null,
+      keepWeekly: null,
+      keepMonthly: null,
+      keepYearly: null,
       excludeCollections: [],
       offsiteStorage: null,
       offsiteUnencrypted: false,
@@ -61,6 +65,22 @@ describe('applyUpdate', () => {
     for (const maxAgeDays of [0, 2.5, 'x']) {
       expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { maxAgeDays }))).toMatchObject({ code: 'MAX_AGE_INVALID' });
     }
+  });
+
+  it('takes calendar rules; keepLast 0 only beside one; 0 or empty turns a rule off', () => {
+    const next = applyUpdate(DEFAULT_SETTINGS, { keepLast: 0, keepDaily: '7', keepWeekly: 4, keepMonthly: 0, keepYearly: '' });
+    expect(next).toMatchObject({ keepLast: 0, keepDaily: 7, keepWeekly: 4, keepMonthly: null, keepYearly: null });
+    expect(codeOf(() => applyUpdate(next, { keepDaily: null, keepWeekly: 0 }))).toMatchObject({ code: 'KEEP_LAST_INVALID' });
+    for (const bad of [-1, 1.5, 'x']) {
+      expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { keepMonthly: bad }))).toMatchObject({ code: 'RETENTION_RULE_INVALID', status: 422 });
+    }
+  });
+
+  it('reads a row from before calendar rules with its old meaning', () => {
+    const old = fromRow({ keepLast: 5, maxAgeDays: 30 });
+    expect(old).toMatchObject({ keepLast: 5, maxAgeDays: 30, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null });
+    expect(fromRow({ keepLast: 0 }).keepLast).toBe(DEFAULT_SETTINGS.keepLast);
+    expect(fromRow({ keepLast: 0, keepYearly: 3 })).toMatchObject({ keepLast: 0, keepYearly: 3 });
   });
 
   it('accepts 6-field expressions (seconds) on the server', () => {
