@@ -109,6 +109,12 @@ export interface ScheduleUpdate extends ScheduleValues {
   clearPassword?: boolean;
 }
 
+/** A NocoBase e-mail notification channel the alerts can go through. */
+export interface EmailChannelChoice {
+  name: string;
+  title: string;
+}
+
 export interface CronPreview {
   valid: boolean;
   error?: string;

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { SETTINGS, SETTINGS_ROW_ID } from '../../constants';
 import { useApi } from '../shell';
-import type { CronPreview, DataSourceChoice, ScheduleSettings, ScheduleUpdate, StorageChoice, SubAppChoice } from '../types';
+import type { CronPreview, DataSourceChoice, EmailChannelChoice, ScheduleSettings, ScheduleUpdate, StorageChoice, SubAppChoice } from '../types';
 import { passwordHeaders } from './headers';
 
 /** The `backupsManagerSettings` resource (automatic backups). */
@@ -37,6 +37,11 @@ export function useSettingsApi() {
 
       async storages(): Promise<StorageChoice[]> {
         const res = await api.request<{ data: StorageChoice[] }>({ url: `${SETTINGS}:storages`, skipNotify: true });
+        return res.data.data ?? [];
+      },
+
+      async emailChannels(): Promise<EmailChannelChoice[]> {
+        const res = await api.request<{ data: EmailChannelChoice[] }>({ url: `${SETTINGS}:emailChannels`, skipNotify: true });
         return res.data.data ?? [];
       },
 

@@ -6,6 +6,7 @@ import type { DbConfig } from '../dumpers/types';
 import type { SourcePlan } from '../datasources/kinds';
 import { createBackup } from '../engine/backup';
 import { Offsite } from '../offsite/offsite';
+import { alertOffsiteFailure } from '../alerts/offsite-alert';
 import { archiveName, ensureDirs } from '../paths';
 import { gatherRequirements } from '../preflight/gather';
 import { sqlOfApp } from '../preflight/sql';
@@ -95,16 +96,21 @@ export async function runBackupTask(host: BackupHost, task: TaskRow, options: Ba
     await progress.flush();
     // The archive is complete but its row still says running: the instant a crash leaves the most behind.
     crashPoint('backup:written');
+    const finishedAt = new Date();
+    const copy = options.offsite ? await copyOffsite(store, task, options.offsite, path.join(paths.archives, fileName)) : {};
     const values = {
       status: 'succeeded',
       phase: 'done',
       progress: 100,
       size: result.size,
-      finishedAt: new Date(),
+      finishedAt,
       summary: summaryOf(result.manifest, result.size, !!options.password),
-      ...(options.offsite ? await copyOffsite(store, task, options.offsite, path.join(paths.archives, fileName)) : {}),
+      ...copy,
     };
     await store.update(task.id, values);
+    if (options.offsite && copy.remoteError) {
+      await alertOffsiteFailure(app, { fileName, storage: options.offsite, reason: String(copy.remoteError) });
+    }
     return { ...task, ...values, fileName };
   } catch (err) {
     await progress.flush();
