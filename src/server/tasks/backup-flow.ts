@@ -6,7 +6,6 @@ import type { DbConfig } from '../dumpers/types';
 import type { SourcePlan } from '../datasources/kinds';
 import { createBackup } from '../engine/backup';
 import { Offsite } from '../offsite/offsite';
-import { alertOffsiteFailure } from '../alerts/offsite-alert';
 import { archiveName, ensureDirs } from '../paths';
 import { gatherRequirements } from '../preflight/gather';
 import { sqlOfApp } from '../preflight/sql';
@@ -108,9 +107,6 @@ export async function runBackupTask(host: BackupHost, task: TaskRow, options: Ba
       ...copy,
     };
     await store.update(task.id, values);
-    if (options.offsite && copy.remoteError) {
-      await alertOffsiteFailure(app, { fileName, storage: options.offsite, reason: String(copy.remoteError) });
-    }
     return { ...task, ...values, fileName };
   } catch (err) {
     await progress.flush();
