@@ -1,3 +1,5 @@
+import fs from 'fs';
+import path from 'path';
 import { SETTINGS, TASKS } from '../../src/constants';
 import { ADMIN, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import { port } from '../helpers/run-scope';
@@ -128,16 +130,46 @@ describe('alerts: in-app messages and real e-mails', () => {
       options: { region: 'us-east-1', endpoint: dead, bucket: 'nowhere', accessKeyId: 'x', secretAccessKey: 'y' },
     });
     expect((await settings({ offsiteStorage: 'bm-dead-s3' })).status).toBe(200);
-    const one = await runBackup({ offsite: true });
-    const two = await runBackup({ offsite: true });
-    for (const b of [one, two]) expect([b.remote, typeof b.remoteError]).toEqual([null, 'string']);
-    // The admin reads Chinese since the previous test.
-    const mail = await smtp.waitForMail((m) => m.subject === '异地复制失败', 60000, 'the off-site failure e-mail');
-    expect(mail.text).toContain(`备份 ${one.fileName} 复制到存储 bm-dead-s3 失败`);
+    try {
+      const one = await runBackup({ offsite: true });
+      const two = await runBackup({ offsite: true });
+      for (const b of [one, two]) expect([b.remote, typeof b.remoteError]).toEqual([null, 'string']);
+      // The admin reads Chinese since the previous test.
+      const mail = await smtp.waitForMail((m) => m.subject === '异地复制失败', 60000, 'the off-site failure e-mail');
+      expect(mail.text).toContain(`备份 ${one.fileName} 复制到存储 bm-dead-s3 失败`);
+      expect(mail.text).toContain(PAGE);
+      await severalChecks(); // the second backup's failure must not have sent another
+      const inApp = (await messages()).filter((m) => m.title === '异地复制失败');
+      expect(inApp).toHaveLength(1);
+      expect(smtp.mails.slice(before).map((m) => m.subject)).toEqual(['异地复制失败']);
+    } finally {
+      await settings({ offsiteStorage: null });
+    }
+  });
+
+  it('e-mails a failed scheduled backup, with the run time and the reason', async () => {
+    await ok(`users:update?filterByTk=${adminId}`, { appLang: 'en-US' });
+    // The uploads folder replaced by a file: a backup that includes the uploads cannot read them and fails.
+    const uploads = path.join(app.storage, 'uploads');
+    const had = fs.existsSync(uploads);
+    if (had) fs.renameSync(uploads, `${uploads}.away`);
+    fs.writeFileSync(uploads, 'not a folder');
+    const on = await settings({ enabled: true, cron: '*/5 * * * * *', timezone: 'UTC', includeUploads: true, alertEmailChannel: CHANNEL });
+    expect([on.status, on.body.errors]).toEqual([200, undefined]);
+    let mail: ReceivedMail;
+    try {
+      mail = await smtp.waitForMail((m) => m.subject === 'Automatic backup failed', 120000, 'the failed-backup e-mail');
+    } finally {
+      await settings({ enabled: false });
+      fs.rmSync(uploads);
+      if (had) fs.renameSync(`${uploads}.away`, uploads);
+    }
+    const failed = (await ok(`${TASKS}:list?pageSize=50&sort=-id`)).find((t: Record<string, any>) => t.origin === 'scheduled' && t.status === 'failed');
+    expect(failed.errorCode).not.toBe('SKIPPED_BUSY');
+    expect(mail.to).toEqual([ADMIN.email]);
+    expect(mail.text).toMatch(/^The automatic backup of \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC did not complete: /);
+    expect(mail.text).toContain(failed.error);
     expect(mail.text).toContain(PAGE);
-    const inApp = (await messages()).filter((m) => m.title === '异地复制失败');
-    expect(inApp).toHaveLength(1);
-    expect(smtp.mails.slice(before).map((m) => m.subject)).toEqual(['异地复制失败']);
-    await settings({ offsiteStorage: null });
+    await waitFor(async () => (await messages()).find((m) => m.title === 'Automatic backup failed'), { what: 'the in-app message' });
   });
 });
