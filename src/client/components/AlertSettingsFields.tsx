@@ -27,7 +27,7 @@ export function AlertSettingsFields() {
         name="staleAfterHours"
         extra={t('Checked every few minutes, even when automatic backups are off. Leave empty for no such alert.')}
       >
-        <InputNumber min={1} precision={0} style={{ width: 160 }} placeholder={t('Off')} />
+        <InputNumber min={0.1} style={{ width: 160 }} placeholder={t('Off')} />
       </Form.Item>
       <Form.Item
         label={t('Also send alerts by e-mail through')}
