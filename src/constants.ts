@@ -40,3 +40,5 @@ export const PHASES = [
   'done',
 ] as const;
 export type Phase = (typeof PHASES)[number];
+/** Which alerts were already sent (one per stale period, one per failing off-site streak): see server/alerts. */
+export const ALERTS = 'backupsManagerAlerts';

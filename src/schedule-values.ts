@@ -25,4 +25,8 @@ export interface ScheduleValues {
   subApps: string[];
   /** External data sources each scheduled backup dumps too. */
   dataSources: string[];
+  /** Alert the admins when no backup has succeeded for longer than this many hours; null: no such alert. */
+  staleAfterHours: number | null;
+  /** A NocoBase e-mail notification channel (by name) that also receives the alerts; null: in-app only. */
+  alertEmailChannel: string | null;
 }

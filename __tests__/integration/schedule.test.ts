@@ -57,6 +57,8 @@ describe('automatic backups', () => {
       offsiteUnencrypted: false,
       subApps: [],
       dataSources: [],
+      staleAfterHours: 48,
+      alertEmailChannel: null,
       hasPassword: false,
       lastRun: null,
       nextRuns: [],

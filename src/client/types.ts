@@ -136,6 +136,12 @@ export interface RetentionPreview {
   backups: number;
 }
 
+/** A NocoBase e-mail notification channel the alerts can go through. */
+export interface EmailChannelChoice {
+  name: string;
+  title: string;
+}
+
 export interface CronPreview {
   valid: boolean;
   error?: string;

@@ -7,6 +7,7 @@ import { settingsResource } from './actions/settings';
 import { tasksResource } from './actions/tasks';
 import { registerLocales } from './locale';
 import { getScheduler } from './schedule/scheduler';
+import { getStaleWatch } from './alerts/stale-watch';
 import { getService } from './service';
 
 export class PluginBackupsManagerServer extends Plugin {
@@ -28,15 +29,19 @@ export class PluginBackupsManagerServer extends Plugin {
     this.app.resourceManager.define(settingsResource);
     const service = getService(this.app);
     const scheduler = getScheduler(this.app);
+    const staleWatch = getStaleWatch(this.app);
     // After every start (first boot, restart after a restore or upgrade): finish what a crash or restore left.
     this.app.on('afterStart', async () => {
       // Never let our housekeeping stop the app from starting.
       await service.onAppStarted().catch((err) => this.log.error('backups-manager start-up housekeeping failed', { err }));
       // After the housekeeping, so a task a crash left 'running' no longer makes the first slot look busy.
       await scheduler.start().catch((err) => this.log.error('backups-manager scheduler did not start', { err }));
+      // Its own timer, not the scheduler's: the stale-backup alert must fire when the schedule is off or broken.
+      staleWatch.start();
     });
     this.app.on('beforeStop', async () => {
       scheduler.stop();
+      staleWatch.stop();
     });
   }
 }

@@ -16,6 +16,7 @@ import { pidsDir } from './restore/recover';
 import { rediscoverArchives } from './tasks/rediscover';
 import { TaskStore, type TaskRow } from './tasks/store';
 import { Offsite, remoteOf } from './offsite/offsite';
+import { alertOffsiteFailure } from './alerts/offsite-alert';
 
 export type { BackupOptions } from './tasks/backup-flow';
 export type { TaskRow } from './tasks/store';
@@ -127,6 +128,14 @@ export class BackupsService {
           return { task, error: err as unknown };
         },
       )
+      // Here, not in the backup: the alert (an e-mail may take seconds) must not hold the exclusive slot.
+      .then(async (outcome) => {
+        const { remoteError, fileName } = outcome.task;
+        if (options.offsite && remoteError) {
+          await alertOffsiteFailure(this.app, { fileName: String(fileName), storage: options.offsite, reason: String(remoteError) });
+        }
+        return outcome;
+      })
       .then((outcome) => onDone?.(outcome.task, outcome.error))
       .catch((err) => this.app.log.error(`[${NAMESPACE}] after backup task ${task.id}`, { err }));
     return task;

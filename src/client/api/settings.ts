@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { SETTINGS, SETTINGS_ROW_ID } from '../../constants';
 import { useApi } from '../shell';
-import type { CronPreview, DataSourceChoice, ReadinessReport, RetentionPreview, ScheduleSettings, ScheduleUpdate, StorageChoice, SubAppChoice } from '../types';
+import type { CronPreview, DataSourceChoice, EmailChannelChoice, ReadinessReport, RetentionPreview, ScheduleSettings, ScheduleUpdate, StorageChoice, SubAppChoice } from '../types';
 import { passwordHeaders } from './headers';
 
 /** The `backupsManagerSettings` resource (automatic backups). */
@@ -54,6 +54,11 @@ export function useSettingsApi() {
           skipNotify: true,
         });
         return res.data.data;
+      },
+
+      async emailChannels(): Promise<EmailChannelChoice[]> {
+        const res = await api.request<{ data: EmailChannelChoice[] }>({ url: `${SETTINGS}:emailChannels`, skipNotify: true });
+        return res.data.data ?? [];
       },
 
       async preview(cron: string, timezone: string): Promise<CronPreview> {

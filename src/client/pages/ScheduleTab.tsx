@@ -13,6 +13,7 @@ import { OffsiteStorageField } from '../components/OffsiteStorageSelect';
 import { SubAppsField } from '../components/SubAppsSelect';
 import { DataSourcesField } from '../components/DataSourcesSelect';
 import { TimezoneSelect } from '../components/TimezoneSelect';
+import { AlertSettingsFields } from '../components/AlertSettingsFields';
 import { useCronPreview } from '../hooks/useCronPreview';
 import { useT } from '../locale';
 import type { ScheduleValues } from '../../schedule-values';
@@ -46,6 +47,8 @@ function toForm(s: ScheduleSettings): Values {
     offsiteUnencrypted: !!s.offsiteUnencrypted,
     subApps: s.subApps ?? [],
     dataSources: s.dataSources ?? [],
+    staleAfterHours: s.staleAfterHours ?? null,
+    alertEmailChannel: s.alertEmailChannel ?? null,
     password: undefined,
     passwordRepeat: undefined,
     clearPassword: false,
@@ -70,6 +73,8 @@ function toUpdate(v: Values, hasPassword: boolean): ScheduleUpdate {
     offsiteUnencrypted: !!v.offsiteUnencrypted,
     subApps: v.subApps ?? [],
     dataSources: v.dataSources ?? [],
+    staleAfterHours: v.staleAfterHours ?? null,
+    alertEmailChannel: v.alertEmailChannel || null,
   };
   if (hasPassword && v.clearPassword) update.clearPassword = true;
   return update;
@@ -215,6 +220,7 @@ export function ScheduleTab() {
             <Checkbox>{t('Remove password')}</Checkbox>
           </Form.Item>
         )}
+        <AlertSettingsFields />
         <Button type="primary" loading={saving} onClick={save}>
           {t('Save')}
         </Button>

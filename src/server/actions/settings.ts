@@ -14,6 +14,7 @@ import { describeDataSource } from '../datasources/kinds';
 import { listDataSourceRows, sourcesToBackUp } from '../datasources/registry';
 import { readiness } from './readiness';
 import { retentionPreviewAction } from './retention-preview';
+import { checkEmailChannel, listEmailChannels } from '../alerts/email-channels';
 
 const PREVIEW_RUNS = 5;
 
@@ -24,7 +25,7 @@ function upcoming(s: Pick<ScheduleSettings, 'cron' | 'timezone'>): string[] {
 /** The automatic-backup settings page: one settings row, no list or destroy. */
 export const settingsResource = {
   name: SETTINGS,
-  only: ['get', 'update', 'preview', 'storages', 'apps', 'dataSources', 'readiness', 'retentionPreview'],
+  only: ['get', 'update', 'preview', 'storages', 'apps', 'dataSources', 'readiness', 'retentionPreview', 'emailChannels'],
   actions: {
     retentionPreview: retentionPreviewAction,
 
@@ -52,6 +53,7 @@ export const settingsResource = {
       // Named sub-applications must exist now; '*' means whichever exist when the schedule runs.
       if (values.subApps !== undefined) await subAppsToBackUp(ctx.app, settings.subApps);
       if (values.dataSources !== undefined) await sourcesToBackUp(ctx.app, settings.dataSources);
+      if (values.alertEmailChannel !== undefined && settings.alertEmailChannel) await checkEmailChannel(ctx.app, settings.alertEmailChannel);
       // A new password comes in the header (never the body: bodies are logged); clearPassword removes it.
       const password = passwordFrom(ctx);
       const clear = values.clearPassword === true || values.clearPassword === 'true';
@@ -68,6 +70,12 @@ export const settingsResource = {
         hasPassword: !!(await readSealedPassword(ctx.db)),
         nextRuns: settings.enabled ? upcoming(settings) : [],
       };
+      await next();
+    }),
+
+    /** NocoBase's e-mail notification channels, for the alerts (empty when the e-mail plugin is not enabled). */
+    emailChannels: action(async (ctx: Context, next: Next) => {
+      ctx.body = await listEmailChannels(ctx.app);
       await next();
     }),
 

@@ -31,6 +31,10 @@ export default defineCollection({
     { type: 'string', name: 'offsiteStorage', allowNull: true },
     // The admin chose plain archives for the off-site copies of scheduled backups (off: a password is required).
     { type: 'boolean', name: 'offsiteUnencrypted', defaultValue: false },
+    // Alerts (server/alerts): no successful backup for longer than this many hours (null: off), and the NocoBase
+    // e-mail channel that also receives them (null: in-app only).
+    { type: 'double', name: 'staleAfterHours', defaultValue: 48, allowNull: true },
+    { type: 'string', name: 'alertEmailChannel', allowNull: true },
     // The task the scheduler started last, for logs and support; the settings page reads the task table itself.
     { type: 'bigInt', name: 'lastRunTaskId', allowNull: true },
     // The schedule's backup password, sealed with a key derived from APP_KEY (crypto/app-key-seal.ts); hidden so no

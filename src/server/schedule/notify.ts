@@ -9,7 +9,7 @@ import { findJson } from '../db/find-json';
 export const CHANNEL_NAME = 'backups_manager';
 const IN_APP_TYPE = 'in-app-message';
 
-interface NotificationManagerLike {
+export interface NotificationManagerLike {
   enabled?: boolean;
   send(options: {
     channelName: string;
@@ -20,7 +20,7 @@ interface NotificationManagerLike {
   }): Promise<{ status?: string; reason?: string } | undefined>;
 }
 
-function plugin<T>(app: Application, name: string): T | null {
+export function plugin<T>(app: Application, name: string): T | null {
   const found = app.pm.get(name) as unknown as (T & { enabled?: boolean }) | undefined;
   return found && found.enabled !== false ? found : null;
 }
@@ -46,12 +46,21 @@ async function ensureChannel(app: Application): Promise<void> {
 
 export async function notifyAdmins(app: Application, text: { title: string; content: string }): Promise<boolean> {
   try {
-    const manager = plugin<NotificationManagerLike>(app, 'notification-manager');
+    return await sendInApp(app, await adminUserIds(app), text);
+  } catch (err) {
+    app.log.error(`[${NAMESPACE}] notification failed`, { err });
+    return false;
+  }
+}
+
+/** One in-app message to these users (alerts/send.ts sends one per language); false when it could not be sent. */
+export async function sendInApp(app: Application, userIds: number[], text: { title: string; content: string }): Promise<boolean> {
+  try {
+    const manager = notificationManager(app);
     if (!manager || !plugin(app, 'notification-in-app-message')) {
       app.log.warn(`[${NAMESPACE}] in-app notifications are not enabled; not sent: ${text.title}`);
       return false;
     }
-    const userIds = await adminUserIds(app);
     if (!userIds.length) return false;
     await ensureChannel(app);
     const result = await manager.send({
@@ -71,4 +80,9 @@ export async function notifyAdmins(app: Application, text: { title: string; cont
     app.log.error(`[${NAMESPACE}] notification failed`, { err });
     return false;
   }
+}
+
+/** NocoBase's notification manager, when its plugin is enabled. */
+export function notificationManager(app: Application): NotificationManagerLike | null {
+  return plugin<NotificationManagerLike>(app, 'notification-manager');
 }

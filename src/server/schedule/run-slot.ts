@@ -3,7 +3,7 @@ import { BackupError, CodedError, translate } from '../errors';
 import type { BackupsService, TaskRow } from '../service';
 import { applyRetention } from './apply-retention';
 import { formatInZone, slotKey } from './cron';
-import { notifyAdmins } from './notify';
+import { alertAdmins } from '../alerts/send';
 import { retryBusy } from '../db/retry-busy';
 import { subAppsToBackUp } from '../subapps/registry';
 import { sourcesToBackUp } from '../datasources/registry';
@@ -65,7 +65,7 @@ async function recordSkipped(
     throw err;
   }
   service.app.log.warn(`[${NAMESPACE}] scheduled backup ${values.slot} skipped: ${values.error}`);
-  await notifyRun(service, 'Automatic backup skipped', at, settings.timezone, text(service, code));
+  await notifyRun(service, 'backupSkipped', at, settings.timezone, text(service, code));
   return 'skipped';
 }
 
@@ -78,19 +78,15 @@ async function afterRun(service: BackupsService, at: Date, task: TaskRow, error?
   const settings = await readSettings(service.app.db).catch(log('cannot read the schedule'));
   if (error) {
     const reason = service.describe(error);
-    await notifyRun(service, 'Automatic backup failed', at, settings?.timezone || 'UTC', reason);
+    await notifyRun(service, 'backupFailed', at, settings?.timezone || 'UTC', reason);
   }
   if (settings) await applyRetention(service, settings).catch(log('retention failed'));
   // Written only now, not while the backup runs: on SQLite a second writer can make the backup's own update fail.
   await writeSettings(service.app.db, { lastRunTaskId: task.id }).catch(log('cannot record the last run'));
 }
 
-async function notifyRun(service: BackupsService, title: string, at: Date, timezone: string, reason: string) {
-  const time = formatInZone(at, timezone);
-  await notifyAdmins(service.app, {
-    title: text(service, title),
-    content: text(service, 'The automatic backup of {{time}} did not complete: {{reason}}', { time, reason }),
-  });
+async function notifyRun(service: BackupsService, kind: 'backupFailed' | 'backupSkipped', at: Date, timezone: string, reason: string) {
+  await alertAdmins(service.app, kind, { time: formatInZone(at, timezone), reason });
 }
 
 function text(service: BackupsService, key: string, params: Record<string, string> = {}, lng?: string): string {

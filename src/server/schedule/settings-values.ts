@@ -25,6 +25,8 @@ export const DEFAULT_SETTINGS: ScheduleSettings = {
   offsiteUnencrypted: false,
   subApps: [],
   dataSources: [],
+  staleAfterHours: 48,
+  alertEmailChannel: null,
 };
 
 const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof ScheduleSettings)[];
@@ -53,6 +55,9 @@ export function fromRow(row: Record<string, unknown> | null | undefined): Schedu
   merged.dataSources = namesOf(row?.dataSources) ?? [];
   merged.offsiteStorage = typeof row?.offsiteStorage === 'string' && row.offsiteStorage ? row.offsiteStorage : null;
   merged.offsiteUnencrypted = row?.offsiteUnencrypted === true || row?.offsiteUnencrypted === 1;
+  // Stored null means "no stale alert"; a row from before this setting existed (undefined) gets the default.
+  merged.staleAfterHours = row?.staleAfterHours === null ? null : hoursOf(row?.staleAfterHours) ?? DEFAULT_SETTINGS.staleAfterHours;
+  merged.alertEmailChannel = typeof row?.alertEmailChannel === 'string' && row.alertEmailChannel ? row.alertEmailChannel : null;
   return merged;
 }
 
@@ -73,6 +78,14 @@ function namesOf(value: unknown): string[] | null {
 function bool(value: unknown, current: boolean): boolean {
   if (value === undefined || value === null) return current;
   return value === true || value === 'true' || value === 1 || value === '1';
+}
+
+/** Up to ten years; fractions allowed (1.5 hours; tests use seconds' worth). */
+const MAX_STALE_HOURS = 87600;
+
+function hoursOf(value: unknown): number | null {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 && n <= MAX_STALE_HOURS ? n : null;
 }
 
 function wholeNumber(value: unknown): number | null {
@@ -138,6 +151,20 @@ export function applyUpdate(current: ScheduleSettings, values: Record<string, un
     const keys = values.dataSources === null ? [] : namesOf(values.dataSources);
     if (!keys) throw new BackupError('DATASOURCE_UNKNOWN', { key: String(values.dataSources) }, 422);
     next.dataSources = keys;
+  }
+  if (values.staleAfterHours !== undefined) {
+    if (values.staleAfterHours === null || values.staleAfterHours === '' || values.staleAfterHours === 0) next.staleAfterHours = null;
+    else {
+      const hours = hoursOf(values.staleAfterHours);
+      if (hours === null) throw new BackupError('STALE_HOURS_INVALID', {}, 422);
+      next.staleAfterHours = hours;
+    }
+  }
+  if (values.alertEmailChannel !== undefined) {
+    const name = values.alertEmailChannel;
+    if (name === null || name === '') next.alertEmailChannel = null;
+    else if (typeof name === 'string' && name.length <= 255) next.alertEmailChannel = name;
+    else throw new BackupError('EMAIL_CHANNEL_UNKNOWN', { name: String(name) }, 422);
   }
   if (values.offsiteStorage !== undefined) {
     const name = values.offsiteStorage;

@@ -99,14 +99,16 @@ export async function runBackupTask(host: BackupHost, task: TaskRow, options: Ba
     await progress.flush();
     // The archive is complete but its row still says running: the instant a crash leaves the most behind.
     crashPoint('backup:written');
+    const finishedAt = new Date();
+    const copy = options.offsite ? await copyOffsite(store, task, options.offsite, path.join(paths.archives, fileName)) : {};
     const values = {
       status: 'succeeded',
       phase: 'done',
       progress: 100,
       size: result.size,
-      finishedAt: new Date(),
+      finishedAt,
       summary: summaryOf(result.manifest, result.size, !!options.password),
-      ...(options.offsite ? await copyOffsite(store, task, options.offsite, path.join(paths.archives, fileName)) : {}),
+      ...copy,
     };
     await store.update(task.id, values);
     return { ...task, ...values, fileName };

@@ -43,6 +43,8 @@ describe('applyUpdate', () => {
       offsiteUnencrypted: false,
       subApps: [],
       dataSources: [],
+      staleAfterHours: 48,
+      alertEmailChannel: null,
     });
     expect(applyUpdate(next, { maxAgeDays: null }).maxAgeDays).toBeNull();
     expect(applyUpdate(next, {})).toEqual(next);
@@ -156,5 +158,25 @@ describe('encryption of scheduled backups copied off-site', () => {
     expect(codeOf(() => checkOffsiteEncryption({ ...offsite, offsiteUnencrypted: true }, false))).toBeNull();
     expect(codeOf(() => checkOffsiteEncryption({ ...offsite, enabled: false }, false))).toBeNull();
     expect(codeOf(() => checkOffsiteEncryption({ ...offsite, offsiteStorage: null }, false))).toBeNull();
+  });
+});
+
+describe('alert settings', () => {
+  it('takes hours (fractions too), empty or 0 for off, and an e-mail channel name', () => {
+    expect(applyUpdate(DEFAULT_SETTINGS, { staleAfterHours: '26' }).staleAfterHours).toBe(26);
+    expect(applyUpdate(DEFAULT_SETTINGS, { staleAfterHours: 0.5 }).staleAfterHours).toBe(0.5);
+    for (const off of [null, '', 0]) expect(applyUpdate(DEFAULT_SETTINGS, { staleAfterHours: off }).staleAfterHours).toBeNull();
+    for (const bad of [-1, 'x', 87601, true]) {
+      expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { staleAfterHours: bad }))).toMatchObject({ code: 'STALE_HOURS_INVALID', status: 422 });
+    }
+    expect(applyUpdate(DEFAULT_SETTINGS, { alertEmailChannel: 'smtp' }).alertEmailChannel).toBe('smtp');
+    expect(applyUpdate({ ...DEFAULT_SETTINGS, alertEmailChannel: 'smtp' }, { alertEmailChannel: '' }).alertEmailChannel).toBeNull();
+    expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { alertEmailChannel: 5 }))).toMatchObject({ code: 'EMAIL_CHANNEL_UNKNOWN' });
+  });
+
+  it('reads a stored null as off and a row from before the setting as the default', () => {
+    expect(fromRow({ staleAfterHours: null }).staleAfterHours).toBeNull();
+    expect(fromRow({}).staleAfterHours).toBe(48);
+    expect(fromRow({ staleAfterHours: '12.5', alertEmailChannel: 'smtp' })).toMatchObject({ staleAfterHours: 12.5, alertEmailChannel: 'smtp' });
   });
 });
