@@ -20,4 +20,7 @@ export interface ScheduleValues {
   subApps: string[];
   /** External data sources each scheduled backup dumps too. */
   dataSources: string[];
+  /** Restore drills: the newest backup verified into a scratch database on their own schedule (same time zone). */
+  drillEnabled: boolean;
+  drillCron: string;
 }

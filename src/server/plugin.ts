@@ -7,6 +7,7 @@ import { settingsResource } from './actions/settings';
 import { tasksResource } from './actions/tasks';
 import { registerLocales } from './locale';
 import { getScheduler } from './schedule/scheduler';
+import { getDrillScheduler } from './drills/schedule';
 import { getService } from './service';
 
 export class PluginBackupsManagerServer extends Plugin {
@@ -34,9 +35,11 @@ export class PluginBackupsManagerServer extends Plugin {
       await service.onAppStarted().catch((err) => this.log.error('backups-manager start-up housekeeping failed', { err }));
       // After the housekeeping, so a task a crash left 'running' no longer makes the first slot look busy.
       await scheduler.start().catch((err) => this.log.error('backups-manager scheduler did not start', { err }));
+      await getDrillScheduler(this.app).start().catch((err) => this.log.error('backups-manager drills did not start', { err }));
     });
     this.app.on('beforeStop', async () => {
       scheduler.stop();
+      getDrillScheduler(this.app).stop();
     });
   }
 }

@@ -1,4 +1,4 @@
-import { CheckCircleTwoTone, LockOutlined } from '@ant-design/icons';
+import { LockOutlined } from '@ant-design/icons';
 import { Space, Table, Tooltip, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
 import { useMemo } from 'react';
@@ -7,6 +7,7 @@ import type { Task, TaskId } from '../types';
 import { dialectLabel } from '../utils/dialects';
 import { formatSize, formatTime } from '../utils/format';
 import { errorText } from '../utils/taskError';
+import { LastVerified } from './LastVerified';
 import { LocationTags } from './LocationTags';
 import { TaskActions } from './TaskActions';
 import { TaskStatusCell } from './TaskStatusCell';
@@ -79,16 +80,10 @@ export function TasksTable(props: Props) {
         render: (_: unknown, task) => <TaskStatusCell task={task} />,
       },
       {
-        title: t('Verified'),
+        title: t('Last verified'),
         dataIndex: 'verifiedAt',
-        width: 80,
-        align: 'center',
-        render: (_: unknown, task) =>
-          task.verifiedAt ? (
-            <Tooltip title={t('Verified at {{time}}', { time: formatTime(task.verifiedAt) })}>
-              <CheckCircleTwoTone twoToneColor="#52c41a" />
-            </Tooltip>
-          ) : null,
+        width: 150,
+        render: (_: unknown, task) => <LastVerified task={task} />,
       },
       {
         title: t('Actions'),

@@ -3,6 +3,7 @@ import { Alert, App, Button, Space, Tooltip } from 'antd';
 import { useRequest } from 'ahooks';
 import { useCallback, useEffect, useState } from 'react';
 import { BackupNowModal } from '../components/BackupNowModal';
+import { HealthPanel } from '../components/HealthPanel';
 import { RestoreDialog, RestoreStart } from '../components/RestoreDialog';
 import { TasksTable } from '../components/TasksTable';
 import { readErrorMessage } from '../api/errors';
@@ -67,6 +68,7 @@ export function BackupsTab({ active = true }: { active?: boolean }) {
 
   return (
     <>
+      <HealthPanel active={active} tasks={tasks} />
       <Space style={{ marginBottom: 16 }} wrap>
         <Button type="primary" icon={<PlusOutlined />} onClick={() => setBackupOpen(true)}>
           {t('Backup now')}

@@ -11,6 +11,7 @@ import { ExcludeCollectionsField } from '../components/ExcludeCollectionsSelect'
 import { OffsiteStorageField } from '../components/OffsiteStorageSelect';
 import { SubAppsField } from '../components/SubAppsSelect';
 import { DataSourcesField } from '../components/DataSourcesSelect';
+import { DEFAULT_DRILL_CRON, DrillFields } from '../components/DrillFields';
 import { TimezoneSelect } from '../components/TimezoneSelect';
 import { useCronPreview } from '../hooks/useCronPreview';
 import { useT } from '../locale';
@@ -41,6 +42,8 @@ function toForm(s: ScheduleSettings): Values {
     offsiteUnencrypted: !!s.offsiteUnencrypted,
     subApps: s.subApps ?? [],
     dataSources: s.dataSources ?? [],
+    drillEnabled: !!s.drillEnabled,
+    drillCron: s.drillCron || DEFAULT_DRILL_CRON,
     password: undefined,
     passwordRepeat: undefined,
     clearPassword: false,
@@ -61,6 +64,8 @@ function toUpdate(v: Values, hasPassword: boolean): ScheduleUpdate {
     offsiteUnencrypted: !!v.offsiteUnencrypted,
     subApps: v.subApps ?? [],
     dataSources: v.dataSources ?? [],
+    drillEnabled: !!v.drillEnabled,
+    drillCron: (v.drillCron || DEFAULT_DRILL_CRON).trim(),
   };
   if (hasPassword && v.clearPassword) update.clearPassword = true;
   return update;
@@ -222,6 +227,7 @@ export function ScheduleTab() {
             <Checkbox>{t('Remove password')}</Checkbox>
           </Form.Item>
         )}
+        <DrillFields timezone={timezone} />
         <Button type="primary" loading={saving} onClick={save}>
           {t('Save')}
         </Button>

@@ -26,6 +26,9 @@ export default defineCollection({
     { type: 'string', name: 'offsiteStorage', allowNull: true },
     // The admin chose plain archives for the off-site copies of scheduled backups (off: a password is required).
     { type: 'boolean', name: 'offsiteUnencrypted', defaultValue: false },
+    // Restore drills: the newest backup verified into a scratch database on this schedule (the time zone above).
+    { type: 'boolean', name: 'drillEnabled', defaultValue: false },
+    { type: 'string', name: 'drillCron', defaultValue: '0 4 * * 0' },
     // The task the scheduler started last, for logs and support; the settings page reads the task table itself.
     { type: 'bigInt', name: 'lastRunTaskId', allowNull: true },
     // The schedule's backup password, sealed with a key derived from APP_KEY (crypto/app-key-seal.ts); hidden so no

@@ -30,6 +30,10 @@ export default defineCollection({
     { type: 'text', name: 'remoteError', allowNull: true },
     { type: 'string', name: 'slot', unique: true },
     { type: 'date', name: 'verifiedAt' },
+    // A backup's last verify or drill, whichever its result: 'succeeded' or 'failed', and when (verifiedAt keeps the
+    // last success). What the list shows as "last verified".
+    { type: 'string', name: 'lastCheckStatus', allowNull: true },
+    { type: 'date', name: 'lastCheckAt', allowNull: true },
     { type: 'date', name: 'startedAt' },
     { type: 'date', name: 'finishedAt' },
   ],

@@ -20,6 +20,9 @@ export const DEFAULT_SETTINGS: ScheduleSettings = {
   offsiteUnencrypted: false,
   subApps: [],
   dataSources: [],
+  drillEnabled: false,
+  // Weekly, Sunday 04:00: after a nightly backup at 03:00 has usually finished.
+  drillCron: '0 4 * * 0',
 };
 
 const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof ScheduleSettings)[];
@@ -37,6 +40,7 @@ export function fromRow(row: Record<string, unknown> | null | undefined): Schedu
   merged.dataSources = namesOf(row?.dataSources) ?? [];
   merged.offsiteStorage = typeof row?.offsiteStorage === 'string' && row.offsiteStorage ? row.offsiteStorage : null;
   merged.offsiteUnencrypted = row?.offsiteUnencrypted === true || row?.offsiteUnencrypted === 1;
+  merged.drillEnabled = row?.drillEnabled === true || row?.drillEnabled === 1;
   return merged;
 }
 
@@ -74,6 +78,8 @@ export function applyUpdate(current: ScheduleSettings, values: Record<string, un
   next.includeUploads = bool(values.includeUploads, current.includeUploads);
   next.includePlugins = bool(values.includePlugins, current.includePlugins);
   next.offsiteUnencrypted = bool(values.offsiteUnencrypted, current.offsiteUnencrypted);
+  next.drillEnabled = bool(values.drillEnabled, current.drillEnabled);
+  if (values.drillCron !== undefined) next.drillCron = typeof values.drillCron === 'string' ? values.drillCron.trim() : '';
   if (values.cron !== undefined) next.cron = typeof values.cron === 'string' ? values.cron.trim() : '';
   if (values.timezone !== undefined) next.timezone = typeof values.timezone === 'string' ? values.timezone.trim() : '';
   const check = checkCron(next.cron, next.timezone);
@@ -81,6 +87,8 @@ export function applyUpdate(current: ScheduleSettings, values: Record<string, un
     const params: Record<string, string> = check.code === 'TIMEZONE_INVALID' ? { timezone: check.detail } : { detail: check.detail };
     throw new BackupError(check.code, params, 422);
   }
+  const drillCheck = checkCron(next.drillCron, next.timezone);
+  if (drillCheck.valid === false) throw new BackupError('DRILL_CRON_INVALID', { detail: drillCheck.detail }, 422);
   if (values.keepLast !== undefined) {
     const keepLast = wholeNumber(values.keepLast);
     if (keepLast === null || keepLast < 1) throw new BackupError('KEEP_LAST_INVALID', {}, 422);
