@@ -53,6 +53,8 @@ describe('automatic backups', () => {
       offsiteUnencrypted: false,
       subApps: [],
       dataSources: [],
+      drillEnabled: false,
+      drillCron: '0 4 * * 0',
       hasPassword: false,
       lastRun: null,
       nextRuns: [],
