@@ -115,9 +115,11 @@ function SpaceUsed({ s }: { s: HealthFacts['space'] }) {
 
 /**
  * The Backups tab's health panel: protected or not, next run, last drill, off-site copies, space, and the trend of
- * the last backups. `tasks`: the list below, whose changes (a backup or drill ended) refresh the panel.
+ * the last backups. `tasks`: the list below, whose changes (a backup or drill ended) refresh the panel; `onChanged`
+ * reloads that list.
  */
-export function HealthPanel({ active = true, tasks = [] }: { active?: boolean; tasks?: Pick<Task, 'id' | 'status'>[] }) {
+export function HealthPanel(props: { active?: boolean; tasks?: Pick<Task, 'id' | 'status'>[]; onChanged?: () => void }) {
+  const { active = true, tasks = [], onChanged } = props;
   const t = useT();
   const api = useHealthApi();
   const { message } = App.useApp();
@@ -136,6 +138,8 @@ export function HealthPanel({ active = true, tasks = [] }: { active?: boolean; t
       if (task?.status === 'failed') message.warning(task.error || t('The restore drill could not start.'));
       else message.success(t('Restore drill started: it is listed below.'));
       run();
+      // The list below shows the drill and follows it until it ends.
+      onChanged?.();
     } catch (e) {
       message.error(await readErrorMessage(e));
     } finally {

@@ -68,7 +68,7 @@ export function BackupsTab({ active = true }: { active?: boolean }) {
 
   return (
     <>
-      <HealthPanel active={active} tasks={tasks} />
+      <HealthPanel active={active} tasks={tasks} onChanged={refresh} />
       <Space style={{ marginBottom: 16 }} wrap>
         <Button type="primary" icon={<PlusOutlined />} onClick={() => setBackupOpen(true)}>
           {t('Backup now')}
