@@ -6,14 +6,15 @@ import { chartGeometry, formatDuration } from '../utils/healthChart';
 
 const W = 600;
 const H = 120;
-const SIZE_COLOR = '#69b1ff';
+const SIZE_COLOR = '#91caff';
 const DURATION_COLOR = '#fa8c16';
 
 /** Size (bars) and duration (line) of the last backups, oldest on the left: a hand-made SVG, no chart library. */
 export function HealthChart({ points }: { points: HealthFacts['chart'] }) {
   const t = useT();
   if (!points.length) return <Typography.Text type="secondary">{t('No backup to chart yet.')}</Typography.Text>;
-  const g = chartGeometry(points, W, H);
+  // A third of each slot left empty: the duration line stays readable over bars of similar height.
+  const g = chartGeometry(points, W, H, W / points.length / 3);
   return (
     <div data-testid="health-chart">
       <Typography.Text type="secondary" style={{ fontSize: 12 }}>
