@@ -37,6 +37,14 @@ async function openBackups(page: Page) {
 
 let ids: number[] = [];
 
+/** A page with generous timeouts: on a shared 2-core machine the admin's bundles can take over 30 s to load. */
+async function newPage() {
+  const page = await newPage();
+  page.setDefaultNavigationTimeout(120000);
+  page.setDefaultTimeout(60000);
+  return page;
+}
+
 beforeAll(async () => {
   for (let i = 0; i < BACKUPS; i++) {
     const created = await api(`${TASKS}:create`, { method: 'POST', body: JSON.stringify({ includeUploads: i % 2 === 1, includePlugins: false }) });
@@ -55,7 +63,7 @@ beforeAll(async () => {
 
 describe('the health panel in the browser', () => {
   it('en-US: protected in green, Run drill now records the drill and the last verified mark, the chart has every backup', async () => {
-    const page = await session.browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await newPage();
     const errors = watchConsole(page);
     await signIn(page, session.app.url);
     await useLanguage(page, 'en-US');
@@ -87,7 +95,7 @@ describe('the health panel in the browser', () => {
   });
 
   it('zh-CN: the same panel in Chinese', async () => {
-    const page = await session.browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await newPage();
     await signIn(page, session.app.url);
     await useLanguage(page, 'zh-CN');
     try {
@@ -106,7 +114,7 @@ describe('the health panel in the browser', () => {
   it('orange when automatic backups are off, red once no good backup is left', async () => {
     const off = await api(`${SETTINGS}:update?filterByTk=1`, { method: 'POST', body: JSON.stringify({ enabled: false }) });
     expect(off.status).toBe(200);
-    const page = await session.browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await newPage();
     await signIn(page, session.app.url);
     let panel = await openBackups(page);
     const level = (p: typeof panel) => p.locator('[data-testid=health-protection]').getAttribute('data-level');
