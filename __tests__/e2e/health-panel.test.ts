@@ -38,8 +38,8 @@ async function openBackups(page: Page) {
 let ids: number[] = [];
 
 /** A page with generous timeouts: on a shared 2-core machine the admin's bundles can take over 30 s to load. */
-async function newPage() {
-  const page = await newPage();
+async function newPage(): Promise<Page> {
+  const page = await session.browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.setDefaultNavigationTimeout(120000);
   page.setDefaultTimeout(60000);
   return page;
