@@ -19,7 +19,8 @@ export const FORMAT_VERSION = 1;
 
 export const TASK_STATUS = ['pending', 'running', 'succeeded', 'failed'] as const;
 export type TaskStatus = (typeof TASK_STATUS)[number];
-export const TASK_KINDS = ['backup', 'restore', 'verify'] as const;
+/** 'drill': a scheduled (or Run drill now) verify of the newest backup, listed as its own kind. */
+export const TASK_KINDS = ['backup', 'restore', 'verify', 'drill'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 export const TASK_ORIGINS = ['manual', 'scheduled', 'safety', 'upload', 'cli'] as const;
 export type TaskOrigin = (typeof TASK_ORIGINS)[number];

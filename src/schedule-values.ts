@@ -29,4 +29,7 @@ export interface ScheduleValues {
   staleAfterHours: number | null;
   /** A NocoBase e-mail notification channel (by name) that also receives the alerts; null: in-app only. */
   alertEmailChannel: string | null;
+  /** Restore drills: the newest backup verified into a scratch database on their own schedule (same time zone). */
+  drillEnabled: boolean;
+  drillCron: string;
 }

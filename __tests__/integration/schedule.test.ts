@@ -59,6 +59,8 @@ describe('automatic backups', () => {
       dataSources: [],
       staleAfterHours: 48,
       alertEmailChannel: null,
+      drillEnabled: false,
+      drillCron: '0 4 * * 0',
       hasPassword: false,
       lastRun: null,
       nextRuns: [],

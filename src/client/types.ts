@@ -24,6 +24,9 @@ export interface Task {
   errorCode?: string | null;
   encrypted?: boolean | null;
   verifiedAt?: string | null;
+  /** A backup's last verify or restore drill: its result and when ("last verified" in the list). */
+  lastCheckStatus?: 'succeeded' | 'failed' | null;
+  lastCheckAt?: string | null;
   startedAt?: string | null;
   finishedAt?: string | null;
   createdAt?: string | null;

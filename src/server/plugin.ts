@@ -8,6 +8,7 @@ import { tasksResource } from './actions/tasks';
 import { registerLocales } from './locale';
 import { getScheduler } from './schedule/scheduler';
 import { getStaleWatch } from './alerts/stale-watch';
+import { getDrillScheduler } from './drills/schedule';
 import { getService } from './service';
 
 export class PluginBackupsManagerServer extends Plugin {
@@ -38,10 +39,12 @@ export class PluginBackupsManagerServer extends Plugin {
       await scheduler.start().catch((err) => this.log.error('backups-manager scheduler did not start', { err }));
       // Its own timer, not the scheduler's: the stale-backup alert must fire when the schedule is off or broken.
       staleWatch.start();
+      await getDrillScheduler(this.app).start().catch((err) => this.log.error('backups-manager drills did not start', { err }));
     });
     this.app.on('beforeStop', async () => {
       scheduler.stop();
       staleWatch.stop();
+      getDrillScheduler(this.app).stop();
     });
   }
 }

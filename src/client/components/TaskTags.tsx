@@ -2,8 +2,8 @@ import { Space, Tag } from 'antd';
 import { useT } from '../locale';
 import type { Task, TaskKind, TaskOrigin } from '../types';
 
-const KIND_LABEL: Record<TaskKind, string> = { backup: 'Backup', restore: 'Restore', verify: 'Verify' };
-const KIND_COLOR: Record<TaskKind, string> = { backup: 'blue', restore: 'orange', verify: 'purple' };
+const KIND_LABEL: Record<TaskKind, string> = { backup: 'Backup', restore: 'Restore', verify: 'Verify', drill: 'Restore drill' };
+const KIND_COLOR: Record<TaskKind, string> = { backup: 'blue', restore: 'orange', verify: 'purple', drill: 'cyan' };
 const ORIGIN_LABEL: Record<TaskOrigin, string> = {
   manual: 'Manual',
   scheduled: 'Scheduled',

@@ -1,5 +1,4 @@
-import { CheckCircleTwoTone } from '@ant-design/icons';
-import { Space, Table, Tooltip, Typography } from 'antd';
+import { Space, Table, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
 import { useMemo } from 'react';
 import { useT } from '../locale';
@@ -7,6 +6,7 @@ import type { Task, TaskId } from '../types';
 import { formatSize, formatTime } from '../utils/format';
 import { errorText } from '../utils/taskError';
 import { FileNameCell } from './FileNameCell';
+import { LastVerified } from './LastVerified';
 import { LocationTags } from './LocationTags';
 import { NoteCell } from './NoteCell';
 import { PinToggle } from './PinToggle';
@@ -72,7 +72,7 @@ export function TasksTable(props: Props) {
       { title: t('Stored'), key: 'location', width: WIDTHS.location, render: (_: unknown, task) => <LocationTags task={task} /> },
       { title: t('Size'), dataIndex: 'size', width: WIDTHS.size, render: (_: unknown, task) => formatSize(task.size) },
       {
-        // The verified mark and Keep forever sit beside the status: columns of their own did not fit a laptop screen.
+        // The last verify or drill and Keep forever sit beside the status: columns of their own did not fit a laptop screen.
         title: t('Status'),
         dataIndex: 'status',
         width: WIDTHS.status,
@@ -80,11 +80,7 @@ export function TasksTable(props: Props) {
           <Space size={4} wrap>
             <TaskStatusCell task={task} />
             <PinToggle task={task} onChanged={onChanged} />
-            {task.verifiedAt && (
-              <Tooltip title={t('Verified at {{time}}', { time: formatTime(task.verifiedAt) })}>
-                <CheckCircleTwoTone twoToneColor="#52c41a" aria-label={t('Verified')} />
-              </Tooltip>
-            )}
+            <LastVerified task={task} />
           </Space>
         ),
       },

@@ -4,6 +4,7 @@ import { useRequest } from 'ahooks';
 import { useCallback, useEffect, useState } from 'react';
 import { BackupNowModal } from '../components/BackupNowModal';
 import { ReadinessPanel } from '../components/ReadinessPanel';
+import { HealthPanel } from '../components/HealthPanel';
 import { RestoreDialog, RestoreStart } from '../components/RestoreDialog';
 import { TasksTable } from '../components/TasksTable';
 import { readErrorMessage } from '../api/errors';
@@ -69,6 +70,7 @@ export function BackupsTab({ active = true }: { active?: boolean }) {
   return (
     <>
       <ReadinessPanel />
+      <HealthPanel active={active} tasks={tasks} onChanged={refresh} />
       <Space style={{ marginBottom: 16 }} wrap>
         <Button type="primary" icon={<PlusOutlined />} onClick={() => setBackupOpen(true)}>
           {t('Backup now')}

@@ -12,6 +12,7 @@ import { ExcludeCollectionsField } from '../components/ExcludeCollectionsSelect'
 import { OffsiteStorageField } from '../components/OffsiteStorageSelect';
 import { SubAppsField } from '../components/SubAppsSelect';
 import { DataSourcesField } from '../components/DataSourcesSelect';
+import { DEFAULT_DRILL_CRON, DrillFields } from '../components/DrillFields';
 import { TimezoneSelect } from '../components/TimezoneSelect';
 import { AlertSettingsFields } from '../components/AlertSettingsFields';
 import { useCronPreview } from '../hooks/useCronPreview';
@@ -49,6 +50,8 @@ function toForm(s: ScheduleSettings): Values {
     dataSources: s.dataSources ?? [],
     staleAfterHours: s.staleAfterHours ?? null,
     alertEmailChannel: s.alertEmailChannel ?? null,
+    drillEnabled: !!s.drillEnabled,
+    drillCron: s.drillCron || DEFAULT_DRILL_CRON,
     password: undefined,
     passwordRepeat: undefined,
     clearPassword: false,
@@ -75,6 +78,8 @@ function toUpdate(v: Values, hasPassword: boolean): ScheduleUpdate {
     dataSources: v.dataSources ?? [],
     staleAfterHours: v.staleAfterHours ?? null,
     alertEmailChannel: v.alertEmailChannel || null,
+    drillEnabled: !!v.drillEnabled,
+    drillCron: (v.drillCron || DEFAULT_DRILL_CRON).trim(),
   };
   if (hasPassword && v.clearPassword) update.clearPassword = true;
   return update;
@@ -221,6 +226,7 @@ export function ScheduleTab() {
           </Form.Item>
         )}
         <AlertSettingsFields />
+        <DrillFields timezone={timezone} />
         <Button type="primary" loading={saving} onClick={save}>
           {t('Save')}
         </Button>

@@ -2,6 +2,8 @@ import type { Context, Next } from '@nocobase/actions';
 import { SETTINGS } from '../../constants';
 import { checkCron, nextRuns, toIso } from '../schedule/cron';
 import { getScheduler } from '../schedule/scheduler';
+import { getDrillScheduler } from '../drills/schedule';
+import { healthAction } from './health';
 import { sealWithAppKey } from '../crypto/app-key-seal';
 import { readLastRun, readSealedPassword, readSettings, writeSettings } from '../schedule/settings-store';
 import { passwordFrom } from './password';
@@ -25,9 +27,10 @@ function upcoming(s: Pick<ScheduleSettings, 'cron' | 'timezone'>): string[] {
 /** The automatic-backup settings page: one settings row, no list or destroy. */
 export const settingsResource = {
   name: SETTINGS,
-  only: ['get', 'update', 'preview', 'storages', 'apps', 'dataSources', 'readiness', 'retentionPreview', 'emailChannels'],
+  only: ['get', 'update', 'preview', 'storages', 'apps', 'dataSources', 'readiness', 'retentionPreview', 'emailChannels', 'health'],
   actions: {
     retentionPreview: retentionPreviewAction,
+    health: healthAction,
 
     get: action(async (ctx: Context, next: Next) => {
       const settings = await readSettings(ctx.db);
@@ -65,6 +68,7 @@ export const settingsResource = {
           : {};
       await writeSettings(ctx.db, { ...settings, ...sealed });
       await getScheduler(ctx.app).rearm();
+      await getDrillScheduler(ctx.app).rearm();
       ctx.body = {
         ...settings,
         hasPassword: !!(await readSealedPassword(ctx.db)),

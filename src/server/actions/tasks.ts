@@ -7,6 +7,7 @@ import { archiveSummary } from '../tasks/summary';
 import { appPreflight } from '../tasks/preflight';
 import { passwordFrom } from './password';
 import { verifyAction } from './verify';
+import { drillAction } from './drill';
 import { startRestore } from '../tasks/restore-flow';
 import { action } from './respond';
 import { isTrue } from './trust';
@@ -29,11 +30,12 @@ const flag = (v: unknown, dflt = true) => (v === undefined || v === null ? dflt 
 export const tasksResource = {
   name: TASKS,
   // The resource shares the collection's name: without `only`, NocoBase's default CRUD (update...) would be open.
-  only: ['list', 'get', 'create', 'destroy', 'download', 'inspect', 'upload', 'restore', 'verify', 'syncOffsite', 'pin', 'note'],
+  only: ['list', 'get', 'create', 'destroy', 'download', 'inspect', 'upload', 'restore', 'verify', 'syncOffsite', 'pin', 'note', 'drill'],
   actions: {
     verify: verifyAction,
     pin: pinAction,
     note: noteAction,
+    drill: drillAction,
 
     list: action(async (ctx: Context, next: Next) => {
       const page = Math.max(1, Number(ctx.action.params.page) || 1);

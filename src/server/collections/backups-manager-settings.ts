@@ -35,6 +35,9 @@ export default defineCollection({
     // e-mail channel that also receives them (null: in-app only).
     { type: 'double', name: 'staleAfterHours', defaultValue: 48, allowNull: true },
     { type: 'string', name: 'alertEmailChannel', allowNull: true },
+    // Restore drills: the newest backup verified into a scratch database on this schedule (the time zone above).
+    { type: 'boolean', name: 'drillEnabled', defaultValue: false },
+    { type: 'string', name: 'drillCron', defaultValue: '0 4 * * 0' },
     // The task the scheduler started last, for logs and support; the settings page reads the task table itself.
     { type: 'bigInt', name: 'lastRunTaskId', allowNull: true },
     // The schedule's backup password, sealed with a key derived from APP_KEY (crypto/app-key-seal.ts); hidden so no

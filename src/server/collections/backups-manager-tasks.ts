@@ -34,6 +34,10 @@ export default defineCollection({
     { type: 'boolean', name: 'pinned', defaultValue: false },
     // The admin's note ("before the v2.3 upgrade"), also written into the manifest at backup time (tasks/note.ts).
     { type: 'text', name: 'note', allowNull: true },
+    // A backup's last verify or drill, whichever its result: 'succeeded' or 'failed', and when (verifiedAt keeps the
+    // last success). What the list shows as "last verified".
+    { type: 'string', name: 'lastCheckStatus', allowNull: true },
+    { type: 'date', name: 'lastCheckAt', allowNull: true },
     { type: 'date', name: 'startedAt' },
     { type: 'date', name: 'finishedAt' },
   ],

@@ -97,7 +97,7 @@ function text(service: BackupsService, key: string, params: Record<string, strin
  * The stored password, opened with APP_KEY. One sealed under another APP_KEY (a restored database from another
  * server) fails the run loudly rather than silently writing an unencrypted archive.
  */
-async function schedulePassword(service: BackupsService): Promise<string | undefined> {
+export async function schedulePassword(service: BackupsService): Promise<string | undefined> {
   const sealed = await readSealedPassword(service.app.db);
   if (!sealed) return undefined;
   const password = openWithAppKey(sealed, process.env.APP_KEY || '');

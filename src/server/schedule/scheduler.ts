@@ -21,6 +21,20 @@ function transient(): boolean {
   return typeof check === 'function' && check();
 }
 
+/** What a Scheduler runs: the backup schedule by default; restore drills (drills/schedule.ts) use another. */
+export interface ScheduleJob {
+  name: string;
+  /** When this job runs, from the settings row. */
+  timing(settings: ScheduleSettings): { enabled: boolean; cron: string; timezone: string };
+  run(service: BackupsService, at: Date, settings: ScheduleSettings): Promise<SlotOutcome>;
+}
+
+export const BACKUP_JOB: ScheduleJob = {
+  name: 'scheduled backup',
+  timing: (s) => ({ enabled: s.enabled, cron: s.cron, timezone: s.timezone }),
+  run: runSlot,
+};
+
 /**
  * One timer, armed for the next run of the schedule (see run-slot.ts for what a run does). Only future runs are
  * armed: after downtime, missed runs are not caught up.
@@ -39,8 +53,12 @@ export class Scheduler {
 
   constructor(
     private service: BackupsService,
-    private options: { maxSleepMs?: number } = {},
+    private options: { maxSleepMs?: number; job?: ScheduleJob } = {},
   ) {}
+
+  private get job(): ScheduleJob {
+    return this.options.job ?? BACKUP_JOB;
+  }
 
   get app(): Application {
     return this.service.app;
@@ -89,7 +107,8 @@ export class Scheduler {
     const now = Date.now();
     let next: Date | null = null;
     try {
-      const runAfter = (from: Date) => (settings?.enabled ? nextRun(settings.cron, settings.timezone, from) : null);
+      const when = settings ? this.job.timing(settings) : null;
+      const runAfter = (from: Date) => (when?.enabled ? nextRun(when.cron, when.timezone, from) : null);
       next = runAfter(this.cursor);
       if (next && next.getTime() < now) {
         // Passed while nothing waited for it (changed elsewhere, a long run, downtime): never catch up.
@@ -97,7 +116,8 @@ export class Scheduler {
         next = runAfter(this.cursor);
       }
     } catch (err) {
-      this.app.log.error(`[${NAMESPACE}] invalid schedule ${settings?.cron} (${settings?.timezone})`, { err });
+      const when = settings ? this.job.timing(settings) : null;
+      this.app.log.error(`[${NAMESPACE}] invalid schedule ${when?.cron} (${when?.timezone})`, { err });
     }
     const wait = next ? next.getTime() - now : Infinity;
     this.target = next && wait <= maxSleep ? next : null;
@@ -114,20 +134,21 @@ export class Scheduler {
       if (target && target.getTime() <= Date.now()) {
         // Read again: the schedule may have been changed or switched off by another process since arming.
         const settings = await readSettings(this.app.db);
-        if (settings.enabled && isRunTime(settings.cron, settings.timezone, target, cursor)) {
+        const when = this.job.timing(settings);
+        if (when.enabled && isRunTime(when.cron, when.timezone, target, cursor)) {
           if (generation === this.generation) this.cursor = target;
           await this.runSlot(target, settings);
         }
       }
     } catch (err) {
-      this.app.log.error(`[${NAMESPACE}] scheduled run failed`, { err });
+      this.app.log.error(`[${NAMESPACE}] ${this.job.name} failed`, { err });
     }
     if (this.active && generation === this.generation) await this.arm();
   }
 
   /** One run, outside the timer (tests call it directly). */
   runSlot(at: Date, settings: ScheduleSettings): Promise<SlotOutcome> {
-    return runSlot(this.service, at, settings);
+    return this.job.run(this.service, at, settings);
   }
 }
 

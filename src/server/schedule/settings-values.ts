@@ -27,6 +27,9 @@ export const DEFAULT_SETTINGS: ScheduleSettings = {
   dataSources: [],
   staleAfterHours: 48,
   alertEmailChannel: null,
+  drillEnabled: false,
+  // Weekly, Sunday 04:00: after a nightly backup at 03:00 has usually finished.
+  drillCron: '0 4 * * 0',
 };
 
 const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof ScheduleSettings)[];
@@ -58,6 +61,7 @@ export function fromRow(row: Record<string, unknown> | null | undefined): Schedu
   // Stored null means "no stale alert"; a row from before this setting existed (undefined) gets the default.
   merged.staleAfterHours = row?.staleAfterHours === null ? null : hoursOf(row?.staleAfterHours) ?? DEFAULT_SETTINGS.staleAfterHours;
   merged.alertEmailChannel = typeof row?.alertEmailChannel === 'string' && row.alertEmailChannel ? row.alertEmailChannel : null;
+  merged.drillEnabled = row?.drillEnabled === true || row?.drillEnabled === 1;
   return merged;
 }
 
@@ -103,6 +107,8 @@ export function applyUpdate(current: ScheduleSettings, values: Record<string, un
   next.includeUploads = bool(values.includeUploads, current.includeUploads);
   next.includePlugins = bool(values.includePlugins, current.includePlugins);
   next.offsiteUnencrypted = bool(values.offsiteUnencrypted, current.offsiteUnencrypted);
+  next.drillEnabled = bool(values.drillEnabled, current.drillEnabled);
+  if (values.drillCron !== undefined) next.drillCron = typeof values.drillCron === 'string' ? values.drillCron.trim() : '';
   if (values.cron !== undefined) next.cron = typeof values.cron === 'string' ? values.cron.trim() : '';
   if (values.timezone !== undefined) next.timezone = typeof values.timezone === 'string' ? values.timezone.trim() : '';
   const check = checkCron(next.cron, next.timezone);
@@ -121,6 +127,8 @@ export function applyUpdate(current: ScheduleSettings, values: Record<string, un
     if (n === null || n < 0) throw new BackupError('RETENTION_RULE_INVALID', {}, 422);
     next[key] = n || null;
   }
+  const drillCheck = checkCron(next.drillCron, next.timezone);
+  if (drillCheck.valid === false) throw new BackupError('DRILL_CRON_INVALID', { detail: drillCheck.detail }, 422);
   if (values.keepLast !== undefined) {
     const keepLast = wholeNumber(values.keepLast);
     if (keepLast === null || keepLast < 0) throw new BackupError('KEEP_LAST_INVALID', {}, 422);

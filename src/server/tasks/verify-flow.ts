@@ -5,7 +5,7 @@ import { readHeader, readManifest } from '../archive';
 import { isArchiveError } from '../archive/errors';
 import { requireProvenance } from '../archive/provenance';
 import { describeReport, verifyBackup, type VerifyReport, type VerifyStep } from '../engine/verify';
-import { BackupError } from '../errors';
+import { BackupError, CodedError } from '../errors';
 import type { BackupsService, TaskRow } from '../service';
 import { runExclusive } from './exclusive';
 import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './progress';
@@ -19,6 +19,10 @@ export interface VerifyRequest {
   password?: string;
   /** The admin's acknowledgement that a backup made elsewhere (not signed with this APP_KEY) may be verified. */
   trustForeign?: boolean;
+  /** 'drill': a restore drill (drills/), listed as its own kind; the same verify. */
+  kind?: 'verify' | 'drill';
+  /** A scheduled drill's unique slot key: the database decides which process runs it. */
+  slot?: string;
 }
 
 /** Archive errors that say nothing about the backup's state. */
@@ -45,8 +49,9 @@ export async function verifyNow(
   return (await verifyExclusive(service, req)).done;
 }
 
-function verifyExclusive(service: BackupsService, req: VerifyRequest) {
-  return runExclusive(service, 'verify', () => prepareVerify(service, req), (p) =>
+/** Started (task row created, slot taken) or refused (BUSY, password, provenance); `done` settles with the outcome. */
+export function verifyExclusive(service: BackupsService, req: VerifyRequest) {
+  return runExclusive(service, req.kind || 'verify', () => prepareVerify(service, req), (p) =>
     runVerifyTask(service, p.task, p.file, p.backup.id, req.password),
   );
 }
@@ -58,8 +63,9 @@ async function prepareVerify(service: BackupsService, req: VerifyRequest) {
   await requireProvenance(file, process.env.APP_KEY, req.trustForeign === true);
   // A missing or wrong password is answered at once (PASSWORD_REQUIRED / PASSWORD_WRONG), not as a failed task.
   if ((await readHeader(file)).encrypted) await readManifest(file, { password: req.password });
-  const task = await service.createTask('verify', req.origin || 'manual', {
+  const task = await service.createTask(req.kind || 'verify', req.origin || 'manual', {
     createdById: req.userId,
+    ...(req.slot ? { slot: req.slot } : {}),
     fileName: backup.fileName,
     size: backup.size,
     options: { backupTaskId: backup.id },
@@ -95,7 +101,7 @@ async function runVerifyTask(
     if (report.ok) {
       const values = { status: 'succeeded', phase: 'done', progress: 100, finishedAt, summary: report };
       // The backup's mark first: whoever sees the verify done (the page, a script) finds the backup marked.
-      await service.updateTask(backupId, { verifiedAt: finishedAt });
+      await service.updateTask(backupId, { verifiedAt: finishedAt, ...checked('succeeded', finishedAt) });
       await service.updateTask(task.id, values);
       return { task: await service.findTask(task.id), report };
     }
@@ -108,15 +114,23 @@ async function runVerifyTask(
       errorCode: mismatch.code,
       error: service.describe(mismatch),
     };
-    await service.updateTask(backupId, { verifiedAt: null });
+    await service.updateTask(backupId, { verifiedAt: null, ...checked('failed', finishedAt) });
     await service.updateTask(task.id, values);
     return { task: await service.findTask(task.id), report };
   } catch (err) {
     await progress.flush();
+    const code = err instanceof CodedError ? err.code : '';
     if (isArchiveError(err) && !NOT_DAMAGE.has(err.code)) await service.updateTask(backupId, { verifiedAt: null }).catch(() => undefined);
+    // Any failure but a cancel or a password problem: a restore of this backup would have failed the same way.
+    if (!NOT_DAMAGE.has(code)) await service.updateTask(backupId, checked('failed', new Date())).catch(() => undefined);
     await service.failTask(task.id, err);
     throw err;
   } finally {
     await fs.promises.rm(tmpDir, { recursive: true, force: true });
   }
+}
+
+/** The backup's last check (verify or drill), whatever its result: the list's "last verified". */
+function checked(status: 'succeeded' | 'failed', at: Date) {
+  return { lastCheckStatus: status, lastCheckAt: at };
 }

@@ -25,6 +25,8 @@ describe('applyUpdate', () => {
       keepLast: 3,
       maxAgeDays: 30,
       clearPassword: true,
+      drillEnabled: 'true',
+      drillCron: ' 30 4 * * 6 ',
     });
     expect(next).toEqual({
       enabled: true,
@@ -45,6 +47,8 @@ describe('applyUpdate', () => {
       dataSources: [],
       staleAfterHours: 48,
       alertEmailChannel: null,
+      drillEnabled: true,
+      drillCron: '30 4 * * 6',
     });
     expect(applyUpdate(next, { maxAgeDays: null }).maxAgeDays).toBeNull();
     expect(applyUpdate(next, {})).toEqual(next);
@@ -56,6 +60,8 @@ describe('applyUpdate', () => {
       status: 422,
     });
     expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { cron: '' }))).toMatchObject({ code: 'CRON_INVALID' });
+    expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { drillCron: '0 4 * *' }))).toMatchObject({ code: 'DRILL_CRON_INVALID', status: 422 });
+    expect(DEFAULT_SETTINGS).toMatchObject({ drillEnabled: false, drillCron: '0 4 * * 0' });
     expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { timezone: 'Mars/Base' }))).toEqual({
       code: 'TIMEZONE_INVALID',
       status: 422,
