@@ -254,6 +254,9 @@ describe.each(['en-US', 'zh-CN'] as const)('a 1366 × 768 laptop screen in %s', 
         },
         { timeoutMs: 30000, what: 'the Save button scrolled into view' },
       ).catch(() => undefined);
+      // The next-run previews (backup and drill schedules) arrive late and push Save down: scrolled to once more.
+      await page.getByText(t('Checking the schedule…')).first().waitFor({ state: 'hidden', timeout: 30000 }).catch(() => undefined);
+      await save.evaluate((el) => el.scrollIntoView({ block: 'center' }));
       await screenshot(page, `laptop-schedule-${lang}`);
       await expectButtonsOnScreen([save]);
     } finally {

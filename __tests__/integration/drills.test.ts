@@ -118,7 +118,8 @@ describe('restore drills', () => {
     // The newest drill row is the skipped one.
     expect(facts.drill.last).toMatchObject({ status: 'failed', errorCode: 'DRILL_SKIPPED_BUSY' });
     expect(facts.drill).toMatchObject({ enabled: true, nextRun: expect.stringMatching(/T04:00:00\.000Z$/) });
-    expect(facts.protection).toMatchObject({ level: 'orange', reasons: ['SCHEDULE_OFF'], thresholdHours: 26 });
+    // The threshold is the alerts' staleAfterHours (48 by default), the same one the stale-backup alert uses.
+    expect(facts.protection).toMatchObject({ level: 'orange', reasons: ['SCHEDULE_OFF'], thresholdHours: 48 });
     expect(facts.protection.ageHours).toBeLessThan(1);
     expect(facts.chart.map((p: Row) => p.id)).toEqual([older.id, newest.id]);
     expect(facts.chart[1].size).toBe(Number(newest.size));
