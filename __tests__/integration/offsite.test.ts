@@ -6,6 +6,7 @@ import { startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import { listFiles, sha256, sha256File } from '../helpers/inspect';
 import { S3_KEYS, startLocalS3, type LocalS3 } from '../helpers/s3';
 import { port } from '../helpers/run-scope';
+import { waitFor } from '../helpers/wait-for';
 
 jest.setTimeout(900000);
 
@@ -178,6 +179,15 @@ describe('off-site copies in a real S3-compatible storage', () => {
     for (let i = 0; i < 120 && (await tasks()).some((t) => ['pending', 'running'].includes(t.status)); i++) {
       await new Promise((r) => setTimeout(r, 500));
     }
+    // A retention run that began before the schedule was switched off may still be deleting: its bucket copy goes
+    // first, then its row. Read the rows once the bucket and the rows agree (or give up and let the checks say why).
+    await waitFor(
+      async () => {
+        const copies = (await tasks()).filter((t) => t.remote).map((t) => t.fileName);
+        return JSON.stringify(await remoteNames()) === JSON.stringify([...copies, 'notes.txt'].sort());
+      },
+      { timeoutMs: 60000, intervalMs: 500, what: 'the bucket to hold exactly the listed copies' },
+    ).catch(() => undefined);
     const rows = await tasks();
     const kept = rows.filter((t) => t.origin === 'scheduled' && t.status === 'succeeded').map((t) => t.fileName);
     const withCopies = rows.filter((t) => t.remote).map((t) => t.fileName);
