@@ -29,9 +29,10 @@ export class StaleWatch {
 
   start(): void {
     if (transient() || this.timer) return;
+    // The first check after one interval, not at once: its ledger write right at start met the app's own first
+    // writes on SQLite (SQLITE_BUSY in CI), and a threshold counted in hours loses nothing by five minutes.
     this.timer = setInterval(() => this.tick(), checkEveryMs());
     this.timer.unref?.();
-    setTimeout(() => this.tick(), 0).unref?.();
   }
 
   stop(): void {
