@@ -19,7 +19,8 @@ describe('automatic backups in the browser', () => {
     await loaded;
 
     const enabled = page.getByRole('switch').first();
-    const cronInput = page.locator('.ant-input-group-wrapper').filter({ hasText: 'cron' }).locator('input');
+    // The backup schedule's cron input: the first of the tab's (the restore drills have one too, below it).
+    const cronInput = page.locator('.ant-input-group-wrapper').filter({ hasText: 'cron' }).locator('input').first();
     // Custom expression: every minute, so the test sees a run within about a minute.
     await waitFor(
       async () => {
