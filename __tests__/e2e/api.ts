@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core';
 import { TASKS } from '../../src/constants';
 import { waitFor, isFinal } from '../helpers/wait-for';
 import { apiToken, type E2eApp } from './app';
@@ -28,5 +29,21 @@ export function e2eApi(session: { readonly app: E2eApp }) {
   /** The first task of the list that `match` accepts, once there is one. */
   const waitListed = (match: (t: any) => boolean, what: string, timeoutMs = 180000) =>
     waitFor(async () => ((await api(`${TASKS}:list`).catch(() => null))?.body?.data ?? []).find(match), { timeoutMs, intervalMs: 1000, what });
-  return { api, signIn, waitTask, waitListed, token: () => token };
+  /** The admin's language: both enabled in the system settings, set on the user, and the one the shell keeps. */
+  const useLanguage = async (page: Page, lang: 'en-US' | 'zh-CN') => {
+    const settings = await api('systemSettings:get');
+    expect(settings.status).toBe(200);
+    const enabled = new Set<string>([...(settings.body.data.enabledLanguages ?? []), 'en-US', 'zh-CN']);
+    const put = await api('systemSettings:put', {
+      method: 'POST',
+      body: JSON.stringify({ raw_title: settings.body.data.raw_title, enabledLanguages: [...enabled] }),
+    });
+    expect(put.status).toBe(200);
+    expect((await api('users:updateLang', { method: 'POST', body: JSON.stringify({ appLang: lang }) })).status).toBe(200);
+    // The shell asks for the language it keeps in localStorage (<prefix>LOCALE) first.
+    await page.evaluate((l) => {
+      for (const k of Object.keys(localStorage)) if (/LOCALE$/.test(k)) localStorage.setItem(k, l);
+    }, lang);
+  };
+  return { api, signIn, waitTask, waitListed, useLanguage, token: () => token };
 }

@@ -9,24 +9,10 @@ import { signIn, useE2eSession, watchConsole } from './app';
 // The health panel at the top of the Backups tab, in a real app and browser: protection in colour, the last drill
 // (run from the panel's button), space, and the chart of the last backups; screenshots for the docs in both languages.
 const session = useE2eSession({ db: 'e2e-health.sqlite' });
-const { api, waitTask } = e2eApi(session);
+const { api, waitTask, useLanguage } = e2eApi(session);
 const DOCS = path.join(__dirname, '..', '..', 'docs', 'images');
 const BACKUPS = 4;
 
-async function useLanguage(page: Page, lang: 'en-US' | 'zh-CN') {
-  const settings = await api('systemSettings:get');
-  expect(settings.status).toBe(200);
-  const enabled = new Set<string>([...(settings.body.data.enabledLanguages ?? []), 'en-US', 'zh-CN']);
-  const put = await api('systemSettings:put', {
-    method: 'POST',
-    body: JSON.stringify({ raw_title: settings.body.data.raw_title, enabledLanguages: [...enabled] }),
-  });
-  expect(put.status).toBe(200);
-  expect((await api('users:updateLang', { method: 'POST', body: JSON.stringify({ appLang: lang }) })).status).toBe(200);
-  await page.evaluate((l) => {
-    for (const k of Object.keys(localStorage)) if (/LOCALE$/.test(k)) localStorage.setItem(k, l);
-  }, lang);
-}
 
 async function openBackups(page: Page) {
   await page.goto(`${session.app.url}/admin/settings/backups-manager`);

@@ -23,7 +23,7 @@ type Dict = Record<string, string>;
 const DICTS: Record<'en-US' | 'zh-CN', Dict> = { 'en-US': enUS as Dict, 'zh-CN': zhCN as Dict };
 
 const session = {} as { app: E2eApp; browser: Browser };
-const { api, signIn: apiSignIn, waitTask } = e2eApi(session);
+const { api, signIn: apiSignIn, waitTask, useLanguage } = e2eApi(session);
 let longCopy = '';
 /** The archives this file made, deleted after it (the browser tests share one backups folder). */
 const madeNames: string[] = [LONG_NAME];
@@ -69,21 +69,6 @@ afterAll(async () => {
   if (longCopy) fs.rmSync(longCopy, { force: true });
 });
 
-async function useLanguage(page: Page, lang: 'en-US' | 'zh-CN') {
-  const settings = await api('systemSettings:get');
-  expect(settings.status).toBe(200);
-  const enabled = new Set<string>([...(settings.body.data.enabledLanguages ?? []), 'en-US', 'zh-CN']);
-  const put = await api('systemSettings:put', {
-    method: 'POST',
-    body: JSON.stringify({ raw_title: settings.body.data.raw_title, enabledLanguages: [...enabled] }),
-  });
-  expect(put.status).toBe(200);
-  expect((await api('users:updateLang', { method: 'POST', body: JSON.stringify({ appLang: lang }) })).status).toBe(200);
-  // The shell asks for the language it keeps in localStorage (<prefix>LOCALE) first.
-  await page.evaluate((l) => {
-    for (const k of Object.keys(localStorage)) if (/LOCALE$/.test(k)) localStorage.setItem(k, l);
-  }, lang);
-}
 
 /** A button's label as antd renders it: two CJK characters get a space between them (确 认). */
 const label = (text: string) => new RegExp(`^${[...text].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s*')}$`);

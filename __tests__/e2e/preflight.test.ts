@@ -22,7 +22,7 @@ jest.setTimeout(900000);
 const FREE_SPACE_FILE = path.join(os.tmpdir(), `bm-pfui-free-${process.pid}`);
 process.env.BM_TEST_FREE_SPACE_FILE = FREE_SPACE_FILE;
 const session = useE2eSession({ db: 'e2e-preflight.sqlite' });
-const { api, signIn: apiSignIn, waitTask } = e2eApi(session);
+const { api, signIn: apiSignIn, waitTask, useLanguage } = e2eApi(session);
 const MISSING = { name: 'bm-e2e-absent', packageName: '@bm-e2e/plugin-absent', version: '1.2.3' };
 const OLDER = '2.0.0';
 const DOCS_IMAGE = path.join(__dirname, '..', '..', 'docs', 'images', 'preflight.png');
@@ -106,21 +106,6 @@ async function expectChecksShown(section: ReturnType<Page['locator']>, checks: C
   }
 }
 
-async function useLanguage(page: Page, lang: 'en-US' | 'zh-CN') {
-  const settings = await api('systemSettings:get');
-  expect(settings.status).toBe(200);
-  const enabled = new Set<string>([...(settings.body.data.enabledLanguages ?? []), 'en-US', 'zh-CN']);
-  const put = await api('systemSettings:put', {
-    method: 'POST',
-    body: JSON.stringify({ raw_title: settings.body.data.raw_title, enabledLanguages: [...enabled] }),
-  });
-  expect(put.status).toBe(200);
-  expect((await api('users:updateLang', { method: 'POST', body: JSON.stringify({ appLang: lang }) })).status).toBe(200);
-  // The shell asks for the language it keeps in localStorage (<prefix>LOCALE) first.
-  await page.evaluate((l) => {
-    for (const k of Object.keys(localStorage)) if (/LOCALE$/.test(k)) localStorage.setItem(k, l);
-  }, lang);
-}
 
 beforeAll(async () => {
   await apiSignIn();

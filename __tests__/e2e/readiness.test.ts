@@ -19,23 +19,9 @@ const FREE_SPACE_FILE = path.join(os.tmpdir(), `bm-ready-free-${process.pid}`);
 process.env.BM_TEST_FREE_SPACE_FILE = FREE_SPACE_FILE;
 fs.writeFileSync(FREE_SPACE_FILE, '1');
 const session = useE2eSession({ db: 'e2e-readiness.sqlite' });
-const { api } = e2eApi(session);
+const { api, useLanguage } = e2eApi(session);
 type Dict = Record<string, string>;
 
-async function useLanguage(page: Page, lang: 'en-US' | 'zh-CN') {
-  const settings = await api('systemSettings:get');
-  expect(settings.status).toBe(200);
-  const enabled = new Set<string>([...(settings.body.data.enabledLanguages ?? []), 'en-US', 'zh-CN']);
-  const put = await api('systemSettings:put', {
-    method: 'POST',
-    body: JSON.stringify({ raw_title: settings.body.data.raw_title, enabledLanguages: [...enabled] }),
-  });
-  expect(put.status).toBe(200);
-  expect((await api('users:updateLang', { method: 'POST', body: JSON.stringify({ appLang: lang }) })).status).toBe(200);
-  await page.evaluate((l) => {
-    for (const k of Object.keys(localStorage)) if (/LOCALE$/.test(k)) localStorage.setItem(k, l);
-  }, lang);
-}
 
 async function openPage(lang: 'en-US' | 'zh-CN') {
   const page = await session.browser.newPage({ viewport: { width: 1366, height: 900 } });
