@@ -60,13 +60,23 @@ const filesFor = (dialect, first) => {
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 
-function count(out, status) {
+/** The slowest test files of a pass, so CI's time can be spent where it matters (README, "CI time"). */
+function logSlowest(label, j) {
+  const files = (j.testResults || [])
+    .map((t) => ({ file: path.relative(root, t.name), ms: (t.perfStats?.end ?? 0) - (t.perfStats?.start ?? 0) }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 8);
+  if (files.length) h.log(`${label}, slowest files: ${files.map((f) => `${f.file} ${(f.ms / 1000).toFixed(0)} s`).join(', ')}`);
+}
+
+function count(out, status, label) {
   let counted = false;
   if (fs.existsSync(out)) {
     const j = JSON.parse(fs.readFileSync(out, 'utf8'));
     totals.passed += j.numPassedTests;
     totals.failed += j.numFailedTests + j.numRuntimeErrorTestSuites;
     totals.skipped += j.numPendingTests + j.numTodoTests;
+    logSlowest(label, j);
     counted = true;
     fs.rmSync(out, { force: true });
   }
@@ -93,7 +103,7 @@ function jest(label, args, env = {}) {
   const started = Date.now();
   const cpu = childCpuMs();
   const r = spawnSync(process.execPath, jestArgs(out, args), { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
-  count(out, r.status);
+  count(out, r.status, label);
   h.log(`${label}: ${minutes(Date.now() - started)} wall, ${minutes(childCpuMs() - cpu)} CPU`);
 }
 
@@ -108,7 +118,7 @@ function jestBeside(label, args, env) {
       readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${label}] ${line}\n`));
     }
     child.on('close', (code) => {
-      count(out, code ?? 1);
+      count(out, code ?? 1, label);
       h.log(`${label}: ${minutes(Date.now() - started)} wall`);
       resolve();
     });

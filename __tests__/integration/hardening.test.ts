@@ -34,9 +34,10 @@ const SECRET_NAME = 'BM_HARD_SECRET';
 const SECRET_VALUE = `sëcret-value-${crypto.randomBytes(8).toString('hex')}`;
 // Upload names that must not show in an encrypted archive (the plain one carries them in its ZIP directory).
 const UPLOAD_NAMES = [`confidential-Øresund-${RUN}.pdf`, `payroll/salaries-${RUN}.csv`];
-// 50,000 files on PostgreSQL (memory held after the backup, no stall), 5,000 elsewhere. Speed and latency targets
-// are the benchmark's; here the stall bounds carry a margin that holds on a shared 2-core machine.
-const SCALE = Number(process.env.BM_HARDENING_FILES) || (process.env.DB_DIALECT === 'postgres' ? 50000 : 5000);
+// 5,000 files (BM_HARDENING_FILES raises it). 50,000 and 500,000, with their memory and latency targets, are the
+// benchmark's many-files scenario (2.4 min of CI's time at 50,000); here the bounds carry a margin that holds on a
+// shared 2-core machine.
+const SCALE = Number(process.env.BM_HARDENING_FILES) || 5000;
 
 /**
  * Preloaded into the server process (NODE_OPTIONS=--require), measurement only:
