@@ -41,13 +41,19 @@ export class EntryWriter {
     cancel?.(err);
   }
 
-  /** An entry whose whole content is at hand: hashed, sealed if need be, and written with its size and CRC. */
-  async known(name: string, data: Buffer): Promise<WrittenEntry> {
+  /**
+   * An entry whose whole content is at hand: hashed, sealed if need be, and written with its size and CRC. `digest`,
+   * when the content was hashed where it was read, saves hashing it again (its CRC only serves a plain entry).
+   */
+  async known(name: string, data: Buffer, digest?: { crc: number; sha256: string }): Promise<WrittenEntry> {
     const stored = this.sealer ? storedEntryName(++this.storedCount) : null;
-    const pieces =
-      stored && this.sealer ? sealAll(this.sealer.keyring.entryKey(stored), stored, this.sealer.params.chunkSize, data) : [data];
-    await this.zip.addKnown(stored ?? name, pieces);
-    return { stored, size: data.length, sha256: sha256Of(data) };
+    const sha256 = digest ? digest.sha256 : sha256Of(data);
+    if (stored && this.sealer) {
+      await this.zip.addKnown(stored, sealAll(this.sealer.keyring.entryKey(stored), stored, this.sealer.params.chunkSize, data));
+    } else {
+      await this.zip.addKnown(name, [data], digest?.crc);
+    }
+    return { stored, size: data.length, sha256 };
   }
 
   /** An entry streamed from `readable` (hashed as it passes, sealed chunk by chunk when encrypting). */

@@ -1,7 +1,9 @@
+import path from 'path';
 import { loadFileSync, type LoadedFile } from './file-loader';
-import { walkFolder, type SkipReason, type WalkItem } from './folder-walk';
-import { ReadAhead } from './read-ahead';
+import { FolderReader } from './folder-reader';
+import type { FoundItem } from './folder-reader-worker';
 import type { FolderMode, ManifestEntry, SkippedFile } from './manifest-types';
+import { safeEntryPath } from './safe-path';
 import { sourceFailed } from './source-error';
 import { TimeSlice } from '../time-slice';
 import { errnoOf } from '../errno';
@@ -13,10 +15,20 @@ export interface AddDirectoryOptions {
   onSkip?: (relPath: string, reason: SkipReason) => void;
 }
 
+export type SkipReason = 'symlink' | 'not a regular file' | 'unsafe name' | 'vanished';
+
+/** CRC-32 and SHA-256 of an entry's content, computed where it was read. */
+export interface Digest {
+  crc: number;
+  sha256: string;
+}
+
 /** What packFolder needs of the archive writer. */
 export interface FolderPackTarget {
   /** Refuses a name the archive cannot take (unsafe, reserved, already added); answers it canonical. */
   checkName(entryPath: string): string;
+  /** Adds a small file's content, hashed already, as entry `name`. */
+  addDigested(name: string, data: Buffer, digest: Digest, mode: number): Promise<ManifestEntry>;
   /** Adds a loaded file as entry `name`. */
   addLoaded(name: string, loaded: LoadedFile, onProgress?: (bytes: number) => void): Promise<ManifestEntry>;
   /** Records an item left out (as an archive path) for the manifest. */
@@ -30,9 +42,10 @@ export interface FolderPackTarget {
 }
 
 /**
- * Adds every regular file under absDir as `<base>/<relative path>`, depth first in sorted name order (folder-walk.ts),
- * reading files with synchronous calls in time slices. Items that cannot be packed, or that change meanwhile, are
- * left out and recorded (skipReasonOf); the modes of the folders holding packed files are recorded too.
+ * Adds every regular file under absDir as `<base>/<relative path>`, depth first in sorted name order. The folder is
+ * walked and its small files read and hashed on a worker thread (folder-reader.ts); this loop writes what comes back,
+ * yielding to the event loop in time slices. Items that cannot be packed, or that change meanwhile, are left out and
+ * recorded (skipReasonOf); the modes of the folders holding packed files are recorded too.
  */
 export async function packFolder(
   base: string,
@@ -50,78 +63,67 @@ export async function packFolder(
   // Per folder entered: how many entries had been added before it. Only folders that will exist again on
   // restore, those holding packed files, have their mode recorded.
   const addedAtEnter: number[] = [];
-  // Walked items wait here in order while their files are read ahead; a folder with few files is read here.
-  const queue: WalkItem[] = [];
-  let ahead: ReadAhead | null = null;
-  let toAsk: string[] = [];
-  const askNow = () => {
-    ahead!.ask(toAsk);
-    toAsk = [];
-  };
+  const root = path.resolve(absDir);
+  const reader = new FolderReader(root, target.inlineMax);
 
-  const handle = async (item: WalkItem) => {
-    if (item.kind === 'skip') return skip(item.rel, item.reason);
-    if (item.kind === 'enter') return void addedAtEnter.push(added.length);
-    if (item.kind === 'leave') {
+  const handle = async (item: FoundItem, data: Buffer) => {
+    if (item.k === 'fatal') throw sourceFailed(base, Object.assign(new Error(item.message), { code: item.code }));
+    if (item.k === 'enter') return void addedAtEnter.push(added.length);
+    if (item.k === 'leave') {
       if (added.length > addedAtEnter.pop()!) target.folder({ path: item.rel ? `${base}/${item.rel}` : base, mode: item.mode });
       return;
     }
-    target.checkName(item.name);
-    let loaded: LoadedFile | null = null;
-    let release = () => undefined as void;
-    try {
-      if (ahead) ({ loaded, done: release } = await ahead.next());
-      // Read here: no worker, or a file too large to inline (streamed from its own descriptor).
-      loaded = loaded ?? loadFileSync(item.abs, target.inlineMax, target.scratch);
-    } catch (err) {
-      const reason = skipReasonOf(err);
-      if (reason) return skip(item.rel, reason);
-      throw sourceFailed(item.name, err);
-    }
-    try {
+    if (item.k === 'skip') return skip(item.rel, item.reason);
+    const entryPath = `${base}/${item.rel}`;
+    if (!isCanonical(entryPath)) return skip(item.rel, 'unsafe name');
+    const name = target.checkName(entryPath);
+    let entry: ManifestEntry;
+    if (item.k === 'data') {
+      entry = await target.addDigested(name, data.subarray(item.off, item.off + item.len), item, item.mode);
+    } else {
+      let loaded: LoadedFile;
+      try {
+        if (item.k === 'error') throw Object.assign(new Error(item.message), { code: item.code });
+        // Too large to inline: opened and streamed here (read whole if it shrank meanwhile).
+        loaded = loadFileSync(path.join(root, ...item.rel.split('/')), target.inlineMax, target.scratch);
+      } catch (err) {
+        const reason = skipReasonOf(err);
+        if (reason) return skip(item.rel, reason);
+        throw sourceFailed(name, err);
+      }
       const start = done;
-      const entry = await target.addLoaded(item.name, loaded, opts.onProgress ? (n) => opts.onProgress!(start + n) : undefined);
-      done += entry.size;
-      opts.onProgress?.(done);
-      added.push(entry);
-    } finally {
-      release();
+      entry = await target.addLoaded(name, loaded, opts.onProgress ? (n) => opts.onProgress!(start + n) : undefined);
     }
-    if (slice.due()) await slice.pause();
+    done += entry.size;
+    opts.onProgress?.(done);
+    added.push(entry);
   };
 
   try {
-    for await (const item of walkFolder(absDir, base)) {
-      queue.push(item);
-      if (item.kind !== 'file') continue;
-      if (ahead) {
-        toAsk.push(item.abs);
-        if (toAsk.length >= ASK_BATCH) askNow();
-      } else if (queue.length >= AHEAD_FROM) {
-        // Many files: from here on they are read on the worker, those already queued first.
-        ahead = new ReadAhead(target.inlineMax);
-        toAsk = queue.filter((q): q is Extract<WalkItem, { kind: 'file' }> => q.kind === 'file').map((q) => q.abs);
-        askNow();
-      }
-      while (queue.length > (ahead ? LOOKAHEAD : AHEAD_FROM)) {
-        if (ahead && toAsk.length) askNow();
-        await handle(queue.shift()!);
+    for (let batch = await reader.next(); batch; batch = await reader.next()) {
+      try {
+        for (const item of batch.items) {
+          await handle(item, batch.data);
+          if (slice.due()) await slice.pause();
+        }
+      } finally {
+        batch.release();
       }
     }
-    if (ahead && toAsk.length) askNow();
-    while (queue.length) await handle(queue.shift()!);
   } finally {
-    await ahead?.close();
+    await reader.close();
   }
   return added;
 }
 
-/** Files walked before a worker is started: a folder with fewer is read on the main thread, as before. */
-const AHEAD_FROM = 512;
-/** Walked items kept waiting while their files are read ahead. */
-const LOOKAHEAD = 4096;
-/** Paths sent to the worker in one message. */
-const ASK_BATCH = 256;
+/** A name the archive can take as it is (no backslash, no `..`, nothing that would be rewritten). */
+function isCanonical(entryPath: string): boolean {
+  try {
+    return safeEntryPath(entryPath) === entryPath;
+  } catch {
+    return false;
+  }
+}
 
 /** Files that change while a folder is packed are left out, not fatal: a live app keeps writing uploads. */
 function skipReasonOf(err: unknown): SkipReason | null {

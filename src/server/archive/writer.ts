@@ -6,7 +6,7 @@ import { CipherTuning, createCipherParams } from '../crypto';
 import { EntryWriter, type Sealer, type WrittenEntry } from './entry-writer';
 import { ArchiveError } from './errors';
 import { loadFileSync, type LoadedFile } from './file-loader';
-import { packFolder, type AddDirectoryOptions, type FolderPackTarget } from './folder-pack';
+import { packFolder, type AddDirectoryOptions, type Digest, type FolderPackTarget } from './folder-pack';
 import { exists, fsyncFile, moveInto } from './fs-ops';
 import { RESERVED_NAMES } from './layout';
 import { MAX_SKIPPED_LISTED } from './manifest';
@@ -17,8 +17,7 @@ import { metadataEntries } from './metadata-entries';
 import { sourceFailed } from './source-error';
 import { DIRECT, ZipOut } from './zip-out';
 
-export type { SkipReason } from './folder-walk';
-export type { AddDirectoryOptions } from './folder-pack';
+export type { AddDirectoryOptions, SkipReason } from './folder-pack';
 export type { ManifestDraft } from './manifest-draft';
 
 export interface ArchiveWriterOptions {
@@ -183,6 +182,7 @@ export class ArchiveWriter {
     const target: FolderPackTarget = {
       checkName: (name) => this.checkName(name),
       addLoaded: (name, loaded, onProgress) => this.loadedEntry(name, loaded, onProgress),
+      addDigested: (name, data, digest, mode) => this.knownEntry(name, data, mode, digest),
       skipped: (item) => {
         if (++this.skippedCount <= MAX_SKIPPED_LISTED) this.skipped.push(item);
       },
@@ -297,8 +297,8 @@ export class ArchiveWriter {
   }
 
   /** An entry whose whole content is at hand, written with its size and CRC. */
-  private async knownEntry(name: string, data: Buffer, mode?: number): Promise<ManifestEntry> {
-    return this.record(name, await this.guarded(() => this.entryWriter.known(name, data)), mode);
+  private async knownEntry(name: string, data: Buffer, mode?: number, digest?: Digest): Promise<ManifestEntry> {
+    return this.record(name, await this.guarded(() => this.entryWriter.known(name, data, digest)), mode);
   }
 
   /** An entry streamed from `readable`. */

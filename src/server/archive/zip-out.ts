@@ -193,15 +193,19 @@ export class ZipOut {
     this.wake(this.failed);
   }
 
-  /** One entry whose content is at hand (pieces, e.g. sealed records): header with size and CRC, then the data. */
-  async addKnown(name: string, pieces: readonly Buffer[]): Promise<void> {
+  /**
+   * One entry whose content is at hand (pieces, e.g. sealed records): header with size and CRC, then the data.
+   * `knownCrc`: the pieces' CRC-32, computed already where they were read.
+   */
+  async addKnown(name: string, pieces: readonly Buffer[], knownCrc?: number): Promise<void> {
     const nameBytes = Buffer.from(name, 'utf8');
     let crc = 0;
     let size = 0;
     for (const p of pieces) {
-      crc = crc32(p, crc);
+      if (knownCrc === undefined) crc = crc32(p, crc);
       size += p.length;
     }
+    if (knownCrc !== undefined) crc = knownCrc;
     const offset = this.offset;
     await this.put(localHeader(nameBytes, this.dos, { crc, size }));
     for (const p of pieces) await this.put(p);
