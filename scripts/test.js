@@ -63,7 +63,7 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 /** The slowest test files of a pass, so CI's time can be spent where it matters (README, "CI time"). */
 function logSlowest(label, j) {
   const files = (j.testResults || [])
-    .map((t) => ({ file: path.relative(root, t.name), ms: (t.perfStats?.end ?? 0) - (t.perfStats?.start ?? 0) }))
+    .map((t) => ({ file: path.relative(root, t.name), ms: (t.endTime ?? 0) - (t.startTime ?? 0) }))
     .sort((a, b) => b.ms - a.ms)
     .slice(0, 8);
   if (files.length) h.log(`${label}, slowest files: ${files.map((f) => `${f.file} ${(f.ms / 1000).toFixed(0)} s`).join(', ')}`);
