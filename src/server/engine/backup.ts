@@ -65,16 +65,16 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
   progress('checking', 0);
   const dumper = getDumper(input.db.dialect);
   await fs.promises.mkdir(input.tmpDir, { recursive: true, mode: 0o700 });
-  const checked = dumper.kind === 'tool' ? await checkTools(dumper, input.db, input.tmpDir, input.tools) : undefined;
-  // SQLite has no server: the version recorded is the library's, read with the app's module as the snapshot is.
-  const serverVersion = checked ? checked.serverVersion : await readSqliteVersion(input);
   const parts = storageParts(input.storage, input.app.name).filter(
     (p) => p.name === 'keys' || (p.name === 'uploads' ? input.include.uploads : input.include.plugins),
   );
-  const filesBytes = (await Promise.all(parts.map((p) => (p.kind === 'dir' ? folderSize(p.source) : fileSize(p.source))))).reduce(
-    (a, b) => a + b,
-    0,
-  );
+  // The storage folders are measured on a worker thread while the tools are checked (child processes).
+  const sizing = Promise.all(parts.map((p) => (p.kind === 'dir' ? folderSize(p.source) : fileSize(p.source))));
+  sizing.catch(() => undefined); // awaited below, after a tool check that may fail first
+  const checked = dumper.kind === 'tool' ? await checkTools(dumper, input.db, input.tmpDir, input.tools) : undefined;
+  // SQLite has no server: the version recorded is the library's, read with the app's module as the snapshot is.
+  const serverVersion = checked ? checked.serverVersion : await readSqliteVersion(input);
+  const filesBytes = (await sizing).reduce((a, b) => a + b, 0);
   const dbEstimate = input.db.dialect === 'sqlite' && input.db.storage ? await fileSize(input.db.storage) : 0;
   await assertFreeSpace(input.archivesDir, filesBytes + dbEstimate);
 

@@ -1,7 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import { APP_KEY_ENTRY, ENV_KEY_ENTRY, PLUGINS_ENTRY, UPLOADS_ENTRY } from '../archive/layout';
-import { TimeSlice } from '../time-slice';
+import { inWorker } from '../worker-call';
 
 /**
  * The parts of the storage folder a backup can carry, and where each lives inside the archive.
@@ -36,17 +36,25 @@ export function storageParts(storage: string, appName: string): StoragePart[] {
 }
 
 /**
- * Bytes under a folder (regular files only, symlinks skipped), for the disk-space check and progress. Synchronous
- * stats in 4 ms slices: an asynchronous stat per file made this walk alone take 58 s before a backup of 500,000
- * uploads even began (docs/benchmarks.md, many files).
+ * Bytes under a folder (regular files only, symlinks skipped), for the disk-space check and progress. Walked on a
+ * worker thread: a stat per file on the main thread held the server for seconds before a backup of 500,000 uploads
+ * (58 s with asynchronous stats, docs/benchmarks.md "many files").
  */
-export async function folderSize(dir: string): Promise<number> {
+export function folderSize(dir: string): Promise<number> {
+  return inWorker(folderSizeSync, dir);
+}
+
+/** Runs on the worker (worker-call.ts): nothing but its argument and `require`. */
+function folderSizeSync(dir: string): number {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const fs = require('fs') as typeof import('fs');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const path = require('path') as typeof import('path');
   let total = 0;
-  const slice = new TimeSlice();
   const pending = [dir];
   while (pending.length) {
     const current = pending.pop()!;
-    let entries: fs.Dirent[];
+    let entries: import('fs').Dirent[];
     try {
       entries = fs.readdirSync(current, { withFileTypes: true });
     } catch {
@@ -62,7 +70,6 @@ export async function folderSize(dir: string): Promise<number> {
           /* deleted meanwhile */
         }
       }
-      if (slice.due()) await slice.pause();
     }
   }
   return total;
