@@ -126,9 +126,9 @@ export async function extractVerified(
         if (signal?.aborted) throw abortedError();
         const target = await staging.prepare(entry.path);
         if (fitsWindow(z, entry, sealed)) {
-          // Small: checked whole before its file exists, written with synchronous calls in time slices.
+          // Small: checked whole before its file exists, which a worker thread creates (file-maker.ts).
           const plain = verifiedWhole(window, z, sealed, entry);
-          staging.writeFile(target, entry.path, plain, modeOf(entry));
+          await staging.writeFileSoon(target, entry.path, plain, modeOf(entry));
           done += entry.size;
           files[entry.path] = target;
           onProgress?.(done, total);
@@ -142,6 +142,8 @@ export async function extractVerified(
         files[entry.path] = target;
         if (entry.size === 0) onProgress?.(done, total);
       }
+      await staging.settle();
+      await staging.close();
     } catch (err) {
       await staging.removeAll();
       throw err;

@@ -2,6 +2,7 @@ import fs from 'fs';
 import fsp from 'fs/promises';
 import path from 'path';
 import { ArchiveError } from './errors';
+import { FileMaker, MakeError } from './file-maker';
 import { resolveInside } from './safe-path';
 
 const NEW_FILE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0);
@@ -26,6 +27,7 @@ export class StagingFolder {
   private readonly createdFiles: string[] = [];
   private readonly createdDirs: string[] = [];
   private readonly knownDirs: Set<string>;
+  private maker: FileMaker | null = null;
 
   private constructor(
     readonly root: string,
@@ -73,6 +75,25 @@ export class StagingFolder {
     this.createdFiles.push(target);
   }
 
+  /**
+   * Creates `target` as writeFile does, on a worker thread (file-maker.ts): the content is copied at once, the file
+   * exists after `settle()`. For the many small files of a restore.
+   */
+  async writeFileSoon(target: string, entryPath: string, data: Buffer, mode: number): Promise<void> {
+    if (data.length > FileMaker.MAX_FILE) return this.writeFile(target, entryPath, data, mode);
+    this.maker = this.maker ?? new FileMaker((made) => this.createdFiles.push(made));
+    await this.maker.add(target, entryPath, data, mode);
+  }
+
+  /** Every file handed to writeFileSoon exists (or the first failure is thrown, translated as writeFile's). */
+  async settle(): Promise<void> {
+    try {
+      await this.maker?.settle();
+    } catch (err) {
+      throw err instanceof MakeError ? existsError(err, err.entryPath) : err;
+    }
+  }
+
   /** Creates `target` as writeFile does, for content written through the stream answered. */
   async openFile(target: string, entryPath: string, mode: number): Promise<fs.WriteStream> {
     let fh: fsp.FileHandle;
@@ -86,8 +107,16 @@ export class StagingFolder {
     return fh.createWriteStream({ autoClose: true });
   }
 
+  /** Stops the file maker's thread, if one was started, once every file it made is known. */
+  async close(): Promise<void> {
+    const maker = this.maker;
+    this.maker = null;
+    await maker?.close();
+  }
+
   /** Removes what was created, best effort (an extraction failed). */
   async removeAll(): Promise<void> {
+    await this.close();
     for (const f of this.createdFiles.reverse()) await fsp.rm(f, { force: true }).catch(() => undefined);
     for (const d of this.createdDirs.reverse()) await fsp.rmdir(d).catch(() => undefined);
     if (!this.rootExisted) await fsp.rmdir(this.root).catch(() => undefined);

@@ -5,7 +5,8 @@ import fsp from 'fs/promises';
 import path from 'path';
 import { ARCHIVE_EXT } from '../../../constants';
 import { extractVerified, readManifest, verifyArchive } from '../reader';
-import { entryOf, expectCode, flipByte, listTree, locateEntry, manifestFor, patchBytes } from './helpers';
+import { ArchiveWriter } from '../writer';
+import { draft, entryOf, expectCode, flipByte, listTree, locateEntry, manifestFor, patchBytes } from './helpers';
 import { allRefuse, dump, goodArchive, handmade, standardEntries, tmpDir, useTmp } from './hostile-fixtures';
 
 useTmp();
@@ -162,6 +163,26 @@ describe('extraction stays inside stagingDir', () => {
   });
 });
 
+
+describe('many small files, created on a worker thread', () => {
+  it('a planted symlink among 3,000 files: ENTRY_UNSAFE, nothing written through it, every file made before removed', async () => {
+    const file = path.join(tmpDir(), 'many' + ARCHIVE_EXT);
+    const w = await ArchiveWriter.create(file, { tmpDir: path.join(tmpDir(), 'work') });
+    await w.addBuffer('db/main.dump', dump);
+    // Several batches of the file maker (4 MiB each) before and after the planted name.
+    for (let i = 0; i < 3000; i++) await w.addBuffer(`storage/uploads/f${String(i).padStart(4, '0')}.bin`, randomBytes(3000));
+    const { manifest } = await w.finish(draft());
+    const staging = path.join(tmpDir(), 'staging');
+    const target = path.join(tmpDir(), 'target');
+    await fsp.writeFile(target, 'keep');
+    await fsp.mkdir(path.join(staging, 'storage', 'uploads'), { recursive: true });
+    await fsp.symlink(target, path.join(staging, 'storage', 'uploads', 'f2500.bin'));
+    const err = await expectCode(extractVerified(file, manifest, staging), 'ENTRY_UNSAFE');
+    expect(err.params.path).toBe('storage/uploads/f2500.bin');
+    expect(await fsp.readFile(target, 'utf8')).toBe('keep');
+    expect(await listTree(staging)).toEqual(['storage/', 'storage/uploads/', 'storage/uploads/f2500.bin']);
+  });
+});
 
 describe('cancellation', () => {
   it('an aborted signal stops extraction and removes what was written', async () => {
