@@ -22,7 +22,8 @@ const EXTERNAL_ATTR = ((0o100000 | 0o600) << 16) >>> 0;
 const CENTRAL_BATCH = 512;
 
 interface Record {
-  name: Buffer;
+  /** Kept as the string (often the manifest entry's own): a Buffer per entry held 500,000 of them to the end. */
+  name: string;
   crc: number;
   size: number;
   offset: number;
@@ -74,12 +75,13 @@ export function dataDescriptor(crc: number, size: number): Buffer {
 
 /** One central directory record; sizes and offset past 32 bits go into a zip64 extra field (in the spec's order). */
 export function centralRecord(r: Record, dos: { time: number; date: number }): Buffer {
+  const name = Buffer.from(r.name, 'utf8');
   const wideSize = r.size >= MAX32;
   const wideOffset = r.offset >= MAX32;
   const extraLen = (wideSize ? 16 : 0) + (wideOffset ? 8 : 0);
   const extra = extraLen ? 4 + extraLen : 0;
   const zip64 = r.streamed || extra > 0;
-  const c = Buffer.alloc(46 + r.name.length + extra);
+  const c = Buffer.alloc(46 + name.length + extra);
   c.writeUInt32LE(SIG_CENTRAL, 0);
   c.writeUInt16LE(MADE_BY_UNIX | (zip64 ? V45 : V20), 4);
   c.writeUInt16LE(zip64 ? V45 : V20, 6);
@@ -90,14 +92,14 @@ export function centralRecord(r: Record, dos: { time: number; date: number }): B
   c.writeUInt32LE(r.crc, 16);
   c.writeUInt32LE(wideSize ? MAX32 : r.size, 20);
   c.writeUInt32LE(wideSize ? MAX32 : r.size, 24);
-  c.writeUInt16LE(r.name.length, 28);
+  c.writeUInt16LE(name.length, 28);
   c.writeUInt16LE(extra, 30);
   // comment length, disk number, internal attributes: zero
   c.writeUInt32LE(EXTERNAL_ATTR, 38);
   c.writeUInt32LE(wideOffset ? MAX32 : r.offset, 42);
-  r.name.copy(c, 46);
+  name.copy(c, 46);
   if (extra) {
-    let at = 46 + r.name.length;
+    let at = 46 + name.length;
     at = c.writeUInt16LE(0x0001, at);
     at = c.writeUInt16LE(extraLen, at);
     if (wideSize) {
@@ -209,7 +211,7 @@ export class ZipOut {
     const offset = this.offset;
     await this.put(localHeader(nameBytes, this.dos, { crc, size }));
     for (const p of pieces) await this.put(p);
-    this.records.push({ name: nameBytes, crc, size, offset, streamed: false });
+    this.records.push({ name, crc, size, offset, streamed: false });
   }
 
   /**
@@ -230,7 +232,7 @@ export class ZipOut {
       },
       end: async () => {
         await this.put(dataDescriptor(crc, size));
-        this.records.push({ name: nameBytes, crc, size, offset, streamed: true });
+        this.records.push({ name, crc, size, offset, streamed: true });
       },
     };
   }
