@@ -2,6 +2,7 @@ import { sealAll, type CipherParams, type Keyring } from '../crypto';
 import { encryptionInfoBytes } from './encryption-info';
 import { headerOf } from './header';
 import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, SIGNATURE_NAME } from './layout';
+import { manifestJson } from './manifest-json';
 import type { Manifest } from './manifest-types';
 import { signatureBytes, type SignedPart } from './provenance';
 
@@ -10,12 +11,12 @@ import { signatureBytes, type SignedPart } from './provenance';
  * (the plain header); then manifest.sig when a signing key is given. The signature covers the bytes as stored, so it
  * can be checked without the password.
  */
-export function metadataEntries(
+export async function metadataEntries(
   manifest: Manifest,
   sealer: { params: CipherParams; keyring: Keyring } | null,
   signingKey: Buffer | null,
-): SignedPart[] {
-  const manifestBytes = Buffer.from(JSON.stringify(manifest), 'utf8');
+): Promise<SignedPart[]> {
+  const manifestBytes = await manifestJson(manifest);
   let parts: SignedPart[];
   if (sealer) {
     const key = sealer.keyring.entryKey(MANIFEST_ENC_NAME);

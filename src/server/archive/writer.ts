@@ -205,7 +205,7 @@ export class ArchiveWriter {
         skipped: this.skipped,
         skippedCount: this.skippedCount,
       });
-      for (const part of metadataEntries(manifest, this.entryWriter.sealer, this.signingKey)) {
+      for (const part of await metadataEntries(manifest, this.entryWriter.sealer, this.signingKey)) {
         await this.guarded(() => this.zip.addKnown(part.name, [part.bytes]));
       }
 
