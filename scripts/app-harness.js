@@ -27,6 +27,9 @@ function ensureYarn() {
 
 /** The plugin's own dev tools (esbuild, jest...): installed from package-lock.json when missing. */
 function ensureDevDeps() {
+  // A checkout whose node_modules links to another one's (a git worktree) must not reinstall it: `npm ci` would
+  // empty the shared folder under the other checkout's running tests.
+  if (fs.lstatSync(path.join(root, 'node_modules'), { throwIfNoEntry: false })?.isSymbolicLink()) return;
   const stamp = path.join(root, 'node_modules', '.package-lock.json');
   if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= fs.statSync(path.join(root, 'package-lock.json')).mtimeMs) return;
   log('installing the plugin dev dependencies (npm ci)');
