@@ -12,6 +12,8 @@
 // the server, e.g. NODE_OPTIONS=--require ./probe.js), --server-logs (show the server's output).
 // Many small files (scripts/bench/many-files.js, its own section of the report): --only many-files|core (both by
 // default), --files 50000,500000 (the default; each count × each database is one fresh app), --app-dir DIR (.app).
+// Downloads cut at half and resumed by range (scripts/bench/downloads.js): --only downloads, on the first of
+// --dialects, with an archive of --upload-gb GB (1).
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -25,6 +27,7 @@ const { writeReport } = require('./bench/report');
 
 const { benchManyFiles } = require('./bench/many-files');
 const manyFilesReport = require('./bench/many-files-report');
+const { benchDownloads, writeSection: writeDownloadsSection } = require('./bench/downloads');
 
 let APP_DIR = path.join(h.root, '.app');
 const APP_NAME = 'main';
@@ -66,7 +69,7 @@ function parseArgs(argv) {
   }
   if (!(o.scale > 0)) throw new Error('--scale must be a positive number');
   for (const d of o.dialects) if (!DIALECTS[d]) throw new Error(`unknown dialect ${d} (postgres, mariadb)`);
-  if (o.only && !['core', 'many-files'].includes(o.only)) throw new Error('--only takes core or many-files');
+  if (o.only && !['core', 'many-files', 'downloads'].includes(o.only)) throw new Error('--only takes core, many-files or downloads');
   if (!o.files.length || o.files.some((v) => !(Number.isInteger(v) && v > 0))) throw new Error('--files takes positive whole numbers, e.g. 50000,500000');
   return o;
 }
@@ -640,6 +643,7 @@ async function main() {
     log('building the plugin and installing it into the app');
     h.installPlugin(APP_DIR);
   }
+  if (opts.only === 'downloads') return runDownloads(opts);
   const started = Date.now();
   const results = [];
   let failure = null;
@@ -700,6 +704,23 @@ async function runManyFiles(opts, meta) {
   }
   if (done.length) process.stdout.write(manyFilesReport.summary(done));
   return failure;
+}
+
+/** Only with --only downloads (not part of the default run): one fresh app on the first of --dialects. */
+async function runDownloads(opts) {
+  const ctx = { appDir: APP_DIR, onCleanup, unwindTo, cleanupCount: () => cleanups.length, waitOurTask };
+  const res = {};
+  try {
+    await benchDownloads(DIALECTS[opts.dialects[0]], opts, ctx, res);
+    if (opts.json) fs.writeFileSync(opts.json.replace(/(\.json)?$/, '.downloads.json'), JSON.stringify(res, null, 2));
+    if (opts.write) {
+      writeDownloadsSection(opts.out, res);
+      log(`wrote the downloads section of ${path.relative(process.cwd(), opts.out)}`);
+    }
+    if (!res.token.ok || !res.link.ok) process.exitCode = 1;
+  } finally {
+    await runCleanups();
+  }
 }
 
 main().catch(async (err) => {

@@ -58,7 +58,7 @@ describe('Backups Manager in a real NocoBase app', () => {
     expect(admin.status).toBe(200);
   });
 
-  it('Backup now shows progress, ends succeeded, and Download gives the bytes on disk', async () => {
+  it('Backup now shows progress, ends succeeded, and Download (a signed link the browser opens) gives the bytes on disk', async () => {
     const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     await signIn(page, session.app.url);
     await page.goto(`${session.app.url}/admin/settings/backups-manager`);
@@ -83,6 +83,9 @@ describe('Backups Manager in a real NocoBase app', () => {
     const downloadPromise = page.waitForEvent('download');
     await page.getByRole('button', { name: /Download/ }).first().click();
     const download = await downloadPromise;
+    // The browser fetched a signed link itself (streamed to disk), not a Blob the page built in memory.
+    expect(download.url()).toMatch(/\/api\/backupsManagerTasks:signedDownload\?filterByTk=\d+&expires=\d+&nonce=[\w-]+&sig=[\w-]+$/);
+    expect(download.suggestedFilename()).toBe(row!.fileName);
     const saved = path.join(path.dirname(await screenshot(page, 'download')), 'downloaded.nbbm');
     await download.saveAs(saved);
     const onDisk = path.join(session.app.appDir, 'storage', 'backups-manager', 'main', row!.fileName);

@@ -12,6 +12,7 @@ export type RequestConfig<D = unknown> = AxiosRequestConfig<D> & {
 
 export interface ApiClient {
   request<T = unknown, D = unknown>(config: RequestConfig<D>): Promise<AxiosResponse<T, D>>;
+  axios: { defaults: { baseURL?: string } };
 }
 
 export interface PluginSettingOptions {

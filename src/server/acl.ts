@@ -1,12 +1,16 @@
 import type { Context, Next } from '@nocobase/actions';
 import type { Application } from '@nocobase/server';
-import { ACL_SNIPPET, SETTINGS, TASKS } from '../constants';
+import { ACL_SNIPPET, SETTINGS, SIGNED_DOWNLOAD, TASKS } from '../constants';
 import { action } from './actions/respond';
 import { notFound } from './errors';
 
-/** Only roles holding our snippet (admins, root) reach any action; nothing is granted to loggedIn or public. */
+/**
+ * Only roles holding our snippet (admins, root) reach any action; nothing is granted to loggedIn, and to public only
+ * the signed download link, whose signature (issued by an admin's downloadLink a minute ago) is its own check.
+ */
 export function registerAcl(app: Application): void {
   app.acl.registerSnippet({ name: ACL_SNIPPET, actions: [`${TASKS}:*`, `${SETTINGS}:*`] });
+  app.acl.allow(TASKS, SIGNED_DOWNLOAD, 'public');
   // After the permission check, before NocoBase's own destroy check (group 'after'), which counts the records
   // filterByTk selects: an id such as '../x' would fail there as a database error (500) before our action runs.
   app.acl.use(guardTaskIds, { tag: 'backups-manager-task-ids', after: 'core', before: 'after' });

@@ -10,6 +10,7 @@ import { getScheduler } from './schedule/scheduler';
 import { getStaleWatch } from './alerts/stale-watch';
 import { getDrillScheduler } from './drills/schedule';
 import { getService } from './service';
+import { hideLinkSignatures } from './download/hide-link-signature';
 
 export class PluginBackupsManagerServer extends Plugin {
   // `yarn nocobase backups-manager ...`: registered before any app exists, as the CLI parses before plugins load.
@@ -26,6 +27,7 @@ export class PluginBackupsManagerServer extends Plugin {
 
   async load() {
     registerLocales(this.app);
+    hideLinkSignatures(this.app);
     this.app.resourceManager.define(tasksResource);
     this.app.resourceManager.define(settingsResource);
     const service = getService(this.app);

@@ -234,7 +234,7 @@ export class BackupsService {
       await fs.promises.rm(paths.tmp, { recursive: true, force: true });
       await ensureDirs(paths);
       await removeStaleUploads(paths);
-      await rediscoverArchives(this.store).catch((err) => this.app.log.error(`[${NAMESPACE}] listing archives on disk`, { err }));
+      await rediscoverArchives(this.store, 0).catch((err) => this.app.log.error(`[${NAMESPACE}] listing archives on disk`, { err }));
     }
   }
 }

@@ -1,9 +1,10 @@
-import type { AxiosProgressEvent, AxiosResponse } from 'axios';
+import type { AxiosProgressEvent } from 'axios';
 import { useMemo } from 'react';
 import { TASKS } from '../../constants';
 import { useApi } from '../shell';
 import type { ArchiveSummary, ListMeta, RestoreSource, Task, TaskId } from '../types';
 import { passwordHeaders } from './headers';
+import { apiUrl } from '../utils/download';
 
 export interface TaskPage {
   data: Task[];
@@ -23,6 +24,14 @@ export interface BackupOptions {
   dataSources?: string[];
   /** The admin's note, on the row and in the manifest. */
   note?: string;
+}
+
+/** What the backups folder held that the list did not (file names). */
+export interface RefreshAnswer {
+  found: string[];
+  settling: string[];
+  unreadable: string[];
+  missing: string[];
 }
 
 export interface UploadResult {
@@ -120,14 +129,21 @@ export function useTasksApi() {
         await api.request({ url: `${TASKS}:destroy`, method: 'post', params: { filterByTk: id }, skipNotify: true });
       },
 
-      download(id: TaskId): Promise<AxiosResponse<Blob>> {
-        return api.request<Blob>({
-          url: `${TASKS}:download`,
+      /** A signed link to the archive, valid for a minute, that the browser opens by itself (no Blob). */
+      async downloadLink(id: TaskId): Promise<string> {
+        const res = await api.request<{ data: { url: string } }>({
+          url: `${TASKS}:downloadLink`,
+          method: 'post',
           params: { filterByTk: id },
-          responseType: 'blob',
-          timeout: 0,
           skipNotify: true,
         });
+        return apiUrl(res.data.data.url, api.axios.defaults.baseURL, window.location.href);
+      },
+
+      /** Lists archives copied into the server's backups folder. */
+      async refresh(): Promise<RefreshAnswer> {
+        const res = await api.request<{ data: RefreshAnswer }>({ url: `${TASKS}:refresh`, method: 'post', skipNotify: true });
+        return res.data.data;
       },
 
       async inspect(id: TaskId): Promise<ArchiveSummary> {

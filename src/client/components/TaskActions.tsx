@@ -9,7 +9,7 @@ import { useT } from '../locale';
 import type { Task } from '../types';
 import { isActive } from '../types';
 import { deleteConfirm } from '../utils/deleteConfirm';
-import { fileNameFromDisposition, saveBlob } from '../utils/download';
+import { openDownload } from '../utils/download';
 
 interface Props {
   task: Task;
@@ -45,10 +45,7 @@ export function TaskActions({ task, onRestore, onChanged }: Props) {
 
   const download = () =>
     run('download', async () => {
-      const res = await api.download(task.id);
-      const header = res.headers?.['content-disposition'];
-      const name = fileNameFromDisposition(typeof header === 'string' ? header : undefined);
-      saveBlob(res.data, name || task.fileName || `backup-${task.id}.nbbm`);
+      openDownload(await api.downloadLink(task.id));
     });
 
   const remove = () =>

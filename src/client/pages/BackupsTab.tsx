@@ -1,4 +1,4 @@
-import { CloudSyncOutlined, CloudUploadOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { CloudSyncOutlined, CloudUploadOutlined, FolderOpenOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Space, Tooltip } from 'antd';
 import { useRequest } from 'ahooks';
 import { useCallback, useEffect, useState } from 'react';
@@ -38,6 +38,23 @@ export function BackupsTab({ active = true }: { active?: boolean }) {
   }, [active, reloadSettings]);
   const offsiteStorage = settings?.offsiteStorage ?? null;
   const [syncing, setSyncing] = useState(false);
+  const [scanning, setScanning] = useState(false);
+
+  const lookForCopies = async () => {
+    setScanning(true);
+    try {
+      const r = await tasksApi.refresh();
+      const counts = { found: r.found.length, settling: r.settling.length, unreadable: r.unreadable.length, missing: r.missing.length };
+      const text = t('Backups folder checked: {{found}} new, {{settling}} still being copied, {{unreadable}} unreadable, {{missing}} missing.', counts);
+      if (counts.unreadable || counts.missing) message.warning(text);
+      else message.success(text);
+      refresh();
+    } catch (e) {
+      message.error(await readErrorMessage(e));
+    } finally {
+      setScanning(false);
+    }
+  };
 
   const syncOffsite = async () => {
     setSyncing(true);
@@ -83,6 +100,13 @@ export function BackupsTab({ active = true }: { active?: boolean }) {
             {t('Check off-site copies')}
           </Button>
         )}
+        <Tooltip
+          title={t('Lists archives copied into the backups folder on the server (scp, rclone); files changed in the last 30 seconds are left for the next look.')}
+        >
+          <Button icon={<FolderOpenOutlined />} loading={scanning} onClick={lookForCopies}>
+            {t('Look for copied-in backups')}
+          </Button>
+        </Tooltip>
         <Tooltip title={t('Refresh')}>
           <Button icon={<ReloadOutlined />} loading={loading} onClick={refresh} aria-label={t('Refresh')} />
         </Tooltip>

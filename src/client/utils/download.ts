@@ -1,31 +1,26 @@
-/** The file name of a Content-Disposition header (RFC 6266: filename* wins over filename). */
-export function fileNameFromDisposition(header: string | null | undefined): string | undefined {
-  if (!header) return undefined;
-  const extended = /filename\*\s*=\s*([^;]+)/i.exec(header);
-  if (extended) {
-    const value = extended[1].trim().replace(/^"(.*)"$/, '$1');
-    const encoded = value.replace(/^[\w-]*'[^']*'/, '');
-    try {
-      return decodeURIComponent(encoded);
-    } catch {
-      return encoded;
-    }
-  }
-  const plain = /filename\s*=\s*("([^"]*)"|[^;]+)/i.exec(header);
-  if (plain) return (plain[2] ?? plain[1]).trim();
-  return undefined;
+/**
+ * A link relative to the API's base URL (e.g. '/api/', a sub-application's, or another origin's) made absolute
+ * against the page's address.
+ */
+export function apiUrl(relative: string, baseURL: string | undefined, pageHref: string): string {
+  const base = new URL(baseURL || '/api/', pageHref);
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  // Appended, not resolved: 'backupsManagerTasks:...' would read as a URL scheme.
+  return `${base.origin}${base.pathname}${relative.replace(/^\/+/, '')}`;
 }
 
-/** Hands a Blob to the browser as a download. */
-export function saveBlob(blob: Blob, fileName: string): void {
-  const url = URL.createObjectURL(blob);
+/**
+ * Lets the browser fetch a file by itself: its download manager streams to disk (and can resume), where a Blob
+ * would hold the whole archive in the page's memory. The server answers with Content-Disposition: attachment,
+ * so the page stays where it is.
+ */
+export function openDownload(url: string): void {
   const a = document.createElement('a');
   a.href = url;
-  a.download = fileName;
+  a.download = '';
+  a.rel = 'noopener';
   a.style.display = 'none';
   document.body.appendChild(a);
   a.click();
   a.remove();
-  // Give the browser time to start reading the object URL before it is released.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

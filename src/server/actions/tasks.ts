@@ -1,6 +1,6 @@
 import fs from 'fs';
 import type { Context, Next } from '@nocobase/actions';
-import { TASKS } from '../../constants';
+import { SIGNED_DOWNLOAD, TASKS } from '../../constants';
 import { ensureDirs } from '../paths';
 import { getService } from '../service';
 import { archiveSummary } from '../tasks/summary';
@@ -19,6 +19,8 @@ import { subAppsToBackUp } from '../subapps/registry';
 import { sourcesToBackUp } from '../datasources/registry';
 import { noteAction, pinAction } from './task-marks';
 import { noteOf } from '../tasks/note';
+import { refreshArchives } from '../tasks/refresh';
+import { downloadAction, downloadLinkAction, signedDownloadAction } from './downloads';
 
 const svc = (ctx: Context) => getService(ctx.app);
 const userId = (ctx: Context) => ctx.state?.currentUser?.id ?? ctx.auth?.user?.id;
@@ -30,7 +32,7 @@ const flag = (v: unknown, dflt = true) => (v === undefined || v === null ? dflt 
 export const tasksResource = {
   name: TASKS,
   // The resource shares the collection's name: without `only`, NocoBase's default CRUD (update...) would be open.
-  only: ['list', 'get', 'create', 'destroy', 'download', 'inspect', 'upload', 'restore', 'verify', 'syncOffsite', 'pin', 'note', 'drill'],
+  only: ['list', 'get', 'create', 'destroy', 'download', 'downloadLink', SIGNED_DOWNLOAD, 'refresh', 'inspect', 'upload', 'restore', 'verify', 'syncOffsite', 'pin', 'note', 'drill'],
   actions: {
     verify: verifyAction,
     pin: pinAction,
@@ -83,27 +85,13 @@ export const tasksResource = {
       await next();
     }),
 
-    /**
-     * Streams the archive, from this server or else from its off-site copy (passed through, never stored here);
-     * like every action here it needs an admin's token.
-     */
-    download: action(async (ctx: Context, next: Next) => {
-      const service = svc(ctx);
-      const task = await service.findTask(ctx.action.params.filterByTk);
-      const file = service.localArchiveOf(task);
-      ctx.attachment(String(task.fileName));
-      ctx.set('Content-Type', 'application/octet-stream');
-      ctx.withoutDataWrapping = true;
-      if (fs.existsSync(file)) {
-        ctx.set('Content-Length', String((await fs.promises.stat(file)).size));
-        ctx.body = fs.createReadStream(file);
-      } else if (remoteOf(task)) {
-        const remote = await service.offsite.openRead(task);
-        ctx.set('Content-Length', String(remote.size));
-        ctx.body = remote.stream;
-      } else {
-        throw new BackupError('FILE_MISSING', {}, 410);
-      }
+    download: downloadAction,
+    downloadLink: downloadLinkAction,
+    [SIGNED_DOWNLOAD]: signedDownloadAction,
+
+    /** Lists archives copied into the backups folder (scp, rclone) now; answers what it found, skipped or misses. */
+    refresh: action(async (ctx: Context, next: Next) => {
+      ctx.body = await refreshArchives(svc(ctx));
       await next();
     }),
 

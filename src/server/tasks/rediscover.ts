@@ -8,24 +8,45 @@ import { summaryOf } from './summary';
 import { findJson } from '../db/find-json';
 
 /**
- * Archives in our folder that the task table does not list come back as finished backups at start-up. The table
- * is runtime data that no dump carries: after the database was restored by other means (NocoBase's built-in Backup
- * manager, the raw tools) or lost, the archives are still on disk and must stay restorable from the list.
- * Unreadable files are left alone and only logged; nothing is deleted here.
+ * A file whose last write is this recent may still be arriving (scp and most copy tools write in place and set the
+ * source's time only at the end): it is left for a later look instead of being judged half-written. rsync and rclone
+ * write under a temporary name (.name.XXXX, name.partial) that is never an archive name.
  */
-export async function rediscoverArchives(store: TaskStore): Promise<string[]> {
+export const SETTLE_MS = 30_000;
+
+export interface Rediscovery {
+  /** Listed now. */
+  found: string[];
+  /** Modified less than SETTLE_MS ago: looked at again on the next refresh. */
+  settling: string[];
+  /** Not a readable backup (logged, left alone). */
+  unreadable: string[];
+}
+
+/**
+ * Archives in our folder that the task table does not list come back as finished backups, at start-up (settleMs 0,
+ * as it always was: the recovery paths that rely on it are unchanged) and on the page's Refresh (tasks/refresh.ts). The table is runtime data that no dump carries: after the database was restored by other means
+ * (NocoBase's built-in Backup manager, the raw tools) or lost, or when an archive was copied in by scp or rclone,
+ * the archives are on disk and must be restorable from the list. Unreadable files are left alone and only logged;
+ * nothing is deleted here.
+ */
+export async function rediscoverArchives(store: TaskStore, settleMs = SETTLE_MS, nowMs = Date.now()): Promise<Rediscovery> {
   const dir = store.paths.archives;
+  const result: Rediscovery = { found: [], settling: [], unreadable: [] };
   const names = (await fs.promises.readdir(dir).catch(() => [] as string[])).filter(isArchiveName).sort();
-  if (!names.length) return [];
+  if (!names.length) return result;
   const rows = await findJson<{ fileName: string }>(store.repo, { fields: ['fileName'], filter: { fileName: { $in: names } } });
   const known = new Set(rows.map((r) => r.fileName));
-  const found: string[] = [];
   for (const name of names) {
     if (known.has(name)) continue;
     const file = archivePath(store.paths, name);
     try {
       const stat = await fs.promises.lstat(file);
       if (!stat.isFile()) continue;
+      if (nowMs - stat.mtimeMs < settleMs) {
+        result.settling.push(name);
+        continue;
+      }
       const header = await readHeader(file);
       const manifest = header.encrypted ? null : await readManifest(file);
       const createdAt = validDate(header.createdAt) ?? stat.mtime;
@@ -42,13 +63,16 @@ export async function rediscoverArchives(store: TaskStore): Promise<string[]> {
         startedAt: createdAt,
         finishedAt: createdAt,
       });
-      found.push(name);
+      result.found.push(name);
     } catch (err) {
+      result.unreadable.push(name);
       store.app.log.warn(`[${NAMESPACE}] ${name} is not listed: not a readable backup (${(err as Error).message})`);
     }
   }
-  if (found.length) store.app.log.info(`[${NAMESPACE}] listed ${found.length} backup(s) found on disk: ${found.join(', ')}`);
-  return found;
+  if (result.found.length) {
+    store.app.log.info(`[${NAMESPACE}] listed ${result.found.length} backup(s) found on disk: ${result.found.join(', ')}`);
+  }
+  return result;
 }
 
 function isArchiveName(name: string): boolean {

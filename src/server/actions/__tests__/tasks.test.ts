@@ -210,6 +210,41 @@ describe('tasks:download', () => {
   });
 });
 
+describe('tasks:refresh', () => {
+  it('lists an archive copied in, leaves one still arriving, logs an unreadable one, and names rows whose file is gone', async () => {
+    const { service, tasks, run, backup } = await setup();
+    await backup(); // listed, on disk
+    tasks.insert({ kind: 'backup', status: 'succeeded', fileName: 'deleted-by-hand.nbbm' });
+    const dir = service.paths.archives;
+    const long = new Date(Date.now() - 120_000);
+    const { file } = await encryptedArchive(dir, 'copied-in', { 'db/main.dump': Buffer.from('dump') });
+    fs.utimesSync(file, long, long);
+    await fs.promises.copyFile(file, path.join(dir, 'arriving.nbbm')); // just written: mtime now
+    await fs.promises.writeFile(path.join(dir, 'broken.nbbm'), 'not an archive');
+    fs.utimesSync(path.join(dir, 'broken.nbbm'), long, long);
+    await fs.promises.writeFile(path.join(dir, '.hidden.nbbm'), 'rsync temp');
+
+    const ctx = await run('refresh');
+    expect(ctx.body).toEqual({ found: ['copied-in.nbbm'], settling: ['arriving.nbbm'], unreadable: ['broken.nbbm'], missing: ['deleted-by-hand.nbbm'] });
+    expect(tasks.rows.find((r) => r.fileName === 'copied-in.nbbm')).toMatchObject({ kind: 'backup', status: 'succeeded' });
+    expect(tasks.rows.some((r) => r.fileName === 'arriving.nbbm')).toBe(false);
+    // Once it has settled it is listed; what is listed is not listed twice.
+    fs.utimesSync(path.join(dir, 'arriving.nbbm'), long, long);
+    expect((await run('refresh')).body).toMatchObject({ found: ['arriving.nbbm'], settling: [] });
+    expect((await run('refresh')).body).toMatchObject({ found: [], settling: [] });
+  });
+
+  it('is refused (409 BUSY) while a backup or restore runs', async () => {
+    const { service, run } = await setup();
+    const release = service.exclusive.acquire(1, 'backup');
+    try {
+      expect(refusal(await run('refresh'))).toMatchObject({ status: 409, code: 'BUSY' });
+    } finally {
+      release();
+    }
+  });
+});
+
 describe('tasks:syncOffsite', () => {
   it('refuses OFFSITE_NOT_CONFIGURED (400) without an off-site storage', async () => {
     const { run } = await setup();
