@@ -1,12 +1,12 @@
 import type { Context, Next } from '@nocobase/actions';
 import type { Application } from '@nocobase/server';
-import { ACL_SNIPPET, SETTINGS, TASKS } from '../constants';
+import { ACL_SNIPPET, SETTINGS, TASKS, UPLOADS } from '../constants';
 import { action } from './actions/respond';
 import { notFound } from './errors';
 
 /** Only roles holding our snippet (admins, root) reach any action; nothing is granted to loggedIn or public. */
 export function registerAcl(app: Application): void {
-  app.acl.registerSnippet({ name: ACL_SNIPPET, actions: [`${TASKS}:*`, `${SETTINGS}:*`] });
+  app.acl.registerSnippet({ name: ACL_SNIPPET, actions: [`${TASKS}:*`, `${SETTINGS}:*`, `${UPLOADS}:*`] });
   // After the permission check, before NocoBase's own destroy check (group 'after'), which counts the records
   // filterByTk selects: an id such as '../x' would fail there as a database error (500) before our action runs.
   app.acl.use(guardTaskIds, { tag: 'backups-manager-task-ids', after: 'core', before: 'after' });
