@@ -11,7 +11,7 @@ import { getStaleWatch } from './alerts/stale-watch';
 import { getDrillScheduler } from './drills/schedule';
 import { getService } from './service';
 import { uploadsResource } from './uploads/tus-resource';
-import { TusSweeper } from './uploads/tus-sweep';
+import { TusSweeper } from './uploads/tus-sweeper';
 
 export class PluginBackupsManagerServer extends Plugin {
   // `yarn nocobase backups-manager ...`: registered before any app exists, as the CLI parses before plugins load.

@@ -1,7 +1,6 @@
 import fs from 'fs';
 import path from 'path';
-import { transient } from '../schedule/scheduler';
-import { expiredTusIds, TUS_EXPIRY_MS, TUS_SWEEP_EVERY_MS } from './tus-rules';
+import { expiredTusIds, TUS_EXPIRY_MS } from './tus-rules';
 
 /**
  * Removes the tus uploads nobody wrote to for `expiryMs` (data and state). Cheap: one readdir and a stat per tus
@@ -20,34 +19,4 @@ export async function sweepTusUploads(dir: string, now = Date.now(), expiryMs = 
     await fs.promises.rm(path.join(dir, `${id}.json`), { force: true });
   }
   return ids;
-}
-
-/**
- * The periodic sweep of one app's uploads folder (it also runs before each new upload): an unref'd timer, none in
- * transient workers, which run one job and exit.
- */
-export class TusSweeper {
-  private timer: NodeJS.Timeout | null = null;
-
-  constructor(
-    private dir: () => string,
-    private onError: (err: unknown) => void,
-    private everyMs = TUS_SWEEP_EVERY_MS,
-  ) {}
-
-  start(): void {
-    if (transient() || this.timer) return;
-    this.sweep();
-    this.timer = setInterval(() => this.sweep(), this.everyMs);
-    this.timer.unref?.();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  private sweep(): void {
-    sweepTusUploads(this.dir()).catch(this.onError);
-  }
 }
