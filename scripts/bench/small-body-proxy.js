@@ -1,7 +1,9 @@
 // A reverse proxy on loopback that refuses request bodies over a limit with 413, as nginx's client_max_body_size
 // does, and counts the request body bytes it passed on (tests and `npm run bench --only uploads`). Everything else
-// is forwarded as is, so a browser can use the whole app through it.
+// is forwarded as is (the Host header too: NocoBase refuses a sign-in whose Origin is not the host it was asked
+// for), so a browser can use the whole app through it.
 const http = require('http');
+const net = require('net');
 
 /**
  * @param {{ target: string, limit: number, port?: number }} opts target: http://127.0.0.1:<app port>
@@ -24,7 +26,7 @@ function startSmallBodyProxy(opts) {
       return;
     }
     const upstream = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (up) => {
         res.writeHead(up.statusCode || 502, up.headers);
         up.pipe(res);
@@ -58,6 +60,18 @@ function startSmallBodyProxy(opts) {
     });
     req.on('end', () => upstream.end());
     req.on('error', () => upstream.destroy());
+  });
+  // WebSockets (the admin's app status) pass through untouched.
+  server.on('upgrade', (req, socket, head) => {
+    const up = net.connect(Number(target.port), target.hostname, () => {
+      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      up.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head?.length) up.write(head);
+      up.pipe(socket).pipe(up);
+    });
+    up.on('error', () => socket.destroy());
+    socket.on('error', () => up.destroy());
   });
   server.on('connection', (s) => {
     sockets.add(s);

@@ -4,8 +4,10 @@ import { UPLOADS } from '../../constants';
 import type { UploadResult } from '../api/tasks';
 import { useApi, type ApiClient } from '../shell';
 
-/** Every request stays under a proxy's body limit (nginx's default is 1 MB: docs/usage.md says what to set). */
+/** Every request stays under a proxy's body limit (below that, SMALL_CHUNK_SIZE). */
 export const CHUNK_SIZE = 8 * 1024 * 1024;
+/** The fallback when a proxy refuses 8 MB with 413: under nginx's default `client_max_body_size` of 1 MB. */
+const SMALL_CHUNK_SIZE = 512 * 1024;
 /** A dropped connection is retried for about two minutes before the upload reports an error (it stays resumable). */
 const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000, 30000, 60000];
 
@@ -72,43 +74,52 @@ export function useResumableUpload() {
   return useMemo(
     () => ({
       async upload(file: File, { onProgress, onResume, signal }: ResumableOptions = {}): Promise<UploadResult> {
-        const url = await new Promise<string>((resolve, reject) => {
-          const upload = new tus.Upload(file, {
-            endpoint: endpointOf(api),
-            chunkSize: CHUNK_SIZE,
-            retryDelays: RETRY_DELAYS,
-            metadata: { filename: file.name },
-            storeFingerprintForResuming: true,
-            removeFingerprintOnSuccess: true,
-            onBeforeRequest: async (req) => {
-              for (const [k, v] of Object.entries(await apiHeaders(api))) req.setHeader(k, v);
-            },
-            // NocoBase renews a token close to its end in this header: keep the session as axios would.
-            onAfterResponse: (_req, res) => {
-              const token = res.getHeader('X-New-Token');
-              if (token) api.auth?.setToken(token);
-            },
-            onProgress: (sent, total) => onProgress?.({ sent, total }),
-            onError: (err) => reject(errorOf(err)),
-            onSuccess: () => resolve(upload.url as string),
+        const send = (chunkSize: number, uploadUrl?: string) =>
+          new Promise<string>((resolve, reject) => {
+            const upload = new tus.Upload(file, {
+              endpoint: endpointOf(api),
+              uploadUrl,
+              chunkSize,
+              retryDelays: RETRY_DELAYS,
+              metadata: { filename: file.name },
+              storeFingerprintForResuming: true,
+              removeFingerprintOnSuccess: true,
+              onBeforeRequest: async (req) => {
+                for (const [k, v] of Object.entries(await apiHeaders(api))) req.setHeader(k, v);
+              },
+              // NocoBase renews a token close to its end in this header: keep the session as axios would.
+              onAfterResponse: (_req, res) => {
+                const token = res.getHeader('X-New-Token');
+                if (token) api.auth?.setToken(token);
+              },
+              onProgress: (sent, total) => onProgress?.({ sent, total }),
+              onError: (err) => {
+                // A proxy that refuses even 8 MB (nginx's default limit is 1 MB): the same upload goes on in small chunks.
+                const status = (err as tus.DetailedError).originalResponse?.getStatus?.();
+                if (status === 413 && chunkSize > SMALL_CHUNK_SIZE && upload.url) resolve(send(SMALL_CHUNK_SIZE, upload.url));
+                else reject(errorOf(err));
+              },
+              onSuccess: () => resolve(upload.url as string),
+            });
+            // Leaving the dialog stops sending but keeps the upload on the server, to resume later.
+            signal?.addEventListener('abort', () => {
+              upload.abort().catch(() => undefined);
+              reject(new DOMException('Aborted', 'AbortError'));
+            });
+            if (uploadUrl) return upload.start();
+            upload
+              .findPreviousUploads()
+              .then((previous) => {
+                if (signal?.aborted) return;
+                if (previous.length) {
+                  upload.resumeFromPreviousUpload(previous[0]);
+                  onResume?.();
+                }
+                upload.start();
+              })
+              .catch(reject);
           });
-          // Leaving the dialog stops sending but keeps the upload on the server, to resume later.
-          signal?.addEventListener('abort', () => {
-            upload.abort().catch(() => undefined);
-            reject(new DOMException('Aborted', 'AbortError'));
-          });
-          upload
-            .findPreviousUploads()
-            .then((previous) => {
-              if (signal?.aborted) return;
-              if (previous.length) {
-                upload.resumeFromPreviousUpload(previous[0]);
-                onResume?.();
-              }
-              upload.start();
-            })
-            .catch(reject);
-        });
+        const url = await send(CHUNK_SIZE);
         const uploadId = /tus-([a-f0-9]{32})$/.exec(url)?.[1];
         const res = await api.request<{ data: UploadResult }>({
           url: `${UPLOADS}:summary`,
