@@ -213,6 +213,10 @@ describe('uploads', () => {
       }
       const other = await user(`tus-admin2-${Date.now()}@example.com`, ['admin']);
       expect((await fetch(at, { method: 'HEAD', headers: { ...tus, ...headers(other) } })).status).toBe(404);
+      const chunk = { ...tus, ...headers(other), 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' };
+      expect((await fetch(at, { method: 'PATCH', headers: chunk, body: 'x' })).status).toBe(404);
+      // Not through tus' method override either.
+      expect((await fetch(at, { method: 'POST', headers: { ...chunk, 'X-HTTP-Method-Override': 'PATCH' }, body: 'x' })).status).toBe(404);
       expect((await fetch(at, { method: 'HEAD', headers: { ...tus, ...headers() } })).headers.get('upload-offset')).toBe('0');
       // A file name that looks like a path is refused.
       const bad = await create({ ...headers(), 'Upload-Metadata': `filename ${Buffer.from('../x.nbbm').toString('base64')}` });

@@ -1,7 +1,6 @@
 // A reverse proxy on loopback that refuses request bodies over a limit with 413, as nginx's client_max_body_size
 // does, and counts the request body bytes it passed on (tests and `npm run bench --only uploads`). Everything else
-// is forwarded as is (the Host header too: NocoBase refuses a sign-in whose Origin is not the host it was asked
-// for), so a browser can use the whole app through it.
+// is forwarded, so a browser can use the whole app through it.
 const http = require('http');
 const net = require('net');
 
@@ -11,6 +10,14 @@ const net = require('net');
  */
 function startSmallBodyProxy(opts) {
   const target = new URL(opts.target);
+  // As seen by the app: its own host, and an Origin and Referer on it (NocoBase refuses a sign-in from another origin).
+  const toTarget = (headers) => {
+    const out = { ...headers, host: target.host };
+    for (const k of ['origin', 'referer']) {
+      if (out[k]) out[k] = out[k].replace(/^https?:\/\/[^/]+/, target.origin);
+    }
+    return out;
+  };
   let bytesIn = 0;
   let refused = 0;
   /** When set: the connection is destroyed once this many body bytes passed in total (a dropped connection). */
@@ -26,7 +33,7 @@ function startSmallBodyProxy(opts) {
       return;
     }
     const upstream = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: toTarget(req.headers) },
       (up) => {
         res.writeHead(up.statusCode || 502, up.headers);
         up.pipe(res);
@@ -65,7 +72,7 @@ function startSmallBodyProxy(opts) {
   server.on('upgrade', (req, socket, head) => {
     const up = net.connect(Number(target.port), target.hostname, () => {
       const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      for (const [k, v] of Object.entries(toTarget(req.headers))) lines.push(`${k}: ${v}`);
       up.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (head?.length) up.write(head);
       up.pipe(socket).pipe(up);

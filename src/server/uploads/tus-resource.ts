@@ -35,7 +35,9 @@ export const uploadsResource = {
     tus: async (ctx: Context, next: Next) => {
       const dir = getService(ctx.app).paths.uploads;
       const userId = userIdOf(ctx);
-      if (ctx.method === 'POST') {
+      // tus honours X-HTTP-Method-Override: judge the request by the method tus will act on.
+      const method = String(ctx.get('X-HTTP-Method-Override') || ctx.method).toUpperCase();
+      if (method === 'POST') {
         await ensureDirs(getService(ctx.app).paths);
         // Before each new upload, as well as at start and hourly: abandoned uploads never pile up.
         await sweepTusUploads(dir).catch((err) => ctx.app.log.warn(`[${NAMESPACE}] tus sweep`, { err }));
@@ -57,7 +59,7 @@ export const uploadsResource = {
       // Koa starts every response as 404; tus' HEAD answer only sets headers and ends.
       ctx.res.statusCode = 200;
       await tusFor(dir).handle(ctx.req, ctx.res);
-      if (ctx.method === 'PATCH') await touchState(dir, path.posix.basename(ctx.path));
+      if (method === 'PATCH') await touchState(dir, path.posix.basename(ctx.path));
       await next();
     },
 
