@@ -10,14 +10,9 @@ const net = require('net');
  */
 function startSmallBodyProxy(opts) {
   const target = new URL(opts.target);
-  // As seen by the app: its own host, and an Origin and Referer on it (NocoBase refuses a sign-in from another origin).
-  const toTarget = (headers) => {
-    const out = { ...headers, host: target.host };
-    for (const k of ['origin', 'referer']) {
-      if (out[k]) out[k] = out[k].replace(/^https?:\/\/[^/]+/, target.origin);
-    }
-    return out;
-  };
+  // As nginx is usually set up: the app's own Host, the proxy's in X-Forwarded-Host (NocoBase compares a sign-in's
+  // Origin with it).
+  const toTarget = (headers) => ({ ...headers, host: target.host, 'x-forwarded-host': headers.host, 'x-forwarded-proto': 'http' });
   let bytesIn = 0;
   let refused = 0;
   /** When set: the connection is destroyed once this many body bytes passed in total (a dropped connection). */

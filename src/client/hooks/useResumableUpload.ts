@@ -3,6 +3,7 @@ import * as tus from 'tus-js-client';
 import { UPLOADS } from '../../constants';
 import type { UploadResult } from '../api/tasks';
 import { useApi, type ApiClient } from '../shell';
+import { uploadEndpoint } from '../utils/uploadEndpoint';
 
 /** Every request stays under a proxy's body limit (below that, SMALL_CHUNK_SIZE). */
 export const CHUNK_SIZE = 8 * 1024 * 1024;
@@ -52,11 +53,7 @@ async function apiHeaders(api: ApiClient): Promise<Record<string, string>> {
   return out;
 }
 
-function endpointOf(api: ApiClient): string {
-  const base = new URL(api.axios?.defaults.baseURL || '/api/', window.location.href);
-  if (!base.pathname.endsWith('/')) base.pathname += '/';
-  return new URL(`${UPLOADS}:tus`, base).href;
-}
+const endpointOf = (api: ApiClient) => uploadEndpoint(api.axios?.defaults.baseURL, window.location.href);
 
 /** A tus error in words: our server's translated refusal, or the client's message. */
 function errorOf(err: Error): Error {
