@@ -218,6 +218,9 @@ describe('uploads', () => {
       // Not through tus' method override either.
       expect((await fetch(at, { method: 'POST', headers: { ...chunk, 'X-HTTP-Method-Override': 'PATCH' }, body: 'x' })).status).toBe(404);
       expect((await fetch(at, { method: 'HEAD', headers: { ...tus, ...headers() } })).headers.get('upload-offset')).toBe('0');
+      // Only tus and summary: NocoBase's default actions are not there.
+      const list = await agent.get(`${apiPrefix}/${UPLOADS}:list`);
+      expect(list.status).toBe(404);
       // A file name that looks like a path is refused.
       const bad = await create({ ...headers(), 'Upload-Metadata': `filename ${Buffer.from('../x.nbbm').toString('base64')}` });
       expect(bad.status).toBe(400);

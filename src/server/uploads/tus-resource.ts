@@ -31,6 +31,8 @@ const userIdOf = (ctx: Context) => String(ctx.state?.currentUser?.id ?? ctx.auth
  */
 export const uploadsResource = {
   name: UPLOADS,
+  // No collection behind it: none of NocoBase's default actions (list, get, update...) applies.
+  only: ['tus', 'summary'],
   actions: {
     tus: async (ctx: Context, next: Next) => {
       const dir = getService(ctx.app).paths.uploads;
