@@ -14,6 +14,7 @@
 // default), --files 50000,500000 (the default; each count × each database is one fresh app), --app-dir DIR (.app).
 // Downloads cut at half and resumed by range (scripts/bench/downloads.js): --only downloads, on the first of
 // --dialects, with an archive of --upload-gb GB (1).
+// Resumable uploads (scripts/bench/uploads.js, its own section; only when asked): --only uploads, --upload-gb G (1).
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -63,13 +64,13 @@ function parseArgs(argv) {
     else if (a === '--files') o.files = val().split(',').map((v) => Number(v.trim()));
     else if (a === '--app-dir') o.appDir = path.resolve(val());
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 14).join('\n') + '\n');
+      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 15).join('\n') + '\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
   if (!(o.scale > 0)) throw new Error('--scale must be a positive number');
   for (const d of o.dialects) if (!DIALECTS[d]) throw new Error(`unknown dialect ${d} (postgres, mariadb)`);
-  if (o.only && !['core', 'many-files', 'downloads'].includes(o.only)) throw new Error('--only takes core, many-files or downloads');
+  if (o.only && !['core', 'many-files', 'downloads', 'uploads'].includes(o.only)) throw new Error('--only takes core, many-files, downloads or uploads');
   if (!o.files.length || o.files.some((v) => !(Number.isInteger(v) && v > 0))) throw new Error('--files takes positive whole numbers, e.g. 50000,500000');
   return o;
 }
@@ -644,6 +645,10 @@ async function main() {
     h.installPlugin(APP_DIR);
   }
   if (opts.only === 'downloads') return runDownloads(opts);
+  if (opts.only === 'uploads') {
+    if ((await runUploads(opts, meta))) process.exitCode = 1;
+    return;
+  }
   const started = Date.now();
   const results = [];
   let failure = null;
@@ -671,6 +676,26 @@ async function main() {
   if (results.length) process.stdout.write(require('./bench/report').summary(meta, results));
   if (opts.only !== 'core') failure = (await runManyFiles(opts, meta)) || failure;
   if (failure) process.exitCode = 1;
+}
+
+/** The resumable-upload scenario on the first database: the failure, if any. */
+async function runUploads(opts, meta) {
+  const { benchUploads, writeSection } = require('./bench/uploads');
+  const res = {};
+  try {
+    await benchUploads(DIALECTS[opts.dialects[0]], opts, { appDir: APP_DIR, onCleanup, waitOurTask }, res);
+    if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ meta, results: [res] }, null, 2));
+    if (opts.write) {
+      writeSection(opts.out, res, meta);
+      log(`wrote the uploads section of ${path.relative(process.cwd(), opts.out)}`);
+    }
+    return null;
+  } catch (err) {
+    log(`uploads: the benchmark failed: ${err.stack || err.message}`);
+    return err;
+  } finally {
+    await runCleanups();
+  }
 }
 
 /** The many-files scenario: each file count on each database; each result written to its section as it comes. */

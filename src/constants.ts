@@ -5,6 +5,8 @@ export const TASKS = 'backupsManagerTasks';
 export const SETTINGS = 'backupsManagerSettings';
 /** The one public action: a signed, short-lived link to one archive (server/actions/downloads.ts). */
 export const SIGNED_DOWNLOAD = 'signedDownload';
+/** The resumable (tus) upload's resource: no collection behind it. */
+export const UPLOADS = 'backupsManagerUploads';
 /** The settings collection's only row. NocoBase refuses an `update` without filterByTk, so the client names it. */
 export const SETTINGS_ROW_ID = 1;
 export const SETTINGS_KEY = 'backups-manager';

@@ -1,7 +1,7 @@
 // The few parts of the admin shell (@nocobase/client, whose types are not installed) that this plugin uses,
 // typed here once so that the rest of the client code is checked.
 import { useAPIClient, useApp } from '@nocobase/client';
-import type { AxiosRequestConfig, AxiosResponse } from 'axios';
+import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { i18n as I18n } from 'i18next';
 import type { ComponentType } from 'react';
 
@@ -12,7 +12,10 @@ export type RequestConfig<D = unknown> = AxiosRequestConfig<D> & {
 
 export interface ApiClient {
   request<T = unknown, D = unknown>(config: RequestConfig<D>): Promise<AxiosResponse<T, D>>;
-  axios: { defaults: { baseURL?: string } };
+  /** Requests made outside axios (the resumable upload, download links) take its base URL, headers and interceptors from here. */
+  axios: AxiosInstance;
+  auth?: { setToken(token: string): void };
+  getHeaders?(): Record<string, string>;
 }
 
 export interface PluginSettingOptions {

@@ -1,6 +1,6 @@
 import type { Context, Next } from '@nocobase/actions';
 import type { Application } from '@nocobase/server';
-import { ACL_SNIPPET, SETTINGS, SIGNED_DOWNLOAD, TASKS } from '../constants';
+import { ACL_SNIPPET, SETTINGS, SIGNED_DOWNLOAD, TASKS, UPLOADS } from '../constants';
 import { action } from './actions/respond';
 import { notFound } from './errors';
 
@@ -9,7 +9,7 @@ import { notFound } from './errors';
  * the signed download link, whose signature (issued by an admin's downloadLink a minute ago) is its own check.
  */
 export function registerAcl(app: Application): void {
-  app.acl.registerSnippet({ name: ACL_SNIPPET, actions: [`${TASKS}:*`, `${SETTINGS}:*`] });
+  app.acl.registerSnippet({ name: ACL_SNIPPET, actions: [`${TASKS}:*`, `${SETTINGS}:*`, `${UPLOADS}:*`] });
   app.acl.allow(TASKS, SIGNED_DOWNLOAD, 'public');
   // After the permission check, before NocoBase's own destroy check (group 'after'), which counts the records
   // filterByTk selects: an id such as '../x' would fail there as a database error (500) before our action runs.

@@ -11,6 +11,8 @@ import { getStaleWatch } from './alerts/stale-watch';
 import { getDrillScheduler } from './drills/schedule';
 import { getService } from './service';
 import { hideLinkSignatures } from './download/hide-link-signature';
+import { uploadsResource } from './uploads/tus-resource';
+import { TusSweeper } from './uploads/tus-sweeper';
 
 export class PluginBackupsManagerServer extends Plugin {
   // `yarn nocobase backups-manager ...`: registered before any app exists, as the CLI parses before plugins load.
@@ -30,9 +32,11 @@ export class PluginBackupsManagerServer extends Plugin {
     hideLinkSignatures(this.app);
     this.app.resourceManager.define(tasksResource);
     this.app.resourceManager.define(settingsResource);
+    this.app.resourceManager.define(uploadsResource);
     const service = getService(this.app);
     const scheduler = getScheduler(this.app);
     const staleWatch = getStaleWatch(this.app);
+    const tusSweeper = new TusSweeper(() => service.paths.uploads, (err) => this.log.warn('backups-manager upload sweep failed', { err }));
     // After every start (first boot, restart after a restore or upgrade): finish what a crash or restore left.
     this.app.on('afterStart', async () => {
       // Never let our housekeeping stop the app from starting.
@@ -41,11 +45,13 @@ export class PluginBackupsManagerServer extends Plugin {
       await scheduler.start().catch((err) => this.log.error('backups-manager scheduler did not start', { err }));
       // Its own timer, not the scheduler's: the stale-backup alert must fire when the schedule is off or broken.
       staleWatch.start();
+      tusSweeper.start();
       await getDrillScheduler(this.app).start().catch((err) => this.log.error('backups-manager drills did not start', { err }));
     });
     this.app.on('beforeStop', async () => {
       scheduler.stop();
       staleWatch.stop();
+      tusSweeper.stop();
       getDrillScheduler(this.app).stop();
     });
   }

@@ -1,4 +1,4 @@
-import type { AxiosProgressEvent } from 'axios';
+import type { AxiosResponse } from 'axios';
 import { useMemo } from 'react';
 import { TASKS } from '../../constants';
 import { useApi } from '../shell';
@@ -50,11 +50,6 @@ export interface RestoreChoices {
   trustForeign?: boolean;
   /** The pre-flight warnings were read and accepted (the server refuses a restore with warnings without it). */
   acceptWarnings?: boolean;
-}
-
-export interface UploadOptions {
-  onProgress?: (percent: number) => void;
-  signal?: AbortSignal;
 }
 
 /** The `backupsManagerTasks` resource. Every call shows its own errors, so the shell's notification is skipped. */
@@ -153,23 +148,6 @@ export function useTasksApi() {
           skipNotify: true,
         });
         return res.data.data.summary;
-      },
-
-      async upload(file: File, { onProgress, signal }: UploadOptions = {}): Promise<UploadResult> {
-        const res = await api.request<{ data: UploadResult }, File>({
-          url: `${TASKS}:upload`,
-          method: 'post',
-          data: file,
-          headers: { 'Content-Type': 'application/octet-stream' },
-          timeout: 0,
-          signal,
-          onUploadProgress: (e: AxiosProgressEvent) => {
-            const total = e.total || file.size;
-            if (onProgress && total) onProgress(Math.min(100, Math.round((e.loaded / total) * 100)));
-          },
-          skipNotify: true,
-        });
-        return res.data.data;
       },
 
       async restore(

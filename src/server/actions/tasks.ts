@@ -12,6 +12,7 @@ import { startRestore } from '../tasks/restore-flow';
 import { action } from './respond';
 import { isTrue } from './trust';
 import { discardUpload, receiveUpload, uploadPath } from './upload';
+import { summariseUpload } from '../uploads/upload-summary';
 import { readSettings } from '../schedule/settings-store';
 import { BackupError } from '../errors';
 import { remoteOf } from '../offsite/offsite';
@@ -117,13 +118,7 @@ export const tasksResource = {
       const service = svc(ctx);
       await ensureDirs(service.paths);
       const { uploadId, file } = await receiveUpload(ctx.req, service.paths);
-      try {
-        // Judged by what needs no password; an encrypted upload is kept for the restore, which asks for it.
-        ctx.body = { uploadId, summary: await archiveSummary(file, service.restoreTarget(), process.env.APP_KEY, preflightOf(service)) };
-      } catch (err) {
-        await fs.promises.rm(file, { force: true });
-        throw err;
-      }
+      ctx.body = await summariseUpload(service, uploadId, file);
       await next();
     }),
 

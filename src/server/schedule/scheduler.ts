@@ -16,7 +16,7 @@ export type { SlotOutcome };
 const MAX_SLEEP_MS = 5 * 60 * 1000;
 
 /** Transient workers (2.x, WORKER_MODE=-) run one job and exit: no timers there. */
-function transient(): boolean {
+export function transient(): boolean {
   const check = (nocobaseServer as { isTransient?: () => boolean }).isTransient;
   return typeof check === 'function' && check();
 }
