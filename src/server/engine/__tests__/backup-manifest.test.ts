@@ -1,4 +1,4 @@
-import { FORMAT, FORMAT_VERSION } from '../../../constants';
+import { FORMAT, FORMAT_VERSION_PLAIN } from '../../../constants';
 import { validateManifest } from '../../archive/manifest';
 import { buildManifest, type BackupFacts } from '../backup-manifest';
 
@@ -27,7 +27,7 @@ describe('buildManifest', () => {
     const m = buildManifest({ ...base, requirements: { nocobaseVersion: '2.2.15', underscored: false } });
     expect(m).toEqual({
       format: FORMAT,
-      formatVersion: FORMAT_VERSION,
+      formatVersion: FORMAT_VERSION_PLAIN,
       createdAt: base.createdAt,
       app: base.app,
       plugin: base.plugin,
