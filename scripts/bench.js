@@ -343,6 +343,9 @@ async function benchDialect(d, opts, meta, res) {
         load: (load0 + loadAvg()) / 2,
         // What the restore's crash-safety journal cost (restore/runner.ts), as the task row reports it.
         journal: done.row.options?.journal || null,
+        // PostgreSQL: the dump's format and pg_dump's jobs (dumpers/parallel-jobs.ts), from the archive's manifest.
+        dumpFormat: done.row.summary?.dumpFormat || null,
+        dumpJobs: done.row.summary?.dumpJobs || null,
       };
       log(`${d.label}: our ${label} ${out.ok ? 'succeeded' : `FAILED (${out.error})`} in ${(out.ms / 1000).toFixed(1)} s, ${human(out.bytes)}`);
       return out;
@@ -370,6 +373,20 @@ async function benchDialect(d, opts, meta, res) {
   if (okRuns.length) {
     res.ourBackup = { ...res.ourBackup, taskId: okRuns[0].taskId, fileName: okRuns[0].fileName };
     for (const r of okRuns.slice(1)) await api.call('POST', `backupsManagerTasks:destroy?filterByTk=${r.taskId}`).catch(() => undefined);
+  }
+  // A parallel dump (PostgreSQL, more than one job chosen here): the same backup with one stream (setting
+  // dumpJobs = 1, as before parallel dumps), --repeat times, for the gain the report shows.
+  if (res.ourBackup.ok && res.ourBackup.dumpJobs > 1) {
+    const singleRuns = [];
+    await api.ok('POST', 'backupsManagerSettings:update?filterByTk=1', { dumpJobs: 1 });
+    try {
+      for (let i = 1; i <= opts.repeat; i++) singleRuns.push(await ourBackup(`one-stream backup ${i}/${opts.repeat}`));
+    } finally {
+      await api.ok('POST', 'backupsManagerSettings:update?filterByTk=1', { dumpJobs: null });
+    }
+    const okSingle = singleRuns.filter((r) => r.ok);
+    res.singleStreamBackup = okSingle.length ? medianRun(okSingle) : singleRuns[0];
+    for (const r of okSingle) await api.call('POST', `backupsManagerTasks:destroy?filterByTk=${r.taskId}`).catch(() => undefined);
   }
 
   log(`${d.label}: built-in Backup now`);

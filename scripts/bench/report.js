@@ -60,6 +60,9 @@ function evaluate(r) {
   e.latency = okb && idle && ob.latency?.p95 !== null ? ob.latency.p95 < TARGET.latency * idle : null;
   // The crash-safety journal (fsynced before and after every live step) costs under 100 ms per restore.
   e.journal = or?.journal ? or.journal.ms < 100 : null;
+  // Issue 19: on this machine, the parallel dump is never slower than one stream (5 % noise allowed).
+  const one = r.singleStreamBackup;
+  e.parallelDump = okb && one?.ok ? ob.ms <= 1.05 * one.ms : null;
   return e;
 }
 
@@ -99,6 +102,12 @@ function dialectSection(r) {
   L.push(`| Restore correct | ${checkCell(r.rawRestore)} | ${checkCell(r.ourRestore)} | ${checkCell(r.builtinRestore)} | | | rows and files back | ${or.check?.ok ? '**met**' : '**missed**'} |`);
   const beforeUpgrade = or.rssBeforeUpgrade ? `; +${mb(Math.max(0, or.rssBeforeUpgrade.growthServer))} before NocoBase's upgrade step` : '';
   L.push(`| Server RSS growth during restore | – | ${rssCell(or)}${beforeUpgrade} | ${rssCell(br)} | | | < 64 MB | ${met(e.rssRestore)}${or.rssBeforeUpgrade ? ` (before the upgrade step: ${met(or.rssBeforeUpgrade.growthServer < TARGET.rssBytes)})` : ''} |`);
+  if (r.singleStreamBackup) {
+    const one = r.singleStreamBackup;
+    L.push(`| Backup with ${ob.dumpJobs} parallel dump jobs vs one stream (dumpJobs 1) | – | ${timeCell(r.ourBackup)} vs ${timeCell(one)}${runsText(one)} (gain ${x(one.ms, ob.ms)}) | – | | | ≤ 1× one stream | ${met(e.parallelDump)} |`);
+  } else if (ob.dumpFormat) {
+    L.push(`| Dump format | – | ${ob.dumpFormat}, ${ob.dumpJobs} job(s) | – | | | – | – |`);
+  }
   if (r.ourRestoreSafety) {
     const os2 = r.ourRestoreSafety;
     L.push(`| Restore with our default safety backup | | ${timeCell(os2)}, ${checkCell(os2)}, RSS ${rssCell(os2)} | | ${x(os2.ms, rr.ms)} | ${br.ok || br.taskOk ? x(os2.ms, br.ms) : 'n/a'} | (for information) | – |`);
@@ -167,6 +176,7 @@ function targetSummary(results) {
   row('Restore until the app answers ≤ 1.15× raw tools + restart', 'restoreVsRawRestart', (r) => `(${x(r.ourRestore?.ms, (r.rawRestore?.ms ?? NaN) + (r.rawRestore?.restartMs ?? NaN))})`);
   row('Restore ≤ 0.5× built-in', 'restoreVsHalfBuiltin', (r) => (r.builtinRestore?.ok || r.builtinRestore?.taskOk ? `(${x(r.ourRestore?.ms, r.builtinRestore?.ms)})` : '(built-in failed)'));
   row('Restore ≤ built-in', 'restoreVsBuiltin', (r) => (r.builtinRestore?.ok || r.builtinRestore?.taskOk ? `(${x(r.ourRestore?.ms, r.builtinRestore?.ms)})` : '(built-in failed)'));
+  row('Parallel dump ≤ one stream', 'parallelDump', (r) => (r.singleStreamBackup ? `(${r.ourBackup?.dumpJobs} jobs: ${x(r.ourBackup?.ms, r.singleStreamBackup?.ms)})` : '(one job here)'));
   row('RSS growth < 64 MB: backup', 'rssBackup', (r) => `(+${mb(r.ourBackup?.rss?.growthServer)})`);
   row('RSS growth < 64 MB: restore', 'rssRestore', (r) => `(+${mb(r.ourRestore?.rss?.growthServer)}${r.ourRestore?.rssBeforeUpgrade ? `; +${mb(r.ourRestore.rssBeforeUpgrade.growthServer)} before NocoBase's upgrade step` : ''})`);
   row('RSS growth < 64 MB: upload', 'rssUpload', (r) => `(+${mb(r.upload?.rss?.growthServer)} for ${human(r.upload?.bytes)})`);

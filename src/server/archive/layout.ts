@@ -28,6 +28,9 @@ export const MAIN_DUMP_DIR = 'db/main.dir';
 export const DUMP_DIR_TOC = 'toc.dat';
 /** An entry of a directory-format dump: `<folder>/<file pg_dump wrote>`. */
 export const dumpDirEntry = (dir: string, file: string): string => `${dir}/${file}`;
+/** The entry that starts a database's dump: the dump itself, or a directory-format dump's table of contents. */
+export const dumpHeadEntry = (database: { dump: string; dumpFormat?: string }): string =>
+  database.dumpFormat === 'directory' ? dumpDirEntry(database.dump, DUMP_DIR_TOC) : database.dump;
 /** A sub-application's database dump (the name checked by the caller: subapps/selection.ts). */
 export const subAppDumpEntry = (name: string, dialect: string): string =>
   `apps/${name}/${dialect === 'sqlite' ? 'db.sqlite' : 'db.dump'}`;

@@ -1,7 +1,7 @@
 import { FORMAT, FORMAT_VERSION } from '../../constants';
 import { ArchiveError } from './errors';
 import type { Manifest, ManifestEntry } from './manifest-types';
-import { DUMP_DIR_TOC, dumpDirEntry, MANIFEST_NAME, RESERVED_NAMES, STORED_NAME_RE } from './layout';
+import { dumpHeadEntry, MANIFEST_NAME, RESERVED_NAMES, STORED_NAME_RE } from './layout';
 import { validateRequirements } from './requirements';
 import { safeEntryPath } from './safe-path';
 import { TimeSlice } from '../time-slice';
@@ -221,7 +221,7 @@ function checkManifestEntries(
     }
   }
   // A directory-format dump is a folder: its table of contents must be listed (the folder itself is no entry).
-  const dumpFile = db.dumpFormat === 'directory' ? dumpDirEntry(db.dump, DUMP_DIR_TOC) : db.dump;
+  const dumpFile = dumpHeadEntry(db as { dump: string; dumpFormat?: string });
   if (m.parts.includes('database') && !seen.has(dumpFile)) {
     throw invalid(`database.dump "${dumpFile}" is not a listed entry`, { field: 'database.dump' });
   }
