@@ -5,7 +5,6 @@ import path from 'path';
 import type { MockServer } from '@nocobase/test';
 import { FORMAT, FORMAT_VERSION_DUMP_DIR, FORMAT_VERSION_PLAIN, NAMESPACE } from '../../src/constants';
 import { dumpHeadEntry, extractVerified, readManifest, verifyArchive } from '../../src/server/archive';
-import { chooseJobs, cpuCount } from '../../src/server/dumpers/parallel-jobs';
 import type { Manifest } from '../../src/server/archive';
 import { getDumper } from '../../src/server/dumpers';
 import type { DbConfig, ToolDumper } from '../../src/server/dumpers/types';
@@ -104,6 +103,10 @@ describe('Backup now: what the archive holds', () => {
   }
 
   it('holds a manifest, intact checksums, the uploads and a dump that restores every object into a scratch database', async () => {
+    if (dialect === 'postgres') {
+      const set = await agent.post(`${apiPrefix}/backupsManagerSettings:update?filterByTk=1`).send({ dumpJobs: 2 });
+      expect(set.status).toBe(200);
+    }
     const task = await backupNow();
     const service = getService(app);
     const file = path.join(service.paths.archives, task.fileName);
@@ -112,8 +115,8 @@ describe('Backup now: what the archive holds', () => {
 
     // The manifest: format, app, database, parts, and every upload with its size and checksum.
     const manifest = await readManifest(file);
-    // PostgreSQL with more than one job (automatic: one per core): the directory format, a folder of entries.
-    const jobs = dialect === 'postgres' ? chooseJobs(null, cpuCount()) : 1;
+    // PostgreSQL with two jobs (the setting, through the API): the directory format, a folder of entries.
+    const jobs = dialect === 'postgres' ? 2 : 1;
     const dumpEntry = dialect === 'sqlite' ? 'db/main.sqlite' : jobs > 1 ? 'db/main.dir' : 'db/main.dump';
     expect(manifest).toMatchObject({
       format: FORMAT,

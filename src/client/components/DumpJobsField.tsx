@@ -12,7 +12,7 @@ export function DumpJobsField() {
       label={t('Parallel database jobs (PostgreSQL, KingbaseES)')}
       name="dumpJobs"
       extra={t(
-        'Empty: automatic, one job per CPU core up to 4. 1 dumps in one stream as before. Each job is one more database connection. Applies to every backup and restore of the main database.',
+        'Empty: automatic, one stream below 4 CPU cores, else one job per core up to 4. 1 dumps in one stream as before. Each job is one more database connection. Applies to every backup and restore of the main database.',
       )}
     >
       <InputNumber min={1} max={MAX_JOBS} precision={0} style={{ width: 160 }} placeholder={t('Automatic')} />

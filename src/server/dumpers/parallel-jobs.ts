@@ -6,17 +6,22 @@ import os from 'os';
 export const MAX_JOBS = 8;
 /** The most the automatic choice takes: beyond 4 the server's disk, not the client, is usually the limit. */
 export const AUTO_MAX_JOBS = 4;
+/**
+ * Fewer cores than this: one stream unless the setting says otherwise. On 2 cores a backup already keeps both busy
+ * (pg_dump compressing, the server packing files), and two jobs measured from 0.6x (several big tables, a quiet
+ * machine) to 1.07x (one big table, the benchmark's dataset) of one stream (docs/benchmarks.md, "Parallel dump"):
+ * never slower is only sure with one.
+ */
+export const AUTO_MIN_CORES = 4;
 
 /**
  * The job count: the setting when it is a whole number from 1 (one stream, the custom format) up to MAX_JOBS, else
- * automatic: one per core, at most AUTO_MAX_JOBS. Two jobs already pay on two cores (docs/benchmarks.md: pg_dump
- * compresses each table in its own process, and the server reads two tables at once), so only one core means one
- * stream.
+ * automatic: one per core from AUTO_MIN_CORES cores on, at most AUTO_MAX_JOBS; one stream below.
  */
 export function chooseJobs(setting: number | null | undefined, cores: number): number {
   if (typeof setting === 'number' && Number.isInteger(setting) && setting >= 1) return Math.min(setting, MAX_JOBS);
   const n = Number.isFinite(cores) ? Math.floor(cores) : 1;
-  return Math.max(1, Math.min(AUTO_MAX_JOBS, n));
+  return n >= AUTO_MIN_CORES ? Math.min(AUTO_MAX_JOBS, n) : 1;
 }
 
 /** The setting as stored: null (automatic) or a whole number 1..MAX_JOBS; anything else is null. */
