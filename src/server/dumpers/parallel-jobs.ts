@@ -8,9 +8,9 @@ export const MAX_JOBS = 8;
 export const AUTO_MAX_JOBS = 4;
 /**
  * Fewer cores than this: one stream unless the setting says otherwise. On 2 cores a backup already keeps both busy
- * (pg_dump compressing, the server packing files), and two jobs measured from 0.6x (several big tables, a quiet
- * machine) to 1.07x (one big table, the benchmark's dataset) of one stream (docs/benchmarks.md, "Parallel dump"):
- * never slower is only sure with one.
+ * (pg_dump compressing, the server packing files), and two jobs measured from 0.6x (several big tables) to 1.07x and,
+ * on a loaded machine, 4.4x (one big table, the benchmark's dataset) of one stream (docs/benchmarks.md, "Parallel
+ * dump"): never slower is only sure with one.
  */
 export const AUTO_MIN_CORES = 4;
 
