@@ -347,6 +347,9 @@ async function benchDialect(d, opts, meta, res) {
         load: (load0 + loadAvg()) / 2,
         // What the restore's crash-safety journal cost (restore/runner.ts), as the task row reports it.
         journal: done.row.options?.journal || null,
+        // PostgreSQL: the dump's format and pg_dump's jobs (dumpers/parallel-jobs.ts), from the archive's manifest.
+        dumpFormat: done.row.summary?.dumpFormat || null,
+        dumpJobs: done.row.summary?.dumpJobs || null,
       };
       log(`${d.label}: our ${label} ${out.ok ? 'succeeded' : `FAILED (${out.error})`} in ${(out.ms / 1000).toFixed(1)} s, ${human(out.bytes)}`);
       return out;
@@ -374,6 +377,22 @@ async function benchDialect(d, opts, meta, res) {
   if (okRuns.length) {
     res.ourBackup = { ...res.ourBackup, taskId: okRuns[0].taskId, fileName: okRuns[0].fileName };
     for (const r of okRuns.slice(1)) await api.call('POST', `backupsManagerTasks:destroy?filterByTk=${r.taskId}`).catch(() => undefined);
+  }
+  // PostgreSQL: the same backup with the other choice of jobs (dumpJobs 1, one stream as before parallel dumps, when
+  // more were chosen here; else 2), --repeat times, so the report shows the jobs chosen and what parallel gains.
+  if (res.ourBackup.ok && res.ourBackup.dumpFormat) {
+    const otherJobs = res.ourBackup.dumpJobs > 1 ? 1 : 2;
+    const otherRuns = [];
+    await api.ok('POST', 'backupsManagerSettings:update?filterByTk=1', { dumpJobs: otherJobs });
+    try {
+      for (let i = 1; i <= opts.repeat; i++) otherRuns.push(await ourBackup(`backup with ${otherJobs} job(s) ${i}/${opts.repeat}`));
+    } finally {
+      await api.ok('POST', 'backupsManagerSettings:update?filterByTk=1', { dumpJobs: null });
+    }
+    const okOther = otherRuns.filter((r) => r.ok);
+    const other = okOther.length ? medianRun(okOther) : otherRuns[0];
+    res.jobsCompare = { autoJobs: res.ourBackup.dumpJobs, otherJobs, other };
+    for (const r of okOther) await api.call('POST', `backupsManagerTasks:destroy?filterByTk=${r.taskId}`).catch(() => undefined);
   }
 
   log(`${d.label}: built-in Backup now`);

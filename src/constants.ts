@@ -19,7 +19,12 @@ export const PASSWORD_HEADER = 'X-Backups-Manager-Password';
 export const STORAGE_DIR = 'backups-manager';
 export const ARCHIVE_EXT = '.nbbm';
 export const FORMAT = 'nocobase-backups-manager';
-export const FORMAT_VERSION = 1;
+/** The newest archive format version this plugin reads. */
+export const FORMAT_VERSION = 2;
+/** What archives are written as: 1 unless they need 2 (archive/manifest-draft.ts formatVersionOf). */
+export const FORMAT_VERSION_PLAIN = 1;
+/** 2: the main dump may be a folder of entries (PostgreSQL's directory format, manifest database.dumpFormat). */
+export const FORMAT_VERSION_DUMP_DIR = 2;
 
 export const TASK_STATUS = ['pending', 'running', 'succeeded', 'failed'] as const;
 export type TaskStatus = (typeof TASK_STATUS)[number];

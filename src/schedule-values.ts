@@ -32,4 +32,9 @@ export interface ScheduleValues {
   /** Restore drills: the newest backup verified into a scratch database on their own schedule (same time zone). */
   drillEnabled: boolean;
   drillCron: string;
+  /**
+   * PostgreSQL/KingbaseES: parallel jobs of the main database's dump and restore (pg_dump -Fd -j N, pg_restore -j N);
+   * 1 is one stream (the custom format); null: automatic, from the CPU count.
+   */
+  dumpJobs: number | null;
 }

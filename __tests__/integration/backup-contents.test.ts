@@ -3,8 +3,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import type { MockServer } from '@nocobase/test';
-import { FORMAT, FORMAT_VERSION, NAMESPACE } from '../../src/constants';
-import { extractVerified, readManifest, verifyArchive } from '../../src/server/archive';
+import { FORMAT, FORMAT_VERSION_DUMP_DIR, FORMAT_VERSION_PLAIN, NAMESPACE } from '../../src/constants';
+import { dumpHeadEntry, extractVerified, readManifest, verifyArchive } from '../../src/server/archive';
 import type { Manifest } from '../../src/server/archive';
 import { getDumper } from '../../src/server/dumpers';
 import type { DbConfig, ToolDumper } from '../../src/server/dumpers/types';
@@ -103,6 +103,10 @@ describe('Backup now: what the archive holds', () => {
   }
 
   it('holds a manifest, intact checksums, the uploads and a dump that restores every object into a scratch database', async () => {
+    if (dialect === 'postgres') {
+      const set = await agent.post(`${apiPrefix}/backupsManagerSettings:update?filterByTk=1`).send({ dumpJobs: 2 });
+      expect(set.status).toBe(200);
+    }
     const task = await backupNow();
     const service = getService(app);
     const file = path.join(service.paths.archives, task.fileName);
@@ -111,22 +115,28 @@ describe('Backup now: what the archive holds', () => {
 
     // The manifest: format, app, database, parts, and every upload with its size and checksum.
     const manifest = await readManifest(file);
-    const dumpEntry = dialect === 'sqlite' ? 'db/main.sqlite' : 'db/main.dump';
+    // PostgreSQL with two jobs (the setting, through the API): the directory format, a folder of entries.
+    const jobs = dialect === 'postgres' ? 2 : 1;
+    const dumpEntry = dialect === 'sqlite' ? 'db/main.sqlite' : jobs > 1 ? 'db/main.dir' : 'db/main.dump';
     expect(manifest).toMatchObject({
       format: FORMAT,
-      formatVersion: FORMAT_VERSION,
+      formatVersion: jobs > 1 ? FORMAT_VERSION_DUMP_DIR : FORMAT_VERSION_PLAIN,
       app: { name: app.name, version: app.getVersion() },
       plugin: { name: NAMESPACE },
       database: { dialect: service.dbConfig().dialect, dump: dumpEntry },
       origin: 'manual',
     });
+    if (dialect === 'postgres') {
+      expect(manifest.database).toMatchObject({ dumpFormat: jobs > 1 ? 'directory' : 'custom', dumpJobs: jobs });
+      expect(task.summary).toMatchObject({ dumpFormat: manifest.database.dumpFormat, dumpJobs: jobs });
+    }
     expect(service.dbConfig().dialect).toBe(dialect);
     expect(manifest.parts).toEqual(expect.arrayContaining(['database', 'uploads']));
     expect(manifest.database.excludedTableData).toContain(app.db.getCollection(TASKS).model.tableName);
     expect(manifest.database.serverVersion).toBeTruthy();
     if (dialect !== 'sqlite') expect(manifest.database.tool).toBe(dialect === 'postgres' ? 'pg_dump' : dialect === 'mariadb' ? 'mariadb-dump' : 'mysqldump');
     const entries = Object.fromEntries(manifest.entries.map((e) => [e.path, e]));
-    expect(entries[dumpEntry].size).toBeGreaterThan(0);
+    expect(entries[dumpHeadEntry(manifest.database)].size).toBeGreaterThan(0);
     for (const [rel, data] of Object.entries(uploadFiles)) {
       // Each file's permission bits travel with it (restored as they were).
       const mode = fs.statSync(path.join(storage, 'uploads', rel)).mode & 0o777;
@@ -145,7 +155,9 @@ describe('Backup now: what the archive holds', () => {
       for (const [rel, data] of Object.entries(uploadFiles)) {
         expect(fs.readFileSync(files[`storage/uploads/${rel}`]).equals(data)).toBe(true);
       }
-      await withScratch(manifest, files[dumpEntry], staging, async (scratch) => {
+      // A directory-format dump is the staged folder its entries were extracted into.
+      const dumpHead = files[dumpHeadEntry(manifest.database)];
+      await withScratch(manifest, dumpEntry === dumpHeadEntry(manifest.database) ? dumpHead : path.dirname(dumpHead), staging, async (scratch) => {
         await withConn(live(), async (liveConn) => {
           const liveObjects = await schemaObjects(liveConn, PREFIX);
           const scratchObjects = await schemaObjects(scratch, PREFIX);
@@ -386,7 +398,7 @@ async function withScratch(manifest: Manifest, dumpFile: string, staging: string
     const tmpDir = path.join(staging, '.tools');
     fs.mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
     const { tool } = await checkTools(dumper, cfg, tmpDir);
-    const plan = dumper.restoreSpec(cfg, tool, { tmpDir }, dumpFile);
+    const plan = dumper.restoreSpec(cfg, tool, { tmpDir, jobs: manifest.database.dumpJobs }, dumpFile);
     await runTool(plan.spec, { stdin: plan.stdinFile });
     const c = await connect({ ...admin, database: name });
     try {

@@ -184,11 +184,15 @@ beforeAll(async () => {
     );
   }, false);
 
+  // PostgreSQL: two parallel jobs whatever the cores, so the database step's crash kills the server while
+  // `pg_restore -j 2` and its forked workers run, and the recovery must stop them all (restore/recover.ts).
+  if (app.dialect === 'postgres') expect((await api('backupsManagerSettings:update?filterByTk=1', { body: { dumpJobs: 2 } })).status).toBe(200);
   const r = await api(`${TASKS}:create`, { body: { dataSources: ['ext_crash'] } });
   expect(r.status).toBe(200);
   backup = await waitTaskApi(app, r.body.data.id);
   expect(backup).toMatchObject({ status: 'succeeded' });
   const manifest = await readManifest(path.join(archives(), backup.fileName));
+  if (app.dialect === 'postgres') expect(manifest.database).toMatchObject({ dumpFormat: 'directory', dumpJobs: 2 });
   // Runtime tables travel in no backup (their rows are not restored by design); tables a sign-in writes to change
   // between two looks at the same app: both are left out of the comparison, and the rest must be equal.
   // The notification tables get the recovery's own message to the admins (counted in the tests instead).

@@ -3,6 +3,7 @@
 import fs from 'fs';
 import type { MockServer } from '@nocobase/test';
 import { readManifest } from '../../src/server/archive/reader';
+import { dumpHeadEntry } from '../../src/server/archive/layout';
 import { findJson } from '../../src/server/db/find-json';
 import { getDrillScheduler } from '../../src/server/drills/schedule';
 import { readSettings } from '../../src/server/schedule/settings-store';
@@ -134,7 +135,7 @@ describe('restore drills', () => {
 
   it('a drill of a damaged archive fails, marks the backup, and alerts the admins in-app', async () => {
     const file = `${getService(app).paths.archives}/${newest.fileName}`;
-    corrupt(file, (await readManifest(file)).database.dump);
+    corrupt(file, dumpHeadEntry((await readManifest(file)).database));
     const agent = await adminAgent(app);
     const started = await agent.post(`/${TASKS}:drill`);
     expect(started.status).toBe(200);

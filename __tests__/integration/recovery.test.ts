@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { readManifest } from '../../src/server/archive';
+import { dumpHeadEntry, readManifest } from '../../src/server/archive';
 import { dbConfigFromEnv } from '../../src/server/db-config';
 import { getDumper } from '../../src/server/dumpers';
 import { countAllSqliteRows, resolveSqlite3 } from '../../src/server/dumpers/sqlite-snapshot';
@@ -205,7 +205,7 @@ describe('recovery', () => {
     const manifest = await readManifest(archive());
     const pristine = path.join(tmp, 'pristine.nbbm');
     fs.copyFileSync(archive(), pristine);
-    corrupt(archive(), manifest.database.dump);
+    corrupt(archive(), dumpHeadEntry(manifest.database));
     try {
       const r = await app.api(`${TASKS}:verify?filterByTk=${backup.id}`, { method: 'POST' });
       expect(r.status).toBe(200);

@@ -151,6 +151,8 @@ describe('restore refuses bad input and touches nothing', () => {
     fs.mkdirSync(path.join(app.storage, 'plugins'), { recursive: true });
     fs.writeFileSync(path.join(app.storage, 'plugins', 'bm-bad-marker.txt'), 'marker');
 
+    // One stream (a PostgreSQL custom-format dump, one entry): the broken-midway case cuts that file in its data.
+    expect((await app.api('backupsManagerSettings:update?filterByTk=1', { body: { dumpJobs: 1 } })).status).toBe(200);
     const created = await app.api(`${TASKS}:create`, { body: {} });
     expect(created.status).toBe(200);
     good = await waitTaskApi(app, created.body.data.id);

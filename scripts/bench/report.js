@@ -34,6 +34,15 @@ function short(text, n = 120) {
   return t.length > n ? `${t.slice(0, n)}…` : t;
 }
 
+/** Our backup with more than one dump job and with one (either may be the automatic choice), when both ran. */
+function parallelPair(r) {
+  const c = r.jobsCompare;
+  if (!r.ourBackup?.ok || !c?.other?.ok) return null;
+  const auto = { ...r.ourBackup, jobs: c.autoJobs };
+  const other = { ...c.other, jobs: c.otherJobs };
+  return c.autoJobs > 1 ? { parallel: auto, single: other } : { parallel: other, single: auto };
+}
+
 /** Target evaluations for one database, also used by the summary table. */
 function evaluate(r) {
   const e = {};
@@ -60,6 +69,9 @@ function evaluate(r) {
   e.latency = okb && idle && ob.latency?.p95 !== null ? ob.latency.p95 < TARGET.latency * idle : null;
   // The crash-safety journal (fsynced before and after every live step) costs under 100 ms per restore.
   e.journal = or?.journal ? or.journal.ms < 100 : null;
+  // Issue 19: on this machine, the parallel dump is never slower than one stream (5 % noise allowed).
+  const pair = parallelPair(r);
+  e.parallelDump = pair ? pair.parallel.ms <= 1.05 * pair.single.ms : null;
   return e;
 }
 
@@ -99,6 +111,13 @@ function dialectSection(r) {
   L.push(`| Restore correct | ${checkCell(r.rawRestore)} | ${checkCell(r.ourRestore)} | ${checkCell(r.builtinRestore)} | | | rows and files back | ${or.check?.ok ? '**met**' : '**missed**'} |`);
   const beforeUpgrade = or.rssBeforeUpgrade ? `; +${mb(Math.max(0, or.rssBeforeUpgrade.growthServer))} before NocoBase's upgrade step` : '';
   L.push(`| Server RSS growth during restore | – | ${rssCell(or)}${beforeUpgrade} | ${rssCell(br)} | | | < 64 MB | ${met(e.rssRestore)}${or.rssBeforeUpgrade ? ` (before the upgrade step: ${met(or.rssBeforeUpgrade.growthServer < TARGET.rssBytes)})` : ''} |`);
+  const pair = parallelPair(r);
+  if (pair) {
+    const { parallel, single } = pair;
+    L.push(`| Backup with ${parallel.jobs} dump jobs vs one stream (automatic here: ${r.jobsCompare.autoJobs}) | – | ${timeCell(parallel)}${runsText(parallel)} vs ${timeCell(single)}${runsText(single)} (gain ${x(single.ms, parallel.ms)}) | – | | | ≤ 1× one stream | ${met(e.parallelDump)} |`);
+  } else if (ob.dumpFormat) {
+    L.push(`| Dump format | – | ${ob.dumpFormat}, ${ob.dumpJobs} job(s) | – | | | – | – |`);
+  }
   if (r.ourRestoreSafety) {
     const os2 = r.ourRestoreSafety;
     L.push(`| Restore with our default safety backup | | ${timeCell(os2)}, ${checkCell(os2)}, RSS ${rssCell(os2)} | | ${x(os2.ms, rr.ms)} | ${br.ok || br.taskOk ? x(os2.ms, br.ms) : 'n/a'} | (for information) | – |`);
@@ -167,6 +186,10 @@ function targetSummary(results) {
   row('Restore until the app answers ≤ 1.15× raw tools + restart', 'restoreVsRawRestart', (r) => `(${x(r.ourRestore?.ms, (r.rawRestore?.ms ?? NaN) + (r.rawRestore?.restartMs ?? NaN))})`);
   row('Restore ≤ 0.5× built-in', 'restoreVsHalfBuiltin', (r) => (r.builtinRestore?.ok || r.builtinRestore?.taskOk ? `(${x(r.ourRestore?.ms, r.builtinRestore?.ms)})` : '(built-in failed)'));
   row('Restore ≤ built-in', 'restoreVsBuiltin', (r) => (r.builtinRestore?.ok || r.builtinRestore?.taskOk ? `(${x(r.ourRestore?.ms, r.builtinRestore?.ms)})` : '(built-in failed)'));
+  row('Parallel dump ≤ one stream', 'parallelDump', (r) => {
+    const pair = parallelPair(r);
+    return pair ? `(${pair.parallel.jobs} jobs: ${x(pair.parallel.ms, pair.single.ms)}; automatic here: ${r.jobsCompare.autoJobs})` : '(not compared)';
+  });
   row('RSS growth < 64 MB: backup', 'rssBackup', (r) => `(+${mb(r.ourBackup?.rss?.growthServer)})`);
   row('RSS growth < 64 MB: restore', 'rssRestore', (r) => `(+${mb(r.ourRestore?.rss?.growthServer)}${r.ourRestore?.rssBeforeUpgrade ? `; +${mb(r.ourRestore.rssBeforeUpgrade.growthServer)} before NocoBase's upgrade step` : ''})`);
   row('RSS growth < 64 MB: upload', 'rssUpload', (r) => `(+${mb(r.upload?.rss?.growthServer)} for ${human(r.upload?.bytes)})`);

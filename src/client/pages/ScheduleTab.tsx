@@ -15,6 +15,7 @@ import { DataSourcesField } from '../components/DataSourcesSelect';
 import { DEFAULT_DRILL_CRON, DrillFields } from '../components/DrillFields';
 import { TimezoneSelect } from '../components/TimezoneSelect';
 import { AlertSettingsFields } from '../components/AlertSettingsFields';
+import { DumpJobsField } from '../components/DumpJobsField';
 import { useCronPreview } from '../hooks/useCronPreview';
 import { useT } from '../locale';
 import type { ScheduleValues } from '../../schedule-values';
@@ -52,6 +53,7 @@ function toForm(s: ScheduleSettings): Values {
     alertEmailChannel: s.alertEmailChannel ?? null,
     drillEnabled: !!s.drillEnabled,
     drillCron: s.drillCron || DEFAULT_DRILL_CRON,
+    dumpJobs: s.dumpJobs ?? null,
     password: undefined,
     passwordRepeat: undefined,
     clearPassword: false,
@@ -80,6 +82,7 @@ function toUpdate(v: Values, hasPassword: boolean): ScheduleUpdate {
     alertEmailChannel: v.alertEmailChannel || null,
     drillEnabled: !!v.drillEnabled,
     drillCron: (v.drillCron || DEFAULT_DRILL_CRON).trim(),
+    dumpJobs: v.dumpJobs || null,
   };
   if (hasPassword && v.clearPassword) update.clearPassword = true;
   return update;
@@ -187,6 +190,7 @@ export function ScheduleTab() {
         <ExcludeCollectionsField />
         <SubAppsField />
         <DataSourcesField />
+        <DumpJobsField />
         <RetentionFields />
         <OffsiteStorageField />
         {offsite.plain && (

@@ -19,6 +19,18 @@ export const storedEntryName = (n: number): string => `e/${String(n).padStart(6,
 
 /** The main application's database dump: the SQLite file itself, or the dump tool's output. */
 export const mainDumpEntry = (dialect: string): string => (dialect === 'sqlite' ? 'db/main.sqlite' : 'db/main.dump');
+/**
+ * The main database dumped in PostgreSQL's directory format (pg_dump -Fd -j N): a folder of entries, one per file
+ * pg_dump wrote ('db/main.dir/toc.dat', 'db/main.dir/3456.dat.gz'); manifest.database.dump names the folder.
+ */
+export const MAIN_DUMP_DIR = 'db/main.dir';
+/** The directory format's table of contents, which every such dump has (its header is the custom format's). */
+export const DUMP_DIR_TOC = 'toc.dat';
+/** An entry of a directory-format dump: `<folder>/<file pg_dump wrote>`. */
+export const dumpDirEntry = (dir: string, file: string): string => `${dir}/${file}`;
+/** The entry that starts a database's dump: the dump itself, or a directory-format dump's table of contents. */
+export const dumpHeadEntry = (database: { dump: string; dumpFormat?: string }): string =>
+  database.dumpFormat === 'directory' ? dumpDirEntry(database.dump, DUMP_DIR_TOC) : database.dump;
 /** A sub-application's database dump (the name checked by the caller: subapps/selection.ts). */
 export const subAppDumpEntry = (name: string, dialect: string): string =>
   `apps/${name}/${dialect === 'sqlite' ? 'db.sqlite' : 'db.dump'}`;

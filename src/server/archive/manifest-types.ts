@@ -36,8 +36,18 @@ export interface Manifest {
     flavour?: string;
     schema?: string;
     tablePrefix?: string;
-    /** The dump file inside the archive. */
+    /**
+     * The dump file inside the archive; with dumpFormat 'directory', the folder holding the dump's files (every entry
+     * under `<dump>/`, `<dump>/toc.dat` among them).
+     */
     dump: string;
+    /**
+     * PostgreSQL family, since parallel dumps: pg_dump's format, 'custom' (one stream, -Fc) or 'directory' (-Fd -j).
+     * Absent: written before (custom for PostgreSQL and KingbaseES), or another dialect.
+     */
+    dumpFormat?: 'custom' | 'directory';
+    /** The jobs pg_dump ran with (1 for the custom format); recorded with dumpFormat. */
+    dumpJobs?: number;
     /** Tables whose data was left out (schema kept). */
     excludedTableData: string[];
     /** Row count per table at dump time, for verify. */

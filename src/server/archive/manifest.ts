@@ -1,7 +1,7 @@
 import { FORMAT, FORMAT_VERSION } from '../../constants';
 import { ArchiveError } from './errors';
 import type { Manifest, ManifestEntry } from './manifest-types';
-import { MANIFEST_NAME, RESERVED_NAMES, STORED_NAME_RE } from './layout';
+import { dumpHeadEntry, MANIFEST_NAME, RESERVED_NAMES, STORED_NAME_RE } from './layout';
 import { validateRequirements } from './requirements';
 import { safeEntryPath } from './safe-path';
 import { TimeSlice } from '../time-slice';
@@ -131,6 +131,10 @@ function checkManifestHeader(value: unknown): Record<string, any> & { entries: u
   for (const key of ['flavour', 'schema', 'tablePrefix']) requireStr(db, key, 'database.', true);
   if (!isStrArray(db.excludedTableData))
     throw invalid('database.excludedTableData must be an array of strings', { field: 'database.excludedTableData' });
+  if (db.dumpFormat !== undefined && db.dumpFormat !== 'custom' && db.dumpFormat !== 'directory')
+    throw invalid('database.dumpFormat must be custom or directory', { field: 'database.dumpFormat' });
+  if (db.dumpJobs !== undefined && (!Number.isSafeInteger(db.dumpJobs) || db.dumpJobs < 1))
+    throw invalid('database.dumpJobs must be a positive integer', { field: 'database.dumpJobs' });
   if (db.tables !== undefined) {
     if (!isObj(db.tables) || !Object.values(db.tables).every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) {
       throw invalid('database.tables must map table names to row counts', { field: 'database.tables' });
@@ -216,8 +220,10 @@ function checkManifestEntries(
       }
     }
   }
-  if (m.parts.includes('database') && !seen.has(db.dump)) {
-    throw invalid(`database.dump "${db.dump}" is not a listed entry`, { field: 'database.dump' });
+  // A directory-format dump is a folder: its table of contents must be listed (the folder itself is no entry).
+  const dumpFile = dumpHeadEntry(db as { dump: string; dumpFormat?: string });
+  if (m.parts.includes('database') && !seen.has(dumpFile)) {
+    throw invalid(`database.dump "${dumpFile}" is not a listed entry`, { field: 'database.dump' });
   }
   for (const [i, a] of ((m.apps as { dump: string }[]) || []).entries()) {
     if (!seen.has(a.dump)) throw invalid(`apps[${i}].dump "${a.dump}" is not a listed entry`, { field: `apps[${i}].dump` });

@@ -25,6 +25,8 @@ export interface OfflineRestoreInput {
   /** Signs the safety backup (archive/provenance.ts). */
   appKey?: string;
   tools?: ToolPaths;
+  /** Parallel dump/restore jobs (settings dumpJobs); absent: automatic, from the cores. */
+  jobs?: number | null;
   say: (message: string) => void;
   onProgress?: (phase: string, percent: number) => void;
   /** Right before the database is replaced, e.g. to close the app's SQLite connection. */
@@ -67,6 +69,7 @@ export async function restoreOffline(input: OfflineRestoreInput): Promise<Offlin
     targets: [],
     safetyBackup: input.safetyBackup,
     tools: input.tools,
+    jobs: input.jobs,
   };
   try {
     const { safety } = await runRestorePipeline(job, {
@@ -112,6 +115,7 @@ async function safetyBackupOf(input: OfflineRestoreInput, tmpDir: string): Promi
       origin: 'safety',
       appKey: input.appKey,
       tools: input.tools,
+      jobs: input.jobs,
       onProgress: (phase, percent) => input.onProgress?.(phase, percent),
     });
     return result.filePath;

@@ -38,6 +38,8 @@ export default defineCollection({
     // Restore drills: the newest backup verified into a scratch database on this schedule (the time zone above).
     { type: 'boolean', name: 'drillEnabled', defaultValue: false },
     { type: 'string', name: 'drillCron', defaultValue: '0 4 * * 0' },
+    // PostgreSQL/KingbaseES parallel dump and restore jobs (dumpers/parallel-jobs.ts); null: from the CPU count.
+    { type: 'integer', name: 'dumpJobs', allowNull: true },
     // The task the scheduler started last, for logs and support; the settings page reads the task table itself.
     { type: 'bigInt', name: 'lastRunTaskId', allowNull: true },
     // The schedule's backup password, sealed with a key derived from APP_KEY (crypto/app-key-seal.ts); hidden so no

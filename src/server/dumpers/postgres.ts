@@ -83,6 +83,7 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
     dialect: family.dialect,
     defaultPort: family.defaultPort,
     defaultTools: defaults,
+    directoryFormat: true,
 
     versionSpec: (paths) => ({ command: resolveTools(defaults, paths).dump, args: ['--version'], env: {} }),
 
@@ -98,7 +99,11 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
     dumpSpec(cfg, tool, opts) {
       // Only the application's schema (public unless DB_SCHEMA): sub-applications in other schemas of the same
       // database have their own dumps, and other schemas are not the app's to carry or replace.
-      const args = ['-Fc', '-b', '--quote-all-identifiers', ...connection(cfg)];
+      // The directory format is the only one pg_dump writes with several jobs: one file per table, each compressed
+      // by its own process. -f names the folder (never stdout); pg_dump creates it, 0700.
+      const dir = opts.directory;
+      const format = dir ? ['-Fd', '-j', String(dir.jobs), '-f', dir.path] : ['-Fc'];
+      const args = [...format, '-b', '--quote-all-identifiers', ...connection(cfg)];
       // With DB_TABLE_PREFIX the schema may hold other applications' tables: only the prefixed relations (tables,
       // their sequences, views) are the app's.
       if (cfg.tablePrefix) args.push('-t', `${pgPattern(schemaOf(cfg))}.${pgPattern(cfg.tablePrefix)}*`);
@@ -112,8 +117,11 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
 
     dumpPlan: (cfg, tool, opts) => [dumper.dumpSpec(cfg, tool, opts)],
 
-    restoreSpec(cfg, tool, _opts, dumpFilePath) {
+    restoreSpec(cfg, tool, opts, dumpFilePath) {
       const args = ['--clean', '--if-exists', '--no-owner', '--no-acl', '--exit-on-error', ...connection(cfg)];
+      // pg_restore finds the format itself (a folder is the directory format); -j only for a directory dump: a custom
+      // dump read with -j needs the data offsets a seekable output wrote, which older archives do not promise.
+      if (opts.jobs && opts.jobs > 1) args.push('-j', String(opts.jobs));
       // Exactly the target schema, also from older dumps that carried the whole database (pg_restore -n takes a
       // plain name, not a pattern).
       args.push(`--schema=${schemaOf(cfg)}`, '-d', database(cfg), dumpFilePath);

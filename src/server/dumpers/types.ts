@@ -47,10 +47,17 @@ export interface DumpOptions {
    * with other applications.
    */
   tables?: string[];
+  /**
+   * PostgreSQL family (ToolDumper.directoryFormat): dump in the directory format with `jobs` processes into `path`
+   * (pg_dump -Fd -j N -f path; the folder must not exist yet). Absent: one stream on stdout (the custom format).
+   */
+  directory?: { path: string; jobs: number };
 }
 
 export interface RestoreOptions {
   tmpDir: string;
+  /** PostgreSQL family, a directory-format dump only: pg_restore -j N (N > 1). */
+  jobs?: number;
 }
 
 export interface ToolInfo {
@@ -79,6 +86,8 @@ export interface ToolDumper {
   dialect: Exclude<DbConfig['dialect'], 'sqlite'>;
   defaultPort: number;
   defaultTools: Required<ToolPaths>;
+  /** The dump tool can write a directory with parallel jobs (DumpOptions.directory): pg_dump -Fd -j N. */
+  directoryFormat?: boolean;
   /** `<dump tool> --version`: run first, it also proves the tool is installed. */
   versionSpec(tools?: ToolPaths): CommandSpec;
   parseToolVersion(stdout: string, tools?: ToolPaths): ToolInfo;

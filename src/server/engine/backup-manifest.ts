@@ -1,5 +1,6 @@
 import path from 'path';
-import { FORMAT, FORMAT_VERSION } from '../../constants';
+import { FORMAT } from '../../constants';
+import { formatVersionOf } from '../archive/manifest-draft';
 import type { DataSourceDump, Manifest, SkippedDataSource, SubAppDump } from '../archive/manifest-types';
 import type { DbConfig, ToolInfo } from '../dumpers/types';
 import { completeRequirements } from '../preflight/record';
@@ -18,8 +19,10 @@ export interface BackupFacts {
   serverVersion: string;
   /** The dump tool; none for SQLite (a VACUUM INTO snapshot). */
   tool?: ToolInfo;
-  /** Entry of the main database's dump. */
+  /** Entry of the main database's dump (with dumpFormat 'directory', the folder of its entries). */
   dump: string;
+  /** PostgreSQL family: the format and jobs pg_dump ran with (absent for other dialects). */
+  dumpFormat?: { format: 'custom' | 'directory'; jobs: number };
   excludedTableData: string[];
   /** Row counts per table; undefined when counting failed. */
   tables?: Record<string, number>;
@@ -37,9 +40,10 @@ export interface BackupFacts {
 /** Pure: a backup's manifest, without its entries (the archive writer lists them). */
 export function buildManifest(f: BackupFacts): Omit<Manifest, 'entries'> {
   const tool = f.tool?.command ? path.basename(f.tool.command) : 'sqlite VACUUM INTO';
+  const dumpFormat = f.dumpFormat ? { dumpFormat: f.dumpFormat.format, dumpJobs: f.dumpFormat.jobs } : {};
   return {
     format: FORMAT,
-    formatVersion: FORMAT_VERSION,
+    formatVersion: formatVersionOf({ database: { dumpFormat: f.dumpFormat?.format } }),
     createdAt: f.createdAt,
     app: f.app,
     plugin: f.plugin,
@@ -52,6 +56,7 @@ export function buildManifest(f: BackupFacts): Omit<Manifest, 'entries'> {
       schema: f.db.schema,
       tablePrefix: f.db.tablePrefix,
       dump: f.dump,
+      ...dumpFormat,
       excludedTableData: f.excludedTableData,
       tables: f.tables,
     },

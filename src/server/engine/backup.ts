@@ -1,7 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import type { Phase } from '../../constants';
-import { mainDumpEntry } from '../archive/layout';
+import { DUMP_DIR_TOC, MAIN_DUMP_DIR, dumpDirEntry, mainDumpEntry } from '../archive/layout';
 import { signingKey } from '../archive/provenance';
 import { ArchiveWriter } from '../archive/writer';
 import type { DataSourceDump, Manifest, SkippedDataSource, SubAppDump } from '../archive/manifest-types';
@@ -10,6 +10,7 @@ import { sourceEntry } from '../datasources/kinds';
 import { ToolError } from '../process/errors';
 import { subAppEntry } from '../subapps/selection';
 import { getDumper } from '../dumpers';
+import { chooseJobs, cpuCount } from '../dumpers/parallel-jobs';
 import { countAllSqliteRows, resolveSqlite3, snapshotSqlite, sqliteVersion } from '../dumpers/sqlite-snapshot';
 import type { DbConfig, ToolDumper, ToolPaths } from '../dumpers/types';
 import { captureTool, runTool } from '../process/run';
@@ -47,6 +48,8 @@ export interface BackupInput {
   /** What a restore must match (preflight/gather.ts); completed here with the database and dump facts. */
   requirements?: RequirementsDraft;
   tools?: ToolPaths;
+  /** Parallel dump jobs of the main database (settings dumpJobs): null or absent is automatic (parallel-jobs.ts). */
+  jobs?: number | null;
   onProgress?: (phase: Phase, percent: number) => void;
   signal?: AbortSignal;
 }
@@ -87,8 +90,12 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
   // The database dump runs in its child process into a 0600 temporary file while this process packs the storage
   // files; the dump is appended when both are done. Wall time is then about the longer of the two, not their sum
   // (docs/benchmarks.md), at the cost of temporary disk space for the dump.
-  const dumpEntry = mainDumpEntry(input.db.dialect);
   const dumpFile = path.join(input.tmpDir, `db-${process.pid}-${Date.now()}.part`);
+  // PostgreSQL family with more than one job: pg_dump -Fd -j N writes a folder (private: tmpDir is 0700) whose files
+  // become entries under one prefix; one job keeps today's single stream (-Fc), one entry.
+  const jobs = dumper.kind === 'tool' && dumper.directoryFormat ? chooseJobs(input.jobs, cpuCount()) : 1;
+  const dumpDir = jobs > 1 ? `${dumpFile}.dir` : undefined;
+  const dumpEntry = dumpDir ? MAIN_DUMP_DIR : mainDumpEntry(input.db.dialect);
   const stopDump = new AbortController();
   const onAbort = () => stopDump.abort();
   input.signal?.addEventListener('abort', onAbort);
@@ -97,7 +104,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
     progress('dumping database', 1);
     const dumping =
       dumper.kind === 'tool' && checked
-        ? dumpWithTool(dumper, dumpInput, checked.tool, dumpFile)
+        ? dumpWithTool(dumper, dumpInput, checked.tool, dumpFile, dumpDir ? { path: dumpDir, jobs } : undefined)
         : dumpSqlite(dumpInput, dumpFile);
     dumping.catch(() => undefined); // awaited below; a failure while files are packed must not go unhandled
     // Row counts per table, for verify. A backup whose dump succeeded is kept even if counting fails (verify then
@@ -142,9 +149,14 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
     progress('dumping database', 65);
     await dumping;
     // The dump's own format version (pg custom format header), for the pre-flight of a restore elsewhere.
-    const dumpHead = await readDumpHead(dumpFile);
+    const dumpHead = await readDumpHead(dumpDir ? path.join(dumpDir, DUMP_DIR_TOC) : dumpFile);
     progress('packing files', 80);
-    await writer.addFile(dumpEntry, dumpFile);
+    if (dumpDir) {
+      await addDumpFolder(writer, dumpDir);
+      await fs.promises.rm(dumpDir, { recursive: true, force: true });
+    } else {
+      await writer.addFile(dumpEntry, dumpFile);
+    }
     await fs.promises.rm(dumpFile, { force: true });
     const apps: SubAppDump[] = [];
     for (const sub of input.subApps || []) {
@@ -183,6 +195,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
       serverVersion,
       tool: checked?.tool,
       dump: dumpEntry,
+      dumpFormat: dumper.kind === 'tool' && dumper.directoryFormat ? { format: dumpDir ? 'directory' : 'custom', jobs } : undefined,
       excludedTableData: input.excludeTableData,
       tables,
       parts: included,
@@ -201,6 +214,19 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
   } finally {
     input.signal?.removeEventListener('abort', onAbort);
     await fs.promises.rm(dumpFile, { force: true });
+    if (dumpDir) await fs.promises.rm(dumpDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The files of a directory-format dump, each its own entry under MAIN_DUMP_DIR (sized and hashed like any other).
+ * pg_dump writes a flat folder: anything else there (a folder, a link) was not written by it and fails the backup.
+ */
+async function addDumpFolder(writer: ArchiveWriter, dir: string): Promise<void> {
+  const names = (await fs.promises.readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const item of names) {
+    if (!item.isFile()) throw new BackupError('TOOL_FAILED', { tool: 'pg_dump', detail: `unexpected item in the dump folder: ${item.name}` }, 500);
+    await writer.addFile(dumpDirEntry(MAIN_DUMP_DIR, item.name), path.join(dir, item.name));
   }
 }
 
@@ -216,19 +242,23 @@ async function dumpWhole(db: DbConfig, input: BackupInput, file: string): Promis
   await snapshotSqlite(db.storage, file, { emptyTables: [], signal: input.signal });
 }
 
-/** Runs the dump tool(s) into `file` (0600); several commands append in order (see ToolDumper.dumpPlan). */
+/**
+ * Runs the dump tool(s) into `file` (0600); several commands append in order (see ToolDumper.dumpPlan). With
+ * `directory`, the tool writes that folder itself (pg_dump -Fd -j N) and `file` stays empty.
+ */
 async function dumpWithTool(
   dumper: ToolDumper,
   input: BackupInput,
   tool: Parameters<ToolDumper['dumpSpec']>[1],
   file: string,
+  directory?: { path: string; jobs: number },
 ): Promise<undefined> {
   // DB_TABLE_PREFIX on a shared MySQL-family database: the dump names the app's tables (pg_dump takes a pattern).
   const tables =
     input.db.tablePrefix && dumper.listDumpTablesSpec
       ? dumper.parseTableList(await captureTool(dumper.listDumpTablesSpec(input.db, tool, { tmpDir: input.tmpDir }), { signal: input.signal }))
       : undefined;
-  const specs = dumper.dumpPlan(input.db, tool, { excludeTableData: input.excludeTableData, tmpDir: input.tmpDir, tables });
+  const specs = dumper.dumpPlan(input.db, tool, { excludeTableData: input.excludeTableData, tmpDir: input.tmpDir, tables, directory });
   // The tool writes the file itself, as `pg_dump -f` would: no byte of the dump passes through the server's heap.
   // 'a' (O_APPEND): several commands of one plan append in order.
   const out = await fs.promises.open(file, 'a', 0o600);

@@ -2,6 +2,7 @@ import fs from 'fs';
 import { extractVerified, readHeader, readHeaderAndManifest } from '../archive';
 import type { ArchiveHeaderInfo, Manifest, ManifestEntry } from '../archive/manifest-types';
 import { getDumper } from '../dumpers';
+import { chooseJobs, cpuCount } from '../dumpers/parallel-jobs';
 import type { DbConfig, ToolPaths } from '../dumpers/types';
 import { BackupError } from '../errors';
 import { runTool } from '../process/run';
@@ -80,7 +81,7 @@ export async function restoreDump(
   dump: string,
   tmpDir: string,
   tools?: ToolPaths,
-  opts: { checked?: boolean; onRestoreSpawn?: () => void } = {},
+  opts: { checked?: boolean; onRestoreSpawn?: () => void; jobs?: number | null } = {},
 ): Promise<void> {
   // The restore pipeline checks every dump before its first live change and says so; anything else checks here.
   if (!opts.checked) await checkDump(db, dump, tmpDir, tools);
@@ -96,7 +97,17 @@ export async function restoreDump(
   await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
   const { tool } = await checkTools(dumper, db, tmpDir, tools);
   await runTool(dumper.resetSpec(db, tool, { tmpDir }));
-  const plan = dumper.restoreSpec(db, tool, { tmpDir }, dump);
+  const plan = dumper.restoreSpec(db, tool, { tmpDir, jobs: await restoreJobs(dumper, dump, opts.jobs) }, dump);
   await runTool(plan.spec, { stdin: plan.stdinFile, onSpawn: opts.onRestoreSpawn });
 }
 
+
+/**
+ * pg_restore -j N for a directory-format dump (a staged folder), chosen as for the dump (setting, else the cores);
+ * one job for everything else, as before.
+ */
+export async function restoreJobs(dumper: { directoryFormat?: boolean }, dump: string, setting?: number | null): Promise<number> {
+  if (!dumper.directoryFormat) return 1;
+  const stat = await fs.promises.stat(dump).catch(() => null);
+  return stat?.isDirectory() ? chooseJobs(setting, cpuCount()) : 1;
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import { pipeline } from 'stream/promises';
-import { openEntryStream, verifyArchive } from '../archive';
+import { dumpDirEntry, extractVerified, openEntryStream, verifyArchive } from '../archive';
 import type { Manifest } from '../archive/manifest-types';
 import { getDumper } from '../dumpers';
 import { countAllSqliteRows, resolveSqlite3 } from '../dumpers/sqlite-snapshot';
@@ -13,6 +13,7 @@ import { runTool } from '../process/run';
 import { countToolRows } from './row-counts';
 import { checkDump } from './dump-check';
 import { checkTools } from './tool-check';
+import { restoreJobs } from './restore';
 
 export interface VerifyInput {
   /** The server the scratch copy is made on; its own database is never written to. */
@@ -71,21 +72,31 @@ export async function verifyBackup(file: string, input: VerifyInput): Promise<Ve
     throw new BackupError('DIALECT_MISMATCH', { backup: manifest.database.dialect, current: input.db.dialect }, 422);
   }
   await fs.promises.mkdir(input.tmpDir, { recursive: true, mode: 0o700 });
-  const dump = path.join(
+  const directory = manifest.database.dumpFormat === 'directory';
+  const scratch = path.join(
     input.tmpDir,
-    `verify-${randomBytes(6).toString('hex')}${path.extname(manifest.database.dump)}`,
+    `verify-${randomBytes(6).toString('hex')}${directory ? '' : path.extname(manifest.database.dump)}`,
   );
   try {
     progress('restoring', 60);
-    // Streamed again, checked again: the copy restored is exactly what was verified.
-    await pipeline(
-      await openEntryStream(file, manifest.database.dump, { manifest, password: input.password }),
-      fs.createWriteStream(dump, { mode: 0o600 }),
-    );
+    // Streamed again, checked again: the copy restored is exactly what was verified. A directory-format dump is
+    // its folder's entries, staged as a restore stages them.
+    let dump = scratch;
+    if (directory) {
+      const prefix = dumpDirEntry(manifest.database.dump, '');
+      await fs.promises.mkdir(scratch, { mode: 0o700 });
+      await extractVerified(file, manifest, scratch, { password: input.password, signal: input.signal, select: (e) => e.path.startsWith(prefix) });
+      dump = path.join(scratch, manifest.database.dump);
+    } else {
+      await pipeline(
+        await openEntryStream(file, manifest.database.dump, { manifest, password: input.password }),
+        fs.createWriteStream(scratch, { mode: 0o600 }),
+      );
+    }
     const actual = await restoredCounts(dump, input, progress);
     return compare(manifest, actual);
   } finally {
-    await fs.promises.rm(dump, { force: true });
+    await fs.promises.rm(scratch, { recursive: true, force: true });
   }
 }
 
@@ -109,7 +120,7 @@ async function restoredCounts(
     await checkDump(cfg, dump, input.tmpDir, input.tools);
     // The same two steps as a real restore (restore.ts), so verify proves what a restore would do.
     await runTool(dumper.resetSpec(cfg, tool, opts), { signal: input.signal });
-    const plan = dumper.restoreSpec(cfg, tool, opts, dump);
+    const plan = dumper.restoreSpec(cfg, tool, { ...opts, jobs: await restoreJobs(dumper, dump) }, dump);
     await runTool(plan.spec, { stdin: plan.stdinFile, signal: input.signal });
     progress('counting', 90);
     return countToolRows(dumper, cfg, tool, { tmpDir: input.tmpDir, signal: input.signal });

@@ -46,6 +46,34 @@ export function unregisterChild(pid: number): void {
   fs.rmSync(path.join(registryDir, `${pid}.json`), { force: true });
 }
 
+/** Fields 3 (state) and 4 (ppid) of /proc/<pid>/stat, or null when there is no such process. */
+function stateOf(pid: number): { state: string; ppid: number } | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state, ppid: Number(ppid) };
+  } catch {
+    return null;
+  }
+}
+
+/** Running and not a zombie waiting for its parent to reap it. */
+const running = (pid: number) => {
+  const s = stateOf(pid);
+  return !!s && s.state !== 'Z' && s.state !== 'X';
+};
+
+/** The processes whose parent is `pid` (from /proc; none without it). */
+export function childPids(pid: number): number[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  return names.filter((n) => /^\d+$/.test(n) && stateOf(Number(n))?.ppid === pid).map(Number);
+}
+
 /**
  * The process runs and is the one recorded (same kernel start time). Without /proc the pid alone decides: a reused
  * pid then keeps a record waiting rather than have it acted on under a live run.
@@ -83,13 +111,18 @@ export async function stopOrphans(dir: string): Promise<string[]> {
     }
     if (processAlive(rec.owner, rec.ownerStart)) continue;
     if (processAlive(rec.pid, rec.start)) {
-      try {
-        process.kill(rec.pid, 'SIGKILL');
-      } catch {
-        /* exited meanwhile */
+      // pg_restore -j N forks its workers: no pid file names them, and they would finish the table they are on
+      // after their leader is gone. Taken while the leader still lives (they are its children until it dies).
+      const workers = childPids(rec.pid);
+      for (const pid of [rec.pid, ...workers]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* exited meanwhile */
+        }
       }
-      for (let i = 0; i < 100 && processAlive(rec.pid, rec.start); i++) await new Promise((r) => setTimeout(r, 50));
-      stopped.push(`${rec.command} (pid ${rec.pid})`);
+      for (let i = 0; i < 100 && (processAlive(rec.pid, rec.start) || workers.some(running)); i++) await new Promise((r) => setTimeout(r, 50));
+      stopped.push(`${rec.command} (pid ${rec.pid}${workers.length ? ` and ${workers.length} worker(s)` : ''})`);
     }
     fs.rmSync(file, { force: true });
   }

@@ -33,6 +33,8 @@ export interface RestoreJob {
   targets: ExtraDb[];
   safetyBackup: boolean;
   tools?: ToolPaths;
+  /** Parallel restore jobs of a directory-format main dump (settings dumpJobs); null or absent: automatic. */
+  jobs?: number | null;
   /** Seals the extra targets' connection settings in the journal; without it a crash recovery cannot reach them. */
   appKey?: string;
 }
@@ -176,7 +178,7 @@ export async function runRestorePipeline(
     if (job.main) {
       say('Restoring the database');
       await begin('db:main');
-      await replaceDatabase(job.main, staging, job.manifest, 'db:main', tools, job.tools, crashMidway('db:main'), true);
+      await replaceDatabase(job.main, staging, job.manifest, 'db:main', tools, job.tools, crashMidway('db:main'), true, job.jobs);
       await done('db:main');
     }
     await hooks.afterDatabases?.();

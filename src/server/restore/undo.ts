@@ -39,9 +39,10 @@ export async function replaceDatabase(
   tools?: ToolPaths,
   crash: { spawned: () => void; stop: () => void } = { spawned: () => undefined, stop: () => undefined },
   checked = false,
+  jobs?: number | null,
 ): Promise<void> {
   try {
-    await restoreDump(db, path.join(staging, dumpEntry(manifest, step)), tmpDir, tools, { checked, onRestoreSpawn: crash.spawned });
+    await restoreDump(db, path.join(staging, dumpEntry(manifest, step)), tmpDir, tools, { checked, onRestoreSpawn: crash.spawned, jobs });
   } finally {
     crash.stop();
   }

@@ -3,6 +3,7 @@ import { BackupError } from '../errors';
 import { checkCron } from './cron';
 import { subAppList } from '../subapps/selection';
 import { hasCalendarRule } from './retention';
+import { jobsSetting, MAX_JOBS } from '../dumpers/parallel-jobs';
 
 // The schedule settings as the API and the scheduler see them, and the validation of an update. Pure.
 
@@ -30,6 +31,7 @@ export const DEFAULT_SETTINGS: ScheduleSettings = {
   drillEnabled: false,
   // Weekly, Sunday 04:00: after a nightly backup at 03:00 has usually finished.
   drillCron: '0 4 * * 0',
+  dumpJobs: null,
 };
 
 const KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof ScheduleSettings)[];
@@ -62,6 +64,7 @@ export function fromRow(row: Record<string, unknown> | null | undefined): Schedu
   merged.staleAfterHours = row?.staleAfterHours === null ? null : hoursOf(row?.staleAfterHours) ?? DEFAULT_SETTINGS.staleAfterHours;
   merged.alertEmailChannel = typeof row?.alertEmailChannel === 'string' && row.alertEmailChannel ? row.alertEmailChannel : null;
   merged.drillEnabled = row?.drillEnabled === true || row?.drillEnabled === 1;
+  merged.dumpJobs = jobsSetting(row?.dumpJobs);
   return merged;
 }
 
@@ -166,6 +169,14 @@ export function applyUpdate(current: ScheduleSettings, values: Record<string, un
       const hours = hoursOf(values.staleAfterHours);
       if (hours === null) throw new BackupError('STALE_HOURS_INVALID', {}, 422);
       next.staleAfterHours = hours;
+    }
+  }
+  if (values.dumpJobs !== undefined) {
+    if (values.dumpJobs === null || values.dumpJobs === '') next.dumpJobs = null;
+    else {
+      const jobs = jobsSetting(values.dumpJobs);
+      if (jobs === null) throw new BackupError('DUMP_JOBS_INVALID', { max: MAX_JOBS }, 422);
+      next.dumpJobs = jobs;
     }
   }
   if (values.alertEmailChannel !== undefined) {

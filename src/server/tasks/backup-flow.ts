@@ -11,6 +11,7 @@ import { gatherRequirements } from '../preflight/gather';
 import { sqlOfApp } from '../preflight/sql';
 import type { RequirementsDraft } from '../preflight/types';
 import { crashMidway, crashPoint } from '../restore/crash';
+import { readSettings } from '../schedule/settings-store';
 import { subAppDbConfig } from '../subapps/registry';
 import { PROGRESS_WRITE_BUDGET_MS, throttledProgress } from './progress';
 import type { TaskRow, TaskStore } from './store';
@@ -94,6 +95,7 @@ export async function runBackupTask(host: BackupHost, task: TaskRow, options: Ba
       password: options.password || undefined,
       appKey: process.env.APP_KEY,
       requirements: await requirements(app, paths.storage, options.includePlugins !== false),
+      jobs: await dumpJobsSetting(app),
       onProgress: progress.report,
     });
     await progress.flush();
@@ -120,6 +122,18 @@ export async function runBackupTask(host: BackupHost, task: TaskRow, options: Ba
   } finally {
     crash.stop();
     await fs.promises.rm(path.join(paths.tmp, `backup-${task.id}`), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The parallel dump/restore jobs setting; automatic (null) when the settings cannot be read (a backup or restore
+ * does not fail for it).
+ */
+export async function dumpJobsSetting(app: Application): Promise<number | null> {
+  try {
+    return (await readSettings(app.db)).dumpJobs;
+  } catch {
+    return null;
   }
 }
 

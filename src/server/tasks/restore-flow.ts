@@ -20,6 +20,7 @@ import { runRestorePipeline, RestoreRollbackFailed, RestoreRolledBack, type Rest
 import { startSubApp, stopSubApp } from '../subapps/registry';
 import { appPreflight, entriesBytes } from './preflight';
 import { assertPreflight } from '../preflight/gate';
+import { dumpJobsSetting } from './backup-flow';
 import { assertSafetyCovers, safetyExtras, sourceTargets, startSubApps, subAppTargets, type ExtraTarget } from './restore-targets';
 
 export interface RestoreRequest {
@@ -147,6 +148,7 @@ async function runRestore(
     targets,
     safetyBackup: req.safetyBackup !== false,
     appKey: process.env.APP_KEY,
+    jobs: await dumpJobsSetting(app),
   };
   // A restart that failed in its reload left a new app.i18n without our texts: they are added again (idempotent).
   const rolledBackText = (cause: unknown): string => {

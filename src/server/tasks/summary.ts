@@ -30,6 +30,8 @@ export function summaryOf(manifest: Manifest | ArchiveHeaderInfo, size: number, 
     // The task row keeps the first few (every list page carries it); the manifest has up to MAX_SKIPPED_LISTED.
     skippedFiles: full?.skippedFiles?.slice(0, SUMMARY_SKIPPED_LISTED) ?? [],
     skippedFileCount: full?.skippedFileCount ?? 0,
+    // PostgreSQL family since parallel dumps: 'custom' (one stream) or 'directory', and pg_dump's jobs.
+    ...(full?.database.dumpFormat ? { dumpFormat: full.database.dumpFormat, dumpJobs: full.database.dumpJobs } : {}),
   };
 }
 

@@ -5,7 +5,7 @@ import path from 'path';
 import { Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import * as unzipper from 'unzipper';
-import { ARCHIVE_EXT, FORMAT, FORMAT_VERSION } from '../../../constants';
+import { ARCHIVE_EXT, FORMAT, FORMAT_VERSION_PLAIN } from '../../../constants';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_SCRYPT, encryptedSize } from '../../crypto';
 import { headerOf } from '../header';
 import { ENCRYPTION_NAME, MANIFEST_ENC_NAME } from '../manifest';
@@ -107,7 +107,7 @@ describe('encrypted archive round trip (default scrypt cost)', () => {
     expect(header).toEqual({
       encrypted: true,
       format: FORMAT,
-      formatVersion: FORMAT_VERSION,
+      formatVersion: FORMAT_VERSION_PLAIN,
       createdAt: m.createdAt,
       app: m.app,
       database: { dialect: 'postgres' },

@@ -96,6 +96,37 @@ describe('postgres dumpSpec', () => {
   });
 });
 
+describe('postgres parallel dump and restore', () => {
+  it('dumps in the directory format with -j into the given folder; the password only in PGPASSWORD', () => {
+    const spec = pg.dumpSpec(cfg, tool, { ...opts, directory: { path: '/tmp/bm/db.dir', jobs: 3 }, excludeTableData: ['logs'] });
+    expect(spec).toEqual({
+      command: 'pg_dump',
+      args: ['-Fd', '-j', '3', '-f', '/tmp/bm/db.dir', '-b', '--quote-all-identifiers', ...connection, '-n', '"public"', '--exclude-table-data="public"."logs"', 'nocobase'],
+      env: { PGPASSWORD: 'pw-S3cret!' },
+    });
+    expect(spec.args).not.toContain('-Fc');
+    expect(spec.args.join(' ')).not.toContain('pw-S3cret!');
+    expect(pg.dumpPlan(cfg, tool, { ...opts, directory: { path: '/d', jobs: 2 } })).toHaveLength(1);
+    expect(pg.directoryFormat).toBe(true);
+  });
+
+  it('restores with -j N only when asked for more than one job', () => {
+    const args = (jobs?: number) => pg.restoreSpec(cfg, tool, { ...opts, jobs }, '/tmp/bm/db.dir').spec.args;
+    expect(args(4)).toEqual(['--clean', '--if-exists', '--no-owner', '--no-acl', '--exit-on-error', ...connection, '-j', '4', '--schema=public', '-d', 'nocobase', '/tmp/bm/db.dir']);
+    // pg_restore -j cannot run in one transaction: the restore never asks for one.
+    expect(args(4)).not.toContain('--single-transaction');
+    expect(args(1)).not.toContain('-j');
+    expect(args()).not.toContain('-j');
+    expect(args(4).join(' ')).not.toContain('pw-S3cret!');
+  });
+
+  it('KingbaseES shares it with its own tools', () => {
+    const k = kingbaseDumper.dumpSpec({ ...cfg, dialect: 'kingbase' }, tool, { ...opts, directory: { path: '/d', jobs: 2 } });
+    expect(k.args.slice(0, 5)).toEqual(['-Fd', '-j', '2', '-f', '/d']);
+    expect(kingbaseDumper.directoryFormat).toBe(true);
+  });
+});
+
 describe('postgres restore and reset', () => {
   it('restores with pg_restore from the file', () => {
     const plan = pg.restoreSpec(cfg, tool, opts, '/tmp/bm/main.dump');

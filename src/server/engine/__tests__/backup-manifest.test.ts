@@ -1,4 +1,4 @@
-import { FORMAT, FORMAT_VERSION } from '../../../constants';
+import { FORMAT, FORMAT_VERSION_DUMP_DIR, FORMAT_VERSION_PLAIN } from '../../../constants';
 import { validateManifest } from '../../archive/manifest';
 import { buildManifest, type BackupFacts } from '../backup-manifest';
 
@@ -27,7 +27,7 @@ describe('buildManifest', () => {
     const m = buildManifest({ ...base, requirements: { nocobaseVersion: '2.2.15', underscored: false } });
     expect(m).toEqual({
       format: FORMAT,
-      formatVersion: FORMAT_VERSION,
+      formatVersion: FORMAT_VERSION_PLAIN,
       createdAt: base.createdAt,
       app: base.app,
       plugin: base.plugin,
@@ -81,6 +81,24 @@ describe('buildManifest', () => {
     expect(m.requirements).toBeUndefined();
     const entries = listed('db/main.dump', 'apps/a1/db.dump', 'sources/crm/db.dump');
     expect(() => validateManifest({ ...m, entries })).not.toThrow();
+  });
+
+  it('records a directory-format dump as a folder of entries, format version 2; custom stays version 1', () => {
+    const pgFacts = { ...base, db: { dialect: 'postgres' as const, database: 'nb' }, tool: { command: 'pg_dump', version: '15.2', flavour: 'postgres' } };
+    const dir = buildManifest({ ...pgFacts, dump: 'db/main.dir', dumpFormat: { format: 'directory', jobs: 2 } });
+    expect(dir.formatVersion).toBe(FORMAT_VERSION_DUMP_DIR);
+    expect(dir.database).toMatchObject({ dump: 'db/main.dir', dumpFormat: 'directory', dumpJobs: 2 });
+    expect(() => validateManifest({ ...dir, entries: listed('db/main.dir/toc.dat', 'db/main.dir/3001.dat.gz') })).not.toThrow();
+    // The folder's table of contents must be listed.
+    expect(() => validateManifest({ ...dir, entries: listed('db/main.dir/3001.dat.gz') })).toThrow(/db\/main\.dir\/toc\.dat/);
+    const custom = buildManifest({ ...pgFacts, dump: 'db/main.dump', dumpFormat: { format: 'custom', jobs: 1 } });
+    expect(custom.formatVersion).toBe(FORMAT_VERSION_PLAIN);
+    expect(custom.database).toMatchObject({ dumpFormat: 'custom', dumpJobs: 1 });
+    expect(() => validateManifest({ ...custom, entries: listed('db/main.dump') })).not.toThrow();
+    // Other dialects and older archives carry neither field.
+    expect('dumpFormat' in buildManifest(base).database).toBe(false);
+    expect(() => validateManifest({ ...dir, database: { ...dir.database, dumpFormat: 'tar' }, entries: listed('db/main.dir/toc.dat') } as never)).toThrow(/dumpFormat/);
+    expect(() => validateManifest({ ...dir, database: { ...dir.database, dumpJobs: 0 }, entries: listed('db/main.dir/toc.dat') } as never)).toThrow(/dumpJobs/);
   });
 
   it('carries the admin\'s note, and none when empty; a note that is not text is refused', () => {

@@ -49,6 +49,7 @@ describe('applyUpdate', () => {
       alertEmailChannel: null,
       drillEnabled: true,
       drillCron: '30 4 * * 6',
+      dumpJobs: null,
     });
     expect(applyUpdate(next, { maxAgeDays: null }).maxAgeDays).toBeNull();
     expect(applyUpdate(next, {})).toEqual(next);
@@ -164,6 +165,22 @@ describe('encryption of scheduled backups copied off-site', () => {
     expect(codeOf(() => checkOffsiteEncryption({ ...offsite, offsiteUnencrypted: true }, false))).toBeNull();
     expect(codeOf(() => checkOffsiteEncryption({ ...offsite, enabled: false }, false))).toBeNull();
     expect(codeOf(() => checkOffsiteEncryption({ ...offsite, offsiteStorage: null }, false))).toBeNull();
+  });
+});
+
+describe('parallel dump jobs setting', () => {
+  it('takes a whole number 1..8, empty or null for automatic; anything else is a 422', () => {
+    expect(applyUpdate(DEFAULT_SETTINGS, { dumpJobs: 2 }).dumpJobs).toBe(2);
+    expect(applyUpdate(DEFAULT_SETTINGS, { dumpJobs: '1' }).dumpJobs).toBe(1);
+    for (const auto of [null, '']) expect(applyUpdate({ ...DEFAULT_SETTINGS, dumpJobs: 4 }, { dumpJobs: auto }).dumpJobs).toBeNull();
+    expect(applyUpdate({ ...DEFAULT_SETTINGS, dumpJobs: 4 }, {}).dumpJobs).toBe(4);
+    for (const bad of [0, 9, 1.5, 'x', true]) {
+      expect(codeOf(() => applyUpdate(DEFAULT_SETTINGS, { dumpJobs: bad }))).toMatchObject({ code: 'DUMP_JOBS_INVALID', status: 422, params: { max: 8 } });
+    }
+    // A row from before the setting, or a stored value out of range: automatic.
+    expect(fromRow({}).dumpJobs).toBeNull();
+    expect(fromRow({ dumpJobs: 3 }).dumpJobs).toBe(3);
+    expect(fromRow({ dumpJobs: 99 }).dumpJobs).toBeNull();
   });
 });
 
