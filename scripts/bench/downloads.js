@@ -7,9 +7,8 @@ const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const { spawn } = require('child_process');
-const h = require('../app-harness');
 const { log, sleep, human } = require('./util');
-const { Api } = require('./http');
+const { startFreshApp } = require('./fresh-app');
 const { RssSampler } = require('./monitor');
 const ds = require('./dataset');
 
@@ -100,15 +99,7 @@ async function benchDownloads(d, opts, ctx, res) {
   const mark = ctx.cleanupCount();
   ctx.onCleanup(`remove ${storage}`, () => fs.rmSync(storage, { recursive: true, force: true }));
   ctx.onCleanup(`remove ${work}`, () => fs.rmSync(work, { recursive: true, force: true }));
-  ctx.onCleanup(`drop database ${db}`, () => d.drop(db));
-  const env = { ...d.appEnv(db), APP_PORT: String(port), STORAGE_PATH: storage, LOGGER_LEVEL: 'warn', INIT_ROOT_EMAIL: 'admin@nocobase.com', INIT_ROOT_PASSWORD: 'admin123', ...(opts.serverEnv || {}) };
-  log(`downloads: installing a fresh app in database ${db} (storage ${storage})`);
-  await d.drop(db);
-  h.prepare(ctx.appDir, { fresh: true, overrides: env });
-  const server = await h.startServer(ctx.appDir, { quiet: !opts.serverLogs, overrides: env });
-  ctx.onCleanup('stop the server', () => h.stopServer(server.child));
-  const api = new Api(server.url);
-  await api.signIn();
+  const { server, api } = await startFreshApp(ctx, d, { db, port, storage, label: 'downloads', opts });
 
   const pad = path.join(storage, 'uploads', 'zz-bench-padding.bin');
   fs.mkdirSync(path.dirname(pad), { recursive: true });

@@ -5,9 +5,8 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
-const h = require('../app-harness');
 const ds = require('./dataset');
-const { Api } = require('./http');
+const { startFreshApp } = require('./fresh-app');
 const { RssSampler } = require('./monitor');
 const { log, human, sleep } = require('./util');
 const { startSmallBodyProxy } = require('./small-body-proxy');
@@ -30,15 +29,7 @@ async function benchUploads(d, opts, ctx, res) {
   Object.assign(res, { scenario: 'uploads', dialect: d.name, label: d.label, date: new Date().toISOString(), limit: LIMIT, chunk: 8 * MB });
   const storage = ds.tmpDir('nbbench-up-storage-');
   ctx.onCleanup(`remove ${storage}`, () => fs.rmSync(storage, { recursive: true, force: true }));
-  ctx.onCleanup(`drop database ${db}`, () => d.drop(db));
-  const env = { ...d.appEnv(db), APP_PORT: String(port), STORAGE_PATH: storage, LOGGER_LEVEL: 'warn', INIT_ROOT_EMAIL: 'admin@nocobase.com', INIT_ROOT_PASSWORD: 'admin123' };
-  log(`uploads: installing a fresh app in database ${db} (storage ${storage})`);
-  await d.drop(db);
-  h.prepare(ctx.appDir, { fresh: true, overrides: env });
-  const server = await h.startServer(ctx.appDir, { quiet: !opts.serverLogs, overrides: env });
-  ctx.onCleanup('stop the server', () => h.stopServer(server.child));
-  const api = new Api(server.url);
-  await api.signIn();
+  const { server, api } = await startFreshApp(ctx, d, { db, port, storage, label: 'uploads', opts });
 
   // An archive of the wanted size: Backup now with a padding file of random bytes in storage/uploads.
   const pad = path.join(storage, 'uploads', 'zz-bench-padding.bin');
