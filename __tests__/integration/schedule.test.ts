@@ -61,6 +61,7 @@ describe('automatic backups', () => {
       alertEmailChannel: null,
       drillEnabled: false,
       drillCron: '0 4 * * 0',
+      dumpJobs: null,
       hasPassword: false,
       lastRun: null,
       nextRuns: [],
@@ -73,6 +74,7 @@ describe('automatic backups', () => {
     expect(await bad({ timezone: 'Mars/Base' })).toEqual([422, 'TIMEZONE_INVALID']);
     expect(await bad({ keepLast: 0 })).toEqual([422, 'KEEP_LAST_INVALID']);
     expect(await bad({ maxAgeDays: -3 })).toEqual([422, 'MAX_AGE_INVALID']);
+    expect(await bad({ dumpJobs: 9 })).toEqual([422, 'DUMP_JOBS_INVALID']);
 
     const values = {
       enabled: true,
