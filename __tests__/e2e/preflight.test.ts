@@ -2,7 +2,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import type { Page } from 'playwright-core';
-import { STORAGE_DIR, TASKS } from '../../src/constants';
+import { STORAGE_DIR, TASKS, UPLOADS } from '../../src/constants';
 import enUS from '../../src/locale/en-US.json';
 import zhCN from '../../src/locale/zh-CN.json';
 import { extractVerified, readManifest } from '../../src/server/archive';
@@ -83,7 +83,8 @@ async function uploadInDialog(page: Page, file: string, button: RegExp) {
   const report = up.body.data.summary.preflight as { checks: Check[]; blocking: number; warnings: number; upgrade: boolean };
   await page.goto(`${session.app.url}/admin/settings/backups-manager`);
   await page.getByRole('button', { name: button }).click();
-  const answer = page.waitForResponse((r) => r.url().includes(`${TASKS}:upload`), { timeout: 120000 });
+  // The page uploads with tus, then asks for the summary (with the pre-flight report) of the finished upload.
+  const answer = page.waitForResponse((r) => r.url().includes(`${UPLOADS}:summary`), { timeout: 120000 });
   await page.locator('input[type=file]').setInputFiles(file);
   expect((await answer).status()).toBe(200);
   const dialog = page.getByRole('dialog');
