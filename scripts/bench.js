@@ -29,6 +29,7 @@ const { writeReport } = require('./bench/report');
 const { benchManyFiles } = require('./bench/many-files');
 const manyFilesReport = require('./bench/many-files-report');
 const { benchDownloads, writeSection: writeDownloadsSection } = require('./bench/downloads');
+const { benchAppEnv } = require('./bench/fresh-app');
 
 let APP_DIR = path.join(h.root, '.app');
 const APP_NAME = 'main';
@@ -238,15 +239,7 @@ async function benchDialect(d, opts, meta, res) {
   onCleanup(`remove ${storage}`, () => fs.rmSync(storage, { recursive: true, force: true }));
   onCleanup(`remove ${work}`, () => fs.rmSync(work, { recursive: true, force: true }));
   onCleanup(`drop database ${db}`, () => d.drop(db));
-  const env = {
-    ...d.appEnv(db),
-    APP_PORT: String(port),
-    STORAGE_PATH: storage,
-    LOGGER_LEVEL: 'warn',
-    INIT_ROOT_EMAIL: 'admin@nocobase.com',
-    INIT_ROOT_PASSWORD: 'admin123',
-    ...(opts.serverEnv || {}),
-  };
+  const env = benchAppEnv(d, { db, port, storage, opts });
   if (opts.serverEnv) res.serverEnv = opts.serverEnv;
   res.versions = { server: await d.serverVersion(), tool: await d.toolVersion() };
   meta.versions[d.name] = res.versions;

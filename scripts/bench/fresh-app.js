@@ -4,9 +4,9 @@ const h = require('../app-harness');
 const { log } = require('./util');
 const { Api } = require('./http');
 
-async function startFreshApp(ctx, d, { db, port, storage, label, opts }) {
-  ctx.onCleanup(`drop database ${db}`, () => d.drop(db));
-  const env = {
+/** The environment of a scenario's app: its database, port and storage, the bench admin, quiet logs. */
+function benchAppEnv(d, { db, port, storage, opts }) {
+  return {
     ...d.appEnv(db),
     APP_PORT: String(port),
     STORAGE_PATH: storage,
@@ -15,6 +15,11 @@ async function startFreshApp(ctx, d, { db, port, storage, label, opts }) {
     INIT_ROOT_PASSWORD: 'admin123',
     ...(opts.serverEnv || {}),
   };
+}
+
+async function startFreshApp(ctx, d, { db, port, storage, label, opts }) {
+  ctx.onCleanup(`drop database ${db}`, () => d.drop(db));
+  const env = benchAppEnv(d, { db, port, storage, opts });
   log(`${label}: installing a fresh app in database ${db} (storage ${storage})`);
   await d.drop(db);
   h.prepare(ctx.appDir, { fresh: true, overrides: env });
@@ -25,4 +30,4 @@ async function startFreshApp(ctx, d, { db, port, storage, label, opts }) {
   return { server, api, env };
 }
 
-module.exports = { startFreshApp };
+module.exports = { benchAppEnv, startFreshApp };

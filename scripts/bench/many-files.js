@@ -10,6 +10,7 @@ const { Api } = require('./http');
 const { RssSampler, Pinger, findServerPid } = require('./monitor');
 const ds = require('./dataset');
 const mf = require('./many-files-data');
+const { benchAppEnv } = require('./fresh-app');
 
 const ROWS = 1000; // the point is the files: the core table stays small
 
@@ -60,15 +61,7 @@ async function benchManyFiles(d, files, opts, ctx, res) {
   ctx.onCleanup(`remove ${storage}`, () => fs.rmSync(storage, { recursive: true, force: true }));
   ctx.onCleanup(`remove ${work}`, () => fs.rmSync(work, { recursive: true, force: true }));
   ctx.onCleanup(`drop database ${db}`, () => d.drop(db));
-  const env = {
-    ...d.appEnv(db),
-    APP_PORT: String(port),
-    STORAGE_PATH: storage,
-    LOGGER_LEVEL: 'warn',
-    INIT_ROOT_EMAIL: 'admin@nocobase.com',
-    INIT_ROOT_PASSWORD: 'admin123',
-    ...(opts.serverEnv || {}),
-  };
+  const env = benchAppEnv(d, { db, port, storage, opts });
   res.versions = { server: await d.serverVersion(), tool: await d.toolVersion() };
   const timeout = timeoutFor(files);
 
