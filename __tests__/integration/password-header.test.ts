@@ -6,7 +6,7 @@ import type { MockServer } from '@nocobase/test';
 import { SETTINGS, SETTINGS_ROW_ID } from '../../src/constants';
 import { readManifest } from '../../src/server/archive';
 import { linkKey, newClaims, signLink } from '../../src/server/download/link-token';
-import { adminAgent, dialect, startApp, TASKS, useTempStorage, waitTask } from '../helpers/server';
+import { adminAgent, startApp, TASKS, useTempStorage, waitTask } from '../helpers/server';
 
 // The password header holds encodeURIComponent(password). A value that is not (a raw '%41', a raw '@') is refused
 // with a 400 before anything happens, instead of encrypting with another password than the one typed.
@@ -53,8 +53,8 @@ describe('the password header through the API', () => {
 
 // Downloads that survive (issue 19): range requests on the admin's download and on a signed link, which the browser
 // opens without a session. Here, in a file that already starts an app with backups, to spare CI another app start;
-// nothing here depends on the database, so only the PostgreSQL pass runs it (the file also runs with SQLite).
-(dialect === 'sqlite' ? describe.skip : describe)('downloads: ranges and signed links', () => {
+// nothing here depends on the database: scripts/test.js runs this file in the PostgreSQL pass only.
+describe('downloads: ranges and signed links', () => {
   let server: http.Server;
   let base: string;
   let task: Record<string, any>;
