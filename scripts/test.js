@@ -65,6 +65,17 @@ const filesFor = (dialect, first) => {
 };
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
+/** Names of what failed, printed again just above the last line: CI keeps only the tail of a long log. */
+const failures = [];
+
+function noteFailures(label, j) {
+  for (const t of j.testResults || []) {
+    const file = path.relative(root, t.name);
+    const failed = (t.assertionResults || []).filter((a) => a.status === 'failed');
+    for (const a of failed) failures.push(`${label}: ${file} › ${a.fullName}`);
+    if (!failed.length && t.status === 'failed') failures.push(`${label}: ${file} (${String(t.message || 'suite failed').split('\n').find((l) => l.trim()) || ''})`);
+  }
+}
 
 /** The slowest test files of a pass, so CI's time can be spent where it matters (README, "CI time"). */
 function logSlowest(label, j) {
@@ -73,6 +84,11 @@ function logSlowest(label, j) {
     .sort((a, b) => b.ms - a.ms)
     .slice(0, 8);
   if (files.length) h.log(`${label}, slowest files: ${files.map((f) => `${f.file} ${(f.ms / 1000).toFixed(0)} s`).join(', ')}`);
+  const tests = (j.testResults || [])
+    .flatMap((t) => (t.assertionResults || []).map((a) => ({ name: `${path.basename(t.name, '.test.ts')} › ${a.title}`, ms: a.duration ?? 0 })))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 8);
+  if (tests.length) h.log(`${label}, slowest tests: ${tests.map((t) => `${t.name.slice(0, 90)} ${(t.ms / 1000).toFixed(0)} s`).join('; ')}`);
 }
 
 function count(out, status, label) {
@@ -83,10 +99,14 @@ function count(out, status, label) {
     totals.failed += j.numFailedTests + j.numRuntimeErrorTestSuites;
     totals.skipped += j.numPendingTests + j.numTodoTests;
     logSlowest(label, j);
+    noteFailures(label, j);
     counted = true;
     fs.rmSync(out, { force: true });
   }
-  if (status !== 0 && (!counted || totals.failed === 0)) totals.failed += 1; // a crash with nothing counted
+  if (status !== 0 && (!counted || totals.failed === 0)) {
+    totals.failed += 1; // a crash with nothing counted
+    failures.push(`${label}: exited with ${status} before reporting`);
+  }
 }
 
 const jestArgs = (out, args) => [require.resolve('jest/bin/jest'), '--json', `--outputFile=${out}`, '--runInBand', ...args, ...extra];
@@ -171,7 +191,10 @@ function typecheck() {
   h.log('running the type check (tsc --noEmit)');
   const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', '.'], { cwd: root, stdio: 'inherit' });
   if (r.status === 0) totals.passed += 1;
-  else totals.failed += 1;
+  else {
+    totals.failed += 1;
+    failures.push('type check (tsc --noEmit)');
+  }
 }
 
 // Minutes each part took in CI (run of 2026-12-05 16:00, two lanes: PostgreSQL 27.0, SQLite 18.3, MariaDB 13.0,
@@ -202,6 +225,7 @@ async function main() {
   if (part === 'all' || part === 'e2e') passes.push({ label: 'browser tests', args: ['--selectProjects', 'e2e'], env: {}, weight: WEIGHT.e2e });
   await runLanes(passes);
   const skipped = totals.skipped ? `, ${totals.skipped} skipped` : '';
+  if (failures.length) console.log(`\nFailed:\n${failures.map((f) => `  ${f.replace(/\u001b\[[0-9;]*m/g, '').slice(0, 400)}`).join('\n')}`);
   console.log(`\n${totals.passed} passed, ${totals.failed} failed${skipped}`);
   process.exit(totals.failed ? 1 : 0);
 }
