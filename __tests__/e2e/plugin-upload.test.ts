@@ -57,8 +57,23 @@ describe('plugin manager upload of the release tarball (stock app, SQLite)', () 
     await page.goto(`${server.url}/admin/pm/list`);
     await page.getByRole('button', { name: 'Add & Update' }).click({ timeout: 120000 });
     const dialog = page.getByRole('dialog');
-    await dialog.getByText('Upload plugin').click();
-    await dialog.locator('input[type=file]').setInputFiles(tgz.file);
+    // "Upload plugin" is one of three radio buttons; its form replaces the npm one. CI once waited 30 s for the file
+    // input after the click (the radio not switched, or the form slow to come on a busy machine): click again, up to
+    // three times, with a screenshot if it never comes.
+    const fileInput = dialog.locator('input[type=file]');
+    for (let attempt = 1; ; attempt++) {
+      await dialog.getByText('Upload plugin').click();
+      try {
+        await fileInput.waitFor({ state: 'attached', timeout: 20000 });
+        break;
+      } catch (err) {
+        if (attempt === 3) {
+          await screenshot(page, 'plugin-upload-no-file-input');
+          throw err;
+        }
+      }
+    }
+    await fileInput.setInputFiles(tgz.file);
     await dialog.getByText(path.basename(tgz.file)).waitFor();
     // The page reloads itself once the server answers its health check again after adding the plugin.
     const reloaded = page.waitForEvent('load', { timeout: 180000 });
