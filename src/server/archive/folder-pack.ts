@@ -27,8 +27,10 @@ export interface Digest {
 export interface FolderPackTarget {
   /** Refuses a name the archive cannot take (unsafe, reserved, already added); answers it canonical. */
   checkName(entryPath: string): string;
-  /** Adds a small file's content, hashed already, as entry `name`. */
-  addDigested(name: string, data: Buffer, digest: Digest, mode: number): Promise<ManifestEntry>;
+  /** Adds a small file's content, hashed already, as entry `name`: at once, or (encrypted) in a promise. */
+  addDigested(name: string, data: Buffer, digest: Digest, mode: number): ManifestEntry | Promise<ManifestEntry>;
+  /** While the output is behind, a promise to await before adding more (after an entry added at once). */
+  pressure(): Promise<void> | null;
   /** Adds a loaded file as entry `name`. */
   addLoaded(name: string, loaded: LoadedFile, onProgress?: (bytes: number) => void): Promise<ManifestEntry>;
   /** Records an item left out (as an archive path) for the manifest. */
@@ -66,7 +68,16 @@ export async function packFolder(
   const root = path.resolve(absDir);
   const reader = new FolderReader(root, target.inlineMax);
 
-  const handle = async (item: FoundItem, data: Buffer) => {
+  const counted = (entry: ManifestEntry): Promise<void> | undefined => {
+    done += entry.size;
+    opts.onProgress?.(done);
+    added.push(entry);
+    return target.pressure() ?? undefined;
+  };
+
+  // Synchronous for what a walk mostly is (folders and small files of a plain archive): a promise only where a file
+  // is streamed, sealed, or the output asks to wait.
+  const handle = (item: FoundItem, data: Buffer): Promise<void> | void => {
     if (item.k === 'fatal') throw sourceFailed(base, Object.assign(new Error(item.message), { code: item.code }));
     if (item.k === 'enter') return void addedAtEnter.push(added.length);
     if (item.k === 'leave') {
@@ -77,33 +88,36 @@ export async function packFolder(
     const entryPath = `${base}/${item.rel}`;
     if (!isCanonical(entryPath)) return skip(item.rel, 'unsafe name');
     const name = target.checkName(entryPath);
-    let entry: ManifestEntry;
     if (item.k === 'data') {
-      entry = await target.addDigested(name, data.subarray(item.off, item.off + item.len), item, item.mode);
-    } else {
-      let loaded: LoadedFile;
-      try {
-        if (item.k === 'error') throw Object.assign(new Error(item.message), { code: item.code });
-        // Too large to inline: opened and streamed here (read whole if it shrank meanwhile).
-        loaded = loadFileSync(path.join(root, ...item.rel.split('/')), target.inlineMax, target.scratch);
-      } catch (err) {
-        const reason = skipReasonOf(err);
-        if (reason) return skip(item.rel, reason);
-        throw sourceFailed(name, err);
-      }
-      const start = done;
-      entry = await target.addLoaded(name, loaded, opts.onProgress ? (n) => opts.onProgress!(start + n) : undefined);
+      const entry = target.addDigested(name, data.subarray(item.off, item.off + item.len), item, item.mode);
+      return entry instanceof Promise ? entry.then(counted) : counted(entry);
     }
-    done += entry.size;
-    opts.onProgress?.(done);
-    added.push(entry);
+    return addOpened(item, name);
+  };
+
+  /** A file over inlineMax (or one the worker could not read): opened and streamed here. */
+  const addOpened = async (item: Extract<FoundItem, { k: 'large' | 'error' }>, name: string): Promise<void> => {
+    let loaded: LoadedFile;
+    try {
+      if (item.k === 'error') throw Object.assign(new Error(item.message), { code: item.code });
+      // Too large to inline: opened and streamed here (read whole if it shrank meanwhile).
+      loaded = loadFileSync(path.join(root, ...item.rel.split('/')), target.inlineMax, target.scratch);
+    } catch (err) {
+      const reason = skipReasonOf(err);
+      if (reason) return skip(item.rel, reason);
+      throw sourceFailed(name, err);
+    }
+    const start = done;
+    const entry = await target.addLoaded(name, loaded, opts.onProgress ? (n) => opts.onProgress!(start + n) : undefined);
+    await counted(entry);
   };
 
   try {
     for (let batch = await reader.next(); batch; batch = await reader.next()) {
       try {
         for (const item of batch.items) {
-          await handle(item, batch.data);
+          const waiting = handle(item, batch.data);
+          if (waiting) await waiting;
           if (slice.due()) await slice.pause();
         }
       } finally {

@@ -182,7 +182,10 @@ export class ArchiveWriter {
     const target: FolderPackTarget = {
       checkName: (name) => this.checkName(name),
       addLoaded: (name, loaded, onProgress) => this.loadedEntry(name, loaded, onProgress),
-      addDigested: (name, data, digest, mode) => this.knownEntry(name, data, mode, digest),
+      // Plain archives take a small hashed file in one synchronous step (digestedNow); encrypted ones seal it first.
+      addDigested: (name, data, digest, mode) =>
+        this.entryWriter.sealer ? this.knownEntry(name, data, mode, digest) : this.digestedNow(name, data, digest, mode),
+      pressure: () => this.zip.pressure,
       skipped: (item) => {
         if (++this.skippedCount <= MAX_SKIPPED_LISTED) this.skipped.push(item);
       },
@@ -299,6 +302,22 @@ export class ArchiveWriter {
   /** An entry whose whole content is at hand, written with its size and CRC. */
   private async knownEntry(name: string, data: Buffer, mode?: number, digest?: Digest): Promise<ManifestEntry> {
     return this.record(name, await this.guarded(() => this.entryWriter.known(name, data, digest)), mode);
+  }
+
+  /**
+   * A small file of a plain archive, already hashed, written before this returns (ZipOut.addKnownNow): tens of thousands
+   * of them cost no promise each. The caller awaits `zip.pressure` between files. A failure leaves a broken ZIP, as in
+   * guarded().
+   */
+  private digestedNow(name: string, data: Buffer, digest: Digest, mode: number): ManifestEntry {
+    try {
+      this.zip.addKnownNow(name, data, digest.crc);
+    } catch (err) {
+      if (this.state === 'open') this.state = 'failed';
+      if (!this.failure) this.failure = err as Error;
+      throw err;
+    }
+    return this.record(name, { stored: null, size: data.length, sha256: digest.sha256 }, mode);
   }
 
   /** An entry streamed from `readable`. */
