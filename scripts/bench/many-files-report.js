@@ -48,7 +48,7 @@ function evaluate(r) {
 
 function rssCell(v, before) {
   if (!v?.rss || v.rss.growthServer === null) return 'n/a';
-  const b = before?.growthServer != null ? `; +${mb(Math.max(0, before.growthServer))} before NocoBase's upgrade step` : '';
+  const b = before?.growthServer != null ? `; +${mb(Math.max(0, before.growthServer))} before NocoBase's upgrade or restart step` : '';
   return `+${mb(Math.max(0, v.rss.growthServer))} (peak ${mb(v.rss.peakServer)})${b}`;
 }
 function latCell(v, idle) {
@@ -115,7 +115,7 @@ function runSection(r) {
   );
   L.push(`| Restore, safety backup on | | ${timeCell(r.ourRestoreSafety)} | ${x(os.ms, rr.ms)}; ${pct(os.ms, or.ms)} vs off | ≤ ${t.safety}× off${info} | ${met(e.safety)} |`);
   L.push(`| Server RSS growth during restore (off / on) | – | ${rssCell(or, or.rssBeforeUpgrade)} / ${rssCell(os, os.rssBeforeUpgrade)} | | < 64 MB | ${met(e.rssRestore)}${os.rss ? ` (safety on: ${met(os.rss.growthServer < RSS_LIMIT)})` : ''} |`);
-  const before = (v) => (v?.latencyBeforeUpgrade?.p99 != null ? `; ${msF(v.latencyBeforeUpgrade.p99)} before NocoBase's upgrade step` : '');
+  const before = (v) => (v?.latencyBeforeUpgrade?.p99 != null ? `; ${msF(v.latencyBeforeUpgrade.p99)} before NocoBase's upgrade or restart step` : '');
   L.push(`| Health-check p99 during restore (off / on) | – | ${latCell(or, idle)}${before(or)} / ${latCell(os, idle)}${before(os)} | | < 2× idle | ${met(e.latencyRestore)} |`);
   L.push(`| Restore correct (off / on / raw) | ${checkCell(r.rawRestore)} | ${checkCell(r.ourRestore)} / ${checkCell(r.ourRestoreSafety)} | | rows and files back | ${met(e.correct)} |`);
   L.push('');

@@ -197,8 +197,9 @@ async function benchManyFiles(d, files, opts, ctx, res) {
         rss: rssOf(sampler.window(t1, end)),
         load: (load0 + ctx.loadAvg()) / 2,
       };
-      // NocoBase's own upgrade + reload ends every restore; what comes before it is ours.
-      const upgrading = done.phases.find((p) => /upgrading/.test(p.phase));
+      // NocoBase's own upgrade (other versions) or restart (same versions: its reload, seen as its maintenance
+      // messages) ends every restore; what comes before it is ours.
+      const upgrading = done.phases.find((p) => /upgrading|restarting|app reload|init plugins/.test(p.phase));
       if (upgrading) {
         out.beforeUpgradeMs = upgrading.at;
         out.rssBeforeUpgrade = rssOf(sampler.window(t1, t1 + upgrading.at));

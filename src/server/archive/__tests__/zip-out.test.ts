@@ -121,6 +121,50 @@ describe('ZipOut', () => {
     await expect(z.addKnown('b', [Buffer.from('x')])).rejects.toThrow('disk gone');
   });
 
+  it('addKnownNow: each entry written before the call returns, read back like addKnown by both readers', async () => {
+    const file = path.join(tmp, 'now.zip');
+    const pieces = Array.from({ length: 3000 }, (_, i) => randomBytes((i * 37) % 4000));
+    await writeZip(file, async (z) => {
+      for (let i = 0; i < pieces.length; i++) {
+        if (i % 2) await z.addKnown(`k/${i}`, [pieces[i]]);
+        else {
+          const reused = Buffer.from(pieces[i]); // the caller's buffer, overwritten as soon as the call returns
+          const wait = z.addKnownNow(`n/${i}`, reused, crc32(reused));
+          reused.fill(0xee);
+          if (wait) await wait;
+        }
+      }
+    });
+    const z = await openArchive(file);
+    try {
+      expect(z.entries.size).toBe(pieces.length);
+      for (const i of [0, 1, 2, 998, 1500, 2999]) {
+        const name = `${i % 2 ? 'k' : 'n'}/${i}`;
+        expect((await readAll(rawEntryStream(z, z.entries.get(name)!))).equals(pieces[i])).toBe(true);
+      }
+    } finally {
+      await z.close();
+    }
+    const dir = await unzipper.Open.file(file);
+    const entry = dir.files.find((f) => f.path === 'n/1500')!;
+    expect((await entry.buffer()).equals(pieces[1500])).toBe(true);
+    if (hasUnzip) execFileSync('unzip', ['-tq', file]); // Info-ZIP checks every CRC
+  });
+
+  it('addKnownNow on a full sink answers a wait (also as `pressure`); a failure rejects it and refuses what follows', async () => {
+    const sink = new PassThrough({ highWaterMark: 1 }); // never read: the first staged write waits for drain
+    const z = new ZipOut(sink, new Date());
+    let wait: Promise<void> | null = null;
+    let added = 0;
+    while (!wait && added < 5000) wait = z.addKnownNow(`p/${added++}`, randomBytes(1024), 0);
+    expect(wait).toBeInstanceOf(Promise);
+    expect(added).toBeLessThan(2000); // about a megabyte staged, then the sink's answer
+    expect(z.pressure).toBe(wait);
+    z.fail(new Error('disk gone'));
+    await expect(wait).rejects.toThrow('disk gone');
+    expect(() => z.addKnownNow('x', Buffer.from('x'), 0)).toThrow('disk gone');
+  });
+
   it('records past 4 GiB carry their sizes and offset in a zip64 extra field', () => {
     const dos = dosDateTime(new Date(2026, 0, 1));
     const name = 'db/main.dump';
