@@ -199,7 +199,7 @@ async function benchManyFiles(d, files, opts, ctx, res) {
       };
       // NocoBase's own upgrade (other versions) or restart (same versions: its reload, seen as its maintenance
       // messages) ends every restore; what comes before it is ours.
-      const upgrading = done.phases.find((p) => /upgrading|restarting|app reload|init plugins/.test(p.phase));
+      const upgrading = done.phases.find((p) => /upgrading|restarting|app reload|init plugins|load plugin|plugins loaded/.test(p.phase));
       if (upgrading) {
         out.beforeUpgradeMs = upgrading.at;
         out.rssBeforeUpgrade = rssOf(sampler.window(t1, t1 + upgrading.at));
