@@ -25,10 +25,13 @@ export interface Digest {
 
 /** What packFolder needs of the archive writer. */
 export interface FolderPackTarget {
-  /** Refuses a name the archive cannot take (unsafe, reserved, already added); answers it canonical. */
+  /** Refuses a name, already canonical (isCanonical), the archive cannot take (reserved, already added). */
   checkName(entryPath: string): string;
-  /** Adds a small file's content, hashed already, as entry `name`: at once, or (encrypted) in a promise. */
-  addDigested(name: string, data: Buffer, digest: Digest, mode: number): ManifestEntry | Promise<ManifestEntry>;
+  /**
+   * Adds a small file's content, bytes [at, at + len) of a batch buffer, hashed already, as entry `name`: at once, or
+   * (encrypted) in a promise. The batch buffer may be reused when the call returns (or its promise settles).
+   */
+  addDigested(name: string, batch: Buffer, at: number, len: number, digest: Digest, mode: number): ManifestEntry | Promise<ManifestEntry>;
   /** While the output is behind, a promise to await before adding more (after an entry added at once). */
   pressure(): Promise<void> | null;
   /** Adds a loaded file as entry `name`. */
@@ -89,7 +92,7 @@ export async function packFolder(
     if (!isCanonical(entryPath)) return skip(item.rel, 'unsafe name');
     const name = target.checkName(entryPath);
     if (item.k === 'data') {
-      const entry = target.addDigested(name, data.subarray(item.off, item.off + item.len), item, item.mode);
+      const entry = target.addDigested(name, data, item.off, item.len, item, item.mode);
       return entry instanceof Promise ? entry.then(counted) : counted(entry);
     }
     return addOpened(item, name);

@@ -180,11 +180,13 @@ export class ArchiveWriter {
    */
   addDirectory(prefix: string, absDir: string, opts: AddDirectoryOptions = {}): Promise<ManifestEntry[]> {
     const target: FolderPackTarget = {
-      checkName: (name) => this.checkName(name),
+      checkName: (name) => this.checkName(name, true),
       addLoaded: (name, loaded, onProgress) => this.loadedEntry(name, loaded, onProgress),
       // Plain archives take a small hashed file in one synchronous step (digestedNow); encrypted ones seal it first.
-      addDigested: (name, data, digest, mode) =>
-        this.entryWriter.sealer ? this.knownEntry(name, data, mode, digest) : this.digestedNow(name, data, digest, mode),
+      addDigested: (name, batch, at, len, digest, mode) =>
+        this.entryWriter.sealer
+          ? this.knownEntry(name, batch.subarray(at, at + len), mode, digest)
+          : this.digestedNow(name, batch, at, len, digest, mode),
       pressure: () => this.zip.pressure,
       skipped: (item) => {
         if (++this.skippedCount <= MAX_SKIPPED_LISTED) this.skipped.push(item);
@@ -283,8 +285,9 @@ export class ArchiveWriter {
     }
   }
 
-  private checkName(entryPath: string): string {
-    const name = safeEntryPath(entryPath);
+  /** `canonical`: the caller has checked that safeEntryPath(entryPath) === entryPath (packFolder does, to skip). */
+  private checkName(entryPath: string, canonical = false): string {
+    const name = canonical ? entryPath : safeEntryPath(entryPath);
     if (RESERVED_NAMES.includes(name)) {
       throw new ArchiveError('ENTRY_UNSAFE', `Entry name "${name}" is reserved`, { path: name, reason: 'reserved' });
     }
@@ -309,15 +312,15 @@ export class ArchiveWriter {
    * of them cost no promise each. The caller awaits `zip.pressure` between files. A failure leaves a broken ZIP, as in
    * guarded().
    */
-  private digestedNow(name: string, data: Buffer, digest: Digest, mode: number): ManifestEntry {
+  private digestedNow(name: string, batch: Buffer, at: number, len: number, digest: Digest, mode: number): ManifestEntry {
     try {
-      this.zip.addKnownNow(name, data, digest.crc);
+      this.zip.addKnownNow(name, batch, at, at + len, digest.crc);
     } catch (err) {
       if (this.state === 'open') this.state = 'failed';
       if (!this.failure) this.failure = err as Error;
       throw err;
     }
-    return this.record(name, { stored: null, size: data.length, sha256: digest.sha256 }, mode);
+    return this.record(name, { stored: null, size: len, sha256: digest.sha256 }, mode);
   }
 
   /** An entry streamed from `readable`. */

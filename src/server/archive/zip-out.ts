@@ -261,17 +261,21 @@ export class ZipOut {
   }
 
   /**
-   * addKnown for one small piece (below DIRECT, so copied before this returns), done before it returns: no promise
-   * per entry for a folder of small files. When the sink is behind, answers (and keeps as `pressure`) a promise to
-   * await before the next add.
+   * addKnown for one small piece, bytes [start, end) of `source` (under DIRECT, so copied before this returns), done
+   * before it returns: no promise (and no Buffer) per entry for a folder of small files. When the sink is behind,
+   * answers (and keeps as `pressure`) a promise to await before the next add.
    */
-  addKnownNow(name: string, data: Buffer, crc: number): Promise<void> | null {
+  addKnownNow(name: string, source: Buffer, start: number, end: number, crc: number): Promise<void> | null {
     if (this.failed) throw this.failed;
-    if (data.length >= DIRECT) throw new RangeError(`addKnownNow takes pieces under ${DIRECT} bytes`);
+    const size = end - start;
+    if (!(size >= 0 && size < DIRECT && end <= source.length)) throw new RangeError(`addKnownNow takes a range of under ${DIRECT} bytes`);
     const offset = this.offset;
-    const first = this.putHeader(name, { crc, size: data.length });
-    const second = this.put(data);
-    this.records.push({ name, crc, size: data.length, offset, streamed: false });
+    const first = this.putHeader(name, { crc, size });
+    const second = this.room(size);
+    source.copy(this.stage, this.used, start, end);
+    this.used += size;
+    this.offset += size;
+    this.records.push({ name, crc, size, offset, streamed: false });
     return this.hold(second || first);
   }
 

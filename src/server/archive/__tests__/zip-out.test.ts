@@ -128,8 +128,9 @@ describe('ZipOut', () => {
       for (let i = 0; i < pieces.length; i++) {
         if (i % 2) await z.addKnown(`k/${i}`, [pieces[i]]);
         else {
-          const reused = Buffer.from(pieces[i]); // the caller's buffer, overwritten as soon as the call returns
-          const wait = z.addKnownNow(`n/${i}`, reused, crc32(reused));
+          // The caller's buffer, with the piece in the middle, overwritten as soon as the call returns.
+          const reused = Buffer.concat([randomBytes(7), pieces[i], randomBytes(5)]);
+          const wait = z.addKnownNow(`n/${i}`, reused, 7, 7 + pieces[i].length, crc32(pieces[i]));
           reused.fill(0xee);
           if (wait) await wait;
         }
@@ -156,13 +157,13 @@ describe('ZipOut', () => {
     const z = new ZipOut(sink, new Date());
     let wait: Promise<void> | null = null;
     let added = 0;
-    while (!wait && added < 5000) wait = z.addKnownNow(`p/${added++}`, randomBytes(1024), 0);
+    while (!wait && added < 5000) wait = z.addKnownNow(`p/${added++}`, randomBytes(1024), 0, 1024, 0);
     expect(wait).toBeInstanceOf(Promise);
     expect(added).toBeLessThan(2000); // about a megabyte staged, then the sink's answer
     expect(z.pressure).toBe(wait);
     z.fail(new Error('disk gone'));
     await expect(wait).rejects.toThrow('disk gone');
-    expect(() => z.addKnownNow('x', Buffer.from('x'), 0)).toThrow('disk gone');
+    expect(() => z.addKnownNow('x', Buffer.from('x'), 0, 1, 0)).toThrow('disk gone');
   });
 
   it('records past 4 GiB carry their sizes and offset in a zip64 extra field', () => {
