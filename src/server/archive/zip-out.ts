@@ -1,5 +1,6 @@
 import type { Writable } from 'stream';
 import { crc32 } from './crc32';
+import { ZipRecords, type ZipRecord } from './zip-records';
 import { SIG_CENTRAL, SIG_DESCRIPTOR, SIG_EOCD, SIG_LOCAL, SIG_ZIP64_EOCD, SIG_ZIP64_LOCATOR } from './zip-format';
 
 // The ZIP records the archive writer emits, written by us rather than by archiver: archiver costs about 70 µs and
@@ -20,16 +21,6 @@ const EXTERNAL_ATTR = ((0o100000 | 0o600) << 16) >>> 0;
 
 /** Entries per write of the central directory (about 100 bytes each), so the event loop keeps turning. */
 const CENTRAL_BATCH = 512;
-
-interface Record {
-  /** Kept as the string (often the manifest entry's own): a Buffer per entry held 500,000 of them to the end. */
-  name: string;
-  crc: number;
-  size: number;
-  offset: number;
-  /** Streamed: zip64 local header and data descriptor. */
-  streamed: boolean;
-}
 
 /** DOS date and time (local time, 2-second precision), as ZIP stores them. */
 export function dosDateTime(d: Date): { time: number; date: number } {
@@ -95,17 +86,17 @@ export function dataDescriptor(crc: number, size: number): Buffer {
 }
 
 /** The zip64 extra field of a central record: sizes and offset that do not fit 32 bits, in the spec's order. */
-function centralExtra(r: Record): { wideSize: boolean; wideOffset: boolean; extraLen: number; extra: number } {
+function centralExtra(r: ZipRecord): { wideSize: boolean; wideOffset: boolean; extraLen: number; extra: number } {
   const wideSize = r.size >= MAX32;
   const wideOffset = r.offset >= MAX32;
   const extraLen = (wideSize ? 16 : 0) + (wideOffset ? 8 : 0);
   return { wideSize, wideOffset, extraLen, extra: extraLen ? 4 + extraLen : 0 };
 }
 
-const centralLength = (r: Record, nameLen: number) => 46 + nameLen + centralExtra(r).extra;
+const centralLength = (r: ZipRecord, nameLen: number) => 46 + nameLen + centralExtra(r).extra;
 
 /** Writes one central directory record into `target` at `at` (centralLength bytes). */
-function writeCentralRecord(target: Buffer, at: number, r: Record, nameLen: number, dos: { time: number; date: number }): void {
+function writeCentralRecord(target: Buffer, at: number, r: ZipRecord, nameLen: number, dos: { time: number; date: number }): void {
   const { wideSize, wideOffset, extraLen, extra } = centralExtra(r);
   const zip64 = r.streamed || extra > 0;
   const c = target;
@@ -138,7 +129,7 @@ function writeCentralRecord(target: Buffer, at: number, r: Record, nameLen: numb
 }
 
 /** One central directory record as its own buffer (tests). */
-export function centralRecord(r: Record, dos: { time: number; date: number }): Buffer {
+export function centralRecord(r: ZipRecord, dos: { time: number; date: number }): Buffer {
   const nameLen = Buffer.byteLength(r.name, 'utf8');
   const c = Buffer.allocUnsafe(centralLength(r, nameLen));
   writeCentralRecord(c, 0, r, nameLen, dos);
@@ -191,14 +182,14 @@ export const DIRECT = 512 * 1024;
 const POOL = 4;
 
 /**
- * Writes ZIP records into `sink` (with its backpressure) and keeps what the central directory needs: about 60 bytes
- * per entry. Small pieces (headers, small files) are copied into a staging buffer as they come, so a caller may reuse
- * its buffer as soon as a call returns, and a folder of tiny files costs one write per megabyte. A sink error fails
- * every write from then on (fail).
+ * Writes ZIP records into `sink` (with its backpressure) and keeps what the central directory needs: the name and 21
+ * bytes per entry (zip-records.ts). Small pieces (headers, small files) are copied into a staging buffer as they come,
+ * so a caller may reuse its buffer as soon as a call returns, and a folder of tiny files costs one write per megabyte.
+ * A sink error fails every write from then on (fail).
  */
 export class ZipOut {
   private offset = 0;
-  private readonly records: Record[] = [];
+  private readonly records = new ZipRecords();
   private readonly dos: { time: number; date: number };
   private failed: Error | null = null;
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -257,7 +248,7 @@ export class ZipOut {
       const w = this.put(p);
       if (w) await w;
     }
-    this.records.push({ name, crc, size, offset, streamed: false });
+    this.records.push(name, crc, size, offset, false);
   }
 
   /**
@@ -275,7 +266,7 @@ export class ZipOut {
     source.copy(this.stage, this.used, start, end);
     this.used += size;
     this.offset += size;
-    this.records.push({ name, crc, size, offset, streamed: false });
+    this.records.push(name, crc, size, offset, false);
     return this.hold(second || first);
   }
 
@@ -297,7 +288,7 @@ export class ZipOut {
       },
       end: async () => {
         await this.put(dataDescriptor(crc, size));
-        this.records.push({ name, crc, size, offset, streamed: true });
+        this.records.push(name, crc, size, offset, true);
       },
     };
   }
@@ -307,7 +298,7 @@ export class ZipOut {
     const cdOffset = this.offset;
     for (let i = 0; i < this.records.length; i += CENTRAL_BATCH) {
       for (let k = i; k < Math.min(i + CENTRAL_BATCH, this.records.length); k++) {
-        const r = this.records[k];
+        const r = this.records.at(k);
         const nameLen = Buffer.byteLength(r.name, 'utf8');
         const len = centralLength(r, nameLen);
         const waiting = this.room(len);
