@@ -279,10 +279,15 @@ export class ArchiveWriter {
     try {
       return await fn();
     } catch (err) {
-      if (this.state === 'open' || this.state === 'finishing') this.state = 'failed';
-      if (!this.failure) this.failure = err as Error;
-      throw this.state === 'aborted' ? this.failure : err;
+      throw this.broken(err);
     }
+  }
+
+  /** A ZIP write failed: the writer refuses everything after; answers what to throw (the abort's error once aborted). */
+  private broken(err: unknown): unknown {
+    if (this.state === 'open' || this.state === 'finishing') this.state = 'failed';
+    if (!this.failure) this.failure = err as Error;
+    return this.state === 'aborted' ? this.failure : err;
   }
 
   /** `canonical`: the caller has checked that safeEntryPath(entryPath) === entryPath (packFolder does, to skip). */
@@ -309,16 +314,13 @@ export class ArchiveWriter {
 
   /**
    * A small file of a plain archive, already hashed, written before this returns (ZipOut.addKnownNow): tens of thousands
-   * of them cost no promise each. The caller awaits `zip.pressure` between files. A failure leaves a broken ZIP, as in
-   * guarded().
+   * of them cost no promise each. The caller awaits `zip.pressure` between files. A failure leaves a broken ZIP (broken()).
    */
   private digestedNow(name: string, batch: Buffer, at: number, len: number, digest: Digest, mode: number): ManifestEntry {
     try {
       this.zip.addKnownNow(name, batch, at, at + len, digest.crc);
     } catch (err) {
-      if (this.state === 'open') this.state = 'failed';
-      if (!this.failure) this.failure = err as Error;
-      throw err;
+      throw this.broken(err);
     }
     return this.record(name, { stored: null, size: len, sha256: digest.sha256 }, mode);
   }

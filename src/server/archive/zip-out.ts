@@ -262,10 +262,7 @@ export class ZipOut {
     if (!(size >= 0 && size < DIRECT && end <= source.length)) throw new RangeError(`addKnownNow takes a range of under ${DIRECT} bytes`);
     const offset = this.offset;
     const first = this.putHeader(name, { crc, size });
-    const second = this.room(size);
-    source.copy(this.stage, this.used, start, end);
-    this.used += size;
-    this.offset += size;
+    const second = this.copyIn(source, start, end);
     this.records.push(name, crc, size, offset, false);
     return this.hold(second || first);
   }
@@ -338,14 +335,19 @@ export class ZipOut {
    */
   private put(piece: Buffer): Promise<void> | void {
     if (this.failed) throw this.failed;
+    if (piece.length < DIRECT) return this.copyIn(piece, 0, piece.length);
     this.offset += piece.length;
-    if (piece.length >= DIRECT) {
-      const flushing = this.flush();
-      return flushing ? flushing.then(() => this.write(piece)) : this.write(piece);
-    }
-    const waiting = this.room(piece.length);
-    piece.copy(this.stage, this.used);
-    this.used += piece.length;
+    const flushing = this.flush();
+    return flushing ? flushing.then(() => this.write(piece)) : this.write(piece);
+  }
+
+  /** Copies bytes [start, end) of `source` (under STAGE) into the staging buffer; answers the sink's wait, if any. */
+  private copyIn(source: Buffer, start: number, end: number): Promise<void> | void {
+    const len = end - start;
+    const waiting = this.room(len);
+    source.copy(this.stage, this.used, start, end);
+    this.used += len;
+    this.offset += len;
     return waiting;
   }
 
