@@ -67,14 +67,6 @@ function writeLocalHeader(
   }
 }
 
-/** A local file header as its own buffer (tests). */
-export function localHeader(name: string, dos: { time: number; date: number }, known: { crc: number; size: number } | null): Buffer {
-  const nameLen = Buffer.byteLength(name, 'utf8');
-  const h = Buffer.allocUnsafe(localLength(nameLen, !!known));
-  writeLocalHeader(h, 0, name, nameLen, dos, known);
-  return h;
-}
-
 /** The zip64 data descriptor after a streamed entry. */
 export function dataDescriptor(crc: number, size: number): Buffer {
   const d = Buffer.alloc(24);
