@@ -46,10 +46,10 @@ async function variant(source: string, name: string, change: (m: any) => void): 
   const manifest = (await readManifest(source)) as any;
   expect(manifest.requirements).toBeDefined();
   const staging = fs.mkdtempSync(path.join(work, 'x-'));
-  const { files } = await extractVerified(source, manifest, staging);
+  const { pathOf } = await extractVerified(source, manifest, staging);
   const out = path.join(work, name);
   const w = await ArchiveWriter.create(out, { tmpDir: path.join(work, 'w'), signingKey: signingKey(process.env.APP_KEY) });
-  for (const e of manifest.entries) await w.addBuffer(e.path, fs.readFileSync(files[e.path]));
+  for (const e of manifest.entries) await w.addBuffer(e.path, fs.readFileSync(pathOf(e.path)));
   const { entries: _e, format: _f, formatVersion: _v, ...draft } = manifest;
   change(draft);
   await w.finish(draft);

@@ -151,12 +151,12 @@ describe('Backup now: what the archive holds', () => {
     // The dump, restored into a scratch database with the dumper's own restore command, holds every object and row.
     const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-bc-staging-'));
     try {
-      const { files } = await extractVerified(file, manifest, staging);
+      const { pathOf } = await extractVerified(file, manifest, staging);
       for (const [rel, data] of Object.entries(uploadFiles)) {
-        expect(fs.readFileSync(files[`storage/uploads/${rel}`]).equals(data)).toBe(true);
+        expect(fs.readFileSync(pathOf(`storage/uploads/${rel}`)).equals(data)).toBe(true);
       }
       // A directory-format dump is the staged folder its entries were extracted into.
-      const dumpHead = files[dumpHeadEntry(manifest.database)];
+      const dumpHead = pathOf(dumpHeadEntry(manifest.database));
       await withScratch(manifest, dumpEntry === dumpHeadEntry(manifest.database) ? dumpHead : path.dirname(dumpHead), staging, async (scratch) => {
         await withConn(live(), async (liveConn) => {
           const liveObjects = await schemaObjects(liveConn, PREFIX);

@@ -46,10 +46,10 @@ describe('restore pre-flight on a real app', () => {
   async function crafted(name: string, edit: (m: Manifest) => void): Promise<Buffer> {
     const staging = fs.mkdtempSync(path.join(work, 'x-'));
     try {
-      const { files } = await extractVerified(goodFile, manifest, staging);
+      const { pathOf } = await extractVerified(goodFile, manifest, staging);
       const m: Manifest = JSON.parse(JSON.stringify(manifest));
       edit(m);
-      const entries: RawEntry[] = m.entries.map((e) => ({ name: e.path, data: fs.readFileSync(files[e.path]) }));
+      const entries: RawEntry[] = m.entries.map((e) => ({ name: e.path, data: fs.readFileSync(pathOf(e.path)) }));
       const out = path.join(work, name);
       await buildZip(out, [...entries, { name: 'manifest.json', data: JSON.stringify(m) }]);
       return fs.readFileSync(out);

@@ -31,10 +31,10 @@ describe('archives made elsewhere', () => {
   async function resigned(file: string, appKey: string): Promise<Buffer> {
     const manifest = await readManifest(file);
     const staging = fs.mkdtempSync(path.join(work, 'x-'));
-    const { files } = await extractVerified(file, manifest, staging);
+    const { pathOf } = await extractVerified(file, manifest, staging);
     const out = path.join(work, 'foreign.nbbm');
     const w = await ArchiveWriter.create(out, { tmpDir: path.join(work, 'w'), signingKey: signingKey(appKey) });
-    for (const e of manifest.entries) await w.addBuffer(e.path, fs.readFileSync(files[e.path]));
+    for (const e of manifest.entries) await w.addBuffer(e.path, fs.readFileSync(pathOf(e.path)));
     const { entries: _e, format: _f, formatVersion: _v, ...draft } = manifest;
     await w.finish(draft);
     return fs.readFileSync(out);

@@ -107,11 +107,11 @@ describe('restore refuses bad input and touches nothing', () => {
   ): Promise<string> {
     const staging = fs.mkdtempSync(path.join(work, 'x-'));
     try {
-      const { files } = await extractVerified(goodFile, goodManifest, staging);
+      const { pathOf } = await extractVerified(goodFile, goodManifest, staging);
       const m: Manifest = JSON.parse(JSON.stringify(goodManifest));
       const entries: RawEntry[] = [];
       for (const e of m.entries) {
-        const data = edit.replace?.[e.path] ?? fs.readFileSync(files[e.path]);
+        const data = edit.replace?.[e.path] ?? fs.readFileSync(pathOf(e.path));
         if (edit.replace?.[e.path] && !edit.keepHashes) {
           e.size = data.length;
           e.sha256 = sha256(data);
@@ -130,8 +130,8 @@ describe('restore refuses bad input and touches nothing', () => {
   async function dumpBytes(): Promise<Buffer> {
     const staging = fs.mkdtempSync(path.join(work, 'd-'));
     try {
-      const { files } = await extractVerified(goodFile, goodManifest, staging);
-      return fs.readFileSync(files[dumpEntry]);
+      const { pathOf } = await extractVerified(goodFile, goodManifest, staging);
+      return fs.readFileSync(pathOf(dumpEntry));
     } finally {
       fs.rmSync(staging, { recursive: true, force: true });
     }

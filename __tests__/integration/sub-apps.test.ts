@@ -164,7 +164,7 @@ describe('sub-applications: back up all, restore each or all', () => {
     const good = path.join(app.storage, STORAGE_DIR, 'main', backup.fileName);
     const manifest = (await readManifest(good)) as Manifest;
     const brokenDump = manifest.apps!.find((a) => a.name === B)!.dump;
-    const { files } = await extractVerified(good, manifest, work);
+    const { pathOf } = await extractVerified(good, manifest, work);
     // PostgreSQL skips the data of a cut custom-format dump without an error when it restores one schema (seen
     // with pg_restore 15): there B's dump is one whose first table cannot be created.
     const garbage =
@@ -172,9 +172,9 @@ describe('sub-applications: back up all, restore each or all', () => {
         ? Buffer.from('not a dump of any kind\n'.repeat(100))
         : dialect === 'postgres'
           ? pgDumpFailingOnRestore(manifest.apps!.find((a) => a.name === B)!.schema || 'public', { host: '127.0.0.1', user: 'postgres' })
-          : brokenMidway(dialect, fs.readFileSync(files[brokenDump]));
+          : brokenMidway(dialect, fs.readFileSync(pathOf(brokenDump)));
     const entries: RawEntry[] = manifest.entries.map((e) => {
-      if (e.path !== brokenDump) return { name: e.path, data: fs.readFileSync(files[e.path]) };
+      if (e.path !== brokenDump) return { name: e.path, data: fs.readFileSync(pathOf(e.path)) };
       Object.assign(e, { size: garbage.length, sha256: sha256(garbage) });
       return { name: e.path, data: garbage };
     });

@@ -66,14 +66,19 @@ async function buildMany(mod, dir) {
     const { dir: d, filename } = fileAt(i);
     await w.addBuffer(`storage/uploads/${d}/${filename}`, contentOf(i));
   }
-  return w.finish(draft());
+  return withEntries(mod, await w.finish(draft()));
+}
+
+/** The writer answers the manifest without its entries: read them back from the archive. */
+async function withEntries(mod, result) {
+  return { ...result, manifest: await mod.readManifest(result.path) };
 }
 
 async function buildBig(mod, dir) {
   const w = await mod.ArchiveWriter.create(path.join(dir, 'big' + mod.ARCHIVE_EXT), { tmpDir: dir });
   await w.addStream('db/main.dump', randomStream(BIG_PART_BYTES));
   for (let i = 1; i < BIG_PARTS; i++) await w.addStream(`storage/uploads/big/${i}.bin`, randomStream(BIG_PART_BYTES));
-  return w.finish(draft());
+  return withEntries(mod, await w.finish(draft()));
 }
 
 /** Runs every reader `runs` times, rotating which goes first; answers the times in ms per reader. */

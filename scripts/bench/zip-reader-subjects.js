@@ -17,6 +17,7 @@ async function loadOurs(dir) {
         "export { openArchive } from './zip-directory';",
         "export { rawEntryStream } from './entry-data';",
         "export { ArchiveWriter } from './writer';",
+        "export { readManifest } from './reader';",
         "export { ARCHIVE_EXT } from '../../constants';",
       ].join('\n'),
       resolveDir: ARCHIVE_SRC,

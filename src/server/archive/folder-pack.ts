@@ -17,6 +17,12 @@ export interface AddDirectoryOptions {
 
 export type SkipReason = 'symlink' | 'not a regular file' | 'unsafe name' | 'vanished';
 
+/** What packing a folder added: how many files, and their content bytes. */
+export interface PackedFolder {
+  files: number;
+  bytes: number;
+}
+
 /** CRC-32 and SHA-256 of an entry's content, computed where it was read. */
 export interface Digest {
   crc: number;
@@ -57,8 +63,9 @@ export async function packFolder(
   absDir: string,
   target: FolderPackTarget,
   opts: AddDirectoryOptions,
-): Promise<ManifestEntry[]> {
-  const added: ManifestEntry[] = [];
+): Promise<PackedFolder> {
+  // Counts, not the entries: one object kept per file was memory growing with the file count.
+  let added = 0;
   let done = 0;
   const slice = new TimeSlice();
   const skip = (rel: string, reason: SkipReason) => {
@@ -74,7 +81,7 @@ export async function packFolder(
   const counted = (entry: ManifestEntry): Promise<void> | undefined => {
     done += entry.size;
     opts.onProgress?.(done);
-    added.push(entry);
+    added++;
     return target.pressure() ?? undefined;
   };
 
@@ -82,9 +89,9 @@ export async function packFolder(
   // is streamed, sealed, or the output asks to wait.
   const handle = (item: FoundItem, data: Buffer): Promise<void> | void => {
     if (item.k === 'fatal') throw sourceFailed(base, Object.assign(new Error(item.message), { code: item.code }));
-    if (item.k === 'enter') return void addedAtEnter.push(added.length);
+    if (item.k === 'enter') return void addedAtEnter.push(added);
     if (item.k === 'leave') {
-      if (added.length > addedAtEnter.pop()!) target.folder({ path: item.rel ? `${base}/${item.rel}` : base, mode: item.mode });
+      if (added > addedAtEnter.pop()!) target.folder({ path: item.rel ? `${base}/${item.rel}` : base, mode: item.mode });
       return;
     }
     if (item.k === 'skip') return skip(item.rel, item.reason);
@@ -130,7 +137,7 @@ export async function packFolder(
   } finally {
     await reader.close();
   }
-  return added;
+  return { files: added, bytes: done };
 }
 
 /** A name the archive can take as it is (no backslash, no `..`, nothing that would be rewritten). */

@@ -1,6 +1,6 @@
 import { FORMAT, FORMAT_VERSION_DUMP_DIR, FORMAT_VERSION_PLAIN } from '../../constants';
-import { validateManifestAsync } from './manifest';
-import type { FolderMode, Manifest, ManifestEntry, SkippedFile } from './manifest-types';
+import { validateManifestHead } from './manifest';
+import type { FolderMode, Manifest, SkippedFile } from './manifest-types';
 
 /** What finish() needs: the manifest without entries (format/formatVersion are always set by the writer). */
 export type ManifestDraft = Omit<Manifest, 'entries' | 'format' | 'formatVersion'> & {
@@ -8,9 +8,10 @@ export type ManifestDraft = Omit<Manifest, 'entries' | 'format' | 'formatVersion
   formatVersion?: number;
 };
 
-/** What the archive writer gathered while entries were added. */
+/** What the archive writer gathered while entries were added (the entries themselves it streams: metadata-entries.ts). */
 export interface WriterRecords {
-  entries: readonly ManifestEntry[];
+  /** Paths of the entries added one by one (not from a folder): the dumps the manifest names are among them. */
+  listed: ReadonlySet<string>;
   folders: readonly FolderMode[];
   skipped: readonly SkippedFile[];
   skippedCount: number;
@@ -26,22 +27,24 @@ export function formatVersionOf(draft: { database?: { dumpFormat?: string } }): 
 }
 
 /**
- * The manifest an archive closes with: the draft (its own entries, format and version ignored) with this format,
- * and what the writer recorded. Tens of thousands of entries: validated in slices, so the server keeps answering.
+ * The manifest an archive closes with, but its entries: the draft (its own entries, format and version ignored) with
+ * this format, and what the writer recorded; validated as a manifest (validateManifestHead).
  */
-export function completeManifest(draft: ManifestDraft, records: WriterRecords): Promise<Manifest> {
+export function completeManifestHead(draft: ManifestDraft, records: WriterRecords): Omit<Manifest, 'entries'> {
   const {
     entries: _ignored,
     format: _f,
     formatVersion: _v,
     ...rest
   } = draft as ManifestDraft & { entries?: unknown };
-  return validateManifestAsync({
-    format: FORMAT,
-    formatVersion: formatVersionOf(rest),
-    ...rest,
-    ...(records.folders.length ? { folders: [...records.folders] } : {}),
-    ...(records.skippedCount ? { skippedFiles: [...records.skipped], skippedFileCount: records.skippedCount } : {}),
-    entries: [...records.entries],
-  });
+  return validateManifestHead(
+    {
+      format: FORMAT,
+      formatVersion: formatVersionOf(rest),
+      ...rest,
+      ...(records.folders.length ? { folders: [...records.folders] } : {}),
+      ...(records.skippedCount ? { skippedFiles: [...records.skipped], skippedFileCount: records.skippedCount } : {}),
+    },
+    records.listed,
+  );
 }

@@ -75,6 +75,13 @@ export interface Manifest {
   requirements?: Requirements;
 }
 
+/**
+ * A manifest as the archive writer answers it: everything but the entries, which it streamed into the archive and
+ * does not keep (memory stays flat whatever the file count); their count and content bytes instead. readManifest
+ * gives the whole manifest back.
+ */
+export type ManifestHead = Omit<Manifest, 'entries'> & { entryCount: number; entryBytes: number };
+
 /** A plugin enabled in the application the backup was made of. */
 export interface RequiredPlugin {
   name: string;

@@ -113,6 +113,18 @@ export async function validateManifestAsync(value: unknown): Promise<Manifest> {
   return checkManifestEntries(m, seen, stored);
 }
 
+/**
+ * The checks of validateManifest for a manifest whose entries are not at hand (the archive writer streams them, and
+ * made each from a checked name and its own hash): everything else, with `listed` standing for the entry paths the
+ * other fields may name (the dumps). Throws as validateManifest.
+ */
+export function validateManifestHead<T extends Record<string, any>>(value: T, listed: ReadonlySet<string>): T {
+  const m = checkManifestHeader({ ...value, entries: [] });
+  checkManifestEntries(m, listed, new Set());
+  const { entries: _none, ...head } = m;
+  return head as unknown as T;
+}
+
 /** Everything but the entries themselves (their list must be an array). */
 function checkManifestHeader(value: unknown): Record<string, any> & { entries: unknown[] } {
   if (!isObj(value)) throw invalid('not a JSON object');
@@ -200,8 +212,8 @@ function checkSkippedFiles(m: Record<string, any>): void {
 /** The checks across entries, once each entry passed validateEntry: stored names, file/folder clashes, the dump. */
 function checkManifestEntries(
   m: Record<string, any> & { entries: unknown[] },
-  seen: Set<string>,
-  stored: Set<string>,
+  seen: ReadonlySet<string>,
+  stored: ReadonlySet<string>,
 ): Manifest {
   const db = m.database as Record<string, any>;
   checkFolders(m.folders, seen);
@@ -235,7 +247,7 @@ function checkManifestEntries(
 }
 
 /** folders: canonical safe paths, none of them a listed file, each once, with permission bits. */
-function checkFolders(folders: unknown, files: Set<string>): void {
+function checkFolders(folders: unknown, files: ReadonlySet<string>): void {
   if (folders === undefined) return;
   if (!Array.isArray(folders)) throw invalid('folders must be an array', { field: 'folders' });
   const seen = new Set<string>();

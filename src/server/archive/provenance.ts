@@ -35,20 +35,56 @@ export function signingKey(appKey: string | undefined | null): Buffer | null {
 export const signedNames = (encrypted: boolean): string[] =>
   encrypted ? [ENCRYPTION_NAME, MANIFEST_ENC_NAME] : [MANIFEST_NAME];
 
-function macOf(key: Buffer, parts: SignedPart[]): Buffer {
-  const h = crypto.createHmac('sha256', key);
-  // Name and length before each part: no two different lists of parts feed the same bytes.
-  for (const p of parts) {
-    h.update(`${p.name}\0${p.bytes.length}\0`);
-    h.update(p.bytes);
+/**
+ * The signature's MAC fed part by part, each part's bytes as they are written: the manifest of a large archive is
+ * streamed into it and never whole in memory. Name and length before each part: no two different lists of parts feed
+ * the same bytes.
+ */
+export class SignatureMac {
+  private readonly h: crypto.Hmac;
+  private readonly names: string[] = [];
+
+  constructor(key: Buffer) {
+    this.h = crypto.createHmac('sha256', key);
   }
-  return h.digest();
+
+  /** Starts a part of `length` bytes; its bytes follow through update(). */
+  part(name: string, length: number): void {
+    this.names.push(name);
+    this.h.update(`${name}\0${length}\0`);
+  }
+
+  update(bytes: Buffer): void {
+    this.h.update(bytes);
+  }
+
+  /** The MAC (once). */
+  digest(): Buffer {
+    return this.h.digest();
+  }
+
+  /** The content of manifest.sig (once, instead of digest()). */
+  signature(): Buffer {
+    const sig = { alg: 'HMAC-SHA256', key: 'HKDF-SHA256(APP_KEY)', signed: this.names, mac: this.digest().toString('hex') };
+    return Buffer.from(JSON.stringify(sig), 'utf8');
+  }
 }
 
-/** The content of manifest.sig. */
+function macOf(key: Buffer, parts: SignedPart[]): Buffer {
+  return feed(new SignatureMac(key), parts).digest();
+}
+
+function feed(mac: SignatureMac, parts: SignedPart[]): SignatureMac {
+  for (const p of parts) {
+    mac.part(p.name, p.bytes.length);
+    mac.update(p.bytes);
+  }
+  return mac;
+}
+
+/** The content of manifest.sig for parts at hand. */
 export function signatureBytes(key: Buffer, parts: SignedPart[]): Buffer {
-  const sig = { alg: 'HMAC-SHA256', key: 'HKDF-SHA256(APP_KEY)', signed: parts.map((p) => p.name), mac: macOf(key, parts).toString('hex') };
-  return Buffer.from(JSON.stringify(sig), 'utf8');
+  return feed(new SignatureMac(key), parts).signature();
 }
 
 /** Pure check: does `sig` (manifest.sig's bytes) sign exactly `parts` under `key`? Never throws. */

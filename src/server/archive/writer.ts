@@ -6,18 +6,19 @@ import { CipherTuning, createCipherParams } from '../crypto';
 import { EntryWriter, type Sealer, type WrittenEntry } from './entry-writer';
 import { ArchiveError } from './errors';
 import { loadFileSync, type LoadedFile } from './file-loader';
-import { packFolder, type AddDirectoryOptions, type Digest, type FolderPackTarget } from './folder-pack';
+import { packFolder, type AddDirectoryOptions, type Digest, type FolderPackTarget, type PackedFolder } from './folder-pack';
 import { exists, fsyncFile, moveInto } from './fs-ops';
 import { RESERVED_NAMES } from './layout';
 import { MAX_SKIPPED_LISTED } from './manifest';
-import { completeManifest, type ManifestDraft } from './manifest-draft';
-import type { FolderMode, Manifest, ManifestEntry, SkippedFile } from './manifest-types';
+import { completeManifestHead, type ManifestDraft } from './manifest-draft';
+import type { FolderMode, ManifestEntry, ManifestHead, SkippedFile } from './manifest-types';
 import { safeEntryPath } from './safe-path';
-import { metadataEntries } from './metadata-entries';
+import { writeMetadata } from './metadata-entries';
 import { sourceFailed } from './source-error';
+import { Spill } from './spill';
 import { DIRECT, ZipOut } from './zip-out';
 
-export type { AddDirectoryOptions, SkipReason } from './folder-pack';
+export type { AddDirectoryOptions, PackedFolder, SkipReason } from './folder-pack';
 export type { ManifestDraft } from './manifest-draft';
 
 export interface ArchiveWriterOptions {
@@ -38,7 +39,8 @@ export interface FinishResult {
   path: string;
   /** Size of the archive file in bytes. */
   size: number;
-  manifest: Manifest;
+  /** The manifest but its entries (streamed into the archive, never all in memory), with their count and bytes. */
+  manifest: ManifestHead;
   encrypted: boolean;
 }
 
@@ -63,7 +65,8 @@ const OUT_BUFFER = 4 * 1024 * 1024;
  * opaque name (e/000001...), and the manifest is stored encrypted (manifest.json.enc) followed by encryption.json.
  * Entries are written strictly one at a time (calls are queued), content is never buffered whole beyond a small
  * file, and nothing but content is kept in the ZIP (fixed mode 0600, one timestamp for all entries; real modes are in
- * the manifest).
+ * the manifest). Nothing is kept in memory per entry either: the manifest's entries and the ZIP's central records wait
+ * in scratch files (spill.ts) until finish(), so memory stays flat whatever the file count.
  *
  * A name refused up front (ENTRY_UNSAFE, ENTRY_DUPLICATE) or a file that cannot be opened leaves the writer usable.
  * Once an entry has started, any failure (source stream error, disk error) leaves half an entry in the ZIP: the
@@ -88,8 +91,18 @@ export class ArchiveWriter {
    * its direct-write size (DIRECT, 512 KiB) before the call returns, and one file is handled at a time.
    */
   private readonly scratch = Buffer.allocUnsafe(SCRATCH);
-  private readonly list: ManifestEntry[] = [];
-  private readonly names = new Set<string>();
+  /** Every entry's manifest JSON, comma-separated, in archive order (metadata-entries.ts streams it into the manifest). */
+  private readonly entriesJson: Spill;
+  private entryCount = 0;
+  private entryBytes = 0;
+  /**
+   * Entries added one by one (dumps, single files): each name is checked against these. A folder's files are not
+   * kept: their names are unique within the walk, and the folder's prefix may not overlap another entry (claimFolder).
+   */
+  private readonly listed = new Set<string>();
+  private readonly folderPrefixes: string[] = [];
+  /** A folder is being packed (addDirectory): the entries recorded are its files, not listed. */
+  private packing = false;
   private queue: Promise<unknown> = Promise.resolve();
   private state: State = 'open';
   private failure: Error | null = null;
@@ -102,7 +115,9 @@ export class ArchiveWriter {
     this.partialPath = partialPath;
     this.out = out;
     this.outClosed = new Promise((resolve) => out.once('close', () => resolve()));
-    this.zip = new ZipOut(out, new Date());
+    const scratchDir = path.dirname(partialPath);
+    this.zip = new ZipOut(out, new Date(), scratchDir);
+    this.entriesJson = new Spill(scratchDir);
     this.entryWriter = new EntryWriter(this.zip, sealer);
     this.out.on('error', (err: Error) => this.fatal(err));
   }
@@ -142,9 +157,9 @@ export class ArchiveWriter {
     return this.zip.pointer;
   }
 
-  /** Entries added so far, in archive order. */
-  get entries(): readonly ManifestEntry[] {
-    return this.list;
+  /** Entries added so far. */
+  get entriesAdded(): number {
+    return this.entryCount;
   }
 
   /** Streams `readable` into entry `entryPath`. The writer does not destroy a caller's stream on abort. */
@@ -178,9 +193,9 @@ export class ArchiveWriter {
    * Files are read with synchronous calls in time slices (time-slice.ts) (small ones whole, in one read): asynchronous calls
    * cost the main thread five times more per file than the system calls themselves (file-loader.ts).
    */
-  addDirectory(prefix: string, absDir: string, opts: AddDirectoryOptions = {}): Promise<ManifestEntry[]> {
+  addDirectory(prefix: string, absDir: string, opts: AddDirectoryOptions = {}): Promise<PackedFolder> {
     const target: FolderPackTarget = {
-      checkName: (name) => this.checkName(name, true),
+      checkName: (name) => this.checkName(name, true, true),
       addLoaded: (name, loaded, onProgress) => this.loadedEntry(name, loaded, onProgress),
       // Plain archives take a small hashed file in one synchronous step (digestedNow); encrypted ones seal it first.
       addDigested: (name, batch, at, len, digest, mode) =>
@@ -195,7 +210,15 @@ export class ArchiveWriter {
       scratch: this.scratch,
       inlineMax: INLINE_MAX,
     };
-    return this.enqueue(() => packFolder(safeEntryPath(prefix), absDir, target, opts));
+    return this.enqueue(async () => {
+      // Entries are added one at a time: until the walk ends, every one recorded is a file of this folder.
+      this.packing = true;
+      try {
+        return await packFolder(this.claimFolder(prefix), absDir, target, opts);
+      } finally {
+        this.packing = false;
+      }
+    });
   }
 
   /**
@@ -204,15 +227,14 @@ export class ArchiveWriter {
    */
   finish(draft: ManifestDraft): Promise<FinishResult> {
     return this.enqueue(async () => {
-      const manifest = await completeManifest(draft, {
-        entries: this.list,
+      const head = completeManifestHead(draft, {
+        listed: this.listed,
         folders: this.folders,
         skipped: this.skipped,
         skippedCount: this.skippedCount,
       });
-      for (const part of await metadataEntries(manifest, this.entryWriter.sealer, this.signingKey)) {
-        await this.guarded(() => this.zip.addKnown(part.name, [part.bytes]));
-      }
+      await this.guarded(() => writeMetadata(this.zip, head, this.entriesJson, this.entryWriter.sealer, this.signingKey));
+      this.entriesJson.close();
 
       this.state = 'finishing';
       await this.guarded(() => this.zip.finish());
@@ -229,6 +251,7 @@ export class ArchiveWriter {
       await moveInto(this.partialPath, this.finalPath);
       const { size } = await fsp.stat(this.finalPath);
       this.state = 'finished';
+      const manifest: ManifestHead = { ...head, entryCount: this.entryCount, entryBytes: this.entryBytes };
       return { path: this.finalPath, size, manifest, encrypted: this.encrypted };
     }).catch(async (err) => {
       if (this.state !== 'finished') await this.abort();
@@ -245,6 +268,7 @@ export class ArchiveWriter {
       this.failure = this.failure ?? err;
       this.zip.fail(err);
       this.entryWriter.cancel(err);
+      this.entriesJson.close();
       this.out.destroy();
     }
     await this.outClosed;
@@ -290,14 +314,29 @@ export class ArchiveWriter {
     return this.state === 'aborted' ? this.failure : err;
   }
 
-  /** `canonical`: the caller has checked that safeEntryPath(entryPath) === entryPath (packFolder does, to skip). */
-  private checkName(entryPath: string, canonical = false): string {
+  /**
+   * `canonical`: the caller has checked that safeEntryPath(entryPath) === entryPath (packFolder does, to skip).
+   * `inFolder`: a file of a folder being packed, under its claimed prefix (unique within the walk).
+   */
+  private checkName(entryPath: string, canonical = false, inFolder = false): string {
     const name = canonical ? entryPath : safeEntryPath(entryPath);
     if (RESERVED_NAMES.includes(name)) {
       throw new ArchiveError('ENTRY_UNSAFE', `Entry name "${name}" is reserved`, { path: name, reason: 'reserved' });
     }
-    if (this.names.has(name)) throw new ArchiveError('ENTRY_DUPLICATE', `Entry "${name}" added twice`, { path: name });
+    if (inFolder) return name;
+    if (this.listed.has(name)) throw new ArchiveError('ENTRY_DUPLICATE', `Entry "${name}" added twice`, { path: name });
+    const folder = this.folderPrefixes.find((p) => overlaps(p, name));
+    if (folder !== undefined) throw overlapError(name, folder);
     return name;
+  }
+
+  /** A folder's prefix, once: it may not be, hold or lie under another folder's prefix or an entry added by name. */
+  private claimFolder(prefix: string): string {
+    const base = safeEntryPath(prefix);
+    const other = this.folderPrefixes.find((p) => overlaps(p, base)) ?? [...this.listed].find((n) => overlaps(n, base));
+    if (other !== undefined) throw overlapError(base, other);
+    this.folderPrefixes.push(base);
+    return base;
   }
 
   /** A loaded file as an entry: whole in one write when small, streamed from its descriptor otherwise. */
@@ -335,11 +374,23 @@ export class ArchiveWriter {
     return this.record(name, await this.guarded(() => this.entryWriter.streamed(name, readable, onProgress)), mode);
   }
 
+  /** Records an entry for the manifest (its JSON, into the spill); its name is kept unless it is a folder's file. */
   private record(name: string, { stored, size, sha256 }: WrittenEntry, mode?: number): ManifestEntry {
     const entry: ManifestEntry = stored ? { path: name, size, sha256, stored } : { path: name, size, sha256 };
     if (mode !== undefined) entry.mode = mode;
-    this.names.add(name);
-    this.list.push(entry);
+    if (!this.packing) this.listed.add(name);
+    this.entriesJson.appendString((this.entryCount ? ',' : '') + JSON.stringify(entry));
+    this.entryCount++;
+    this.entryBytes += size;
     return entry;
   }
+}
+
+/** `a` and `b` are the same entry path, or one is a folder holding the other. */
+function overlaps(a: string, b: string): boolean {
+  return a === b || b.startsWith(a + '/') || a.startsWith(b + '/');
+}
+
+function overlapError(name: string, other: string): ArchiveError {
+  return new ArchiveError('ENTRY_DUPLICATE', `Entry "${name}" overlaps "${other}", added already`, { path: name });
 }

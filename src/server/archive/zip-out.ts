@@ -1,6 +1,7 @@
+import os from 'os';
 import type { Writable } from 'stream';
 import { crc32 } from './crc32';
-import { ZipRecords, type ZipRecord } from './zip-records';
+import { Spill } from './spill';
 import { SIG_CENTRAL, SIG_DESCRIPTOR, SIG_EOCD, SIG_LOCAL, SIG_ZIP64_EOCD, SIG_ZIP64_LOCATOR } from './zip-format';
 
 // The ZIP records the archive writer emits, written by us rather than by archiver: archiver costs about 70 µs and
@@ -19,8 +20,15 @@ const MAX16 = 0xffff;
 /** Every entry is a regular file, mode 0600, in the ZIP; the real modes are in the manifest. */
 const EXTERNAL_ATTR = ((0o100000 | 0o600) << 16) >>> 0;
 
-/** Entries per write of the central directory (about 100 bytes each), so the event loop keeps turning. */
-const CENTRAL_BATCH = 512;
+/** One entry's central directory facts. */
+export interface ZipRecord {
+  name: string;
+  crc: number;
+  size: number;
+  offset: number;
+  /** Streamed: zip64 local header and data descriptor. */
+  streamed: boolean;
+}
 
 /** DOS date and time (local time, 2-second precision), as ZIP stores them. */
 export function dosDateTime(d: Date): { time: number; date: number } {
@@ -174,14 +182,16 @@ export const DIRECT = 512 * 1024;
 const POOL = 4;
 
 /**
- * Writes ZIP records into `sink` (with its backpressure) and keeps what the central directory needs: the name and 21
- * bytes per entry (zip-records.ts). Small pieces (headers, small files) are copied into a staging buffer as they come,
- * so a caller may reuse its buffer as soon as a call returns, and a folder of tiny files costs one write per megabyte.
- * A sink error fails every write from then on (fail).
+ * Writes ZIP records into `sink` (with its backpressure). Each entry's central directory record is written as the
+ * entry is, into a scratch file (spill.ts) copied after the last entry: memory stays flat whatever the entry count
+ * (kept in memory, even in columns, the records grew by about 80 bytes a file). Small pieces (headers, small files)
+ * are copied into a staging buffer as they come, so a caller may reuse its buffer as soon as a call returns, and a
+ * folder of tiny files costs one write per megabyte. A sink error fails every write from then on (fail).
  */
 export class ZipOut {
   private offset = 0;
-  private readonly records = new ZipRecords();
+  private count = 0;
+  private readonly central: Spill;
   private readonly dos: { time: number; date: number };
   private failed: Error | null = null;
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -190,11 +200,14 @@ export class ZipOut {
   private readonly pool: Buffer[] = [];
   private pending: Promise<void> | null = null;
 
+  /** `scratchDir`: where the central records wait (a file unlinked at once; the archive's own folder is best). */
   constructor(
     private readonly sink: Writable,
     date: Date,
+    scratchDir: string = os.tmpdir(),
   ) {
     this.dos = dosDateTime(date);
+    this.central = new Spill(scratchDir);
     sink.on('drain', () => this.wake(null));
   }
 
@@ -204,12 +217,13 @@ export class ZipOut {
   }
 
   get entryCount(): number {
-    return this.records.length;
+    return this.count;
   }
 
   /** The sink (or what it writes to) failed: every pending and later write rejects with `err`. */
   fail(err: Error): void {
     if (!this.failed) this.failed = err;
+    this.central.close();
     this.wake(this.failed);
   }
 
@@ -240,7 +254,7 @@ export class ZipOut {
       const w = this.put(p);
       if (w) await w;
     }
-    this.records.push(name, crc, size, offset, false);
+    this.record({ name, crc, size, offset, streamed: false });
   }
 
   /**
@@ -255,7 +269,7 @@ export class ZipOut {
     const offset = this.offset;
     const first = this.putHeader(name, { crc, size });
     const second = this.copyIn(source, start, end);
-    this.records.push(name, crc, size, offset, false);
+    this.record({ name, crc, size, offset, streamed: false });
     return this.hold(second || first);
   }
 
@@ -277,31 +291,33 @@ export class ZipOut {
       },
       end: async () => {
         await this.put(dataDescriptor(crc, size));
-        this.records.push(name, crc, size, offset, true);
+        this.record({ name, crc, size, offset, streamed: true });
       },
     };
   }
 
-  /** The central directory, in batches that wait for the sink, and the end records; then ends the sink. */
+  /** The central directory, copied from its scratch file (the event loop turns between reads), and the end records; then ends the sink. */
   async finish(): Promise<void> {
+    if (this.failed) throw this.failed;
     const cdOffset = this.offset;
-    for (let i = 0; i < this.records.length; i += CENTRAL_BATCH) {
-      for (let k = i; k < Math.min(i + CENTRAL_BATCH, this.records.length); k++) {
-        const r = this.records.at(k);
-        const nameLen = Buffer.byteLength(r.name, 'utf8');
-        const len = centralLength(r, nameLen);
-        const waiting = this.room(len);
-        writeCentralRecord(this.stage, this.used, r, nameLen, this.dos);
-        this.used += len;
-        this.offset += len;
-        if (waiting) await waiting;
-      }
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      // Each piece is under DIRECT: copied into the staging buffer, so the spill may reuse its read buffer.
+      for await (const piece of this.central.read()) await this.put(piece);
+    } finally {
+      this.central.close();
     }
-    await this.put(endRecords(this.records.length, cdOffset, this.offset - cdOffset));
+    await this.put(endRecords(this.count, cdOffset, this.offset - cdOffset));
     await this.flush();
     if (this.failed) throw this.failed;
     this.sink.end();
+  }
+
+  /** Writes the entry's central record into the scratch file, in place. */
+  private record(r: ZipRecord): void {
+    const nameLen = Buffer.byteLength(r.name, 'utf8');
+    const { target, at } = this.central.reserve(centralLength(r, nameLen));
+    writeCentralRecord(target, at, r, nameLen, this.dos);
+    this.count++;
   }
 
   /** Writes a local header straight into the staging buffer; answers the sink's wait, if a flush made one. */

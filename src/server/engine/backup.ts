@@ -4,7 +4,7 @@ import type { Phase } from '../../constants';
 import { DUMP_DIR_TOC, MAIN_DUMP_DIR, dumpDirEntry, mainDumpEntry } from '../archive/layout';
 import { signingKey } from '../archive/provenance';
 import { ArchiveWriter } from '../archive/writer';
-import type { DataSourceDump, Manifest, SkippedDataSource, SubAppDump } from '../archive/manifest-types';
+import type { DataSourceDump, ManifestHead, SkippedDataSource, SubAppDump } from '../archive/manifest-types';
 import { buildManifest } from './backup-manifest';
 import { sourceEntry } from '../datasources/kinds';
 import { ToolError } from '../process/errors';
@@ -57,7 +57,8 @@ export interface BackupInput {
 export interface BackupResult {
   filePath: string;
   size: number;
-  manifest: Manifest;
+  /** The manifest but its entries (their count and bytes instead): readManifest gives them back. */
+  manifest: ManifestHead;
 }
 
 const DB_SHARE = 60; // percent of the bar for the database dump; files get the rest
@@ -133,7 +134,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
               progress('packing files', 2 + Math.floor((60 * done) / Math.max(filesBytes, 1)));
             },
           });
-          done = before + added.reduce((n, e) => n + e.size, 0);
+          done = before + added.bytes;
         } else {
           if (!fs.existsSync(part.source)) continue;
           await writer.addFile(part.entry, part.source);

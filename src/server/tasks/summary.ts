@@ -1,5 +1,5 @@
 import fs from 'fs';
-import type { ArchiveHeaderInfo, Manifest } from '../archive/manifest-types';
+import type { ArchiveHeaderInfo, Manifest, ManifestHead } from '../archive/manifest-types';
 import type { DbConfig } from '../dumpers/types';
 import { readProvenance } from '../archive/provenance';
 import { inspectArchive, inspectHeader } from '../engine/restore';
@@ -12,8 +12,9 @@ import type { PreflightReport } from '../preflight/types';
 export const SUMMARY_SKIPPED_LISTED = 100;
 
 /** What the restore confirmation shows. Encrypted archives reveal only their plain header until the password is given. */
-export function summaryOf(manifest: Manifest | ArchiveHeaderInfo, size: number, encrypted = false) {
-  const full = 'entries' in manifest ? (manifest as Manifest) : null;
+export function summaryOf(manifest: Manifest | ManifestHead | ArchiveHeaderInfo, size: number, encrypted = false) {
+  // A whole manifest (read back, or as the writer answers it), not only the plain header of an encrypted archive.
+  const full = 'entries' in manifest || 'entryCount' in manifest ? (manifest as Omit<Manifest, 'entries'>) : null;
   return {
     createdAt: manifest.createdAt,
     appName: manifest.app.name,

@@ -6,6 +6,7 @@ import type { CipherTuning } from '../../crypto';
 import type { Manifest } from '../manifest-types';
 import { ArchiveWriter } from '../writer';
 import { buildZip, draft, RawEntry } from './helpers';
+import { readManifest } from '../reader';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -66,6 +67,6 @@ export async function encryptedArchive(
     cipherTuning: opts.tuning ?? CHEAP,
   });
   for (const [p, data] of Object.entries(contents)) await w.addBuffer(p, data);
-  const { manifest } = await w.finish(draft({ parts: opts.parts ?? ['database', 'uploads', 'keys'] }));
-  return { file, manifest };
+  await w.finish(draft({ parts: opts.parts ?? ['database', 'uploads', 'keys'] }));
+  return { file, manifest: await readManifest(file, { password: opts.password ?? PASSWORD }) };
 }

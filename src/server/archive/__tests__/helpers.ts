@@ -6,7 +6,7 @@ import os from 'os';
 import path from 'path';
 import { Readable } from 'stream';
 import { FORMAT, FORMAT_VERSION, NAMESPACE } from '../../../constants';
-import type { Manifest, ManifestEntry } from '../manifest-types';
+import type { Manifest, ManifestEntry, ManifestHead } from '../manifest-types';
 import type { ManifestDraft } from '../writer';
 
 export const sha256 = (buf: Buffer | string) => createHash('sha256').update(buf).digest('hex');
@@ -19,6 +19,12 @@ export async function sha256File(p: string): Promise<string> {
 
 export async function makeTmp(prefix = 'nbbm-test-'): Promise<string> {
   return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** What the writer answers of a manifest it wrote: everything but the entries, with their count and bytes. */
+export function headOf(m: Manifest): ManifestHead {
+  const { entries, ...head } = m;
+  return { ...head, entryCount: entries.length, entryBytes: entries.reduce((n, e) => n + e.size, 0) };
 }
 
 export function draft(overrides: Partial<ManifestDraft> = {}): ManifestDraft {

@@ -34,8 +34,8 @@ export async function goodArchive(name = 'good'): Promise<{ file: string; manife
   await w.addBuffer('db/main.dump', dump);
   await w.addBuffer('storage/uploads/a.txt', fileA);
   await w.addBuffer('storage/uploads/sub/b.bin', fileB);
-  const { manifest } = await w.finish(draft());
-  return { file, manifest };
+  await w.finish(draft());
+  return { file, manifest: await readManifest(file) };
 }
 
 /** A zip built with archiver directly: data entries, then manifest.json (a Manifest, raw text, or none). */

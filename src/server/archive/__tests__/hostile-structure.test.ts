@@ -171,7 +171,8 @@ describe('many small files, created on a worker thread', () => {
     await w.addBuffer('db/main.dump', dump);
     // Several batches of the file maker (4 MiB each) before and after the planted name.
     for (let i = 0; i < 3000; i++) await w.addBuffer(`storage/uploads/f${String(i).padStart(4, '0')}.bin`, randomBytes(3000));
-    const { manifest } = await w.finish(draft());
+    await w.finish(draft());
+    const manifest = await readManifest(file);
     const staging = path.join(tmpDir(), 'staging');
     const target = path.join(tmpDir(), 'target');
     await fsp.writeFile(target, 'keep');

@@ -11,7 +11,7 @@ import { EMPTY_SHA256 } from '../hash-stream';
 import { MANIFEST_NAME } from '../manifest';
 import { extractVerified, openEntryStream, readManifest, verifyArchive } from '../reader';
 import { ArchiveWriter } from '../writer';
-import { buildZip, draft, entryOf, expectCode, listTree, makeTmp, manifestFor, pgDumpLike, sha256, sha256File } from './helpers';
+import { buildZip, draft, entryOf, expectCode, headOf, listTree, makeTmp, manifestFor, pgDumpLike, sha256, sha256File } from './helpers';
 
 const mode = async (p: string) => (await fsp.stat(p)).mode & 0o777;
 const hasCmd = (cmd: string) => {
@@ -81,19 +81,11 @@ describe('ArchiveWriter + reader round trip', () => {
       onProgress: (n) => progress.push(n),
       onSkip: (rel, reason) => skipped.push(`${rel}:${reason}`),
     });
-    expect(dirEntries.map((e) => e.path)).toEqual([
-      'storage/uploads/Z-upper.txt',
-      'storage/uploads/a.txt',
-      'storage/uploads/big.bin',
-      'storage/uploads/empty.bin',
-      'storage/uploads/sub/b.png',
-      'storage/uploads/sub/deeper/c.json',
-      'storage/uploads/sub/ü n i c ø d e.txt',
-    ]);
     expect(skipped.sort()).toEqual(
       ['back\\slash.txt:unsafe name', 'link-to-dir:symlink', 'link-to-file:symlink', ...(fifo ? ['pipe:not a regular file'] : [])].sort(),
     );
     const totalFiles = Object.values(files).reduce((n, b) => n + b.length, 0);
+    expect(dirEntries).toEqual({ files: 7, bytes: totalFiles });
     expect(progress[progress.length - 1]).toBe(totalFiles);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
 
@@ -108,23 +100,37 @@ describe('ArchiveWriter + reader round trip', () => {
     expect(w.bytesWritten).toBe(res.size);
     expect(res.manifest.format).toBe(FORMAT);
     expect(res.manifest.formatVersion).toBe(FORMAT_VERSION_PLAIN);
+    // The writer answers the manifest but its entries (streamed into the archive), with their count and bytes.
+    const written = await readManifest(finalPath);
+    expect(res.manifest).toEqual(headOf(written));
+    expect(written.entries.map((e) => e.path)).toEqual([
+      'db/main.dump',
+      'storage/uploads/Z-upper.txt',
+      'storage/uploads/a.txt',
+      'storage/uploads/big.bin',
+      'storage/uploads/empty.bin',
+      'storage/uploads/sub/b.png',
+      'storage/uploads/sub/deeper/c.json',
+      'storage/uploads/sub/ü n i c ø d e.txt',
+      'keys/app.key',
+    ]);
 
     // Sizes and hashes in the manifest match independently computed ones.
-    for (const e of res.manifest.entries) {
+    for (const e of written.entries) {
       if (e.path.startsWith('storage/uploads/')) {
         const data = files[e.path.slice('storage/uploads/'.length)];
         expect(e.size).toBe(data.length);
         expect(e.sha256).toBe(sha256(data));
       }
     }
-    expect(res.manifest.entries.find((e) => e.path === 'storage/uploads/empty.bin')!.sha256).toBe(EMPTY_SHA256);
+    expect(written.entries.find((e) => e.path === 'storage/uploads/empty.bin')!.sha256).toBe(EMPTY_SHA256);
 
     // manifest.json is the last entry, stored, and reading it back gives the same manifest.
     const dir = await unzipper.Open.file(finalPath);
     expect(dir.files[dir.files.length - 1].path).toBe(MANIFEST_NAME);
     expect(dir.files.every((f) => f.compressionMethod === 0)).toBe(true);
     const manifest = await readManifest(finalPath);
-    expect(manifest).toEqual(res.manifest);
+    expect(manifest).toEqual(written);
 
     // Other zip tools agree with the file.
     if (hasCmd('unzip')) execFileSync('unzip', ['-tq', finalPath]);
@@ -140,7 +146,7 @@ describe('ArchiveWriter + reader round trip', () => {
     expect(ex.bytes).toBe(manifest.entries.reduce((n, e) => n + e.size, 0));
     for (const e of manifest.entries) {
       const p = path.join(staging, ...e.path.split('/'));
-      expect(ex.files[e.path]).toBe(p);
+      expect(ex.pathOf(e.path)).toBe(p);
       expect(await sha256File(p)).toBe(e.sha256);
       expect(await mode(p)).toBe(0o600);
     }
@@ -200,12 +206,13 @@ describe('ArchiveWriter + reader round trip', () => {
     const w = await ArchiveWriter.create(file, { tmpDir: tmp });
     await w.addBuffer('db/main.dump', randomBytes(1000));
     await w.addDirectory('storage/uploads', src);
-    const { manifest } = await w.finish(draft());
+    await w.finish(draft());
+    const manifest = await readManifest(file);
     await verifyArchive(file);
     const out = path.join(tmp, 'out');
-    const { files: extracted } = await extractVerified(file, manifest, out);
+    const { pathOf } = await extractVerified(file, manifest, out);
     for (const [name, data] of Object.entries(files)) {
-      expect([name, await sha256File(extracted[`storage/uploads/${name}`])]).toEqual([name, sha256(data)]);
+      expect([name, await sha256File(pathOf(`storage/uploads/${name}`))]).toEqual([name, sha256(data)]);
     }
   });
 
@@ -292,8 +299,35 @@ describe('ArchiveWriter lifecycle', () => {
     await expectCode(w.addFile('f', path.join(tmp, 'missing')), 'SOURCE_FAILED');
     await fsp.symlink('/etc/hostname', path.join(tmp, 'ln'));
     await expectCode(w.addFile('f', path.join(tmp, 'ln')), 'SOURCE_FAILED');
-    const { manifest } = await w.finish(draft());
-    expect(manifest.entries.map((e) => e.path)).toEqual(['db/main.dump']);
+    await w.finish(draft());
+    expect((await readManifest(path.join(tmp, 'e' + ARCHIVE_EXT))).entries.map((e) => e.path)).toEqual(['db/main.dump']);
+  });
+
+  it('refuses a folder that overlaps an entry or folder added before (its files are not checked one by one)', async () => {
+    const src = path.join(tmp, 'overlap-src');
+    await fsp.mkdir(path.join(src, 'sub'), { recursive: true });
+    await fsp.writeFile(path.join(src, 'sub', 'x.txt'), 'x');
+    const file = path.join(tmp, 'overlap' + ARCHIVE_EXT);
+    const w = await ArchiveWriter.create(file, { tmpDir: tmp });
+    await w.addBuffer('db/main.dump', 'x');
+    await w.addBuffer('storage/plugins/p.txt', 'p');
+    await expect(w.addDirectory('storage/uploads', src)).resolves.toEqual({ files: 1, bytes: 1 });
+    await expectCode(w.addDirectory('storage/uploads', src), 'ENTRY_DUPLICATE');
+    await expectCode(w.addDirectory('storage/uploads/sub', path.join(src, 'sub')), 'ENTRY_DUPLICATE');
+    await expectCode(w.addDirectory('storage', src), 'ENTRY_DUPLICATE');
+    await expectCode(w.addDirectory('storage/plugins', src), 'ENTRY_DUPLICATE');
+    await expectCode(w.addDirectory('db/main.dump', src), 'ENTRY_DUPLICATE');
+    await expectCode(w.addBuffer('storage/uploads/sub/x.txt', 'again'), 'ENTRY_DUPLICATE');
+    await expectCode(w.addBuffer('storage/uploads', 'a file where a folder is'), 'ENTRY_DUPLICATE');
+    // A folder beside them is fine, and the writer still works.
+    await expect(w.addDirectory('storage/other', src)).resolves.toEqual({ files: 1, bytes: 1 });
+    await w.finish(draft());
+    expect((await readManifest(file)).entries.map((e) => e.path)).toEqual([
+      'db/main.dump',
+      'storage/plugins/p.txt',
+      'storage/uploads/sub/x.txt',
+      'storage/other/sub/x.txt',
+    ]);
   });
 
   it('moves the finished archive across filesystems (EXDEV) by copying next to the target first', async () => {
@@ -307,7 +341,7 @@ describe('ArchiveWriter lifecycle', () => {
     });
     try {
       const res = await w.finish(draft());
-      expect(await readManifest(finalPath)).toEqual(res.manifest);
+      expect(headOf(await readManifest(finalPath))).toEqual(res.manifest);
     } finally {
       spy.mockRestore();
     }

@@ -10,6 +10,7 @@ import type { DbConfig } from '../../dumpers/types';
 import { captureTool, runTool } from '../../process/run';
 import { NAMESPACE } from '../../../constants';
 import { ArchiveWriter } from '../../archive/writer';
+import { readManifest } from '../../archive/reader';
 import { restoreOffline } from '../../cli/offline-restore';
 import { backupPaths, ensureDirs } from '../../paths';
 import { createBackup } from '../backup';
@@ -153,7 +154,7 @@ describe('parallel dump and restore (directory format)', () => {
     });
     expect(manifest.formatVersion).toBe(2);
     expect(manifest.database).toMatchObject({ dump: 'db/main.dir', dumpFormat: 'directory', dumpJobs: 2 });
-    const dumpEntries = manifest.entries.filter((e) => e.path.startsWith('db/'));
+    const dumpEntries = (await readManifest(filePath)).entries.filter((e) => e.path.startsWith('db/'));
     // The table of contents and one data file per table with rows, each an entry checked by SHA-256.
     expect(dumpEntries.map((e) => e.path)).toContain('db/main.dir/toc.dat');
     expect(dumpEntries.filter((e) => /^db\/main\.dir\/\d+\.dat\.gz$/.test(e.path)).length).toBeGreaterThanOrEqual(3);

@@ -5,6 +5,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { NAMESPACE } from '../../../constants';
+import { readManifest } from '../../archive/reader';
 import type { DbConfig } from '../../dumpers/types';
 import { captureTool, runTool } from '../../process/run';
 import { createBackup } from '../backup';
@@ -50,7 +51,7 @@ async function backUp(db: DbConfig, label: string) {
     origin: 'manual',
   });
   const staging = path.join(tmp, `${label}-staging`);
-  await stageArchive(result.filePath, result.manifest, staging);
+  await stageArchive(result.filePath, await readManifest(result.filePath), staging);
   return { ...result, dump: path.join(staging, result.manifest.database.dump) };
 }
 
