@@ -11,6 +11,7 @@ import { crashMidway, crashPoint } from './crash';
 import { journalDir, MANIFEST_COPY, removeJournal, saveJournal, writeDurable, type RestoreJournal } from './journal';
 import { dbStep, planRestore, type TargetRef } from './plan';
 import { checkDumps, replaceDatabase, rollBack, type DbResolver } from './undo';
+import { removeTree } from './remove-tree';
 import { dropAsides, swapForward, swapRecords } from './storage-swap';
 
 /** A sub-application or an external data source the restore replaces too. */
@@ -230,7 +231,7 @@ export async function runRestorePipeline(
   } finally {
     // A journal still 'live' (its rollback failed) keeps its staged copy for the next start's recovery.
     if (j.state !== 'live') {
-      await fs.promises.rm(staging, { recursive: true, force: true });
+      await removeTree(staging);
       await removeJournal(dir, j.id);
     }
     await fs.promises.rm(tools, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import type { Manifest } from '../archive/manifest-types';
 import { storageParts } from '../engine/storage-parts';
 import { BackupError } from '../errors';
 import type { SwapRecord } from './journal';
+import { removeTree } from './remove-tree';
 
 // The storage folders (uploads, plugins, key files) are put in place by renames: the current one is set aside first
 // and removed only at commit. Every operation here is idempotent, so a start-up after a crash can run it again
@@ -65,5 +66,5 @@ export async function swapBack(records: SwapRecord[]): Promise<void> {
 
 /** The restore is kept: the set-aside parts go. */
 export async function dropAsides(records: SwapRecord[]): Promise<void> {
-  for (const r of records) await fs.promises.rm(r.aside, { recursive: true, force: true });
+  for (const r of records) await removeTree(r.aside);
 }
