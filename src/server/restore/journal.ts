@@ -52,12 +52,14 @@ export const journalFile = (dir: string, id: string) => path.join(dir, `${id}.st
 export const outcomeFile = (dir: string, id: string) => path.join(dir, `${id}.outcome`);
 
 /** Write, fsync, rename, fsync the folder: after a power cut the file is the old or the new version, whole. */
-export async function writeDurable(file: string, content: string): Promise<void> {
+export async function writeDurable(file: string, content: string | Iterable<string>): Promise<void> {
   await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.partial`;
   const fh = await fs.promises.open(tmp, 'w', 0o600);
   try {
-    await fh.writeFile(content);
+    // Pieces (a large manifest's JSON) are written one after the other, never joined into one string. writeFile on a
+    // handle writes the whole piece from the current position.
+    for (const piece of typeof content === 'string' ? [content] : content) await fh.writeFile(piece);
     await fh.sync();
   } finally {
     await fh.close();

@@ -1,6 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import type { Phase } from '../../constants';
+import { manifestJsonPieces } from '../archive/manifest-pieces';
 import type { Manifest } from '../archive/manifest-types';
 import { sealWithAppKey } from '../crypto/app-key-seal';
 import type { DbConfig, ToolPaths } from '../dumpers/types';
@@ -145,7 +146,7 @@ export async function runRestorePipeline(
     crashPoint('stage');
     say('Unpacking and checking every file of the backup');
     await stageArchive(job.file, job.manifest, staging, (p) => progress('validating', Math.floor(p * 0.3)), job.password);
-    await writeDurable(path.join(staging, MANIFEST_COPY), JSON.stringify(job.manifest));
+    await writeDurable(path.join(staging, MANIFEST_COPY), manifestJsonPieces(job.manifest));
     // A dump the tool cannot read, or one that would run client commands, stops here: before the safety backup,
     // before maintenance, before any database is emptied.
     await checkDumps(j.planned.filter((s) => s.startsWith('db:')), resolve, staging, job.manifest, tools, job.tools);
