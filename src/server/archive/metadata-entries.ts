@@ -3,6 +3,7 @@ import type { Sealer } from './entry-writer';
 import { encryptionInfoBytes } from './encryption-info';
 import { headerOf } from './header';
 import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, SIGNATURE_NAME } from './layout';
+import { manifestJsonFrame } from './manifest-pieces';
 import type { Manifest } from './manifest-types';
 import { SignatureMac } from './provenance';
 import type { Spill } from './spill';
@@ -24,9 +25,9 @@ export async function writeMetadata(
   sealer: Sealer | null,
   signingKey: Buffer | null,
 ): Promise<void> {
-  const headJson = JSON.stringify(head);
-  const prefix = Buffer.from(`${headJson.slice(0, -1)}${headJson.length > 2 ? ',' : ''}"entries":[`, 'utf8');
-  const suffix = Buffer.from(']}', 'utf8');
+  const { open, close } = manifestJsonFrame(head);
+  const prefix = Buffer.from(open, 'utf8');
+  const suffix = Buffer.from(close, 'utf8');
   const plainLength = prefix.length + entries.size + suffix.length;
   const mac = signingKey ? new SignatureMac(signingKey) : null;
 

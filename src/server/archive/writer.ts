@@ -157,11 +157,6 @@ export class ArchiveWriter {
     return this.zip.pointer;
   }
 
-  /** Entries added so far. */
-  get entriesAdded(): number {
-    return this.entryCount;
-  }
-
   /** Streams `readable` into entry `entryPath`. The writer does not destroy a caller's stream on abort. */
   addStream(entryPath: string, readable: Readable): Promise<ManifestEntry> {
     return this.enqueue(() => this.streamEntry(this.checkName(entryPath), readable));

@@ -216,10 +216,6 @@ export class ZipOut {
     return this.offset;
   }
 
-  get entryCount(): number {
-    return this.count;
-  }
-
   /** The sink (or what it writes to) failed: every pending and later write rejects with `err`. */
   fail(err: Error): void {
     if (!this.failed) this.failed = err;
