@@ -1,7 +1,6 @@
 import path from 'path';
 import { loadFileSync, type LoadedFile } from './file-loader';
-import { FolderReader } from './folder-reader';
-import type { FoundItem } from './folder-reader-worker';
+import { FolderReader, type FoundItem } from './folder-reader';
 import type { FolderMode, ManifestEntry, SkippedFile } from './manifest-types';
 import { safeEntryPath } from './safe-path';
 import { sourceFailed } from './source-error';
@@ -54,7 +53,7 @@ export interface FolderPackTarget {
 
 /**
  * Adds every regular file under absDir as `<base>/<relative path>`, depth first in sorted name order. The folder is
- * walked and its small files read and hashed on a worker thread (folder-reader.ts); this loop writes what comes back,
+ * walked and its small files read and hashed on worker threads (folder-reader.ts); this loop writes what comes back,
  * yielding to the event loop in time slices. Items that cannot be packed, or that change meanwhile, are left out and
  * recorded (skipReasonOf); the modes of the folders holding packed files are recorded too.
  */

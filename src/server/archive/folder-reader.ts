@@ -1,24 +1,17 @@
+import os from 'os';
 import { Worker } from 'worker_threads';
-import { folderReaderWorker, type BatchReply, type FoundItem } from './folder-reader-worker';
+import { fileReaderWorker, type ReadItem, type ReadReply, type ReadRequest } from './file-reader-worker';
+import { folderWalkerWorker, type WalkItem, type WalkReply } from './folder-walker-worker';
 
-// A folder of uploads is walked and read on a worker thread, small files hashed there too; the main thread only
-// writes what comes back. With tens of thousands of files the per-file work was the backup's cost: in a CPU profile
-// of 50,000 files of 2 KB packed on the main thread with reads on a worker, the main thread spent 0.5 s listing
-// folders, 0.44 s hashing and as much again collecting the promises and objects of an asynchronous walk. Contents
-// travel in a few buffers that go back and forth (transferred, never copied or allocated again: a backup's size
-// churned through external memory sets off full garbage collections in a server's large heap).
+// A folder of uploads is walked on one worker thread and its small files read and hashed on others (two on a machine
+// with two cores); the main thread only writes what comes back, in walk order. With tens of thousands of files the
+// per-file work is the backup's cost: in a CPU profile of 50,000 files of 2 KB, one thread doing the walk, the reads
+// and both hashes was busy 1.87 s while the main thread was idle two thirds of the time. Contents travel in a few
+// buffers that go back and forth (transferred, never copied or allocated again: a backup's size churned through
+// external memory sets off full garbage collections in a server's large heap).
 
-const BUFFERS = 3;
-const BUFFER_BYTES = 4 * 1024 * 1024;
-/** Items per answer at most: bounds one message and how long the main thread works on it. */
-const MAX_ITEMS = 2048;
-
-const SOURCE = `
-const { parentPort, workerData } = require('worker_threads');
-(${folderReaderWorker.toString()})(parentPort, workerData, {
-  fs: require('fs'), path: require('path'), crypto: require('crypto'), zlib: require('zlib'),
-});
-`;
+/** One item of the walk as the packer sees it: a listed file has become what its reader found. */
+export type FoundItem = Exclude<WalkItem, { k: 'file' }> | ReadItem;
 
 /** A batch of walked items; `data` holds the contents of its 'data' items. Valid until `release()`. */
 export interface Batch {
@@ -27,83 +20,182 @@ export interface Batch {
   release(): void;
 }
 
+const BUFFER_BYTES = 4 * 1024 * 1024;
+/** Items per walk answer at most: bounds one message and how far the walk runs ahead. */
+const WALK_ITEMS = 2048;
+/** Files per read request at most: small enough that two readers share a folder, large enough to pay the message. */
+const JOB_FILES = 256;
+/** Segments waiting to be delivered before the walk is asked for more. */
+const AHEAD = 16;
+
+const WALKER = `
+const { parentPort, workerData } = require('worker_threads');
+(${folderWalkerWorker.toString()})(parentPort, workerData, { fs: require('fs'), path: require('path') });
+`;
+const READER = `
+const { parentPort, workerData } = require('worker_threads');
+(${fileReaderWorker.toString()})(parentPort, workerData, { fs: require('fs'), crypto: require('crypto'), zlib: require('zlib') });
+`;
+
+/** Reader threads: one per core, two at most (the main thread and the database dump need the rest). */
+export function readerCount(): number {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(2, cores));
+}
+
 /**
- * Answers the items under `root` in walk order, batch by batch; the worker reads the next batches meanwhile (one
- * request out at a time, so the order holds). `next()` answers null when the walk is over.
+ * A run of the walk: items that are not files, then up to JOB_FILES files, which one reader reads. A request whose
+ * buffer filled up answers part of the files: the rest becomes the next segment.
+ */
+interface Segment {
+  id: number;
+  lead: FoundItem[];
+  rels: string[];
+  from: number;
+  state: 'waiting' | 'reading' | 'ready';
+  reply: ReadReply | null;
+}
+
+/**
+ * Answers the items under `root` in walk order, batch by batch, while the walk and the reads go on ahead. Requests are
+ * sent in walk order, so the first segment waiting always gets the next free reader and buffer: the one the caller
+ * waits for is never starved by those after it. `next()` answers null when the walk is over.
  */
 export class FolderReader {
-  private readonly worker: Worker;
+  private readonly walker: Worker;
+  private readonly readers: Worker[] = [];
+  private readonly idle: number[] = [];
   private readonly bytes: (ArrayBuffer | null)[] = [];
   private readonly free: number[] = [];
-  private readonly ready: BatchReply[] = [];
-  private inFlight = false;
-  private over = false;
+  private readonly segments: Segment[] = [];
+  private readonly reading = new Map<number, Segment>();
+  private nextId = 0;
+  private walking = false;
+  private walked = false;
   private waiter: (() => void) | null = null;
   private failed: Error | null = null;
   private closing = false;
 
-  constructor(root: string, inlineMax: number) {
-    // Every file the worker inlines must fit an empty buffer, or an answer could come back with nothing taken.
+  constructor(root: string, inlineMax: number, readers = readerCount()) {
+    // Every file a reader inlines must fit an empty buffer, or an answer could come back with nothing taken.
     if (inlineMax > BUFFER_BYTES) throw new RangeError(`inlineMax ${inlineMax} exceeds the folder reader's buffer`);
-    for (let i = 0; i < BUFFERS; i++) {
+    // Two buffers more than readers: the caller holds one and the next waits ready while every reader fills one.
+    for (let i = 0; i < readers + 2; i++) {
       this.bytes.push(new ArrayBuffer(BUFFER_BYTES));
       this.free.push(i);
     }
-    this.worker = new Worker(SOURCE, { eval: true, workerData: { root, inlineMax, maxItems: MAX_ITEMS } });
-    this.worker.unref();
-    this.worker.on('message', (m: BatchReply) => this.received(m));
-    this.worker.on('error', (err) => {
-      this.failed = err;
-      this.wake();
-    });
-    this.worker.on('exit', (code) => {
-      if (this.closing) return;
-      this.failed = this.failed ?? new Error(`folder reader thread exited with code ${code}`);
-      this.wake();
-    });
-    this.send();
+    this.walker = this.start(WALKER, { root, maxItems: WALK_ITEMS }, (m: WalkReply) => this.walkedSome(m));
+    for (let i = 0; i < readers; i++) {
+      this.readers.push(this.start(READER, { root, inlineMax }, (m: ReadReply) => this.read(i, m)));
+      this.idle.push(i);
+    }
+    this.pump();
   }
 
   async next(): Promise<Batch | null> {
-    while (!this.ready.length) {
+    for (;;) {
       if (this.failed) throw this.failed;
-      if (this.over && !this.inFlight) return null;
+      const head = this.segments[0];
+      if (head?.state === 'ready') {
+        this.segments.shift();
+        return this.batchOf(head);
+      }
+      if (!head && this.walked) return null;
       await new Promise<void>((resolve) => (this.waiter = resolve));
     }
-    const { buf, bytes, items } = this.ready.shift()!;
-    let released = false;
-    return {
-      items,
-      data: Buffer.from(bytes),
-      release: () => {
-        if (released) return;
-        released = true;
-        this.bytes[buf] = bytes;
-        this.free.push(buf);
-        this.send();
-      },
-    };
   }
 
   async close(): Promise<void> {
     this.closing = true;
-    await this.worker.terminate();
+    await Promise.all([this.walker, ...this.readers].map((w) => w.terminate()));
   }
 
-  private send(): void {
-    if (this.inFlight || this.over || !this.free.length) return;
-    const buf = this.free.pop()!;
-    const bytes = this.bytes[buf]!;
-    this.bytes[buf] = null;
-    this.inFlight = true;
-    this.worker.postMessage({ buf, bytes }, [bytes]);
+  private start<T>(source: string, workerData: unknown, onMessage: (m: T) => void): Worker {
+    const worker = new Worker(source, { eval: true, workerData });
+    worker.unref();
+    worker.on('message', onMessage);
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => {
+      if (!this.closing) this.fail(new Error(`folder reader thread exited with code ${code}`));
+    });
+    return worker;
   }
 
-  private received(reply: BatchReply): void {
-    this.inFlight = false;
-    if (reply.done) this.over = true;
-    this.ready.push(reply);
-    this.send();
+  private batchOf(seg: Segment): Batch {
+    const reply = seg.reply;
+    let released = false;
+    return {
+      items: reply ? [...seg.lead, ...reply.items] : seg.lead,
+      data: reply ? Buffer.from(reply.bytes) : Buffer.alloc(0),
+      release: () => {
+        if (released || !reply) return;
+        released = true;
+        this.bytes[reply.buf] = reply.bytes;
+        this.free.push(reply.buf);
+        this.pump();
+      },
+    };
+  }
+
+  /** Asks the walk for more while few segments wait, and sends the first waiting segments to free readers. */
+  private pump(): void {
+    if (this.failed || this.closing) return;
+    if (!this.walking && !this.walked && this.segments.length < AHEAD) {
+      this.walking = true;
+      this.walker.postMessage(null);
+    }
+    for (const seg of this.segments) {
+      if (!this.idle.length || !this.free.length) break;
+      if (seg.state !== 'waiting') continue;
+      const reader = this.idle.shift()!;
+      const buf = this.free.pop()!;
+      const bytes = this.bytes[buf]!;
+      this.bytes[buf] = null;
+      seg.state = 'reading';
+      this.reading.set(seg.id, seg);
+      const request: ReadRequest = { id: seg.id, buf, bytes, rels: seg.rels, from: seg.from };
+      this.readers[reader].postMessage(request, [bytes]);
+    }
+  }
+
+  private walkedSome(reply: WalkReply): void {
+    this.walking = false;
+    if (reply.done) this.walked = true;
+    let cur: Segment | null = null;
+    for (const item of reply.items) {
+      // An item after files comes after them: it leads a new segment; so do the files past JOB_FILES.
+      const fits = cur && (item.k === 'file' ? cur.rels.length < JOB_FILES : !cur.rels.length);
+      if (!cur || !fits) {
+        cur = { id: this.nextId++, lead: [], rels: [], from: 0, state: 'ready', reply: null };
+        this.segments.push(cur);
+      }
+      if (item.k === 'file') {
+        cur.rels.push(item.rel);
+        cur.state = 'waiting';
+      } else cur.lead.push(item);
+    }
+    this.pump();
+    this.wake();
+  }
+
+  private read(reader: number, reply: ReadReply): void {
+    this.idle.push(reader);
+    const seg = this.reading.get(reply.id);
+    this.reading.delete(reply.id);
+    if (!seg) return;
+    seg.state = 'ready';
+    seg.reply = reply;
+    if (reply.to < seg.rels.length) {
+      // The buffer filled up: the rest of the files is read next, before any later segment is answered.
+      const rest: Segment = { id: this.nextId++, lead: [], rels: seg.rels, from: reply.to, state: 'waiting', reply: null };
+      this.segments.splice(this.segments.indexOf(seg) + 1, 0, rest);
+    }
+    this.pump();
+    this.wake();
+  }
+
+  private fail(err: Error): void {
+    this.failed = this.failed ?? err;
     this.wake();
   }
 

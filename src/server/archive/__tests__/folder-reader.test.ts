@@ -7,12 +7,14 @@ import path from 'path';
 import { ARCHIVE_EXT } from '../../../constants';
 import { extractVerified, readManifest, verifyArchive } from '../reader';
 import { FolderReader } from '../folder-reader';
-import { folderReaderWorker, type BatchReply, type BatchRequest, type FoundItem } from '../folder-reader-worker';
+import { fileReaderWorker, type ReadItem, type ReadReply, type ReadRequest } from '../file-reader-worker';
+import { folderWalkerWorker, type WalkReply } from '../folder-walker-worker';
 import { ArchiveWriter } from '../writer';
 import { draft, makeTmp, sha256, sha256File } from './helpers';
 
-// A folder is walked, read and hashed on a worker thread (folder-reader.ts): every file packed byte for byte, the same
-// items left out as before, whatever the order of sizes (a buffer that fills up ends an answer; the next goes on).
+// A folder is walked on a worker thread and its files read and hashed on others (folder-reader.ts): every file packed
+// byte for byte and in walk order, the same items left out as before, whatever the order of sizes (a buffer that fills
+// up ends an answer; the next goes on from there).
 
 let tmp: string;
 beforeEach(async () => {
@@ -53,7 +55,9 @@ describe('the folder reader', () => {
     expect(next.mock.calls.length).toBeGreaterThan(5);
     next.mockRestore();
     expect(skipped.sort()).toEqual(['d3/link.bin: symlink', 'd5/pipe: not a regular file']);
-    expect(manifest.entries.filter((e) => e.path.startsWith('storage/uploads/'))).toHaveLength(1500);
+    const packed = manifest.entries.filter((e) => e.path.startsWith('storage/uploads/')).map((e) => e.path);
+    // In walk order (folders and names sorted), although two readers read them.
+    expect(packed).toEqual(Object.keys(files).sort().map((rel) => `storage/uploads/${rel}`));
     await verifyArchive(file);
     const { pathOf } = await extractVerified(file, manifest, path.join(tmp, 'out'));
     for (const [rel, data] of Object.entries(files)) {
@@ -61,10 +65,41 @@ describe('the folder reader', () => {
     }
   });
 
-  it('walks in sorted order, hashes what it reads, starts the next answer with a file that did not fit', () => {
+  it('walks in sorted order, listing files and leaving out what is not one', () => {
     const root = path.join(tmp, 'w');
     fs.mkdirSync(path.join(root, 'b', 'inner'), { recursive: true });
     fs.mkdirSync(path.join(root, 'gone'));
+    for (const rel of ['a.bin', 'b/1.bin', 'b/inner/2.bin', 'big.bin']) fs.writeFileSync(path.join(root, rel), 'x');
+    fs.symlinkSync(path.join(root, 'a.bin'), path.join(root, 'c-link'));
+    const failing = {
+      ...fs,
+      // 'gone' is deleted between the listing of its parent and its own.
+      readdirSync: ((p: string, o: never) => (p.endsWith('gone') ? enoent(p) : fs.readdirSync(p, o))) as typeof fs.readdirSync,
+    };
+    const answers: WalkReply[] = [];
+    let onMessage: () => void = () => undefined;
+    folderWalkerWorker({ on: (_e, fn) => (onMessage = fn), postMessage: (m) => answers.push(m) }, { root, maxItems: 4 }, { fs: failing, path });
+    while (!answers.at(-1)?.done) onMessage();
+    expect(answers.map((r) => r.items.length)).toEqual([4, 4, 4]);
+    expect(answers.flatMap((r) => r.items.map((i) => `${i.k}:${'rel' in i ? i.rel : ''}`))).toEqual([
+      'enter:',
+      'file:a.bin',
+      'enter:b',
+      'file:b/1.bin',
+      'enter:b/inner',
+      'file:b/inner/2.bin',
+      'leave:b/inner',
+      'leave:b',
+      'file:big.bin',
+      'skip:c-link',
+      'skip:gone',
+      'leave:',
+    ]);
+  });
+
+  it('reads and hashes what fits the buffer, and says where the next request starts', () => {
+    const root = path.join(tmp, 'r');
+    fs.mkdirSync(path.join(root, 'b'), { recursive: true });
     const write = (rel: string, size: number) => {
       const data = randomBytes(size);
       fs.writeFileSync(path.join(root, rel), data);
@@ -72,43 +107,31 @@ describe('the folder reader', () => {
     };
     const a = write('a.bin', 500); // half of a 1,000-byte buffer
     const b1 = write('b/1.bin', 600); // does not fit after a.bin: first of the second answer
-    const b2 = write('b/inner/2.bin', 10);
     write('big.bin', 5000); // over inlineMax
     write('lost.bin', 5);
-    fs.symlinkSync(path.join(root, 'a.bin'), path.join(root, 'c-link'));
+    execFileSync('mkfifo', [path.join(root, 'pipe')]);
     const failing = {
       ...fs,
-      // 'gone' is deleted between the listing of its parent and its own; lost.bin between listing and open.
-      readdirSync: ((p: string, o: never) => (p.endsWith('gone') ? enoent(p) : fs.readdirSync(p, o))) as typeof fs.readdirSync,
+      // lost.bin is deleted between listing and open.
       openSync: ((p: string, f: number) => (p.endsWith('lost.bin') ? enoent(p) : fs.openSync(p, f))) as typeof fs.openSync,
     };
-    const answers: BatchReply[] = [];
-    let onMessage: (m: BatchRequest) => void = () => undefined;
-    folderReaderWorker(
+    const answers: ReadReply[] = [];
+    let onMessage: (m: ReadRequest) => void = () => undefined;
+    fileReaderWorker(
       { on: (_e, fn) => (onMessage = fn), postMessage: (m) => answers.push(m) },
-      { root, inlineMax: 1000, maxItems: 100 },
-      { fs: failing, path, crypto: require('crypto'), zlib: require('zlib') },
+      { root, inlineMax: 1000 },
+      { fs: failing, crypto: require('crypto'), zlib: require('zlib') },
     );
-    const ask = () => onMessage({ buf: 0, bytes: new ArrayBuffer(1000) });
-    ask();
-    ask();
-    expect(answers.map((r) => r.done)).toEqual([false, true]);
-    const [first, second] = answers.map((r) => r.items.map((i) => `${i.k}:${'rel' in i ? i.rel : ''}`));
-    expect(first).toEqual(['enter:', 'data:a.bin', 'enter:b']);
-    expect(second).toEqual([
-      'data:b/1.bin',
-      'enter:b/inner',
-      'data:b/inner/2.bin',
-      'leave:b/inner',
-      'leave:b',
-      'large:big.bin',
-      'skip:c-link',
-      'skip:gone',
-      'error:lost.bin',
-      'leave:',
-    ]);
-    const data = (r: BatchReply, rel: string) => {
-      const item = r.items.find((i) => i.k === 'data' && i.rel === rel) as Extract<FoundItem, { k: 'data' }>;
+    const rels = ['a.bin', 'b/1.bin', 'big.bin', 'lost.bin', 'pipe'];
+    onMessage({ id: 7, buf: 0, bytes: new ArrayBuffer(1000), rels, from: 0 });
+    expect(answers[0]).toMatchObject({ id: 7, buf: 0, to: 1 });
+    onMessage({ id: 8, buf: 1, bytes: new ArrayBuffer(1000), rels, from: answers[0].to });
+    expect(answers[1]).toMatchObject({ id: 8, buf: 1, to: 5 });
+    const [first, second] = answers.map((r) => r.items.map((i) => `${i.k}:${i.rel}`));
+    expect(first).toEqual(['data:a.bin']);
+    expect(second).toEqual(['data:b/1.bin', 'large:big.bin', 'error:lost.bin', 'skip:pipe']);
+    const data = (r: ReadReply, rel: string) => {
+      const item = r.items.find((i) => i.k === 'data' && i.rel === rel) as Extract<ReadItem, { k: 'data' }>;
       const bytes = Buffer.from(r.bytes, item.off, item.len);
       expect(item.sha256).toBe(sha256(bytes));
       expect(item.crc).toBe(zlib.crc32(bytes) >>> 0);
@@ -116,7 +139,6 @@ describe('the folder reader', () => {
     };
     expect(data(answers[0], 'a.bin').equals(a)).toBe(true);
     expect(data(answers[1], 'b/1.bin').equals(b1)).toBe(true);
-    expect(data(answers[1], 'b/inner/2.bin').equals(b2)).toBe(true);
     expect(answers[1].items.find((i) => i.k === 'error')).toMatchObject({ code: 'ENOENT' });
   });
 
