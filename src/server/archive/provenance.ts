@@ -127,6 +127,11 @@ export function readProvenance(
   return withArchive(archivePath, (z) => provenanceOf(z, signingKey(appKey)));
 }
 
+/** readProvenance on an archive already open (one read of its central directory for several questions). */
+export function provenanceIn(z: OpenArchive, appKey: string | undefined | null): Promise<{ provenance: Provenance; reason: ProvenanceReason }> {
+  return provenanceOf(z, signingKey(appKey));
+}
+
 /**
  * Refuses FOREIGN_ARCHIVE_NEEDS_ACK (422) for an archive made elsewhere unless the admin acknowledged it
  * (`trustForeign`): restore and verify execute the SQL it carries.
@@ -136,7 +141,11 @@ export async function requireProvenance(
   appKey: string | undefined | null,
   trustForeign: unknown,
 ): Promise<Provenance> {
-  const { provenance, reason } = await readProvenance(archivePath, appKey);
+  return assertTrusted(await readProvenance(archivePath, appKey), trustForeign);
+}
+
+/** requireProvenance's decision, for a provenance already read (provenanceIn). */
+export function assertTrusted({ provenance, reason }: { provenance: Provenance; reason: ProvenanceReason }, trustForeign: unknown): Provenance {
   if (provenance === 'elsewhere' && trustForeign !== true) {
     throw new ArchiveError(
       'FOREIGN_ARCHIVE_NEEDS_ACK',

@@ -10,7 +10,7 @@ import type { ArchiveHeaderInfo, Manifest, ManifestEntry } from './manifest-type
 import { entryPlaintext, readEncryptionInfo } from './sealed';
 import { resolveInside } from './safe-path';
 import { StagingFolder } from './staging-folder';
-import { openArchive, withArchive } from './zip-directory';
+import { openArchive, withArchive, type OpenArchive } from './zip-directory';
 import { TimeSlice } from '../time-slice';
 
 export interface PasswordOptions {
@@ -67,21 +67,23 @@ export function readHeader(archivePath: string): Promise<ArchiveHeaderInfo> {
  * a second to read): `checkHeader` judges the header before the password is tried (as readHeader then readManifest
  * would), and for a plain archive before the manifest is checked against the central directory.
  */
-export function readHeaderAndManifest(
+export function readHeaderAndManifest<T = undefined>(
   archivePath: string,
-  opts: PasswordOptions & { checkHeader?: (header: ArchiveHeaderInfo) => void } = {},
-): Promise<{ header: ArchiveHeaderInfo; manifest: Manifest }> {
+  opts: PasswordOptions & {
+    checkHeader?: (header: ArchiveHeaderInfo) => void;
+    /** One more question of the same open archive, asked once the manifest is read (e.g. its provenance). */
+    then?: (z: OpenArchive) => Promise<T>;
+  } = {},
+): Promise<{ header: ArchiveHeaderInfo; manifest: Manifest; then: T }> {
   return withArchive(archivePath, async (z) => {
     const info = await readEncryptionInfo(z);
-    if (info) {
-      const header: ArchiveHeaderInfo = { encrypted: true, ...headerOf(info.header) };
-      opts.checkHeader?.(header);
-      return { header, manifest: (await openManifest(z, opts.password)).manifest };
-    }
-    const plain = await readPlainManifest(z);
-    const header: ArchiveHeaderInfo = { encrypted: false, ...headerOf(plain) };
+    const plain = info ? null : await readPlainManifest(z);
+    const header: ArchiveHeaderInfo = info
+      ? { encrypted: true, ...headerOf(info.header) }
+      : { encrypted: false, ...headerOf(plain!) };
     opts.checkHeader?.(header);
-    return { header, manifest: (await openManifest(z, opts.password, plain)).manifest };
+    const { manifest } = await openManifest(z, opts.password, plain ?? undefined);
+    return { header, manifest, then: (opts.then ? await opts.then(z) : undefined) as T };
   });
 }
 

@@ -1,5 +1,6 @@
 import fs from 'fs';
 import { extractVerified, readHeader, readHeaderAndManifest } from '../archive';
+import { provenanceIn } from '../archive/provenance';
 import type { ArchiveHeaderInfo, Manifest, ManifestEntry } from '../archive/manifest-types';
 import { getDumper } from '../dumpers';
 import { chooseJobs, cpuCount } from '../dumpers/parallel-jobs';
@@ -31,19 +32,26 @@ export async function inspectArchive(file: string, target: RestoreTarget, passwo
   return (await inspectArchiveHeader(file, target, password)).manifest;
 }
 
-/** inspectArchive, with the plain header (whether the archive is encrypted), in one read of the archive. */
+/**
+ * inspectArchive, with the plain header (whether the archive is encrypted) and, given the app's key, the archive's
+ * provenance, in one read of the archive (its central directory is what takes time: seconds at 500,000 files).
+ */
 export async function inspectArchiveHeader(
   file: string,
   target: RestoreTarget,
   password?: string,
-): Promise<{ header: ArchiveHeaderInfo; manifest: Manifest }> {
+  appKey?: string | null,
+): Promise<{ header: ArchiveHeaderInfo; manifest: Manifest; provenance: ProvenanceRead }> {
   const read = await readHeaderAndManifest(file, {
     password,
     checkHeader: (header) => checkTarget(header.database.dialect, header.app.version, target),
+    then: (z) => provenanceIn(z, appKey),
   });
   checkTarget(read.manifest.database.dialect, read.manifest.app.version, target);
-  return read;
+  return { header: read.header, manifest: read.manifest, provenance: read.then };
 }
+
+type ProvenanceRead = Awaited<ReturnType<typeof provenanceIn>>;
 
 function checkTarget(dialect: string, version: string, target: RestoreTarget): void {
   if (dialect !== target.dialect) {
