@@ -1,6 +1,7 @@
 import { ArchiveError } from './errors';
 import { isCanonicalEntryPath } from './safe-path';
 import { type CentralEntry, LOCAL_MIN, notAnArchive } from './zip-basics';
+import { TimeSlice } from '../time-slice';
 
 // The checks of the central directory's records, made before any entry data is read.
 
@@ -80,18 +81,37 @@ export function checkRecord(entries: Map<string, CentralEntry>, cdOffset: number
   };
 }
 
-/** Entries may not overlap: the archive can never yield more data than it holds (ENTRY_SIZE_MISMATCH). */
-export function checkNoOverlap(entries: Map<string, CentralEntry>): void {
-  const byOffset = [...entries.values()].sort((a, b) => a.offset - b.offset);
-  for (let i = 1; i < byOffset.length; i++) {
-    const prev = byOffset[i - 1];
-    const prevEnd = prev.offset + LOCAL_MIN + Buffer.byteLength(prev.path) + prev.compressedSize;
-    if (prevEnd > byOffset[i].offset) {
-      throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Entry "${prev.path}" overlaps "${byOffset[i].path}"`, {
-        path: prev.path,
-        declared: prev.compressedSize,
-        actual: Math.max(0, byOffset[i].offset - prev.offset - LOCAL_MIN - Buffer.byteLength(prev.path)),
-      });
+/**
+ * Entries may not overlap: the archive can never yield more data than it holds (ENTRY_SIZE_MISMATCH). The directory
+ * of an archive this plugin wrote lists entries in the order of their data: checked in that order, in slices, without
+ * a sorted copy (a sort of 500,000 entries held the server for most of a second); any other order is sorted first.
+ */
+export async function checkNoOverlap(entries: Map<string, CentralEntry>): Promise<void> {
+  let inOrder = true;
+  let last = -1;
+  for (const e of entries.values()) {
+    if (e.offset < last) {
+      inOrder = false;
+      break;
     }
+    last = e.offset;
+  }
+  const byOffset = inOrder ? entries.values() : [...entries.values()].sort((a, b) => a.offset - b.offset).values();
+  const slice = new TimeSlice();
+  let prev: CentralEntry | null = null;
+  let n = 0;
+  for (const e of byOffset) {
+    if (prev) {
+      const prevEnd = prev.offset + LOCAL_MIN + Buffer.byteLength(prev.path) + prev.compressedSize;
+      if (prevEnd > e.offset) {
+        throw new ArchiveError('ENTRY_SIZE_MISMATCH', `Entry "${prev.path}" overlaps "${e.path}"`, {
+          path: prev.path,
+          declared: prev.compressedSize,
+          actual: Math.max(0, e.offset - prev.offset - LOCAL_MIN - Buffer.byteLength(prev.path)),
+        });
+      }
+    }
+    prev = e;
+    if ((++n & 1023) === 0 && slice.due()) await slice.pause();
   }
 }

@@ -3,6 +3,7 @@ import { checkRecord, type RawRecord } from './central-check';
 import { CENTRAL_MIN, type CentralEntry, notAnArchive, readAt } from './zip-basics';
 import type { EndRecord } from './zip-end-record';
 import { SIG_CENTRAL } from './zip-format';
+import { TimeSlice } from '../time-slice';
 
 /** Window for reading the central directory: larger than any record (46 + 3 * 65535 bytes). */
 const CD_WINDOW = 1024 * 1024;
@@ -18,6 +19,7 @@ export async function readCentralEntries(fh: fsp.FileHandle, end: EndRecord): Pr
   let winStart = end.cdOffset;
   let win: Buffer = Buffer.alloc(0);
   let pos = end.cdOffset;
+  const slice = new TimeSlice();
   const ensure = async (from: number, length: number) => {
     if (from + length > limit) throw notAnArchive('central directory overruns its declared size');
     if (from >= winStart && from + length <= winStart + win.length) return;
@@ -68,6 +70,8 @@ export async function readCentralEntries(fh: fsp.FileHandle, end: EndRecord): Pr
     });
     entries.set(entry.path, entry);
     pos += length;
+    // A megabyte window holds about 15,000 records: checked in slices, not in one hold of the event loop.
+    if ((i & 255) === 255 && slice.due()) await slice.pause();
   }
   return entries;
 }

@@ -74,7 +74,7 @@ export async function openArchive(archivePath: string): Promise<OpenArchive> {
       if (isArchiveError(err)) throw err;
       throw notAnArchive(`unreadable central directory (${messageOf(err)})`);
     }
-    checkNoOverlap(entries);
+    await checkNoOverlap(entries);
     return { size, entries, fh, cdOffset: end.cdOffset, close };
   } catch (err) {
     await close();
