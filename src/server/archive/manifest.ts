@@ -6,6 +6,7 @@ import { validateRequirements } from './requirements';
 import { safeEntryPath } from './safe-path';
 import { TimeSlice } from '../time-slice';
 import { messageOf } from '../errno';
+import { parseManifestJson } from './manifest-parse';
 
 // The metadata entries' names are the archive layout's; exported here too for the callers that read manifests.
 export { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, RESERVED_NAMES, SIGNATURE_NAME, STORED_NAME_RE } from './layout';
@@ -297,9 +298,15 @@ export function parseManifest(buf: Buffer): Manifest {
   return validateManifest(parseJson(buf));
 }
 
-/** parseManifest with the entries checked in slices: tens of thousands of entries do not hold the event loop. */
-export function parseManifestAsync(buf: Buffer): Promise<Manifest> {
-  return validateManifestAsync(parseJson(buf));
+/** parseManifest with the entries parsed (manifest-parse.ts) and checked in slices: tens of thousands of entries do not hold the event loop. */
+export async function parseManifestAsync(buf: Buffer): Promise<Manifest> {
+  let value: unknown;
+  try {
+    value = await parseManifestJson(buf);
+  } catch (err) {
+    throw invalid(`not valid JSON (${messageOf(err)})`);
+  }
+  return validateManifestAsync(value);
 }
 
 function parseJson(buf: Buffer): unknown {

@@ -1,0 +1,111 @@
+import crypto from 'crypto';
+import { parseManifestJson } from '../manifest-parse';
+
+// manifest.json is parsed in slices when it has the writer's shape (entries last, flat entries), and by JSON.parse
+// otherwise: the answer (value or error) must be JSON.parse's for any text.
+
+const entry = (i: number) => ({
+  path: `storage/uploads/d${i % 7}/f${i}.bin`,
+  size: i * 13,
+  sha256: crypto.createHash('sha256').update(String(i)).digest('hex'),
+  mode: 0o644,
+});
+const head = { formatVersion: 2, app: { name: 'main', version: '2.2.15' }, note: 'plain note', parts: ['database', 'uploads'] };
+const manifest = (n: number, extra: Record<string, unknown> = {}) => ({ ...head, ...extra, entries: Array.from({ length: n }, (_, i) => entry(i)) });
+
+async function outcome(fn: () => unknown | Promise<unknown>): Promise<{ ok: unknown } | { err: string }> {
+  try {
+    return { ok: await fn() };
+  } catch (err) {
+    return { err: `${(err as Error).name}: ${(err as Error).message}` };
+  }
+}
+
+/** Both parsers on the same bytes: same value (same key order too) or same error. */
+async function same(text: string): Promise<void> {
+  const buf = Buffer.from(text, 'utf8');
+  const ours = await outcome(() => parseManifestJson(buf));
+  const theirs = await outcome(() => JSON.parse(text));
+  expect(ours).toEqual(theirs);
+  if ('ok' in ours && 'ok' in theirs && ours.ok && typeof ours.ok === 'object') {
+    expect(Object.keys(ours.ok as object)).toEqual(Object.keys(theirs.ok as object));
+  }
+}
+
+describe('parseManifestJson', () => {
+  it("reads the writer's shape: any number of entries, whitespace around them", async () => {
+    for (const n of [0, 1, 2, 300]) await same(JSON.stringify(manifest(n)));
+    await same(JSON.stringify(manifest(5)).replace(/\},\{/g, '} ,\n\t{').replace(/\]\}$/, ' ]\r\n} \n'));
+    await same(JSON.stringify(manifest(3)).replace('"entries":[', '"entries":[  \n'));
+  });
+
+  it('reads strings holding braces, brackets, quotes, backslashes and non-ASCII text as JSON.parse does', async () => {
+    const odd = manifest(3, { note: 'a {note} with [brackets], "quotes", \\ and \\"entries\\":[ and 中文 ✓' });
+    odd.entries[1].path = 'storage/uploads/{x}/[y]/"z"\\w/中文 ✓.bin';
+    await same(JSON.stringify(odd));
+  });
+
+  it('leaves every other shape to JSON.parse, with the same answer', async () => {
+    const m = manifest(3);
+    const text = JSON.stringify(m);
+    await same(JSON.stringify({ entries: m.entries, ...head })); // entries first
+    await same(JSON.stringify({ ...head, entries: m.entries, after: 1 })); // entries not last
+    await same(JSON.stringify(m, null, 2)); // pretty-printed: no marker
+    await same(JSON.stringify({ ...head, requirements: { x: 1, entries: [1] }, entries: m.entries })); // nested key first
+    await same(text.replace('"mode":420}', '"mode":420,"extra":{"a":1}}')); // a nested value in an entry
+    await same(text.replace('"mode":420}', '"mode":[1,2]}'));
+    await same(text.replace('{"formatVersion"', '{"entries":[],"formatVersion"')); // two entries keys
+    await same(text.replace('"entries":[{', '"entries":[1,{')); // an entry that is not an object
+  });
+
+  it('throws what JSON.parse throws on text that is not JSON', async () => {
+    const text = JSON.stringify(manifest(4));
+    for (const bad of [
+      text.slice(0, -1), // truncated
+      text.slice(0, Math.floor(text.length / 2)),
+      `${text}x`, // trailing garbage
+      `${text}}`,
+      text.replace('"size":13', '"size":}'), // an invalid entry
+      text.replace('},{', '}{'), // a missing comma
+      text.replace('},{', '},,{'),
+      text.replace('"entries":[', '"entries":[,'),
+      text.replace('"app":{', '"app":{{'), // a broken head
+      text.replace(/"sha256":"([0-9a-f]+)"/, '"sha256":"$1'), // an unterminated string
+      '',
+      'null',
+      '[]',
+      '\ufeff' + text, // a byte order mark
+    ]) {
+      await same(bad);
+    }
+  });
+
+  it('matches JSON.parse on random mutations of a manifest', async () => {
+    const text = JSON.stringify(manifest(6, { note: 'x"y\\z{[' }));
+    const alphabet = ['{', '}', '[', ']', '"', '\\', ',', ':', ' ', 'a', '1', '\n'];
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let k = 0; k < 400; k++) {
+      const at = rand(text.length);
+      const mutated = rand(2) ? text.slice(0, at) + alphabet[rand(alphabet.length)] + text.slice(at + 1) : text.slice(0, at) + text.slice(at + 1);
+      await same(mutated);
+    }
+  });
+
+  it('hands the event loop back while it reads 200,000 entries', async () => {
+    const buf = Buffer.from(JSON.stringify(manifest(200_000)));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      const parsed = (await parseManifestJson(buf)) as { entries: unknown[] };
+      expect(parsed.entries).toHaveLength(200_000);
+      expect(parsed.entries[123_456]).toEqual(entry(123_456));
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThan(2);
+  });
+});
