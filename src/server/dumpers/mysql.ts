@@ -171,6 +171,11 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
       return { command: resolved.dump, ...parseMysqlToolVersion(stdout), tools: resolved };
     },
 
+    provisionalTool(paths) {
+      const resolved = resolveTools(defaults, paths, siblingsOf);
+      return { command: resolved.dump, version: '', flavour: family.dialect, tools: resolved };
+    },
+
     /** The main dump. Without --ignore-table-data excluded tables are skipped whole: use dumpPlan. */
     dumpSpec(cfg, tool, opts) {
       const db = database(cfg);

@@ -96,6 +96,11 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
       return { command: resolved.dump, version, flavour: family.dialect, tools: resolved };
     },
 
+    provisionalTool(paths) {
+      const resolved = resolveTools(defaults, paths);
+      return { command: resolved.dump, version: '', flavour: family.dialect, tools: resolved };
+    },
+
     dumpSpec(cfg, tool, opts) {
       // Only the application's schema (public unless DB_SCHEMA): sub-applications in other schemas of the same
       // database have their own dumps, and other schemas are not the app's to carry or replace.

@@ -91,6 +91,8 @@ export interface ToolDumper {
   /** `<dump tool> --version`: run first, it also proves the tool is installed. */
   versionSpec(tools?: ToolPaths): CommandSpec;
   parseToolVersion(stdout: string, tools?: ToolPaths): ToolInfo;
+  /** The tool as configured, its version not yet read: enough for serverVersionSpec, run beside the version check. */
+  provisionalTool(tools?: ToolPaths): ToolInfo;
   dumpSpec(cfg: DbConfig, tool: ToolInfo, opts: DumpOptions): CommandSpec;
   /**
    * The commands whose stdouts, concatenated in order into one file, make the dump. One command except for
