@@ -1,4 +1,5 @@
 import { Worker } from 'worker_threads';
+import { LOWER_PRIORITY } from './background-thread';
 
 /**
  * Runs `fn(arg)` once on a worker thread and answers its result: for walks of tens of thousands of files whose
@@ -8,6 +9,7 @@ import { Worker } from 'worker_threads';
  */
 export function inWorker<A, R>(fn: (arg: A) => R, arg: A): Promise<R> {
   const source = `
+${LOWER_PRIORITY}
 const { parentPort, workerData } = require('worker_threads');
 parentPort.postMessage((${fn.toString()})(workerData));
 `;

@@ -1,4 +1,5 @@
 import { Worker } from 'worker_threads';
+import { LOWER_PRIORITY } from '../background-thread';
 import { fileMakerWorker, type FileToMake, type MakeReply } from './file-maker-worker';
 
 // Small files of a restore are created on a worker thread: opening a new file is the costliest system call of an
@@ -12,6 +13,7 @@ const BUFFER_BYTES = 4 * 1024 * 1024;
 const MAX_FILES = 1024;
 
 const SOURCE = `
+${LOWER_PRIORITY}
 const { parentPort, workerData } = require('worker_threads');
 (${fileMakerWorker.toString()})(parentPort, workerData, { fs: require('fs') });
 `;

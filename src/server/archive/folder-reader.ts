@@ -1,5 +1,6 @@
 import os from 'os';
 import { Worker } from 'worker_threads';
+import { LOWER_PRIORITY } from '../background-thread';
 import { fileReaderWorker, type ReadItem, type ReadReply, type ReadRequest } from './file-reader-worker';
 import { folderWalkerWorker, type WalkItem, type WalkReply } from './folder-walker-worker';
 
@@ -29,10 +30,12 @@ const JOB_FILES = 256;
 const AHEAD = 16;
 
 const WALKER = `
+${LOWER_PRIORITY}
 const { parentPort, workerData } = require('worker_threads');
 (${folderWalkerWorker.toString()})(parentPort, workerData, { fs: require('fs'), path: require('path') });
 `;
 const READER = `
+${LOWER_PRIORITY}
 const { parentPort, workerData } = require('worker_threads');
 (${fileReaderWorker.toString()})(parentPort, workerData, { fs: require('fs'), crypto: require('crypto'), zlib: require('zlib') });
 `;
