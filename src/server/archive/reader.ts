@@ -151,7 +151,9 @@ export async function extractVerified(
       await staging.removeAll();
       throw err;
     }
-    return { pathOf: (entryPath: string) => resolveInside(staging.root, entryPath), bytes: done };
+    // The root only: the staging folder's lists of every file and folder it made must not live as long as pathOf.
+    const root = staging.root;
+    return { pathOf: (entryPath: string) => resolveInside(root, entryPath), bytes: done };
   });
 }
 
