@@ -72,9 +72,9 @@ export function readHeaderAndManifest<T = undefined>(
   opts: PasswordOptions & {
     checkHeader?: (header: ArchiveHeaderInfo) => void;
     /** One more question of the same open archive, asked once the manifest is read (e.g. its provenance). */
-    then?: (z: OpenArchive) => Promise<T>;
+    also?: (z: OpenArchive) => Promise<T>;
   } = {},
-): Promise<{ header: ArchiveHeaderInfo; manifest: Manifest; then: T }> {
+): Promise<{ header: ArchiveHeaderInfo; manifest: Manifest; also: T }> {
   return withArchive(archivePath, async (z) => {
     const info = await readEncryptionInfo(z);
     const plain = info ? null : await readPlainManifest(z);
@@ -83,7 +83,7 @@ export function readHeaderAndManifest<T = undefined>(
       : { encrypted: false, ...headerOf(plain!) };
     opts.checkHeader?.(header);
     const { manifest } = await openManifest(z, opts.password, plain ?? undefined);
-    return { header, manifest, then: (opts.then ? await opts.then(z) : undefined) as T };
+    return { header, manifest, also: (opts.also ? await opts.also(z) : undefined) as T };
   });
 }
 

@@ -45,10 +45,10 @@ export async function inspectArchiveHeader(
   const read = await readHeaderAndManifest(file, {
     password,
     checkHeader: (header) => checkTarget(header.database.dialect, header.app.version, target),
-    then: (z) => provenanceIn(z, appKey),
+    also: (z) => provenanceIn(z, appKey),
   });
   checkTarget(read.manifest.database.dialect, read.manifest.app.version, target);
-  return { header: read.header, manifest: read.manifest, provenance: read.then };
+  return { header: read.header, manifest: read.manifest, provenance: read.also };
 }
 
 type ProvenanceRead = Awaited<ReturnType<typeof provenanceIn>>;
