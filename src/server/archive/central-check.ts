@@ -1,5 +1,6 @@
 import { ArchiveError } from './errors';
 import { isCanonicalEntryPath } from './safe-path';
+import type { CentralIndex } from './central-table';
 import { type CentralEntry, LOCAL_MIN, notAnArchive } from './zip-basics';
 import { TimeSlice } from '../time-slice';
 
@@ -24,7 +25,7 @@ const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isS
  * record instead of after all of them were kept: names (ENTRY_UNSAFE, ENTRY_DUPLICATE), flags and methods
  * (ENTRY_UNSUPPORTED: this plugin writes every entry STORED, so deflate is refused too) and declared sizes.
  */
-export function checkRecord(entries: Map<string, CentralEntry>, cdOffset: number, r: RawRecord): CentralEntry {
+export function checkRecord(entries: Pick<CentralIndex, 'has'>, cdOffset: number, r: RawRecord): CentralEntry {
   const name = r.pathBuffer.toString('utf8');
   if (!Buffer.from(name, 'utf8').equals(r.pathBuffer)) {
     throw new ArchiveError('ENTRY_UNSAFE', `Entry name is not valid UTF-8`, { path: name, reason: 'invalid UTF-8' });
@@ -86,7 +87,7 @@ export function checkRecord(entries: Map<string, CentralEntry>, cdOffset: number
  * of an archive this plugin wrote lists entries in the order of their data: checked in that order, in slices, without
  * a sorted copy (a sort of 500,000 entries held the server for most of a second); any other order is sorted first.
  */
-export async function checkNoOverlap(entries: Map<string, CentralEntry>): Promise<void> {
+export async function checkNoOverlap(entries: CentralIndex): Promise<void> {
   let inOrder = true;
   let last = -1;
   for (const e of entries.values()) {

@@ -1,6 +1,7 @@
 import type fsp from 'fs/promises';
 import { checkRecord, type RawRecord } from './central-check';
-import { CENTRAL_MIN, type CentralEntry, notAnArchive, readAt } from './zip-basics';
+import { CentralTable } from './central-table';
+import { CENTRAL_MIN, notAnArchive, readAt } from './zip-basics';
 import type { EndRecord } from './zip-end-record';
 import { SIG_CENTRAL } from './zip-format';
 import { TimeSlice } from '../time-slice';
@@ -10,11 +11,11 @@ const CD_WINDOW = 1024 * 1024;
 
 /**
  * The central directory's entries, read by ourselves in 1 MiB windows and checked record by record (checkRecord).
- * Zip64 sizes and offsets come from the 0x0001 extra field. Only the checked entries are kept: the record count was
+ * Zip64 sizes and offsets come from the 0x0001 extra field. Only the checked entries are kept (column by column, central-table.ts): the record count was
  * capped by readEndRecord, so memory stays bounded whatever the directory declares.
  */
-export async function readCentralEntries(fh: fsp.FileHandle, end: EndRecord): Promise<Map<string, CentralEntry>> {
-  const entries = new Map<string, CentralEntry>();
+export async function readCentralEntries(fh: fsp.FileHandle, end: EndRecord): Promise<CentralTable> {
+  const entries = new CentralTable();
   const limit = end.cdOffset + end.cdSize;
   let winStart = end.cdOffset;
   let win: Buffer = Buffer.alloc(0);
@@ -61,17 +62,19 @@ export async function readCentralEntries(fh: fsp.FileHandle, end: EndRecord): Pr
         x += 4 + partSize;
       }
     }
+    const pathBuffer = win.subarray(at + CENTRAL_MIN, at + CENTRAL_MIN + fileNameLength);
     const entry = checkRecord(entries, end.cdOffset, {
-      pathBuffer: win.subarray(at + CENTRAL_MIN, at + CENTRAL_MIN + fileNameLength),
+      pathBuffer,
       flags: win.readUInt16LE(at + 8),
       method: win.readUInt16LE(at + 10),
       crc32: win.readUInt32LE(at + 16),
       ...sizes,
     });
-    entries.set(entry.path, entry);
+    entries.add(entry.path, pathBuffer, entry);
     pos += length;
     // A megabyte window holds about 15,000 records: checked in slices, not in one hold of the event loop.
     if ((i & 255) === 255 && slice.due()) await slice.pause();
   }
+  entries.trim();
   return entries;
 }

@@ -3,8 +3,9 @@ import fsp from 'fs/promises';
 import path from 'path';
 import { checkNoOverlap } from './central-check';
 import { readCentralEntries } from './central-records';
+import type { CentralIndex } from './central-table';
 import { ArchiveError, isArchiveError } from './errors';
-import { type CentralEntry, notAnArchive } from './zip-basics';
+import { notAnArchive } from './zip-basics';
 import { readEndRecord, type EndRecord } from './zip-end-record';
 import { errnoOf, messageOf } from '../errno';
 
@@ -13,7 +14,7 @@ import { errnoOf, messageOf } from '../errno';
 
 export interface OpenArchive {
   size: number;
-  entries: Map<string, CentralEntry>;
+  entries: CentralIndex;
   fh: fsp.FileHandle;
   /** Where entry data must end. */
   cdOffset: number;
@@ -66,7 +67,7 @@ export async function openArchive(archivePath: string): Promise<OpenArchive> {
   const close = closerOf(fh);
   try {
     let end: EndRecord;
-    let entries: Map<string, CentralEntry>;
+    let entries: CentralIndex;
     try {
       end = await readEndRecord(fh, size);
       entries = await readCentralEntries(fh, end);

@@ -1,6 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import type { Phase } from '../../constants';
+import { STORAGE_PREFIX } from '../archive/layout';
 import { manifestJsonPieces } from '../archive/manifest-pieces';
 import type { Manifest } from '../archive/manifest-types';
 import { sealWithAppKey } from '../crypto/app-key-seal';
@@ -83,6 +84,16 @@ export class RestoreRollbackFailed extends Error {
   }
 }
 
+/**
+ * Once staged (and the manifest copied beside the staged files for a crash recovery), the storage folders' entries
+ * are not read again: the rest of the restore names dumps and parts only. Dropped from the manifest object itself,
+ * which the task's closures share, so that a restore of 500,000 files does not hold 500,000 entries (about 95 MB of
+ * heap) through its safety backup, database restore and upgrade.
+ */
+function releaseStagedEntries(manifest: Manifest): void {
+  manifest.entries = manifest.entries.filter((e) => !e.path.startsWith(STORAGE_PREFIX));
+}
+
 export const stagingOf = (paths: BackupPaths, id: string) => path.join(paths.tmp, `restore-${id}`);
 
 /**
@@ -147,6 +158,7 @@ export async function runRestorePipeline(
     say('Unpacking and checking every file of the backup');
     await stageArchive(job.file, job.manifest, staging, (p) => progress('validating', Math.floor(p * 0.3)), job.password);
     await writeDurable(path.join(staging, MANIFEST_COPY), manifestJsonPieces(job.manifest));
+    releaseStagedEntries(job.manifest);
     // A dump the tool cannot read, or one that would run client commands, stops here: before the safety backup,
     // before maintenance, before any database is emptied.
     await checkDumps(j.planned.filter((s) => s.startsWith('db:')), resolve, staging, job.manifest, tools, job.tools);

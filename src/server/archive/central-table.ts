@@ -1,0 +1,172 @@
+import crypto from 'crypto';
+import type { CentralEntry } from './zip-basics';
+
+/** What the reader asks of a central directory: lookups by name, in the Map's shape (a Map of entries fits it). */
+export interface CentralIndex {
+  readonly size: number;
+  get(name: string): CentralEntry | undefined;
+  has(name: string): boolean;
+  keys(): IterableIterator<string>;
+  /** In the directory's order. */
+  values(): IterableIterator<CentralEntry>;
+}
+
+const FIRST = 1024;
+
+/**
+ * The checked central directory, held column by column: names as UTF-8 in one buffer, numbers in typed arrays, and an
+ * open-addressing index of name hashes. A Map of one object per entry took 181 bytes of heap an entry (86 MB at
+ * 500,000 files, held for a whole staging); this takes about 90. Entries are handed out as fresh objects.
+ *
+ * Only stored, unencrypted entries pass the record check, so method is always 0 and the two sizes are equal.
+ */
+export class CentralTable implements CentralIndex {
+  private count = 0;
+  private names = Buffer.allocUnsafe(64 * 1024);
+  private namesUsed = 0;
+  private nameStart = new Float64Array(FIRST + 1);
+  private offsets = new Float64Array(FIRST);
+  private sizes = new Float64Array(FIRST);
+  private crcs = new Uint32Array(FIRST);
+  private flagBits = new Uint16Array(FIRST);
+  private hashes = new Uint32Array(FIRST);
+  /** Index + 1 of the entry in each slot; 0 is empty. Never more than half full. */
+  private slots = new Int32Array(FIRST * 2);
+  /** Per table: names crafted to share one hash (a directory built to make every lookup slow) cannot be precomputed. */
+  private readonly seed = crypto.randomInt(0x100000000);
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** `name` is `nameBytes` decoded (the record check compared both ways). Duplicates are refused before. */
+  add(name: string, nameBytes: Buffer, e: Pick<CentralEntry, 'size' | 'crc32' | 'offset' | 'flags'>): void {
+    const i = this.count;
+    if (i === this.offsets.length) this.grow();
+    if (this.namesUsed + nameBytes.length > this.names.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.names.length * 2, this.namesUsed + nameBytes.length));
+      this.names.copy(bigger, 0, 0, this.namesUsed);
+      this.names = bigger;
+    }
+    nameBytes.copy(this.names, this.namesUsed);
+    this.nameStart[i] = this.namesUsed;
+    this.namesUsed += nameBytes.length;
+    this.nameStart[i + 1] = this.namesUsed;
+    this.offsets[i] = e.offset;
+    this.sizes[i] = e.size;
+    this.crcs[i] = e.crc32 >>> 0;
+    this.flagBits[i] = e.flags;
+    const h = hashOf(name, this.seed);
+    this.hashes[i] = h;
+    this.place(h, i);
+    this.count += 1;
+  }
+
+  /** Bytes of the columns and the index: all the table holds outside its few fields. */
+  get bytes(): number {
+    const columns = [this.nameStart, this.offsets, this.sizes, this.crcs, this.flagBits, this.hashes, this.slots];
+    return this.names.length + columns.reduce((n, c) => n + c.byteLength, 0);
+  }
+
+  /** Once every record is in: the columns shrink to what they hold (growth by doubling leaves up to half unused). */
+  trim(): void {
+    const n = this.count;
+    this.names = Buffer.from(this.names.subarray(0, this.namesUsed));
+    this.nameStart = this.nameStart.slice(0, n + 1);
+    this.offsets = this.offsets.slice(0, n);
+    this.sizes = this.sizes.slice(0, n);
+    this.crcs = this.crcs.slice(0, n);
+    this.flagBits = this.flagBits.slice(0, n);
+    this.hashes = this.hashes.slice(0, n);
+  }
+
+  get(name: string): CentralEntry | undefined {
+    const i = this.find(name);
+    return i < 0 ? undefined : this.entryAt(i, name);
+  }
+
+  has(name: string): boolean {
+    return this.find(name) >= 0;
+  }
+
+  *keys(): IterableIterator<string> {
+    for (let i = 0; i < this.count; i++) yield this.nameAt(i);
+  }
+
+  *values(): IterableIterator<CentralEntry> {
+    for (let i = 0; i < this.count; i++) yield this.entryAt(i, this.nameAt(i));
+  }
+
+  private nameAt(i: number): string {
+    return this.names.toString('utf8', this.nameStart[i], this.nameStart[i + 1]);
+  }
+
+  private entryAt(i: number, name: string): CentralEntry {
+    const size = this.sizes[i];
+    return { path: name, size, compressedSize: size, method: 0, flags: this.flagBits[i], crc32: this.crcs[i], offset: this.offsets[i] };
+  }
+
+  private find(name: string): number {
+    const mask = this.slots.length - 1;
+    const h = hashOf(name, this.seed);
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const at = this.slots[s];
+      if (at === 0) return -1;
+      if (this.hashes[at - 1] === h && this.nameIs(at - 1, name)) return at - 1;
+    }
+  }
+
+  /** Compares without decoding: byte by byte for an ASCII name (every name this plugin writes), else encoded once. */
+  private nameIs(i: number, name: string): boolean {
+    const start = this.nameStart[i];
+    const length = this.nameStart[i + 1] - start;
+    if (length === name.length) {
+      let ascii = true;
+      for (let k = 0; k < length; k++) {
+        const c = name.charCodeAt(k);
+        if (c >= 0x80) {
+          ascii = false;
+          break;
+        }
+        if (this.names[start + k] !== c) return false;
+      }
+      if (ascii) return true;
+    }
+    const bytes = Buffer.from(name, 'utf8');
+    return bytes.length === length && this.names.compare(bytes, 0, length, start, start + length) === 0;
+  }
+
+  private place(h: number, i: number): void {
+    const mask = this.slots.length - 1;
+    let s = h & mask;
+    while (this.slots[s] !== 0) s = (s + 1) & mask;
+    this.slots[s] = i + 1;
+  }
+
+  private grow(): void {
+    const n = Math.max(FIRST, this.offsets.length * 2);
+    const widen = <T extends Float64Array | Uint32Array | Uint16Array>(a: T, make: new (n: number) => T, length = n): T => {
+      const b = new make(length);
+      b.set(a);
+      return b;
+    };
+    this.nameStart = widen(this.nameStart, Float64Array, n + 1);
+    this.offsets = widen(this.offsets, Float64Array);
+    this.sizes = widen(this.sizes, Float64Array);
+    this.crcs = widen(this.crcs, Uint32Array);
+    this.flagBits = widen(this.flagBits, Uint16Array);
+    this.hashes = widen(this.hashes, Uint32Array);
+    this.slots = new Int32Array(n * 2);
+    for (let i = 0; i < this.count; i++) this.place(this.hashes[i], i);
+  }
+}
+
+/** FNV-1a over the name's UTF-16 code units, from a seeded state. */
+function hashOf(name: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let k = 0; k < name.length; k++) {
+    h ^= name.charCodeAt(k);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
