@@ -2,12 +2,11 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { captureTool } from '../../process/run';
-import { countAllSqliteRows, resolveSqlite3, snapshotSqlite } from '../sqlite-snapshot';
+import { sqliteExec, sqliteModulePath as modulePath } from '../../__tests__/sqlite-file';
+import { countAllSqliteRows, snapshotSqlite } from '../sqlite-snapshot';
 
 jest.setTimeout(60_000);
 
-const modulePath = resolveSqlite3(path.resolve(__dirname, '../../../../.app/storage/db/x.sqlite'));
 let tmp: string;
 
 beforeAll(() => {
@@ -15,18 +14,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const exec = (file: string, sql: string) =>
-  captureTool({
-    command: process.execPath,
-    args: [
-      '-e',
-      'const s = require(process.argv[1]); const db = new s.Database(process.argv[2]); db.exec(process.argv[3], (e) => { if (e) { console.error(e.message); process.exitCode = 1; } db.close(); });',
-      modulePath,
-      file,
-      sql,
-    ],
-    env: {},
-  });
+const exec = sqliteExec;
 
 it('counts every table of a file, odd names included, in one child', async () => {
   const file = path.join(tmp, 'a.sqlite');
