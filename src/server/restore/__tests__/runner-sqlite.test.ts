@@ -17,7 +17,7 @@ jest.setTimeout(180_000);
 v8.setFlagsFromString('--expose_gc');
 const gc: () => void = vm.runInNewContext('gc');
 
-const FILES = 20_000;
+const FILES = 8_000;
 const savedModulesPath = process.env.NODE_MODULES_PATH;
 let tmp: string;
 
@@ -44,7 +44,7 @@ function hashTree(dir: string, base = dir, out: Record<string, string> = {}): Re
   return out;
 }
 
-it('restores rows and every upload, and lets go of the storage entries once they are staged (20,000 files)', async () => {
+it('restores rows and every upload, and lets go of the storage entries once they are staged (8,000 files)', async () => {
   const storage = path.join(tmp, 'storage');
   const paths = backupPaths(storage, 'main');
   await ensureDirs(paths);
@@ -104,7 +104,7 @@ it('restores rows and every upload, and lets go of the storage entries once they
   );
   // eslint-disable-next-line no-console
   console.log(`heap with the manifest read: ${(heap.before / 1048576).toFixed(1)} MB; during the safety backup: ${(heap.safety / 1048576).toFixed(1)} MB`);
-  // The 20,000 storage entries read from the archive are unreachable once staged (the manifest keeps its dump entry).
+  // The 8,000 storage entries read from the archive are unreachable once staged (the manifest keeps its dump entry).
   expect(heldDuringSafety).toBe(false);
   expect(manifest.entries.map((e) => e.path)).toEqual([manifest.database.dump]);
 
