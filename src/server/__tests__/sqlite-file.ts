@@ -30,3 +30,19 @@ export async function sqliteExec(file: string, sql: string): Promise<void> {
     env: {},
   });
 }
+
+/**
+ * For a test whose database file lies outside an app: NODE_MODULES_PATH names the dev app's node_modules, as NocoBase
+ * sets it, so that the backup finds that sqlite3; put back after the file's tests.
+ */
+export function useAppSqliteModules(): void {
+  const saved = process.env.NODE_MODULES_PATH;
+  beforeAll(() => {
+    const modules = `${path.sep}node_modules`;
+    process.env.NODE_MODULES_PATH = sqliteModulePath.slice(0, sqliteModulePath.lastIndexOf(modules + path.sep)) + modules;
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.NODE_MODULES_PATH;
+    else process.env.NODE_MODULES_PATH = saved;
+  });
+}

@@ -3,27 +3,20 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { NAMESPACE } from '../../../constants';
-import { sqliteVersion, resolveSqlite3 } from '../../dumpers/sqlite-snapshot';
+import { sqliteVersion } from '../../dumpers/sqlite-snapshot';
+import { sqliteModulePath as modulePath, useAppSqliteModules } from '../../__tests__/sqlite-file';
 import { captureTool } from '../../process/run';
 import { createBackup } from '../backup';
 
 jest.setTimeout(60_000);
 
-const modulePath = resolveSqlite3(path.resolve(__dirname, '../../../../.app/storage/db/x.sqlite'));
-const savedModulesPath = process.env.NODE_MODULES_PATH;
 let tmp: string;
 
+useAppSqliteModules();
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-backup-sqlite-'));
-  // The database file lies outside the app: the backup finds the app's sqlite3 as NocoBase tells it where.
-  const modules = `${path.sep}node_modules`;
-  process.env.NODE_MODULES_PATH = modulePath.slice(0, modulePath.lastIndexOf(modules + path.sep)) + modules;
 });
-afterAll(() => {
-  if (savedModulesPath === undefined) delete process.env.NODE_MODULES_PATH;
-  else process.env.NODE_MODULES_PATH = savedModulesPath;
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 it('records the SQLite version in the manifest and its requirements', async () => {
   const file = path.join(tmp, 'main.sqlite');

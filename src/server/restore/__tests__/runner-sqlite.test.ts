@@ -9,7 +9,7 @@ import { NAMESPACE } from '../../../constants';
 import { readManifest } from '../../archive';
 import { createBackup } from '../../engine/backup';
 import { backupPaths, ensureDirs } from '../../paths';
-import { sqliteExec, sqliteModulePath, sqliteQuery } from '../../__tests__/sqlite-file';
+import { sqliteExec, sqliteQuery, useAppSqliteModules } from '../../__tests__/sqlite-file';
 import { runRestorePipeline } from '../runner';
 
 jest.setTimeout(180_000);
@@ -18,20 +18,13 @@ v8.setFlagsFromString('--expose_gc');
 const gc: () => void = vm.runInNewContext('gc');
 
 const FILES = 8_000;
-const savedModulesPath = process.env.NODE_MODULES_PATH;
 let tmp: string;
 
+useAppSqliteModules();
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-runner-sqlite-'));
-  // The database file lies outside an app: the backup finds the dev app's sqlite3 as NocoBase tells it where.
-  const modules = `${path.sep}node_modules`;
-  process.env.NODE_MODULES_PATH = sqliteModulePath.slice(0, sqliteModulePath.lastIndexOf(modules + path.sep)) + modules;
 });
-afterAll(() => {
-  if (savedModulesPath === undefined) delete process.env.NODE_MODULES_PATH;
-  else process.env.NODE_MODULES_PATH = savedModulesPath;
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const hashOf = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
