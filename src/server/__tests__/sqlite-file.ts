@@ -7,28 +7,21 @@ import { captureTool } from '../process/run';
 
 export const sqliteModulePath = resolveSqlite3(path.resolve(__dirname, '../../../.app/storage/db/x.sqlite'));
 
-const SCRIPT = `const s = require(process.argv[1]); const db = new s.Database(process.argv[2]);
+// Run with node -e: argv[1] the sqlite3 module, argv[2] the file, argv[3] the SQL.
+const QUERY = `const s = require(process.argv[1]); const db = new s.Database(process.argv[2]);
 db.all(process.argv[3], (e, rows) => { if (e) { console.error(e.message); process.exitCode = 1; } else console.log(JSON.stringify(rows ?? [])); db.close(); });`;
+const EXEC = `const s = require(process.argv[1]); const db = new s.Database(process.argv[2]);
+db.exec(process.argv[3], (e) => { if (e) { console.error(e.message); process.exitCode = 1; } db.close(); });`;
 
 /** Runs one statement (db.all: a SELECT answers its rows); exec-style scripts of several statements: sqliteExec. */
 export async function sqliteQuery<T = Record<string, unknown>>(file: string, sql: string): Promise<T[]> {
-  const out = await captureTool({ command: process.execPath, args: ['-e', SCRIPT, sqliteModulePath, file, sql], env: {} });
+  const out = await captureTool({ command: process.execPath, args: ['-e', QUERY, sqliteModulePath, file, sql], env: {} });
   return JSON.parse(String(out).trim() || '[]') as T[];
 }
 
 /** Runs a script of statements (CREATE, INSERT, ...). */
 export async function sqliteExec(file: string, sql: string): Promise<void> {
-  await captureTool({
-    command: process.execPath,
-    args: [
-      '-e',
-      'const s = require(process.argv[1]); const db = new s.Database(process.argv[2]); db.exec(process.argv[3], (e) => { if (e) { console.error(e.message); process.exitCode = 1; } db.close(); });',
-      sqliteModulePath,
-      file,
-      sql,
-    ],
-    env: {},
-  });
+  await captureTool({ command: process.execPath, args: ['-e', EXEC, sqliteModulePath, file, sql], env: {} });
 }
 
 /**

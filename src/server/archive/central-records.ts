@@ -11,8 +11,9 @@ const CD_WINDOW = 1024 * 1024;
 
 /**
  * The central directory's entries, read by ourselves in 1 MiB windows and checked record by record (checkRecord).
- * Zip64 sizes and offsets come from the 0x0001 extra field. Only the checked entries are kept (column by column, central-table.ts): the record count was
- * capped by readEndRecord, so memory stays bounded whatever the directory declares.
+ * Zip64 sizes and offsets come from the 0x0001 extra field. Only the checked entries are kept, column by column
+ * (central-table.ts): the record count was capped by readEndRecord, so memory stays bounded whatever the directory
+ * declares.
  */
 export async function readCentralEntries(fh: fsp.FileHandle, end: EndRecord): Promise<CentralTable> {
   const entries = new CentralTable();
