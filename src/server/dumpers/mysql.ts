@@ -207,6 +207,9 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
       return { spec, stdinFile: dumpFilePath };
     },
 
+    // Not dumpFeedFlags: its init-command replaces sql_mode (strict mode too); a move's script adds to it instead.
+    scriptSpec: (cfg, tool, opts) => client(cfg, tool, opts.tmpDir, [MAX_PACKET, '--binary-mode', ...positional([database(cfg)])]),
+
     resetSpec(cfg, tool, opts) {
       const db = database(cfg);
       if (cfg.tablePrefix) {

@@ -133,6 +133,12 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
       return { spec: { command: tools(tool).restore, args, env: env(cfg) } };
     },
 
+    scriptSpec: (cfg, tool) => ({
+      command: tools(tool).client,
+      args: ['-X', '-v', 'ON_ERROR_STOP=1', '-q', ...connection(cfg), '-d', database(cfg), '-f', '-'],
+      env: env(cfg),
+    }),
+
     tocSpec: (tool, dumpFilePath) => ({ command: tools(tool).restore, args: ['-l', dumpFilePath], env: {} }),
 
     resetSpec(cfg, tool) {

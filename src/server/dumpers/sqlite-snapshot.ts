@@ -59,3 +59,25 @@ export async function countAllSqliteRows(src: string, opts: SqliteRunOptions = {
 export async function sqliteVersion(opts: SqliteRunOptions = {}): Promise<string> {
   return JSON.parse(await runSqlite(opts, 'version')) as string;
 }
+
+/** Tables (columns, row counts), views and triggers of a SQLite file: what a move to another dialect reads. */
+export async function sqliteSchema(
+  src: string,
+  opts: SqliteRunOptions = {},
+): Promise<{ tables: { name: string; columns: string[]; rows: number }[]; views: string[]; triggers: string[] }> {
+  const value = JSON.parse(await runSqlite(opts, 'schema', src)) as Record<string, unknown>;
+  const names = (v: unknown) => (Array.isArray(v) && v.every((n) => typeof n === 'string') ? (v as string[]) : null);
+  const tables = Array.isArray(value?.tables) ? (value.tables as Record<string, unknown>[]) : null;
+  const views = names(value?.views);
+  const triggers = names(value?.triggers);
+  if (!tables || !views || !triggers) throw new Error('Unexpected SQLite schema');
+  return {
+    tables: tables.map((t) => {
+      const columns = names(t.columns);
+      if (typeof t.name !== 'string' || !columns || !Number.isSafeInteger(t.rows)) throw new Error('Unexpected SQLite schema');
+      return { name: t.name, columns, rows: t.rows as number };
+    }),
+    views,
+    triggers,
+  };
+}

@@ -3,7 +3,7 @@ import type { CommandSpec, FileDumper } from './types';
 export const sqliteDumper: FileDumper = { kind: 'file', dialect: 'sqlite' };
 
 /** 'empty' runs on a snapshot: it deletes the rows of the tables listed (as JSON) in extra. */
-export type SqliteTask = 'snapshot' | 'empty' | 'tables' | 'count' | 'counts' | 'version';
+export type SqliteTask = 'snapshot' | 'empty' | 'tables' | 'count' | 'counts' | 'version' | 'schema';
 
 /**
  * Runs in a `node -e` child: argv is [module path, task, database file, extra]. A child keeps the native module
@@ -45,6 +45,28 @@ const tasks = {
     };
     return e ? done(e) : next(0);
   }),
+  // A move's source (move/source-schema.ts): tables with their columns and row counts, views, triggers.
+  schema: (db, done) => db.all(
+    "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view', 'trigger') AND name NOT LIKE 'sqlite\\\\_%' ESCAPE '\\\\' ORDER BY name",
+    (e, rows) => {
+      if (e) return done(e);
+      const out = { tables: [], views: [], triggers: [] };
+      const tables = rows.filter((r) => r.type === 'table').map((r) => r.name);
+      for (const r of rows) if (r.type !== 'table') out[r.type + 's'].push(r.name);
+      const next = (i) => {
+        if (i === tables.length) return done(null, out);
+        db.all('SELECT name FROM pragma_table_info(?)', [tables[i]], (e2, cols) => {
+          if (e2) return done(e2);
+          db.get('SELECT count(*) AS n FROM ' + quote(tables[i]), (e3, row) => {
+            if (e3) return done(e3);
+            out.tables.push({ name: tables[i], columns: cols.map((c) => c.name), rows: row.n });
+            next(i + 1);
+          });
+        });
+      };
+      next(0);
+    },
+  ),
   // Only ever run on a snapshot: deletes the rows of the listed tables that exist, then compacts the file.
   empty: (db, done) => db.all("SELECT name FROM sqlite_master WHERE type = 'table'", (e, rows) => {
     if (e) return done(e);

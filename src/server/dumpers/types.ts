@@ -107,6 +107,8 @@ export interface ToolDumper {
   tocSpec?(tool: ToolInfo, dumpFilePath: string): CommandSpec;
   /** MySQL family: every database the user can see, one per line (the dump check refuses dumps naming them). */
   listDatabasesSpec?(cfg: DbConfig, tool: ToolInfo, opts?: TmpOptions): CommandSpec;
+  /** The client reading a SQL script on stdin, stopping at the first error (a move's bulk load, move/copy-rows.ts). */
+  scriptSpec(cfg: DbConfig, tool: ToolInfo, opts: TmpOptions): CommandSpec;
   /** Empties the target first, so tables created after the backup do not survive the restore. */
   resetSpec(cfg: DbConfig, tool: ToolInfo, opts: RestoreOptions): CommandSpec;
   serverVersionSpec(cfg: DbConfig, tool: ToolInfo, opts?: TmpOptions): CommandSpec;
