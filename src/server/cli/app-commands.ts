@@ -238,6 +238,8 @@ const restoreRun: Run = async (app, opts, out) => {
     force: !!opts.force,
     trustForeign: !!opts.trustForeign,
     acceptWarnings: !!opts.acceptWarnings,
+    // A move needs NocoBase run on the new database by itself: the standalone command (nb-backups) does it.
+    intoDialect: false,
   };
   // No task row of its own (its rows come back through the CLI journal, journal-rows.ts): the slot alone keeps others out.
   const run = async () =>

@@ -31,8 +31,13 @@ export function serverRunning(socket: string, timeoutMs = 1000): Promise<boolean
  * NocoBase needs DB_*, APP_KEY... exactly as it would run.
  */
 export async function runUpgrade(appDir: string, env: Record<string, string>, log: Writable): Promise<void> {
+  await runNocoBase(appDir, ['upgrade'], env, log);
+}
+
+/** `yarn nocobase <args>` in appDir, as runUpgrade (a move also runs `install -f` on its new database). */
+export async function runNocoBase(appDir: string, args: string[], env: Record<string, string>, log: Writable): Promise<void> {
   await runTool(
-    { command: 'yarn', args: ['--silent', '--cwd', appDir, 'nocobase', 'upgrade'], env },
+    { command: 'yarn', args: ['--silent', '--cwd', appDir, 'nocobase', ...args], env },
     { stdout: log, onStderrLine: (line) => log.write(`${line}\n`) },
   );
 }

@@ -23,6 +23,8 @@ export interface CliArgs {
   trustForeign: boolean;
   /** restore: go on although the pre-flight report has warnings. */
   acceptWarnings: boolean;
+  /** restore: a backup of another dialect (SQLite) is moved into this app's database through NocoBase. */
+  intoDialect: boolean;
 }
 
 const FLAGS: Record<string, { key: keyof CliArgs; value: boolean; commands: CommandName[] }> = {
@@ -37,6 +39,7 @@ const FLAGS: Record<string, { key: keyof CliArgs; value: boolean; commands: Comm
   '--skip-upgrade': { key: 'upgrade', value: false, commands: ['restore'] },
   '--force': { key: 'force', value: true, commands: ['restore', 'recover'] },
   '--accept-warnings': { key: 'acceptWarnings', value: true, commands: ['restore'] },
+  '--into-dialect': { key: 'intoDialect', value: true, commands: ['restore'] },
 };
 const VALUES: Record<string, { key: 'out' | 'appDir'; commands: CommandName[] }> = {
   '--out': { key: 'out', commands: ['backup'] },
@@ -53,8 +56,10 @@ Commands:
   backup [--no-uploads] [--no-plugins] [--encrypt] [--out <dir>]
                           make a backup (default folder: storage/backups-manager/<app>)
   restore <file> [--yes] [--no-safety-backup] [--skip-upgrade] [--force] [--trust-foreign] [--accept-warnings]
+          [--into-dialect]
                           restore a backup, then run \`yarn nocobase upgrade\` (skipped when NocoBase and every
-                          plugin are at the backup's versions)
+                          plugin are at the backup's versions); --into-dialect moves a SQLite backup into this
+                          app's PostgreSQL, MariaDB or MySQL database (same NocoBase and plugin versions)
   list                    list the backups in the app's backup folder
   verify <file> [--trust-foreign]
                           check a backup's checksums and restore it into a scratch copy
@@ -94,6 +99,7 @@ export function parseArgs(argv: string[]): CliArgs {
     force: false,
     trustForeign: false,
     acceptWarnings: false,
+    intoDialect: false,
   };
   const rest = [...argv];
   const first = rest.shift();

@@ -5,7 +5,10 @@ import type { Manifest } from '../archive/manifest-types';
 import type { DbConfig, ToolPaths } from '../dumpers/types';
 import { createBackup } from '../engine/backup';
 import { inspectArchive } from '../engine/restore';
-import { RestoreRollbackFailed, RestoreRolledBack, runRestorePipeline, type RestoreJob } from '../restore/runner';
+import { BackupError } from '../errors';
+import type { MoveReport } from '../move/copy-plan';
+import { checkMove, moveDatabase, type MoveCheck, type NocoBaseSteps } from '../move/move-database';
+import { RestoreRollbackFailed, RestoreRolledBack, runRestorePipeline, type MoveStep, type RestoreJob } from '../restore/runner';
 import { archiveName, type BackupPaths } from '../paths';
 import { messageOf } from './exit-codes';
 
@@ -31,6 +34,16 @@ export interface OfflineRestoreInput {
   onProgress?: (phase: string, percent: number) => void;
   /** Right before the database is replaced, e.g. to close the app's SQLite connection. */
   beforeDatabase?: () => Promise<void>;
+  /** A backup of another dialect is moved into this database (restore --into-dialect), through NocoBase. */
+  move?: OfflineMove;
+}
+
+export interface OfflineMove {
+  nocobase: NocoBaseSteps;
+  appDir: string;
+  /** DB_TIMEZONE of the app. */
+  timezone?: string;
+  onReport?: (report: MoveReport) => void;
 }
 
 export interface OfflineRestoreResult {
@@ -53,8 +66,12 @@ export async function restoreOffline(input: OfflineRestoreInput): Promise<Offlin
   const progress = input.onProgress ?? (() => undefined);
   const id = `cli-${Date.now()}`;
   say(`Checking ${input.file}`);
-  const target = { dialect: input.db.dialect, appVersion: input.appVersion ?? UNKNOWN_VERSION };
+  const target = { dialect: input.db.dialect, appVersion: input.appVersion ?? UNKNOWN_VERSION, move: !!input.move };
   const manifest = await inspectArchive(input.file, target, input.password);
+  const moving = !!input.move && manifest.database.dialect !== input.db.dialect;
+  const moveTmp = path.join(paths.tmp, `${id}-move`);
+  // The way back from a failed move is the safety backup: the staged copy cannot be restored forward by a tool.
+  if (moving && !input.safetyBackup) throw new BackupError('MOVE_NEEDS_SAFETY', {}, 422);
   const size = (await fs.promises.stat(input.file)).size;
   const job: RestoreJob = {
     id,
@@ -70,6 +87,7 @@ export async function restoreOffline(input: OfflineRestoreInput): Promise<Offlin
     safetyBackup: input.safetyBackup,
     tools: input.tools,
     jobs: input.jobs,
+    move: moving && input.move ? moveStep(input, input.move, moveTmp) : undefined,
   };
   try {
     const { safety } = await runRestorePipeline(job, {
@@ -97,7 +115,33 @@ export async function restoreOffline(input: OfflineRestoreInput): Promise<Offlin
       throw err.cause;
     }
     throw err;
+  } finally {
+    await fs.promises.rm(moveTmp, { recursive: true, force: true });
   }
+}
+
+function moveStep(input: OfflineRestoreInput, move: OfflineMove, tmpDir: string): MoveStep {
+  let checked: MoveCheck | undefined;
+  const sourceOf = (staging: string, manifest: Manifest) => path.join(staging, manifest.database.dump);
+  const common = { target: input.db, tools: input.tools, tmpDir, timezone: move.timezone, appDir: move.appDir };
+  return {
+    check: async (staging, manifest) => {
+      checked = await checkMove({ ...common, source: sourceOf(staging, manifest) });
+    },
+    run: async (staging, manifest) => {
+      const report = await moveDatabase(
+        {
+          ...common,
+          source: sourceOf(staging, manifest),
+          nocobase: move.nocobase,
+          say: input.say,
+          progress: (copied, total) => input.onProgress?.('restoring database', 50 + Math.floor((30 * copied) / (total || 1))),
+        },
+        checked,
+      );
+      move.onReport?.(report);
+    },
+  };
 }
 
 async function safetyBackupOf(input: OfflineRestoreInput, tmpDir: string): Promise<string> {

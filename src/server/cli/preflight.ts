@@ -16,6 +16,8 @@ export interface CliPreflightOptions {
   underscored?: boolean;
   /** The app CLI's own connection; the standalone command asks through the database's client tool. */
   sql?: SqlValue;
+  /** restore --into-dialect. */
+  move?: boolean;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function cliPreflight(ctx: StandaloneContext, file: string, opts: C
     safetyBackup: opts.safetyBackup,
     sql: opts.sql,
   });
-  const report = preflightReport({ dialect: header.database.dialect, appVersion: header.app.version, requirements: header.requirements }, facts);
+  const report = preflightReport({ dialect: header.database.dialect, appVersion: header.app.version, requirements: header.requirements, move: opts.move }, facts);
   ctx.out.step(reportText(report));
   try {
     assertPreflight(report, opts.acceptWarnings);

@@ -12,7 +12,9 @@ import { describeReport, verifyBackup, type VerifyReport } from '../engine/verif
 import { BackupError } from '../errors';
 import { captureTool } from '../process/run';
 import { archiveName, backupPaths, ensureDirs, storageRoot } from '../paths';
-import { gatewaySocket, runUpgrade, serverRunning } from './app-process';
+import { gatewaySocket, runNocoBase, runUpgrade, serverRunning } from './app-process';
+import type { MoveReport } from '../move/copy-plan';
+import { moveReportText } from './move-text';
 import { formatList, listArchives, resolveArchive } from './archives';
 import type { CliArgs } from './args';
 import { installedAppVersion, loadAppEnv } from './env-file';
@@ -226,8 +228,13 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
       EXIT.INVALID,
     );
   }
+  const header = await readHeader(file);
+  const moving = args.intoDialect && header.database.dialect !== ctx.db.dialect;
   if (!args.yes) {
-    const question = `Restoring replaces ALL data and files of the app "${ctx.appName}" (${ctx.db.dialect}) with ${path.basename(file)}. Type "yes" to go on: `;
+    const what = moving
+      ? `Moving ${path.basename(file)} (${header.database.dialect}) into this app's ${ctx.db.dialect} database replaces ALL its data and files ("${ctx.appName}")`
+      : `Restoring replaces ALL data and files of the app "${ctx.appName}" (${ctx.db.dialect}) with ${path.basename(file)}`;
+    const question = `${what}. Type "yes" to go on: `;
     if (!(await hooks.confirm(question)))
       throw new UsageError('Not confirmed: nothing was changed (pass --yes to confirm without a prompt)');
   }
@@ -243,10 +250,12 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     nocobaseVersion: hooks.appVersion ?? installedAppVersion(ctx.appDir),
     sql: hooks.sql,
     underscored: hooks.underscored,
+    move: args.intoDialect,
   });
-  const encrypted = (await readHeader(file)).encrypted;
+  const encrypted = header.encrypted;
   const password = encrypted ? await passwordToOpen(ctx.env) : undefined;
   const at = new Date();
+  let moveReport: MoveReport | null = null;
   const appVersion = hooks.appVersion ?? installedAppVersion(ctx.appDir);
   if (!appVersion)
     ctx.out.step(`NocoBase was not found in ${ctx.appDir}/node_modules: the backup's version cannot be checked`);
@@ -264,6 +273,20 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     say: (message) => ctx.out.step(message),
     onProgress: (phase, percent) => ctx.out.progress(phase, percent),
     beforeDatabase: hooks.beforeDatabase,
+    move: moving
+      ? {
+          appDir: ctx.appDir,
+          timezone: ctx.env.DB_TIMEZONE,
+          nocobase: {
+            install: () => runNocoBase(ctx.appDir, ['install', '-f'], nocobaseEnv(), ctx.log),
+            sync: () => runNocoBase(ctx.appDir, ['db:sync'], nocobaseEnv(), ctx.log),
+          },
+          onReport: (report) => {
+            moveReport = report;
+            ctx.out.step(moveReportText(report));
+          },
+        }
+      : undefined,
   });
   await hooks.afterDatabase?.();
   // Our task table is runtime data, empty in the restored database: the app gets its list back when it next starts.
@@ -282,10 +305,7 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     ctx.out.step("NocoBase and every plugin are at the backup's versions: no `yarn nocobase upgrade` needed.");
   } else if (args.upgrade) {
     ctx.out.step('Running `yarn nocobase upgrade` (migrations for the installed NocoBase and plugins)');
-    const childEnv = Object.fromEntries(
-      Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
-    );
-    await runUpgrade(ctx.appDir, childEnv, ctx.log).catch((err) => {
+    await runUpgrade(ctx.appDir, nocobaseEnv(), ctx.log).catch((err) => {
       throw new CliError(
         `The backup was restored, but \`yarn nocobase upgrade\` failed: ${messageOf(err)}. Fix the cause, run it in ${ctx.appDir} yourself, then start the app.`,
         EXIT.FAILED,
@@ -296,9 +316,14 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     ctx.out.step('Upgrade skipped: run `yarn nocobase upgrade` in the app folder before starting the app.');
   }
   ctx.out.result(
-    { file, createdAt: restored.manifest.createdAt, safetyBackup: restored.safetyFile ?? null, upgraded, preflight },
+    { file, createdAt: restored.manifest.createdAt, safetyBackup: restored.safetyFile ?? null, upgraded, preflight, ...(moveReport ? { move: moveReport } : {}) },
     `Restored ${path.basename(file)} (made ${restored.manifest.createdAt}).${restored.safetyFile ? ` Safety backup: ${restored.safetyFile}.` : ''} Start the app now (e.g. yarn start).`,
   );
+}
+
+/** NocoBase's CLI gets the whole environment: it reads DB_*, APP_KEY... exactly as it would run. */
+function nocobaseEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /** `nb-backups recover`: what the app does at start-up, by hand (the app is stopped, or started without NocoBase's CLI). */

@@ -7,6 +7,7 @@ import { chooseJobs, cpuCount } from '../dumpers/parallel-jobs';
 import type { DbConfig, ToolPaths } from '../dumpers/types';
 import { BackupError } from '../errors';
 import { runTool } from '../process/run';
+import { canMove } from '../move/crossing';
 import { compareVersions } from './version';
 import { checkDump } from './dump-check';
 import { checkTools } from './tool-check';
@@ -15,6 +16,8 @@ import { applyRecordedModes, stagedFileMode } from './restore-modes';
 export interface RestoreTarget {
   dialect: DbConfig['dialect'];
   appVersion: string;
+  /** The admin asked for a move into this dialect (restore --into-dialect): a supported crossing is accepted. */
+  move?: boolean;
 }
 
 /**
@@ -54,7 +57,7 @@ export async function inspectArchiveHeader(
 type ProvenanceRead = Awaited<ReturnType<typeof provenanceIn>>;
 
 function checkTarget(dialect: string, version: string, target: RestoreTarget): void {
-  if (dialect !== target.dialect) {
+  if (dialect !== target.dialect && !(target.move && canMove(dialect, target.dialect))) {
     throw new BackupError('DIALECT_MISMATCH', { backup: dialect, current: target.dialect }, 422);
   }
   if (compareVersions(version, target.appVersion) > 0) {

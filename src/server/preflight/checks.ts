@@ -2,6 +2,7 @@ import type { Requirements } from '../archive/manifest-types';
 import { formatSize, SPACE_MARGIN } from '../archive/free-space';
 import { parseVersionNumbers, compareVersions } from '../dumpers/versions';
 import enUS from '../../locale/en-US.json';
+import { canMove } from '../move/crossing';
 import { compareDotted, pgRestoreReads } from './dump-format';
 import type { PreflightCheck, PreflightLevel, PreflightReport, TargetFacts } from './types';
 
@@ -13,7 +14,10 @@ export interface ArchiveFacts {
   dialect: string;
   appVersion: string;
   requirements?: Requirements;
+  /** The admin asked to move the backup into this database's dialect (restore --into-dialect). */
+  move?: boolean;
 }
+
 
 const EN = enUS as Record<string, string>;
 const NONE = '-';
@@ -41,13 +45,23 @@ export function preflightReport(archive: ArchiveFacts, target: TargetFacts): Pre
   const req = archive.requirements;
   let upgrade = false;
 
-  if (archive.dialect !== target.dialect) {
-    add('dialect', 'blocking', 'PREFLIGHT_DIALECT_MISMATCH', { backup: archive.dialect, current: target.dialect });
+  const dialects = { backup: archive.dialect, current: target.dialect };
+  const move = archive.move === true && archive.dialect !== target.dialect;
+  if (move) {
+    if (canMove(archive.dialect, target.dialect)) add('dialect', 'ok', 'PREFLIGHT_OK_MOVE_DIALECT', dialects);
+    else add('dialect', 'blocking', 'PREFLIGHT_MOVE_UNSUPPORTED', dialects);
+  } else if (archive.dialect !== target.dialect) {
+    add('dialect', 'blocking', 'PREFLIGHT_DIALECT_MISMATCH', dialects);
   } else add('dialect', 'ok', 'PREFLIGHT_OK_DIALECT', { dialect: target.dialect });
 
   const backupVersion = req?.nocobaseVersion ?? archive.appVersion;
   const nocobase = target.nocobaseVersion ? cmp(backupVersion, target.nocobaseVersion) : null;
-  if (!target.nocobaseVersion || nocobase === null) {
+  if (move) {
+    // NocoBase creates the target's tables from the moved metadata: its collections must be the backup's.
+    upgrade = true;
+    if (target.nocobaseVersion && backupVersion === target.nocobaseVersion) add('nocobase', 'ok', 'PREFLIGHT_OK_NOCOBASE', { version: backupVersion });
+    else add('nocobase', 'blocking', 'PREFLIGHT_MOVE_NOCOBASE', { backup: backupVersion, current: target.nocobaseVersion ?? NONE });
+  } else if (!target.nocobaseVersion || nocobase === null) {
     upgrade = true;
     add('nocobase', 'warning', 'PREFLIGHT_NOCOBASE_UNKNOWN', { backup: backupVersion });
   } else if (nocobase > 0) {
@@ -62,7 +76,7 @@ export function preflightReport(archive: ArchiveFacts, target: TargetFacts): Pre
     upgrade = true;
     add('requirements', 'warning', 'PREFLIGHT_NO_REQUIREMENTS');
   } else {
-    upgrade = pluginChecks(req, target, add) || upgrade;
+    upgrade = pluginChecks(req, target, add, move) || upgrade;
     databaseChecks(archive.dialect, req, target, add);
   }
 
@@ -74,7 +88,7 @@ export function preflightReport(archive: ArchiveFacts, target: TargetFacts): Pre
 type Add = (id: string, level: PreflightLevel, code: string, params?: Record<string, string | number>) => void;
 
 /** Answers whether a plugin version differs (NocoBase's upgrade must then run). */
-function pluginChecks(req: Requirements, target: TargetFacts, add: Add): boolean {
+function pluginChecks(req: Requirements, target: TargetFacts, add: Add, move = false): boolean {
   if (!req.plugins) {
     add('plugins', 'warning', 'PREFLIGHT_PLUGINS_UNKNOWN');
     return true;
@@ -92,7 +106,7 @@ function pluginChecks(req: Requirements, target: TargetFacts, add: Add): boolean
     } else if (p.version && here.version !== p.version) {
       // (A row without a version, which NocoBase leaves for some plugins, cannot differ: nothing to compare.)
       differs = true;
-      add(id, 'warning', 'PREFLIGHT_PLUGIN_VERSION', { plugin: p.packageName || p.name, backup: p.version, current: here.version });
+      add(id, move ? 'blocking' : 'warning', move ? 'PREFLIGHT_MOVE_PLUGIN_VERSION' : 'PREFLIGHT_PLUGIN_VERSION', { plugin: p.packageName || p.name, backup: p.version, current: here.version });
     } else same++;
   }
   if (same) add('plugins', 'ok', 'PREFLIGHT_OK_PLUGINS', { count: same });

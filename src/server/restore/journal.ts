@@ -34,6 +34,8 @@ export interface RestoreJournal {
   staging: string;
   safety: string | null;
   main: boolean;
+  /** The main database was being moved from another dialect: it cannot be completed forward from the staged copy. */
+  move?: boolean;
   targets: TargetRef[];
   /** JSON of the extra targets' DbConfig, sealed with APP_KEY (passwords included). */
   targetDbs: string | null;

@@ -81,7 +81,8 @@ async function recoverOne(j: RestoreJournal, dir: string, input: RecoverInput, s
   const decision = decideRecovery({
     state: j.state,
     safety: j.safety && fs.existsSync(j.safety) ? j.safety : null,
-    stagingPresent: !!manifest && stagedDumpsPresent(j, manifest),
+    // A move is redone by NocoBase's own commands, which a start-up cannot run: only a rollback, or a person.
+    stagingPresent: !j.move && !!manifest && stagedDumpsPresent(j, manifest),
     planned: j.planned,
     steps: j.steps,
     ownerAlive: false,

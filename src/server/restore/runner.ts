@@ -40,6 +40,16 @@ export interface RestoreJob {
   jobs?: number | null;
   /** Seals the extra targets' connection settings in the journal; without it a crash recovery cannot reach them. */
   appKey?: string;
+  /** The main database is of another dialect than the backup's: moved through NocoBase instead (move/). */
+  move?: MoveStep;
+}
+
+/** A move into another dialect, as the pipeline's main database step (move/move-database.ts does the work). */
+export interface MoveStep {
+  /** With the staged copy, before anything is touched: the source can be read, the target's tools are there. */
+  check(staging: string, manifest: Manifest): Promise<void>;
+  /** Replaces the main database with the staged source's rows. */
+  run(staging: string, manifest: Manifest): Promise<void>;
 }
 
 /** What each entry point (web restore, partial restore, app CLI, standalone CLI) brings to the one pipeline. */
@@ -125,6 +135,7 @@ export async function runRestorePipeline(
     staging,
     safety: null,
     main: !!job.main,
+    ...(job.move ? { move: true } : {}),
     targets: job.targets.map(({ kind, name }) => ({ kind, name })),
     targetDbs: job.targets.length && job.appKey ? sealWithAppKey(JSON.stringify(job.targets), job.appKey) : null,
     planned: steps.filter((s) => s.startsWith('db:') || s === 'storage' || s === 'finish'),
@@ -161,7 +172,10 @@ export async function runRestorePipeline(
     releaseStagedEntries(job.manifest);
     // A dump the tool cannot read, or one that would run client commands, stops here: before the safety backup,
     // before maintenance, before any database is emptied.
-    await checkDumps(j.planned.filter((s) => s.startsWith('db:')), resolve, staging, job.manifest, tools, job.tools);
+    // A moved main database is read row by row, not restored by a tool: its own check.
+    const dumps = j.planned.filter((s) => s.startsWith('db:') && !(job.move && s === 'db:main'));
+    await checkDumps(dumps, resolve, staging, job.manifest, tools, job.tools);
+    await job.move?.check(staging, job.manifest);
 
     if (job.safetyBackup && hooks.safetyBackup) {
       crashPoint('safety');
@@ -192,7 +206,13 @@ export async function runRestorePipeline(
     if (job.main) {
       say('Restoring the database');
       await begin('db:main');
-      await replaceDatabase(job.main, staging, job.manifest, 'db:main', tools, job.tools, crashMidway('db:main'), true, job.jobs);
+      if (job.move) {
+        const crash = crashMidway('db:main');
+        crash.spawned();
+        await job.move.run(staging, job.manifest).finally(() => crash.stop());
+      } else {
+        await replaceDatabase(job.main, staging, job.manifest, 'db:main', tools, job.tools, crashMidway('db:main'), true, job.jobs);
+      }
       await done('db:main');
     }
     await hooks.afterDatabases?.();

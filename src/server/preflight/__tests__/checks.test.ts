@@ -144,6 +144,24 @@ describe('preflightReport', () => {
     expect(levels(r).dialect).toBe('blocking PREFLIGHT_DIALECT_MISMATCH');
   });
 
+  it('a move (--into-dialect) from SQLite is accepted, with the same NocoBase and plugin versions only', () => {
+    const sqlite = (over: Partial<ArchiveFacts> = {}) => archive(req({ dumpFormat: { tool: 'sqlite', version: '3.45' } }), { dialect: 'sqlite', move: true, ...over });
+    const ok = preflightReport(sqlite(), target());
+    expect([levels(ok).dialect, levels(ok).nocobase, ok.blocking, ok.upgrade]).toEqual(['ok PREFLIGHT_OK_MOVE_DIALECT', 'ok PREFLIGHT_OK_NOCOBASE', 0, true]);
+    // Without the flag, the same backup is refused, and the fix names the flag.
+    const refused = preflightReport(sqlite({ move: false }), target());
+    expect(levels(refused).dialect).toBe('blocking PREFLIGHT_DIALECT_MISMATCH');
+    expect((enUS as Record<string, string>).PREFLIGHT_DIALECT_MISMATCH_FIX).toMatch(/--into-dialect/);
+    // NocoBase creates the target's tables from the moved metadata: an older or newer NocoBase, or plugin, blocks.
+    expect(levels(preflightReport(sqlite(), target({ nocobaseVersion: '2.2.16' }))).nocobase).toBe('blocking PREFLIGHT_MOVE_NOCOBASE');
+    expect(levels(preflightReport(sqlite(), target({ nocobaseVersion: undefined }))).nocobase).toBe('blocking PREFLIGHT_MOVE_NOCOBASE');
+    const plugin = preflightReport(sqlite(), target({ plugins: { '@nocobase/plugin-users': { version: '2.2.14' }, '@nbkit/plugin-backups-manager': { version: '0.3.0' } } }));
+    expect(levels(plugin)['plugin:users']).toBe('blocking PREFLIGHT_MOVE_PLUGIN_VERSION');
+    // Only SQLite moves, and only into a server database.
+    expect(levels(preflightReport(archive(req(), { move: true }), target({ dialect: 'mysql' }))).dialect).toBe('blocking PREFLIGHT_MOVE_UNSUPPORTED');
+    expect(levels(preflightReport(archive(req(), { move: true }), target())).dialect).toBe('ok PREFLIGHT_OK_DIALECT');
+  });
+
   it('every code it can emit has en-US and zh-CN texts, and a _FIX for warnings and blocking ones', () => {
     const src = require('fs').readFileSync(require.resolve('../checks.ts'), 'utf8') as string;
     const codes = [...new Set([...src.matchAll(/'(PREFLIGHT_[A-Z_]+)'/g)].map((m) => m[1]))];

@@ -1,0 +1,137 @@
+import fs from 'fs';
+import path from 'path';
+import { getDumper } from '../dumpers';
+import { resolveSqlite3, sqliteSchema } from '../dumpers/sqlite-snapshot';
+import type { DbConfig, ToolInfo, ToolPaths } from '../dumpers/types';
+import { checkTools } from '../engine/tool-check';
+import { BackupError } from '../errors';
+import { moveReport, planRound, type CopyRound, type MoveReport, type SourceSchema } from './copy-plan';
+import { copyRows } from './copy-rows';
+import { offsetMinutes } from './encoders';
+import { familyOf, readTargetSchema } from './target-schema';
+
+// A restore into another kind of database (issue 20). A native dump cannot cross dialects, so the data travels
+// through NocoBase's own model of it: NocoBase creates the schema on the target (a clean install, then, once the
+// moved plugin list and collections are in, `db:sync`, which loads them and creates the tables of the plugins and
+// collections the source had), and the rows are copied table by table into those tables, each value converted for
+// the column NocoBase made (copy-rows.ts). Two rounds: the tables a clean install has (NocoBase's own metadata among
+// them), then those db:sync created from the moved metadata. The caller's upgrade follows, as after any restore.
+
+/** NocoBase's own commands on the target database, run by the caller in the app folder. */
+export interface NocoBaseSteps {
+  /** `nocobase install -f`: a clean install, every preset plugin's tables. */
+  install(): Promise<void>;
+  /**
+   * `nocobase db:sync`: loads the moved plugin list and collections (the collections table, which an upgrade does
+   * not read: NocoBase loads it when the app starts) and creates their tables.
+   */
+  sync(): Promise<void>;
+}
+
+export interface MoveInput {
+  /** The staged SQLite database of the backup. */
+  source: string;
+  target: DbConfig;
+  tools?: ToolPaths;
+  /** 0700 scratch folder. */
+  tmpDir: string;
+  nocobase: NocoBaseSteps;
+  /** DB_TIMEZONE of the target app (MySQL DATETIMEs are written in it). */
+  timezone?: string;
+  /** The app folder, where the sqlite3 module is looked up. */
+  appDir: string;
+  say?: (message: string) => void;
+  /** Rows copied so far out of all the source's rows. */
+  progress?: (copied: number, total: number, table: string) => void;
+  signal?: AbortSignal;
+  /** Rows read at a time (tests use small batches). */
+  batchRows?: number;
+}
+
+export interface MoveCheck {
+  source: SourceSchema;
+  tool: ToolInfo;
+  sqliteModule: string;
+}
+
+/**
+ * Before anything is changed: the source is a SQLite file this app's sqlite3 module can read, the target's client
+ * tools are there, DB_TIMEZONE is an offset. Answers what the move needs.
+ */
+export async function checkMove(input: Pick<MoveInput, 'source' | 'target' | 'tools' | 'tmpDir' | 'timezone' | 'appDir'>): Promise<MoveCheck> {
+  const family = familyOf(input.target.dialect);
+  if (family === 'sqlite') throw new BackupError('MOVE_UNSUPPORTED', { from: 'sqlite', to: input.target.dialect }, 422);
+  offsetMinutesChecked(input.timezone);
+  let sqliteModule: string;
+  try {
+    sqliteModule = resolveSqlite3(path.join(input.appDir, 'package.json'));
+  } catch {
+    throw new BackupError('MOVE_NEEDS_SQLITE3', {}, 422);
+  }
+  const source = await sqliteSchema(input.source, { modulePath: sqliteModule });
+  const dumper = getDumper(input.target.dialect);
+  if (dumper.kind !== 'tool') throw new BackupError('MOVE_UNSUPPORTED', { from: 'sqlite', to: input.target.dialect }, 422);
+  await fs.promises.mkdir(input.tmpDir, { recursive: true, mode: 0o700 });
+  const { tool } = await checkTools(dumper, input.target, input.tmpDir, input.tools);
+  return { source, tool, sqliteModule };
+}
+
+function offsetMinutesChecked(zone: string | undefined): number {
+  try {
+    return offsetMinutes(zone);
+  } catch {
+    throw new BackupError('MOVE_TIMEZONE', { zone: zone ?? '' }, 422);
+  }
+}
+
+/** Replaces the target database with the source's data, through NocoBase's schema. Answers the move's report. */
+export async function moveDatabase(input: MoveInput, checked?: MoveCheck): Promise<MoveReport> {
+  const say = input.say ?? (() => undefined);
+  const { source, tool, sqliteModule } = checked ?? (await checkMove(input));
+  const family = familyOf(input.target.dialect) as 'postgres' | 'mysql';
+  const total = source.tables.reduce((n, t) => n + t.rows, 0);
+  const rows: Record<string, number> = Object.create(null);
+  const copied = () => Object.values(rows).reduce((a, b) => a + b, 0);
+  const round = async (r: CopyRound) => {
+    if (!r.tables.length && !r.truncate.length) return;
+    const got = await copyRows({
+      sqliteModule,
+      file: input.source,
+      plan: {
+        family,
+        schema: input.target.schema || 'public',
+        offsetMinutes: offsetMinutesChecked(input.timezone),
+        truncate: r.truncate,
+        tables: r.tables,
+        sequences: r.sequences,
+        batchRows: input.batchRows ?? 5000,
+      },
+      db: input.target,
+      tool,
+      tmpDir: input.tmpDir,
+      signal: input.signal,
+      onProgress: (table, n) => {
+        rows[table] = n;
+        input.progress?.(copied(), total, table);
+      },
+    });
+    Object.assign(rows, got);
+  };
+
+  say("Creating NocoBase's tables in the new database (nocobase install)");
+  await input.nocobase.install();
+  const first = planRound(source, await readTargetSchema(input.target, tool, input.tmpDir), new Set());
+  say(`Copying ${first.tables.length} tables`);
+  await round(first);
+
+  say('Creating the tables of the moved plugins and collections (nocobase db:sync)');
+  await input.nocobase.sync();
+  const target = await readTargetSchema(input.target, tool, input.tmpDir);
+  const second = planRound(source, target, new Set(first.tables.map((t) => t.source)));
+  // The first round's tables were filled already: only the new ones are emptied and filled now.
+  const done = new Set(first.truncate);
+  second.truncate = second.truncate.filter((t) => !done.has(t));
+  if (second.tables.length) say(`Copying ${second.tables.length} more tables`);
+  await round(second);
+  return moveReport(source, target, [...first.tables, ...second.tables], rows);
+}
