@@ -2,7 +2,8 @@ import { spawn } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { TASKS } from '../../src/constants';
-import { listFiles, quoteIdent, targetOfEnv, withConn } from '../helpers/inspect';
+import { readManifest } from '../../src/server/archive';
+import { dataDigest, listFiles, quoteIdent, targetOfEnv, withConn } from '../helpers/inspect';
 import { ADMIN, signIn, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import { port } from '../helpers/run-scope';
 
@@ -70,16 +71,36 @@ async function view(app: RealApp) {
   };
 }
 
-function standalone(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * The standalone command as an admin runs it in the app folder, in its own process group: a crash (SIGKILL, as a
+ * power cut) takes down what it started too (NocoBase's install, the reader, psql), as it would on a real machine.
+ */
+function standalone(args: string[], env: Record<string, string>): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [STANDALONE, ...args], { cwd: dst.appDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [STANDALONE, ...args], { cwd: dst.appDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('exit', (_code, signal) => {
+      if (signal !== 'SIGKILL') return;
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        /* the group is gone already */
+      }
+    });
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+}
+
+/** The target app's database and files, its runtime tables aside (a safety backup keeps their schema only). */
+async function dstState(exclude: string[]) {
+  return {
+    data: await withConn(targetOfEnv(dst.env), (c) => dataDigest(c, exclude)),
+    uploads: await listFiles(path.join(dst.storage, 'uploads')),
+  };
 }
 
 describe(`a SQLite app moved into ${TARGET}`, () => {
@@ -167,6 +188,26 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
     expect(r.stderr).toMatch(/--into-dialect/);
   });
 
+  it('a move killed midway (SIGKILL of the command and all it started) is rolled back by `nb-backups recover`', async () => {
+    const exclude = [TASKS, 'notificationInAppMessages', 'notificationSendLogs'];
+    const before = await dstState(exclude);
+    const crashFile = path.join(dst.storage, 'crash-at');
+    // Four seconds into the database step: NocoBase's install is dropping and creating the tables.
+    fs.writeFileSync(crashFile, 'db:main:mid@4000');
+    const killed = await standalone(['restore', archive, '--into-dialect', '--yes', '--json'], { ...dst.env, BM_TEST_CRASH_FILE: crashFile });
+    expect([killed.signal, fs.existsSync(crashFile)]).toEqual(['SIGKILL', false]);
+
+    const recovered = await standalone(['recover', '--json'], dst.env);
+    expect(recovered.code).toBe(0);
+    expect(JSON.parse(recovered.stdout.trim().split('\n').pop() as string).recovered).toEqual([expect.objectContaining({ action: 'rollback' })]);
+    // The safety backup left the runtime tables' rows out: they are empty after the rollback.
+    const safety = fs.readdirSync(path.join(dst.storage, 'backups-manager', 'main')).filter((f) => f.includes('safety'));
+    expect(safety).toHaveLength(1);
+    const manifest = await readManifest(path.join(dst.storage, 'backups-manager', 'main', safety[0]));
+    const runtime = [...exclude, ...manifest.database.excludedTableData];
+    expect(await dstState(runtime)).toEqual({ ...before, data: Object.fromEntries(Object.entries(before.data).filter(([t]) => !runtime.includes(t))) });
+  });
+
   it('moves every row, upload, password and secret; the app runs on the new database', async () => {
     const r = await standalone(['restore', archive, '--into-dialect', '--yes', '--json'], dst.env);
     if (r.code !== 0) throw new Error(`restore failed (${r.code}):\n${r.stderr.slice(-4000)}`);
@@ -175,6 +216,7 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
     expect(result.move.moved.bm_move_things_tags).toBe(4);
     expect(result.move.tablesNotMoved).toEqual([]);
     expect(result.safetyBackup).toEqual(expect.any(String));
+    expect(r.stderr).toMatch(/Moved \d+ tables, \d+ rows/);
 
     await dst.start();
     // The admin's changed password moved with the users table.

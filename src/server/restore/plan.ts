@@ -52,6 +52,8 @@ export interface JournalView {
   steps: Partial<Record<string, 'begun' | 'done'>>;
   /** The process that ran the restore is still alive: it is not ours to recover. */
   ownerAlive: boolean;
+  /** A move from another dialect: NocoBase's own commands redo it, not a start-up, so it never goes forward. */
+  move?: boolean;
 }
 
 export type Recovery =
@@ -80,6 +82,6 @@ export function decideRecovery(j: JournalView): Recovery {
   if (j.planned.length && j.planned.every((s) => j.steps[s] === 'done')) return { action: 'commit' };
   const begun = Object.keys(j.steps).filter((s) => s.startsWith('db:'));
   if (j.safety) return { action: 'rollback', databases: begun };
-  if (j.stagingPresent) return { action: 'forward', databases: j.planned.filter((s) => s.startsWith('db:') && j.steps[s] !== 'done') };
+  if (j.stagingPresent && !j.move) return { action: 'forward', databases: j.planned.filter((s) => s.startsWith('db:') && j.steps[s] !== 'done') };
   return { action: 'manual' };
 }

@@ -81,11 +81,11 @@ async function recoverOne(j: RestoreJournal, dir: string, input: RecoverInput, s
   const decision = decideRecovery({
     state: j.state,
     safety: j.safety && fs.existsSync(j.safety) ? j.safety : null,
-    // A move is redone by NocoBase's own commands, which a start-up cannot run: only a rollback, or a person.
-    stagingPresent: !j.move && !!manifest && stagedDumpsPresent(j, manifest),
+    stagingPresent: !!manifest && stagedDumpsPresent(j, manifest),
     planned: j.planned,
     steps: j.steps,
     ownerAlive: false,
+    move: j.move,
   });
   const tmpDir = `${j.staging}-recover-tools`;
   const outcome = (o: Omit<RestoreOutcome, 'taskId' | 'archive' | 'safety' | 'at'>) =>

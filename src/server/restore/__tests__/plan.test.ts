@@ -52,6 +52,11 @@ describe('decideRecovery', () => {
     expect(decideRecovery({ ...base, safety: null, steps: {} })).toEqual({ action: 'forward', databases: ['db:app:a1', 'db:main'] });
   });
 
+  it('never completes a move forward (NocoBase redoes it, not a start-up): rolled back, or left to a person', () => {
+    expect(decideRecovery({ ...base, move: true })).toEqual({ action: 'rollback', databases: ['db:app:a1', 'db:main'] });
+    expect(decideRecovery({ ...base, move: true, safety: null })).toEqual({ action: 'manual' });
+  });
+
   it('asks for a person when neither way is possible', () => {
     expect(decideRecovery({ ...base, safety: null, stagingPresent: false })).toEqual({ action: 'manual' });
   });
