@@ -15,6 +15,8 @@
 // Downloads cut at half and resumed by range (scripts/bench/downloads.js): --only downloads, on the first of
 // --dialects, with an archive of --upload-gb GB (1).
 // Resumable uploads (scripts/bench/uploads.js, its own section; only when asked): --only uploads, --upload-gb G (1).
+// A SQLite app moved into PostgreSQL (scripts/bench/move.js, its own section; by default after the others, or
+// --only move): --move-rows N (1,000,000), --move-uploads N (2,000).
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -63,15 +65,17 @@ function parseArgs(argv) {
     else if (a === '--from-json') o.fromJson = path.resolve(val());
     else if (a === '--only') o.only = val();
     else if (a === '--files') o.files = val().split(',').map((v) => Number(v.trim()));
+    else if (a === '--move-rows') o.moveRows = Number(val());
+    else if (a === '--move-uploads') o.moveUploads = Number(val());
     else if (a === '--app-dir') o.appDir = path.resolve(val());
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 15).join('\n') + '\n');
+      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 17).join('\n') + '\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
   if (!(o.scale > 0)) throw new Error('--scale must be a positive number');
   for (const d of o.dialects) if (!DIALECTS[d]) throw new Error(`unknown dialect ${d} (postgres, mariadb)`);
-  if (o.only && !['core', 'many-files', 'downloads', 'uploads'].includes(o.only)) throw new Error('--only takes core, many-files, downloads or uploads');
+  if (o.only && !['core', 'many-files', 'downloads', 'uploads', 'move'].includes(o.only)) throw new Error('--only takes core, many-files, downloads, uploads or move');
   if (!o.files.length || o.files.some((v) => !(Number.isInteger(v) && v > 0))) throw new Error('--files takes positive whole numbers, e.g. 50000,500000');
   return o;
 }
@@ -661,6 +665,10 @@ async function main() {
     if ((await runUploads(opts, meta))) process.exitCode = 1;
     return;
   }
+  if (opts.only === 'move') {
+    if ((await runMove(opts, meta))) process.exitCode = 1;
+    return;
+  }
   const started = Date.now();
   const results = [];
   let failure = null;
@@ -687,7 +695,28 @@ async function main() {
   }
   if (results.length) process.stdout.write(require('./bench/report').summary(meta, results));
   if (opts.only !== 'core') failure = (await runManyFiles(opts, meta)) || failure;
+  if (!opts.only) failure = (await runMove(opts, meta)) || failure;
   if (failure) process.exitCode = 1;
+}
+
+/** The move scenario (SQLite app into PostgreSQL, issue 20): the failure, if any. */
+async function runMove(opts, meta) {
+  const { benchMove, writeSection } = require('./bench/move');
+  const res = {};
+  try {
+    await benchMove(opts, { appDir: APP_DIR, onCleanup }, res);
+    if (opts.json) fs.writeFileSync(opts.json.replace(/(\.json)?$/, '.move.json'), JSON.stringify({ meta, results: [res] }, null, 2));
+    if (opts.write) {
+      writeSection(opts.out, res, meta);
+      log(`wrote the move section of ${path.relative(process.cwd(), opts.out)}`);
+    }
+    return null;
+  } catch (err) {
+    log(`move: the benchmark failed: ${err.stack || err.message}`);
+    return err;
+  } finally {
+    await runCleanups();
+  }
 }
 
 /** The resumable-upload scenario on the first database: the failure, if any. */
