@@ -228,11 +228,12 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
       EXIT.INVALID,
     );
   }
-  const header = await readHeader(file);
-  const moving = args.intoDialect && header.database.dialect !== ctx.db.dialect;
+  // A move's question names the backup's dialect; a plain restore asks before the file is even opened.
+  const moveFrom = args.intoDialect ? (await readHeader(file)).database.dialect : null;
+  const moving = moveFrom !== null && moveFrom !== ctx.db.dialect;
   if (!args.yes) {
     const what = moving
-      ? `Moving ${path.basename(file)} (${header.database.dialect}) into this app's ${ctx.db.dialect} database replaces ALL its data and files ("${ctx.appName}")`
+      ? `Moving ${path.basename(file)} (${moveFrom}) into this app's ${ctx.db.dialect} database replaces ALL its data and files ("${ctx.appName}")`
       : `Restoring replaces ALL data and files of the app "${ctx.appName}" (${ctx.db.dialect}) with ${path.basename(file)}`;
     const question = `${what}. Type "yes" to go on: `;
     if (!(await hooks.confirm(question)))
@@ -252,7 +253,7 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     underscored: hooks.underscored,
     move: args.intoDialect,
   });
-  const encrypted = header.encrypted;
+  const encrypted = (await readHeader(file)).encrypted;
   const password = encrypted ? await passwordToOpen(ctx.env) : undefined;
   const at = new Date();
   let moveReport: MoveReport | null = null;

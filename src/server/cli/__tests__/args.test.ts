@@ -12,6 +12,7 @@ const defaults = {
   force: false,
   trustForeign: false,
   acceptWarnings: false,
+  intoDialect: false,
 };
 
 describe('nb-backups arguments', () => {
@@ -32,6 +33,11 @@ describe('nb-backups arguments', () => {
     expect(parseArgs(['backup', '--out=/x y']).out).toBe('/x y');
     expect(parseArgs(['backup', '--encrypt']).encrypt).toBe(true);
     expect(parseArgs(['list', '--app-dir', '/srv/app']).appDir).toBe('/srv/app');
+  });
+
+  it('takes --into-dialect on restore only', () => {
+    expect(parseArgs(['restore', 'a.nbbm', '--into-dialect'])).toMatchObject({ command: 'restore', intoDialect: true });
+    expect(() => parseArgs(['backup', '--into-dialect'])).toThrow();
   });
 
   it('parses restore and verify with exactly one file', () => {
