@@ -8,7 +8,7 @@ const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
 const h = require('../app-harness');
-const { log, runCmd, human } = require('./util');
+const { log, runCmd, human, writeMarkedSection } = require('./util');
 const { rssKb } = require('./monitor');
 const { Api } = require('./http');
 const { createCollection, writeFiles, TABLE } = require('./dataset');
@@ -205,17 +205,7 @@ function renderSection(r, meta) {
 }
 
 function writeSection(file, r, meta) {
-  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const block = renderSection(r, meta);
-  const i = text.indexOf(BEGIN);
-  const j = text.indexOf(END);
-  let out;
-  if (i >= 0 && j > i) out = text.slice(0, i) + block + text.slice(j + END.length);
-  else {
-    const k = text.indexOf('\n## Method\n');
-    out = k >= 0 ? `${text.slice(0, k + 1)}${block}\n\n${text.slice(k + 1)}` : `${text.replace(/\n*$/, '\n\n')}${block}\n`;
-  }
-  fs.writeFileSync(file, out);
+  writeMarkedSection(file, BEGIN, END, renderSection(r, meta));
 }
 
 module.exports = { benchMove, writeSection, renderSection };

@@ -83,4 +83,21 @@ function folderBytes(dir) {
   return total;
 }
 
-module.exports = { log, sleep, runCmd, human, percentile, median, folderBytes };
+/**
+ * Replaces the block between `begin` and `end` in a report (docs/benchmarks.md), or inserts it before "## Method"
+ * (at the end when there is none): each scenario owns its own section.
+ */
+function writeMarkedSection(file, begin, end, block) {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const i = text.indexOf(begin);
+  const j = text.indexOf(end);
+  let out;
+  if (i >= 0 && j > i) out = text.slice(0, i) + block + text.slice(j + end.length);
+  else {
+    const k = text.indexOf('\n## Method\n');
+    out = k >= 0 ? `${text.slice(0, k + 1)}${block}\n\n${text.slice(k + 1)}` : `${text.replace(/\n*$/, '\n\n')}${block}\n`;
+  }
+  fs.writeFileSync(file, out);
+}
+
+module.exports = { log, sleep, runCmd, human, percentile, median, folderBytes, writeMarkedSection };
