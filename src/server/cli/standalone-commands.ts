@@ -14,6 +14,7 @@ import { captureTool } from '../process/run';
 import { archiveName, backupPaths, ensureDirs, storageRoot } from '../paths';
 import { gatewaySocket, runNocoBase, runUpgrade, serverRunning } from './app-process';
 import type { MoveReport } from '../move/copy-plan';
+import { scratchEnv } from '../move/move-database';
 import { moveReportText } from './move-text';
 import { formatList, listArchives, resolveArchive } from './archives';
 import type { CliArgs } from './args';
@@ -279,8 +280,8 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
           appDir: ctx.appDir,
           timezone: ctx.env.DB_TIMEZONE,
           nocobase: {
-            install: () => runNocoBase(ctx.appDir, ['install', '-f'], nocobaseEnv(), ctx.log),
-            sync: () => runNocoBase(ctx.appDir, ['db:sync'], nocobaseEnv(), ctx.log),
+            install: (scratch) => runNocoBase(ctx.appDir, ['install', '-f'], { ...nocobaseEnv(), ...scratchEnv(scratch, pluginStorage(ctx)) }, ctx.log),
+            sync: (scratch) => runNocoBase(ctx.appDir, ['db:sync'], { ...nocobaseEnv(), ...scratchEnv(scratch, pluginStorage(ctx)) }, ctx.log),
           },
           onReport: (report) => {
             moveReport = report;
@@ -320,6 +321,12 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     { file, createdAt: restored.manifest.createdAt, safetyBackup: restored.safetyFile ?? null, upgraded, preflight, ...(moveReport ? { move: moveReport } : {}) },
     `Restored ${path.basename(file)} (made ${restored.manifest.createdAt}).${restored.safetyFile ? ` Safety backup: ${restored.safetyFile}.` : ''} Start the app now (e.g. yarn start).`,
   );
+}
+
+/** Where NocoBase finds plugins added with `pm add`: PLUGIN_STORAGE_PATH, else the storage folder's plugins. */
+function pluginStorage(ctx: StandaloneContext): string {
+  const configured = ctx.env.PLUGIN_STORAGE_PATH;
+  return configured ? path.resolve(ctx.appDir, configured) : path.join(ctx.paths.storage, 'plugins');
 }
 
 /** NocoBase's CLI gets the whole environment: it reads DB_*, APP_KEY... exactly as it would run. */

@@ -5,6 +5,7 @@ import { resolveSqlite3, sqliteSchema } from '../dumpers/sqlite-snapshot';
 import type { DbConfig, ToolInfo, ToolPaths } from '../dumpers/types';
 import { checkTools } from '../engine/tool-check';
 import { BackupError } from '../errors';
+import { crashPoint } from '../restore/crash';
 import { moveReport, planRound, type CopyRound, type MoveReport, type SourceSchema } from './copy-plan';
 import { copyRows } from './copy-rows';
 import { offsetMinutes } from './encoders';
@@ -17,15 +18,31 @@ import { familyOf, readTargetSchema } from './target-schema';
 // the column NocoBase made (copy-rows.ts). Two rounds: the tables a clean install has (NocoBase's own metadata among
 // them), then those db:sync created from the moved metadata. The caller's upgrade follows, as after any restore.
 
-/** NocoBase's own commands on the target database, run by the caller in the app folder. */
+/**
+ * NocoBase's own commands on the target database, run by the caller in the app folder. `scratch` is a private folder
+ * for what they would write into the live storage folder (see scratchEnv): a rollback puts back the database and the
+ * storage parts the journal set aside, not files NocoBase wrote beside them.
+ */
 export interface NocoBaseSteps {
   /** `nocobase install -f`: a clean install, every preset plugin's tables. */
-  install(): Promise<void>;
+  install(scratch: string): Promise<void>;
   /**
    * `nocobase db:sync`: loads the moved plugin list and collections (the collections table, which an upgrade does
    * not read: NocoBase loads it when the app starts) and creates their tables.
    */
-  sync(): Promise<void>;
+  sync(scratch: string): Promise<void>;
+}
+
+/**
+ * The environment that keeps NocoBase's install and db:sync out of the live storage folder: the install uploads
+ * NocoBase's logo into the default local storage (`storage/uploads` under STORAGE_PATH, whatever LOCAL_STORAGE_DEST
+ * says) and creates the app's key file when it is missing. Neither is needed: the copy replaces the storages and
+ * attachments rows, and the storage step brings the backup's uploads and key files. So STORAGE_PATH is the scratch
+ * folder, and PLUGIN_STORAGE_PATH stays the app's, where plugins added with `pm add` live. Measured: without it, a
+ * move killed between the copy rounds left NocoBase's logo in storage/uploads after the rollback.
+ */
+export function scratchEnv(scratch: string, pluginStorage: string): Record<string, string> {
+  return { STORAGE_PATH: scratch, PLUGIN_STORAGE_PATH: pluginStorage };
 }
 
 export interface MoveInput {
@@ -118,19 +135,23 @@ export async function moveDatabase(input: MoveInput, checked?: MoveCheck): Promi
     Object.assign(rows, got);
   };
 
+  const scratch = path.join(input.tmpDir, 'nocobase');
+  await fs.promises.mkdir(scratch, { recursive: true, mode: 0o700 });
   say("Creating NocoBase's tables in the new database (nocobase install)");
-  await input.nocobase.install();
+  await input.nocobase.install(scratch);
   const first = planRound(source, await readTargetSchema(input.target, tool, input.tmpDir), new Set());
   say(`Copying ${first.tables.length} tables`);
   await round(first);
 
+  crashPoint('move:sync');
   say('Creating the tables of the moved plugins and collections (nocobase db:sync)');
-  await input.nocobase.sync();
+  await input.nocobase.sync(scratch);
   const target = await readTargetSchema(input.target, tool, input.tmpDir);
   const second = planRound(source, target, new Set(first.tables.map((t) => t.source)));
   // The first round's tables were filled already: only the new ones are emptied and filled now.
   const done = new Set(first.truncate);
   second.truncate = second.truncate.filter((t) => !done.has(t));
+  crashPoint('move:copy2');
   if (second.tables.length) say(`Copying ${second.tables.length} more tables`);
   await round(second);
   return moveReport(source, target, [...first.tables, ...second.tables], rows);
