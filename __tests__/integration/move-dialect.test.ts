@@ -145,7 +145,9 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
     for (const name of ['alpha', 'beta', 'gamma', 'delta', 'epsilon']) tags.push(await ok(src, 'bm_move_tags:create', { name }));
     const files = [];
     for (let i = 0; i < 3; i++) files.push(await upload(src, `move-${i}.txt`, Buffer.from(`upload ${i} ${'x'.repeat(i * 1000)}`)));
-    const member = await ok(src, 'users:create', { email: 'member@example.com', nickname: 'Member é', password: 'member-pass-1', roles: ['member'] });
+    // A field added to a built-in collection: its column exists on the target only once db:sync ran.
+    await ok(src, 'collections/users/fields:create', { name: 'bmNote', type: 'string', interface: 'input' });
+    const member = await ok(src, 'users:create', { email: 'member@example.com', nickname: 'Member é', password: 'member-pass-1', roles: ['member'], bmNote: 'custom field value' });
     for (let i = 1; i <= COUNT; i++) {
       await ok(src, `${THINGS}:create`, {
         title: i === 2 ? "quotes ' \" back\\slash\ttab\nnewline 漢字 é" : `thing ${i}`,
@@ -235,6 +237,7 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
     // The exact value, which the SQLite app could only show rounded (its file holds it exactly).
     expect(String((await ok(dst, `${THINGS}:get?filterByTk=4`)).big)).toBe('9007199254740993');
     expect(after.users).toEqual(before.users);
+    expect((after.users as { bmNote?: string }[]).map((u) => u.bmNote ?? null)).toContain('custom field value');
     expect(after.roles).toEqual(before.roles);
     expect(after.workflows).toEqual(before.workflows);
     expect(after.ui).toEqual(before.ui);

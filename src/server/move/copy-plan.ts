@@ -58,6 +58,24 @@ export function planRound(source: SourceSchema, target: TargetSchema, done: Set<
   return round;
 }
 
+/**
+ * After db:sync: the tables it created, and the first round's tables that now have more of the source's columns
+ * (fields the admin added to a built-in collection, such as users, are created by db:sync, not by the install):
+ * those are emptied and copied again, whole.
+ */
+export function planSecondRound(source: SourceSchema, target: TargetSchema, first: CopyRound): CopyRound {
+  const copied = new Map(first.tables.map((t) => [t.source, t.columns.length]));
+  const now = planRound(source, target, new Set());
+  const again = new Set(now.tables.filter((t) => copied.get(t.source) !== t.columns.length).map((t) => t.target));
+  const filled = new Set(first.truncate);
+  const fresh = (t: string) => again.has(t) || !filled.has(t);
+  return {
+    tables: now.tables.filter((t) => again.has(t.target)),
+    truncate: now.truncate.filter(fresh),
+    sequences: now.sequences.filter(([t]) => fresh(t)),
+  };
+}
+
 export interface MoveReport {
   /** Source table → rows copied. */
   moved: Record<string, number>;

@@ -6,7 +6,7 @@ import type { DbConfig, ToolInfo, ToolPaths } from '../dumpers/types';
 import { checkTools } from '../engine/tool-check';
 import { BackupError } from '../errors';
 import { crashPoint } from '../restore/crash';
-import { moveReport, planRound, type CopyRound, type MoveReport, type SourceSchema } from './copy-plan';
+import { moveReport, planRound, planSecondRound, type CopyRound, type MoveReport, type SourceSchema } from './copy-plan';
 import { copyRows } from './copy-rows';
 import { offsetMinutes } from './encoders';
 import { familyOf, readTargetSchema } from './target-schema';
@@ -147,12 +147,11 @@ export async function moveDatabase(input: MoveInput, checked?: MoveCheck): Promi
   say('Creating the tables of the moved plugins and collections (nocobase db:sync)');
   await input.nocobase.sync(scratch);
   const target = await readTargetSchema(input.target, tool, input.tmpDir);
-  const second = planRound(source, target, new Set(first.tables.map((t) => t.source)));
-  // The first round's tables were filled already: only the new ones are emptied and filled now.
-  const done = new Set(first.truncate);
-  second.truncate = second.truncate.filter((t) => !done.has(t));
+  const second = planSecondRound(source, target, first);
   crashPoint('move:copy2');
   if (second.tables.length) say(`Copying ${second.tables.length} more tables`);
   await round(second);
-  return moveReport(source, target, [...first.tables, ...second.tables], rows);
+  // A table copied twice counts once: with the columns of its second copy.
+  const again = new Set(second.tables.map((t) => t.source));
+  return moveReport(source, target, [...first.tables.filter((t) => !again.has(t.source)), ...second.tables], rows);
 }

@@ -1,4 +1,4 @@
-import { moveReport, planRound, type SourceSchema, type TargetSchema } from '../copy-plan';
+import { moveReport, planRound, planSecondRound, type SourceSchema, type TargetSchema } from '../copy-plan';
 import { parseTargetSchema } from '../target-schema';
 
 const source: SourceSchema = {
@@ -30,11 +30,24 @@ describe('the copy plan', () => {
     expect(first.truncate).toEqual(['users', 'applicationplugins']);
     expect(first.sequences).toEqual([['users', 'id'], ['applicationplugins', 'id']]);
 
-    // After the upgrade created the moved collections' tables: only the new ones.
+    // After db:sync created the moved collections' tables: only the new ones.
     const upgraded: TargetSchema = { tables: [...installed.tables, { name: 'things', columns: [{ name: 'id', kind: 'integer', serial: true }, { name: 'title', kind: 'text', serial: false }, { name: 'sort', kind: 'integer', serial: false }] }] };
-    const second = planRound(source, upgraded, new Set(first.tables.map((t) => t.source)));
+    const second = planSecondRound(source, upgraded, first);
     expect(second.tables.map((t) => t.source)).toEqual(['things']);
     expect(second.truncate).toEqual(['things']);
+    expect(second.sequences).toEqual([['things', 'id']]);
+
+    // A field the admin added to a built-in collection (users.oldColumn here) exists only once db:sync ran: the
+    // table is copied again, whole, or that field's values would stay behind.
+    const withField: TargetSchema = {
+      tables: upgraded.tables.map((t) => (t.name === 'users' ? { ...t, columns: [...t.columns, { name: 'oldColumn', kind: 'text' as const, serial: false }] } : t)),
+    };
+    const again = planSecondRound(source, withField, first);
+    expect(again.tables.map((t) => [t.source, t.columns.map((c) => c.source)])).toEqual([
+      ['users', ['id', 'email', 'oldColumn']],
+      ['things', ['id', 'title', 'sort']],
+    ]);
+    expect(again.truncate).toEqual(['users', 'things']);
 
     const report = moveReport(source, upgraded, [...first.tables, ...second.tables], { users: 2, applicationplugins: 40, things: 5 });
     expect(report).toEqual({
