@@ -37,12 +37,11 @@ function byName<T extends { name: string }>(items: T[]): (name: string) => T | u
   return (name) => exact.get(name) ?? folded.get(name.toLowerCase());
 }
 
-/** The source tables found in the target, except those an earlier round copied (`done`, source names). */
-export function planRound(source: SourceSchema, target: TargetSchema, done: Set<string>): CopyRound {
+/** The source tables found in the target, with the columns both have. */
+export function planRound(source: SourceSchema, target: TargetSchema): CopyRound {
   const find = byName(target.tables);
   const round: CopyRound = { tables: [], truncate: [], sequences: [] };
   for (const s of source.tables) {
-    if (done.has(s.name)) continue;
     const t = find(s.name);
     if (!t) continue;
     const column = byName(t.columns);
@@ -65,7 +64,7 @@ export function planRound(source: SourceSchema, target: TargetSchema, done: Set<
  */
 export function planSecondRound(source: SourceSchema, target: TargetSchema, first: CopyRound): CopyRound {
   const copied = new Map(first.tables.map((t) => [t.source, t.columns.length]));
-  const now = planRound(source, target, new Set());
+  const now = planRound(source, target);
   const again = new Set(now.tables.filter((t) => copied.get(t.source) !== t.columns.length).map((t) => t.target));
   const filled = new Set(first.truncate);
   const fresh = (t: string) => again.has(t) || !filled.has(t);

@@ -139,7 +139,7 @@ export async function moveDatabase(input: MoveInput, checked?: MoveCheck): Promi
   await fs.promises.mkdir(scratch, { recursive: true, mode: 0o700 });
   say("Creating NocoBase's tables in the new database (nocobase install)");
   await input.nocobase.install(scratch);
-  const first = planRound(source, await readTargetSchema(input.target, tool, input.tmpDir), new Set());
+  const first = planRound(source, await readTargetSchema(input.target, tool, input.tmpDir));
   say(`Copying ${first.tables.length} tables`);
   await round(first);
 

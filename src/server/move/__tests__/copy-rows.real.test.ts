@@ -88,7 +88,7 @@ describe.each(cases)('SQLite into $dialect', ({ dialect, db, create, read }) => 
     const src = await sqliteSchema(source, { modulePath: sqliteModulePath });
     expect(src.views).toEqual(['v_items']);
     const target = await readTargetSchema(db, tool, dir);
-    const round = planRound(src, target, new Set());
+    const round = planRound(src, target);
     expect(round.tables.map((t) => t.source)).toEqual(['items']);
     expect(round.tables[0].columns.map((c) => c.source)).not.toContain('legacy');
     const seen: number[] = [];
