@@ -77,6 +77,25 @@ export async function launch(): Promise<Browser> {
   });
 }
 
+/**
+ * Waits until antd's opening animation of a dialog (its zoom, the mask's fade) has ended. A click while the dialog
+ * still moves can land beside the button on a loaded machine and be lost without a trace (CI, 2026-12-06: Start
+ * backup clicked, no request sent, the dialog still open a minute later). Spinners (infinite animations) don't count.
+ */
+export async function dialogSettled(page: Page): Promise<void> {
+  await page.getByRole('dialog').last().waitFor({ timeout: 30000 });
+  await page.waitForFunction(
+    () =>
+      document.getAnimations().every((a) => {
+        const target = (a.effect as KeyframeEffect | null)?.target;
+        const finite = a.effect?.getTiming().iterations !== Infinity;
+        return !finite || a.playState !== 'running' || !target?.closest('.ant-modal, .ant-modal-mask, .ant-modal-wrap');
+      }),
+    undefined,
+    { timeout: 30000 },
+  );
+}
+
 /** Console errors are collected: one broken plugin bundle takes the whole admin down. */
 export function watchConsole(page: Page): string[] {
   const errors: string[] = [];

@@ -2,7 +2,7 @@ import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import { TASKS } from '../../src/constants';
-import { apiToken, screenshot, signIn, useE2eSession, watchConsole } from './app';
+import { apiToken, dialogSettled, screenshot, signIn, useE2eSession, watchConsole } from './app';
 
 const session = useE2eSession();
 
@@ -64,6 +64,7 @@ describe('Backups Manager in a real NocoBase app', () => {
     await page.goto(`${session.app.url}/admin/settings/backups-manager`);
     await page.getByRole('button', { name: /Backup now/ }).click();
     const dialog = page.getByRole('dialog');
+    await dialogSettled(page);
     await dialog.getByRole('button', { name: /OK|Start|Backup now/ }).last().click();
     const token = await apiToken(session.app.url);
     // The dialog closes once the task is created; an error stays in it. Either way say what the server has.

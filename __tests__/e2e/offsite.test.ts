@@ -1,6 +1,6 @@
 import { remoteFolder } from '../../src/server/offsite/keys';
 import { S3_KEYS, startLocalS3, type LocalS3 } from '../helpers/s3';
-import { apiToken, screenshot, signIn, useE2eSession, watchConsole } from './app';
+import { apiToken, dialogSettled, screenshot, signIn, useE2eSession, watchConsole } from './app';
 
 const session = useE2eSession();
 const STORAGE = 'bm-s3-e2e';
@@ -53,6 +53,7 @@ describe('off-site copies in the browser', () => {
     const copy = page.getByLabel(`Also copy it to the off-site storage ${STORAGE}`);
     await copy.waitFor({ timeout: 30000 });
     expect(await copy.isChecked()).toBe(true);
+    await dialogSettled(page);
     await page.getByRole('button', { name: 'Start backup' }).click();
     await page.locator('.ant-table').getByText(`Off-site: ${STORAGE}`).first().waitFor({ timeout: 180000 });
     await page.locator('.ant-table').getByText('This server').first().waitFor({ timeout: 30000 });
