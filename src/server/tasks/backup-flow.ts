@@ -94,7 +94,8 @@ export async function runBackupTask(host: BackupHost, task: TaskRow, options: Ba
       note: options.note,
       password: options.password || undefined,
       appKey: process.env.APP_KEY,
-      requirements: await requirements(app, paths.storage, options.includePlugins !== false),
+      // Gathered while the backup runs; requirements() never rejects (a backup is made without them).
+      requirements: requirements(app, paths.storage, options.includePlugins !== false),
       jobs: await dumpJobsSetting(app),
       onProgress: progress.report,
     });
