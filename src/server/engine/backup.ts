@@ -45,11 +45,8 @@ export interface BackupInput {
   password?: string;
   /** The app's APP_KEY: the manifest is signed with a key derived from it (archive/provenance.ts). */
   appKey?: string;
-  /**
-   * What a restore must match (preflight/gather.ts); completed here with the database and dump facts. A promise is
-   * awaited only when the manifest is written: gathering it (database queries) need not delay the packing.
-   */
-  requirements?: RequirementsDraft | Promise<RequirementsDraft | undefined>;
+  /** What a restore must match (preflight/gather.ts); completed here with the database and dump facts. */
+  requirements?: RequirementsDraft;
   tools?: ToolPaths;
   /** Parallel dump jobs of the main database (settings dumpJobs): null or absent is automatic (parallel-jobs.ts). */
   jobs?: number | null;
@@ -80,14 +77,9 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
   // as the size is known; a disk too small stops the backup then (DISK_FULL), its partial file removed.
   const sizing = Promise.all(parts.map((p) => (p.kind === 'dir' ? folderSize(p.source) : fileSize(p.source))));
   sizing.catch(() => undefined); // awaited below, after a tool check that may fail first
-  // The tool check (two process starts, 100-200 ms from a large server process) runs while the files are already
-  // being packed: a missing or too-old tool still fails the backup, with its own message, as soon as it is known
-  // (the packing stops at its next file, the partial archive is removed). Issue 21: the fixed cost of a backup.
-  const checking = dumper.kind === 'tool' ? checkTools(dumper, input.db, input.tmpDir, input.tools) : undefined;
-  let toolFailure: unknown = null;
-  checking?.catch((err) => (toolFailure = err));
+  const checked = dumper.kind === 'tool' ? await checkTools(dumper, input.db, input.tmpDir, input.tools) : undefined;
   // SQLite has no server: the version recorded is the library's, read with the app's module as the snapshot is.
-  const sqliteVersion = checking ? undefined : await readSqliteVersion(input);
+  const serverVersion = checked ? checked.serverVersion : await readSqliteVersion(input);
   const dbEstimate = input.db.dialect === 'sqlite' && input.db.storage ? await fileSize(input.db.storage) : 0;
   let filesBytes = 0; // unknown until the sizing ends
   let noRoom: unknown = null;
@@ -120,18 +112,18 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
   try {
     progress('dumping database', 1);
     const dumping =
-      dumper.kind === 'tool' && checking
-        ? checking.then((checked) => dumpWithTool(dumper, dumpInput, checked.tool, dumpFile, dumpDir ? { path: dumpDir, jobs } : undefined))
+      dumper.kind === 'tool' && checked
+        ? dumpWithTool(dumper, dumpInput, checked.tool, dumpFile, dumpDir ? { path: dumpDir, jobs } : undefined)
         : dumpSqlite(dumpInput, dumpFile);
     dumping.catch(() => undefined); // awaited below; a failure while files are packed must not go unhandled
     // Row counts per table, for verify. A backup whose dump succeeded is kept even if counting fails (verify then
     // checks that the dump restores, without counts). Server databases are counted as soon as the dump ends (while
     // files may still be packed), outside its snapshot: concurrent writes can make them differ, and verify reports
     // that as a mismatch.
-    const counting = dumping.then(async (snapshotCounts) =>
-      dumper.kind === 'tool' && checking
+    const counting = dumping.then((snapshotCounts) =>
+      dumper.kind === 'tool' && checked
         ? bestEffort(
-            countToolRows(dumper, input.db, (await checking).tool, { tmpDir: input.tmpDir, zero: input.excludeTableData, signal: input.signal }),
+            countToolRows(dumper, input.db, checked.tool, { tmpDir: input.tmpDir, zero: input.excludeTableData, signal: input.signal }),
             input.signal,
           )
         : snapshotCounts,
@@ -147,7 +139,6 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
           const added = await writer.addDirectory(part.entry, part.source, {
             onProgress: (bytes: number) => {
               if (noRoom) throw noRoom;
-              if (toolFailure) throw toolFailure;
               done = before + bytes;
               progress('packing files', filesBytes ? 2 + Math.min(60, Math.floor((60 * done) / filesBytes)) : 2);
             },
@@ -204,8 +195,6 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
       sources.push({ key: src.key, type: src.type, dialect: src.db.dialect, database: src.db.database, schema: src.db.schema, dump: entry });
     }
     const tables = await counting;
-    const checked = checking ? await checking : undefined;
-    const serverVersion = checked ? checked.serverVersion : (sqliteVersion as string);
     progress('finalising', 98);
     const manifest = buildManifest({
       createdAt: new Date().toISOString(),
@@ -224,7 +213,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
       apps,
       dataSources: sources,
       skippedDataSources: skipped,
-      requirements: await input.requirements,
+      requirements: input.requirements,
       dumpHead,
     });
     const result = await writer.finish(manifest);

@@ -94,8 +94,7 @@ export async function runBackupTask(host: BackupHost, task: TaskRow, options: Ba
       note: options.note,
       password: options.password || undefined,
       appKey: process.env.APP_KEY,
-      // Gathered while the backup runs; requirements() never rejects (a backup is made without them).
-      requirements: requirements(app, paths.storage, options.includePlugins !== false),
+      requirements: await requirements(app, paths.storage, options.includePlugins !== false),
       jobs: await dumpJobsSetting(app),
       onProgress: progress.report,
     });
