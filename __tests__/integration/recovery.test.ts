@@ -178,6 +178,18 @@ describe('recovery', () => {
     expect(tables[TASKS]).toBe(0); // runtime data: schema only
   });
 
+  // The standalone command reads the plugin list from NocoBase's own table (without loading NocoBase): a restore's
+  // pre-flight checks its backups' plugins as it checks the app's own, instead of saying they cannot be checked.
+  it("records in a standalone backup what a restore must match, as the app's own backup does (its plugins too)", async () => {
+    const cli = await standalone(['backup', '--out', path.join(tmp, 'cli-backup')]);
+    expect(cli).toMatchObject({ code: 0, json: { ok: true } });
+    const own = await readManifest(archive());
+    const made = await readManifest(cli.json.file);
+    expect(own.requirements?.plugins?.length).toBeGreaterThan(20);
+    expect(own.requirements?.plugins).toContainEqual(expect.objectContaining({ packageName: '@nbkit/plugin-backups-manager', enabled: true }));
+    expect(made.requirements).toEqual(own.requirements);
+  });
+
   it('verifies through the API in a scratch copy, leaving the live database as it was', async () => {
     const before = await liveCounts();
     const scratchBefore = leftovers();

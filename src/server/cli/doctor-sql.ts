@@ -2,7 +2,7 @@ import { SETTINGS, SETTINGS_ROW_ID } from '../../constants';
 import type { DataSourceRow } from '../datasources/kinds';
 import type { DbConfig } from '../dumpers/types';
 import { myIdent } from '../dumpers/mysql-sql';
-import { pgIdent } from '../dumpers/pg-sql';
+import { snake, tableRef } from '../db/table-ref';
 import { fromRow, type ScheduleSettings } from '../schedule/settings-values';
 
 // Pure: the statements `nb-backups doctor` reads the schedule and the data sources with (through the database's own
@@ -10,23 +10,13 @@ import { fromRow, type ScheduleSettings } from '../schedule/settings-values';
 
 const DATA_SOURCES = 'dataSources';
 
-/** 'backupsManagerSettings' -> 'backups_manager_settings' (DB_UNDERSCORED=true), as NocoBase names tables and columns. */
-export function snake(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-}
-
 function camel(name: string): string {
   return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-function table(db: DbConfig, collection: string, underscored: boolean): string {
-  const name = `${db.tablePrefix ?? ''}${underscored ? snake(collection) : collection}`;
-  return db.dialect === 'postgres' || db.dialect === 'kingbase' ? `${pgIdent(db.schema || 'public')}.${pgIdent(name)}` : myIdent(name);
-}
-
 /** One JSON object: the settings row (null when none was ever saved). */
 export function settingsSql(db: DbConfig, underscored: boolean): string {
-  const t = table(db, SETTINGS, underscored);
+  const t = tableRef(db, SETTINGS, underscored);
   if (db.dialect === 'postgres' || db.dialect === 'kingbase') return `SELECT row_to_json(t)::text FROM ${t} t WHERE id = ${SETTINGS_ROW_ID}`;
   const col = (c: string) => myIdent(underscored ? snake(c) : c);
   const fields = ['enabled', 'cron', 'timezone', 'dataSources'].map((c) => `'${c}', ${col(c)}`).join(', ');
@@ -35,7 +25,7 @@ export function settingsSql(db: DbConfig, underscored: boolean): string {
 
 /** One JSON array of the data source manager's rows (key, type, options). */
 export function dataSourcesSql(db: DbConfig, underscored: boolean): string {
-  const t = table(db, DATA_SOURCES, underscored);
+  const t = tableRef(db, DATA_SOURCES, underscored);
   // jsonb's text is one line: json_agg's has line breaks between elements, and the client's answer is read by line.
   if (db.dialect === 'postgres' || db.dialect === 'kingbase') return `SELECT coalesce(jsonb_agg(jsonb_build_object('key', "key", 'type', "type", 'options', "options")), '[]'::jsonb)::text FROM ${t}`;
   return `SELECT JSON_ARRAYAGG(JSON_OBJECT('key', ${myIdent('key')}, 'type', ${myIdent('type')}, 'options', ${myIdent('options')})) FROM ${t}`;

@@ -11,6 +11,7 @@ import { checkMove, moveDatabase, type MoveCheck, type NocoBaseSteps } from '../
 import { RestoreRollbackFailed, RestoreRolledBack, runRestorePipeline, type MoveStep, type RestoreJob } from '../restore/runner';
 import { archiveName, type BackupPaths } from '../paths';
 import { messageOf } from './exit-codes';
+import type { RequirementsDraft } from '../preflight/types';
 
 export interface OfflineRestoreInput {
   file: string;
@@ -24,6 +25,8 @@ export interface OfflineRestoreInput {
   safetyBackup: boolean;
   /** Tables whose rows the safety backup leaves out (schema kept). */
   safetyExclude: string[];
+  /** What a restore of the safety backup must match (the current app's plugins...), recorded in it. */
+  safetyRequirements?: RequirementsDraft;
   pluginVersion: string;
   /** Signs the safety backup (archive/provenance.ts). */
   appKey?: string;
@@ -156,6 +159,7 @@ async function safetyBackupOf(input: OfflineRestoreInput, tmpDir: string): Promi
       fileName: archiveName(input.appName, new Date(), 'safety'),
       include: { uploads: true, plugins: true },
       excludeTableData: input.safetyExclude,
+      requirements: input.safetyRequirements,
       origin: 'safety',
       appKey: input.appKey,
       tools: input.tools,

@@ -26,8 +26,9 @@ import { recoverInterrupted } from '../restore/recover';
 import { passwordForNew, passwordToOpen } from './password';
 import type { Output } from './output';
 import { cliPreflight } from './preflight';
-import { sqlOfTool, type SqlValue } from '../preflight/sql';
+import type { SqlValue } from '../preflight/sql';
 import type { StandaloneContext } from './standalone-context';
+import { standaloneRequirements } from './standalone-requirements';
 import type { RequirementsDraft } from '../preflight/types';
 
 export type { StandaloneContext };
@@ -77,6 +78,21 @@ async function ownTables(ctx: StandaloneContext): Promise<string[]> {
   }
 }
 
+/**
+ * The current app's requirements, recorded in the safety backup (a scratch folder of its own for the client tool).
+ * Never what stops a restore: without them the safety backup is still made, as before, and its report says so.
+ */
+async function safetyRequirements(ctx: StandaloneContext): Promise<RequirementsDraft | undefined> {
+  const tmpDir = path.join(ctx.paths.tmp, `cli-requirements-${process.pid}-${Date.now()}`);
+  try {
+    return await standaloneRequirements(ctx, tmpDir, { includePlugins: true });
+  } catch {
+    return undefined;
+  } finally {
+    await fs.promises.rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
 function pluginVersion(): string {
   return process.env.BM_PLUGIN_VERSION || '0.0.0';
 }
@@ -106,7 +122,7 @@ export async function backupCommand(ctx: StandaloneContext, args: CliArgs): Prom
       signal: ctx.signal,
       password,
       appKey: ctx.env.APP_KEY,
-      requirements: await standaloneRequirements(ctx, tmpDir),
+      requirements: await standaloneRequirements(ctx, tmpDir, { includePlugins: args.plugins }),
     });
     const tables = result.manifest.database.tables;
     ctx.out.result(
@@ -122,28 +138,6 @@ export async function backupCommand(ctx: StandaloneContext, args: CliArgs): Prom
   } finally {
     await fs.promises.rm(tmpDir, { recursive: true, force: true });
   }
-}
-
-/**
- * What a restore must match, as far as the command knows without NocoBase: its plugin list lives in NocoBase's own
- * tables (the report then says the plugins could not be checked).
- */
-async function standaloneRequirements(ctx: StandaloneContext, tmpDir: string): Promise<RequirementsDraft> {
-  let lowerCaseTableNames: number | undefined;
-  if (ctx.db.dialect === 'mysql' || ctx.db.dialect === 'mariadb') {
-    await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
-    const dumper = getDumper(ctx.db.dialect);
-    if (dumper.kind === 'tool') {
-      const { tool } = await checkTools(dumper, ctx.db, tmpDir);
-      const v = await sqlOfTool(ctx.db, tool, tmpDir)('SELECT @@lower_case_table_names').catch(() => null);
-      if (v !== null && /^\d+$/.test(v)) lowerCaseTableNames = Number(v);
-    }
-  }
-  return {
-    nocobaseVersion: installedAppVersion(ctx.appDir) ?? '0.0.0',
-    underscored: ctx.env.DB_UNDERSCORED === 'true',
-    ...(lowerCaseTableNames !== undefined ? { lowerCaseTableNames } : {}),
-  };
 }
 
 export async function listCommand(ctx: StandaloneContext): Promise<void> {
@@ -270,6 +264,7 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
     paths: ctx.paths,
     safetyBackup: args.safetyBackup,
     safetyExclude: hooks.safetyExclude ?? (args.safetyBackup ? await ownTables(ctx) : []),
+    safetyRequirements: args.safetyBackup ? await safetyRequirements(ctx) : undefined,
     pluginVersion: pluginVersion(),
     appKey: ctx.env.APP_KEY,
     say: (message) => ctx.out.step(message),

@@ -56,6 +56,11 @@ export async function countAllSqliteRows(src: string, opts: SqliteRunOptions = {
   return counts as Record<string, number>;
 }
 
+/** One read-only statement's answer: the first column of its first row (null when no row). */
+export async function sqliteValue(src: string, sql: string, opts: SqliteRunOptions = {}): Promise<unknown> {
+  return JSON.parse(await runSqlite(opts, 'value', src, sql)) as unknown;
+}
+
 export async function sqliteVersion(opts: SqliteRunOptions = {}): Promise<string> {
   return JSON.parse(await runSqlite(opts, 'version')) as string;
 }

@@ -3,7 +3,7 @@ import type { CommandSpec, FileDumper } from './types';
 export const sqliteDumper: FileDumper = { kind: 'file', dialect: 'sqlite' };
 
 /** 'empty' runs on a snapshot: it deletes the rows of the tables listed (as JSON) in extra. */
-export type SqliteTask = 'snapshot' | 'empty' | 'tables' | 'count' | 'counts' | 'version' | 'schema';
+export type SqliteTask = 'snapshot' | 'empty' | 'tables' | 'count' | 'counts' | 'version' | 'schema' | 'value';
 
 /**
  * Runs in a `node -e` child: argv is [module path, task, database file, extra]. A child keeps the native module
@@ -31,6 +31,8 @@ const tasks = {
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\\\_%' ESCAPE '\\\\' ORDER BY name",
     (e, rows) => done(e, rows && rows.map((row) => row.name)),
   ),
+  // One read-only statement (extra) whose answer is its first row's first column, or null.
+  value: (db, done) => db.get(extra, (e, row) => done(e, row ? Object.values(row)[0] : null)),
   count: (db, done) => db.get('SELECT count(*) AS n FROM ' + quote(extra), (e, row) => done(e, row && row.n)),
   // Every table's row count, { name: count }, in this one child (used on snapshots and scratch copies: static files).
   counts: (db, done) => tasks.tables(db, (e, names) => {

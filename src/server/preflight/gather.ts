@@ -5,14 +5,9 @@ import type { RequiredPlugin } from '../archive/manifest-types';
 import type { SqlValue } from './sql';
 import type { RequirementsDraft } from './types';
 import { findJson } from '../db/find-json';
+import type { PluginRow } from './plugin-rows';
 
 // The backup's side: what the application the backup is made of runs with, for a later restore's pre-flight.
-
-interface PluginRow {
-  name: string;
-  packageName?: string | null;
-  version?: string | null;
-}
 
 /** Pure: the enabled plugins as the manifest lists them; `carried` says whether storage/plugins holds a package. */
 export function requiredPlugins(rows: PluginRow[], carried: (packageName: string) => boolean): RequiredPlugin[] {

@@ -1,6 +1,7 @@
 import type { Application } from '@nocobase/server';
 import { getDumper } from '../dumpers';
 import type { DbConfig, ToolInfo } from '../dumpers/types';
+import { sqliteValue } from '../dumpers/sqlite-snapshot';
 import { captureTool } from '../process/run';
 
 /** One read-only statement whose answer is one value (first column of the first row), as text; null when no row. */
@@ -25,5 +26,13 @@ export function sqlOfTool(db: DbConfig, tool: ToolInfo, tmpDir: string): SqlValu
   return async (sql) => {
     const out = (await captureTool(dumper.querySpec(db, tool, sql, { tmpDir }))).trim();
     return out === '' || out === 'NULL' ? null : out.split('\n')[0];
+  };
+}
+
+/** Through the app's own sqlite3 module, the file opened read-only (the standalone command on SQLite). */
+export function sqlOfSqlite(file: string, modulePath?: string): SqlValue {
+  return async (sql) => {
+    const value = await sqliteValue(file, sql, { modulePath });
+    return value === null || value === undefined ? null : typeof value === 'object' ? JSON.stringify(value) : String(value);
   };
 }

@@ -1,6 +1,7 @@
 import { readinessReport } from '../../readiness/report';
 import type { ReadinessFacts } from '../../readiness/types';
-import { dataSourcesSql, parseDataSources, parseSettings, settingsSql, snake, usesTemplates } from '../doctor-sql';
+import { dataSourcesSql, parseDataSources, parseSettings, settingsSql, usesTemplates } from '../doctor-sql';
+import { snake } from '../../db/table-ref';
 import { doctorExitCode } from '../doctor';
 import { doctorText } from '../doctor-text';
 import { parseArgs } from '../args';

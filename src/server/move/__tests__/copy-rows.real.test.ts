@@ -1,29 +1,24 @@
 // A move's bulk load against the real servers: a SQLite file with the value shapes NocoBase keeps there is copied
 // into tables typed as NocoBase creates them on PostgreSQL 15 and MariaDB 10.11, and read back value by value.
-import { randomBytes } from 'crypto';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { getDumper } from '../../dumpers';
 import type { DbConfig, ToolDumper } from '../../dumpers/types';
 import { checkTools } from '../../engine/tool-check';
-import { captureTool } from '../../process/run';
 import { sqliteExec, sqliteModulePath } from '../../__tests__/sqlite-file';
 import { sqliteSchema } from '../../dumpers/sqlite-snapshot';
 import { copyRows } from '../copy-rows';
 import { planRound } from '../copy-plan';
 import { readTargetSchema } from '../target-schema';
+import { scratchDatabases } from '../../__tests__/live-servers';
 
 jest.setTimeout(120_000);
 
-const NAME = `bm_move_${randomBytes(4).toString('hex')}`;
+const live = scratchDatabases('bm_move');
+const { name: NAME, psql, maria } = live;
 let tmp: string;
 let source: string;
-
-const psql = (sql: string, db = NAME) =>
-  captureTool({ command: 'psql', args: ['-X', '-q', '-tA', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'postgres', '-d', db, '-c', sql], env: {} });
-const maria = (sql: string, db: string | null = NAME) =>
-  captureTool({ command: 'mariadb', args: ['-h', '127.0.0.1', '-u', 'root', '-N', '-B', '-r', '-e', sql, ...(db ? [db] : [])], env: {} });
 
 const ROWS = 2500; // more than one batch of the reader
 const BIG = '9007199254740993'; // 2^53 + 1: not a double
@@ -46,13 +41,11 @@ beforeAll(async () => {
      CREATE TABLE "handMade" (x INTEGER);
      CREATE VIEW v_items AS SELECT id FROM items;`,
   );
-  await psql(`CREATE DATABASE ${NAME}`, 'postgres');
-  await maria(`CREATE DATABASE ${NAME} CHARACTER SET utf8mb4`, null);
+  await live.create();
 });
 
 afterAll(async () => {
-  await psql(`DROP DATABASE IF EXISTS ${NAME} WITH (FORCE)`, 'postgres');
-  await maria(`DROP DATABASE IF EXISTS ${NAME}`, null);
+  await live.drop();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
