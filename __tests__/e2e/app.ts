@@ -106,10 +106,10 @@ export function watchConsole(page: Page): string[] {
   return errors;
 }
 
-export async function signIn(page: Page, url: string): Promise<void> {
+export async function signIn(page: Page, url: string, password = ADMIN.password): Promise<void> {
   await page.goto(`${url}/signin`);
   await page.getByPlaceholder('Username/Email').fill(ADMIN.email);
-  await page.getByPlaceholder('Password').fill(ADMIN.password);
+  await page.getByPlaceholder('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((u) => !u.pathname.startsWith('/signin'), { timeout: 60000 });
 }

@@ -6,6 +6,7 @@ import { readManifest } from '../../src/server/archive';
 import { dataDigest, listFiles, quoteIdent, targetOfEnv, withConn } from '../helpers/inspect';
 import { ADMIN, signIn, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import { port } from '../helpers/run-scope';
+import { launch, screenshot, signIn as signInPage, watchConsole } from '../e2e/app';
 
 // Issue 20: a real NocoBase app on SQLite, with a collection of every common field interface, relations, uploads, a
 // changed admin password, a workflow, a UI schema and a secret variable, is backed up and moved with
@@ -263,5 +264,31 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
     const user = await ok(dst, 'users:create', { email: 'new@example.com', password: 'new-pass-12' });
     expect(user.id).toBeGreaterThan(Math.max(...(before.users as { id: number }[]).map((u) => u.id)));
     expect(fs.existsSync(result.safetyBackup)).toBe(true);
+  });
+
+  // The moved metadata (collections, fields, users, the plugin list) as NocoBase's admin renders it, in Chromium.
+  it("the moved app's pages load in the browser: the moved password, collections and users", async () => {
+    const browser = await launch();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const errors = watchConsole(page);
+      await signInPage(page, dst.url, NEW_PASSWORD);
+      // The sign-in page's own 401s (no token yet) are NocoBase's, moved app or not: errors count from here.
+      const signedIn = errors.length;
+      await page.goto(`${dst.url}/admin/settings/data-source-manager/main/collections`);
+      await page.getByText(THINGS).first().waitFor({ timeout: 60000 });
+      await page.getByText('bm_move_tags').first().waitFor();
+      await page.goto(`${dst.url}/admin/settings/users-permissions/users`);
+      await page.getByText('member@example.com').first().waitFor({ timeout: 60000 });
+      // The backups on disk are listed, the move's safety backup among them (the task rows came back from the journal).
+      const safety = fs.readdirSync(path.join(dst.storage, 'backups-manager', 'main')).filter((f) => f.includes('safety')).sort().pop() as string;
+      await page.goto(`${dst.url}/admin/settings/backups-manager`);
+      await page.getByText('Backup now').first().waitFor({ timeout: 60000 });
+      await page.getByText(safety).first().waitFor({ timeout: 60000 });
+      await screenshot(page, `moved-into-${TARGET}`);
+      expect(errors.slice(signedIn)).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
