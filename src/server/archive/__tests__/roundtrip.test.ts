@@ -163,6 +163,28 @@ describe('ArchiveWriter + reader round trip', () => {
     await expectCode(openEntryStream(finalPath, 'db/other.dump'), 'ENTRY_MISSING');
   });
 
+  it("a folder's manifest entries are the JSON of their fields, names JSON must escape included, byte for byte", async () => {
+    const src = path.join(tmp, 'names');
+    const names = ['say "hi".txt', 'percent % and \u2028 line sep.txt', 'emoji 😀 漢字.txt', "it's.txt"];
+    await fsp.mkdir(src, { recursive: true });
+    for (const [i, n] of names.entries()) await fsp.writeFile(path.join(src, n), `content ${i}`, { mode: 0o640 });
+    const finalPath = path.join(tmp, 'out', 'names' + ARCHIVE_EXT);
+    const w = await ArchiveWriter.create(finalPath, { tmpDir: path.join(tmp, 'work') });
+    await w.addStream('db/main.dump', pgDumpLike(1000).stream);
+    await w.addDirectory('storage/uploads', src);
+    await w.finish({ ...draft(), parts: ['database', 'uploads'] });
+    const dir = await unzipper.Open.file(finalPath);
+    const text = (await dir.files.find((f) => f.path === MANIFEST_NAME)!.buffer()).toString('utf8');
+    const entries = (JSON.parse(text) as { entries: Record<string, unknown>[] }).entries.filter((e) => String(e.path).startsWith('storage/'));
+    expect(entries.map((e) => e.path).sort()).toEqual(names.map((n) => `storage/uploads/${n}`).sort());
+    // What JSON.stringify of each entry gives is what the manifest holds: same keys, same order, same escapes.
+    for (const e of entries) {
+      expect(Object.keys(e)).toEqual(['path', 'size', 'sha256', 'mode']);
+      expect(e.mode).toBe(0o640);
+      expect(text).toContain(JSON.stringify(e));
+    }
+  });
+
   it('archive size stays within 1.15x of the dump plus a plain tar of the files', async () => {
     const src = path.join(tmp, 'uploads');
     for (let i = 0; i < 300; i++) {
