@@ -1,6 +1,7 @@
 import path from 'path';
 import { loadFileSync, type LoadedFile } from './file-loader';
-import { FolderReader, type FoundItem } from './folder-reader';
+import { FILE_DATA, FILE_ERROR, FILE_LARGE, FILE_SKIP, FIELDS } from './file-reader-worker';
+import { FolderReader, type FileRun, type FoundItem } from './folder-reader';
 import type { FolderMode, ManifestEntry, SkippedFile } from './manifest-types';
 import { safeEntryPath } from './safe-path';
 import { sourceFailed } from './source-error';
@@ -84,9 +85,8 @@ export async function packFolder(
     return target.pressure() ?? undefined;
   };
 
-  // Synchronous for what a walk mostly is (folders and small files of a plain archive): a promise only where a file
-  // is streamed, sealed, or the output asks to wait.
-  const handle = (item: FoundItem, data: Buffer): Promise<void> | void => {
+  /** A walk item that is not a file: a folder entered or left, an item left out, an error. */
+  const handle = (item: FoundItem): void => {
     if (item.k === 'fatal') throw sourceFailed(base, Object.assign(new Error(item.message), { code: item.code }));
     if (item.k === 'enter') return void addedAtEnter.push(added);
     if (item.k === 'leave') {
@@ -94,26 +94,47 @@ export async function packFolder(
       return;
     }
     if (item.k === 'skip') return skip(item.rel, item.reason);
-    const entryPath = `${base}/${item.rel}`;
-    if (!isCanonical(entryPath)) return skip(item.rel, 'unsafe name');
-    const name = target.checkName(entryPath);
-    if (item.k === 'data') {
-      const entry = target.addDigested(name, data, item.off, item.len, item, item.mode);
-      return entry instanceof Promise ? entry.then(counted) : counted(entry);
-    }
-    return addOpened(item, name);
+    // A folder that could not be listed: left out as a file would be when it vanished or became a link, else fatal.
+    if (!isCanonical(`${base}/${item.rel}`)) return skip(item.rel, 'unsafe name');
+    const err = Object.assign(new Error(item.message), { code: item.code });
+    const reason = skipReasonOf(err);
+    if (reason) return skip(item.rel, reason);
+    throw sourceFailed(`${base}/${item.rel}`, err);
   };
 
-  /** A file over inlineMax (or one the worker could not read): opened and streamed here. */
-  const addOpened = async (item: Extract<FoundItem, { k: 'large' | 'error' }>, name: string): Promise<void> => {
+  // A run's files, read from its numbers (file-reader-worker.ts) where they are used: no object per file. Synchronous
+  // for what a walk mostly is (small files of a plain archive): a promise only where a file is streamed, sealed, or the
+  // output asks to wait.
+  let shaAt = 0;
+  let errorAt = 0;
+  const handleFile = (run: FileRun, i: number, data: Buffer): Promise<void> | void => {
+    const rel = run.rels[run.from + i];
+    const m = FIELDS * i;
+    const kind = run.meta[m];
+    if (kind === FILE_SKIP) return skip(rel, 'not a regular file');
+    const sha256 = kind === FILE_DATA ? run.sha.slice(shaAt, (shaAt += 64)) : '';
+    const error = kind === FILE_ERROR ? run.errors[errorAt++] : null;
+    const entryPath = `${base}/${rel}`;
+    if (!isCanonical(entryPath)) return skip(rel, 'unsafe name');
+    const name = target.checkName(entryPath);
+    if (kind === FILE_DATA) {
+      const entry = target.addDigested(name, data, run.meta[m + 1], run.meta[m + 2], { crc: run.meta[m + 4], sha256 }, run.meta[m + 3]);
+      return entry instanceof Promise ? entry.then(counted) : counted(entry);
+    }
+    if (kind === FILE_LARGE) return addOpened(rel, null, name);
+    return addOpened(rel, error, name);
+  };
+
+  /** A file over inlineMax (or one the reader could not read: its error): opened and streamed here. */
+  const addOpened = async (rel: string, error: { code: string; message: string } | null, name: string): Promise<void> => {
     let loaded: LoadedFile;
     try {
-      if (item.k === 'error') throw Object.assign(new Error(item.message), { code: item.code });
+      if (error) throw Object.assign(new Error(error.message), { code: error.code });
       // Too large to inline: opened and streamed here (read whole if it shrank meanwhile).
-      loaded = loadFileSync(path.join(root, ...item.rel.split('/')), target.inlineMax, target.scratch);
+      loaded = loadFileSync(path.join(root, ...rel.split('/')), target.inlineMax, target.scratch);
     } catch (err) {
       const reason = skipReasonOf(err);
-      if (reason) return skip(item.rel, reason);
+      if (reason) return skip(rel, reason);
       throw sourceFailed(name, err);
     }
     const start = done;
@@ -125,7 +146,14 @@ export async function packFolder(
     for (let batch = await reader.next(); batch; batch = await reader.next()) {
       try {
         for (const item of batch.items) {
-          const waiting = handle(item, batch.data);
+          handle(item);
+          if (slice.due()) await slice.pause();
+        }
+        const run = batch.files;
+        shaAt = 0;
+        errorAt = 0;
+        for (let i = 0; run && i < run.count; i++) {
+          const waiting = handleFile(run, i, batch.data);
           if (waiting) await waiting;
           if (slice.due()) await slice.pause();
         }

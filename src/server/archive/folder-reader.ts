@@ -1,7 +1,7 @@
 import os from 'os';
 import { Worker } from 'worker_threads';
 import { LOWER_PRIORITY } from '../background-thread';
-import { fileReaderWorker, type ReadItem, type ReadReply, type ReadRequest } from './file-reader-worker';
+import { fileReaderWorker, type ReadReply, type ReadRequest } from './file-reader-worker';
 import { folderWalkerWorker, type WalkItem, type WalkReply } from './folder-walker-worker';
 
 // A folder of uploads is walked on one worker thread and its small files read and hashed on others (two on a machine
@@ -11,12 +11,28 @@ import { folderWalkerWorker, type WalkItem, type WalkReply } from './folder-walk
 // buffers that go back and forth (transferred, never copied or allocated again: a backup's size churned through
 // external memory sets off full garbage collections in a server's large heap).
 
-/** One item of the walk as the packer sees it: a listed file has become what its reader found. */
-export type FoundItem = Exclude<WalkItem, { k: 'file' }> | ReadItem;
+/** An item of the walk that is not a file to read: entering or leaving a folder, an item left out, an error. */
+export type FoundItem = Exclude<WalkItem, { k: 'file' }>;
 
-/** A batch of walked items; `data` holds the contents of its 'data' items. Valid until `release()`. */
+/** What the readers found of a run of listed files: for each of rels[from, from + count), FIELDS numbers in meta. */
+export interface FileRun {
+  rels: string[];
+  from: number;
+  count: number;
+  meta: Uint32Array;
+  /** The SHA-256 (64 hex characters) of each FILE_DATA file, in order. */
+  sha: string;
+  /** Each FILE_ERROR file's errno and message, in order. */
+  errors: { code: string; message: string }[];
+}
+
+/**
+ * A batch of the walk: its items that are not files, then its files (they always come in that order); `data` holds
+ * the contents of its FILE_DATA files. Valid until `release()`.
+ */
 export interface Batch {
   items: FoundItem[];
+  files: FileRun | null;
   data: Buffer;
   release(): void;
 }
@@ -128,7 +144,10 @@ export class FolderReader {
     const reply = seg.reply;
     let released = false;
     return {
-      items: reply ? [...seg.lead, ...reply.items] : seg.lead,
+      items: seg.lead,
+      files: reply
+        ? { rels: seg.rels, from: seg.from, count: reply.to - seg.from, meta: reply.meta, sha: reply.sha, errors: reply.errors }
+        : null,
       data: reply ? Buffer.from(reply.bytes) : Buffer.alloc(0),
       release: () => {
         if (released || !reply) return;

@@ -7,7 +7,7 @@ import path from 'path';
 import { ARCHIVE_EXT } from '../../../constants';
 import { extractVerified, readManifest, verifyArchive } from '../reader';
 import { FolderReader } from '../folder-reader';
-import { fileReaderWorker, type ReadItem, type ReadReply, type ReadRequest } from '../file-reader-worker';
+import { FIELDS, FILE_DATA, FILE_ERROR, FILE_LARGE, FILE_SKIP, fileReaderWorker, type ReadReply, type ReadRequest } from '../file-reader-worker';
 import { folderWalkerWorker, type WalkReply } from '../folder-walker-worker';
 import { ArchiveWriter } from '../writer';
 import { draft, makeTmp, sha256, sha256File } from './helpers';
@@ -127,19 +127,26 @@ describe('the folder reader', () => {
     expect(answers[0]).toMatchObject({ id: 7, buf: 0, to: 1 });
     onMessage({ id: 8, buf: 1, bytes: new ArrayBuffer(1000), rels, from: answers[0].to });
     expect(answers[1]).toMatchObject({ id: 8, buf: 1, to: 5 });
-    const [first, second] = answers.map((r) => r.items.map((i) => `${i.k}:${i.rel}`));
-    expect(first).toEqual(['data:a.bin']);
-    expect(second).toEqual(['data:b/1.bin', 'large:big.bin', 'error:lost.bin', 'skip:pipe']);
-    const data = (r: ReadReply, rel: string) => {
-      const item = r.items.find((i) => i.k === 'data' && i.rel === rel) as Extract<ReadItem, { k: 'data' }>;
-      const bytes = Buffer.from(r.bytes, item.off, item.len);
-      expect(item.sha256).toBe(sha256(bytes));
-      expect(item.crc).toBe(zlib.crc32(bytes) >>> 0);
+    // Each file as the main thread reads it back: its kind from the numbers, a data file's digests and bytes.
+    const KIND = { [FILE_DATA]: 'data', [FILE_SKIP]: 'skip', [FILE_LARGE]: 'large', [FILE_ERROR]: 'error' } as Record<number, string>;
+    const kinds = (r: ReadReply, from: number) =>
+      Array.from({ length: r.to - from }, (_, i) => `${KIND[r.meta[FIELDS * i]]}:${rels[from + i]}`);
+    expect(kinds(answers[0], 0)).toEqual(['data:a.bin']);
+    expect(kinds(answers[1], 1)).toEqual(['data:b/1.bin', 'large:big.bin', 'error:lost.bin', 'skip:pipe']);
+    // The numbers are sized by the files a request asked for; only those before `to` are answered.
+    expect([answers[0].meta.length, answers[1].meta.length]).toEqual([FIELDS * 5, FIELDS * 4]);
+    const data = (r: ReadReply, i: number, nth: number) => {
+      const [off, len, mode, crc] = r.meta.subarray(FIELDS * i + 1, FIELDS * i + FIELDS);
+      const bytes = Buffer.from(r.bytes, off, len);
+      expect(r.sha.slice(64 * nth, 64 * nth + 64)).toBe(sha256(bytes));
+      expect(crc).toBe(zlib.crc32(bytes) >>> 0);
+      expect(mode).toBe(fs.statSync(path.join(root, rels[answers.indexOf(r) === 0 ? i : i + 1])).mode & 0o7777);
       return bytes;
     };
-    expect(data(answers[0], 'a.bin').equals(a)).toBe(true);
-    expect(data(answers[1], 'b/1.bin').equals(b1)).toBe(true);
-    expect(answers[1].items.find((i) => i.k === 'error')).toMatchObject({ code: 'ENOENT' });
+    expect(data(answers[0], 0, 0).equals(a)).toBe(true);
+    expect(data(answers[1], 0, 0).equals(b1)).toBe(true);
+    expect(answers[1].sha).toHaveLength(64);
+    expect(answers[1].errors).toEqual([expect.objectContaining({ code: 'ENOENT' })]);
   });
 
   it('ends the walk with a fatal item when the folder itself cannot be read', async () => {
