@@ -80,7 +80,8 @@ async function ownTables(ctx: StandaloneContext): Promise<string[]> {
 
 /**
  * The current app's requirements, recorded in the safety backup (a scratch folder of its own for the client tool).
- * Never what stops a restore: without them the safety backup is still made, as before, and its report says so.
+ * Never what stops a restore: without them the safety backup is still made, as before (a restore of it then reports
+ * that its plugins could not be checked).
  */
 async function safetyRequirements(ctx: StandaloneContext): Promise<RequirementsDraft | undefined> {
   const tmpDir = path.join(ctx.paths.tmp, `cli-requirements-${process.pid}-${Date.now()}`);

@@ -13,10 +13,14 @@ export function sqlOfApp(app: Application): SqlValue {
     const rows = (await app.db.sequelize.query(sql, { type: 'SELECT' } as never)) as unknown as Record<string, unknown>[];
     const first = rows?.[0];
     if (!first) return null;
-    const value = Object.values(first)[0];
-    if (value === null || value === undefined) return null;
-    return typeof value === 'object' ? JSON.stringify(value) : String(value);
+    return asText(Object.values(first)[0]);
   };
+}
+
+/** A driver's value as the text a client tool would print: JSON for objects, null for none. */
+function asText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 /** Through the database's client tool (the standalone command, which never loads NocoBase). */
@@ -31,8 +35,5 @@ export function sqlOfTool(db: DbConfig, tool: ToolInfo, tmpDir: string): SqlValu
 
 /** Through the app's own sqlite3 module, the file opened read-only (the standalone command on SQLite). */
 export function sqlOfSqlite(file: string, modulePath?: string): SqlValue {
-  return async (sql) => {
-    const value = await sqliteValue(file, sql, { modulePath });
-    return value === null || value === undefined ? null : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  };
+  return async (sql) => asText(await sqliteValue(file, sql, { modulePath }));
 }
