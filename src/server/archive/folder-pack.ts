@@ -1,6 +1,6 @@
 import path from 'path';
 import { loadFileSync, type LoadedFile } from './file-loader';
-import { FILE_DATA, FILE_ERROR, FILE_LARGE, FILE_SKIP, FIELDS } from './file-reader-worker';
+import { FILE_DATA, FILE_ERROR, FILE_SKIP, FIELDS } from './file-reader-worker';
 import { FolderReader, type FileRun, type FoundItem } from './folder-reader';
 import type { FolderMode, ManifestEntry, SkippedFile } from './manifest-types';
 import { safeEntryPath } from './safe-path';
@@ -121,8 +121,7 @@ export async function packFolder(
       const entry = target.addDigested(name, data, run.meta[m + 1], run.meta[m + 2], { crc: run.meta[m + 4], sha256 }, run.meta[m + 3]);
       return entry instanceof Promise ? entry.then(counted) : counted(entry);
     }
-    if (kind === FILE_LARGE) return addOpened(rel, null, name);
-    return addOpened(rel, error, name);
+    return addOpened(rel, error, name); // FILE_LARGE (error null) or FILE_ERROR
   };
 
   /** A file over inlineMax (or one the reader could not read: its error): opened and streamed here. */

@@ -2,7 +2,7 @@ import { SETTINGS, SETTINGS_ROW_ID } from '../../constants';
 import type { DataSourceRow } from '../datasources/kinds';
 import type { DbConfig } from '../dumpers/types';
 import { myIdent } from '../dumpers/mysql-sql';
-import { snake, tableRef } from '../db/table-ref';
+import { columnRef, tableRef } from '../db/table-ref';
 import { fromRow, type ScheduleSettings } from '../schedule/settings-values';
 
 // Pure: the statements `nb-backups doctor` reads the schedule and the data sources with (through the database's own
@@ -18,7 +18,7 @@ function camel(name: string): string {
 export function settingsSql(db: DbConfig, underscored: boolean): string {
   const t = tableRef(db, SETTINGS, underscored);
   if (db.dialect === 'postgres' || db.dialect === 'kingbase') return `SELECT row_to_json(t)::text FROM ${t} t WHERE id = ${SETTINGS_ROW_ID}`;
-  const col = (c: string) => myIdent(underscored ? snake(c) : c);
+  const col = (c: string) => columnRef(db, c, underscored);
   const fields = ['enabled', 'cron', 'timezone', 'dataSources'].map((c) => `'${c}', ${col(c)}`).join(', ');
   return `SELECT JSON_OBJECT(${fields}) FROM ${t} WHERE id = ${SETTINGS_ROW_ID}`;
 }

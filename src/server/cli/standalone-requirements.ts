@@ -3,7 +3,7 @@ import path from 'path';
 import { getDumper } from '../dumpers';
 import { resolveSqlite3 } from '../dumpers/sqlite-snapshot';
 import { checkTools } from '../engine/tool-check';
-import { requiredPlugins } from '../preflight/gather';
+import { carriedIn, requiredPlugins } from '../preflight/gather';
 import { parsePluginRows, pluginRowsSql } from '../preflight/plugin-rows';
 import { sqlOfSqlite, sqlOfTool, type SqlValue } from '../preflight/sql';
 import type { RequirementsDraft } from '../preflight/types';
@@ -33,8 +33,7 @@ export async function standaloneRequirements(
   let plugins: RequirementsDraft['plugins'];
   try {
     const rows = parsePluginRows(await sql(pluginRowsSql(ctx.db, underscored)));
-    const carried = (pkg: string) => opts.includePlugins && fs.existsSync(path.join(ctx.paths.storage, 'plugins', pkg, 'package.json'));
-    plugins = requiredPlugins(rows, carried);
+    plugins = requiredPlugins(rows, carriedIn(ctx.paths.storage, opts.includePlugins));
   } catch (err) {
     // The tool's first line names the cause (the relation that does not exist); the rest is the statement.
     const cause = String((err as Error)?.message ?? err).split('\n')[0];

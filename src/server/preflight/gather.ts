@@ -22,13 +22,18 @@ export function requiredPlugins(rows: PluginRow[], carried: (packageName: string
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** Whether the archive carries a plugin package: storage/plugins holds it and the plugins folder is included. */
+export function carriedIn(storage: string, includePlugins: boolean): (packageName: string) => boolean {
+  return (pkg) => includePlugins && fs.existsSync(path.join(storage, 'plugins', pkg, 'package.json'));
+}
+
 /** In the app: its plugin table (NocoBase's applicationPlugins), DB_UNDERSCORED from its database options. */
 export async function gatherRequirements(
   app: Application,
   opts: { storage: string; includePlugins: boolean; sql: SqlValue },
 ): Promise<RequirementsDraft> {
   const rows = await findJson<PluginRow>(app.db.getRepository('applicationPlugins'), { filter: { enabled: true } });
-  const carried = (pkg: string) => opts.includePlugins && fs.existsSync(path.join(opts.storage, 'plugins', pkg, 'package.json'));
+  const carried = carriedIn(opts.storage, opts.includePlugins);
   const dialect = app.db.options.dialect;
   let lowerCaseTableNames: number | undefined;
   if (dialect === 'mysql' || dialect === 'mariadb') {
