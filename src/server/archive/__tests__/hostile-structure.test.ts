@@ -135,6 +135,38 @@ describe('unsafe entry names', () => {
 });
 
 describe('extraction stays inside stagingDir', () => {
+  it('a file damaged late: what the extraction made is gone, from a folder that was empty or new, and nothing else', async () => {
+    // 300 small files (made on the file-maker thread) before the damaged one, the last of the walk.
+    const uploads = path.join(tmpDir(), 'uploads');
+    await fsp.mkdir(uploads);
+    for (let i = 0; i < 300; i++) await fsp.writeFile(path.join(uploads, `f${String(i).padStart(3, '0')}.bin`), randomBytes(300));
+    await fsp.writeFile(path.join(uploads, 'zz-last.bin'), Buffer.alloc(500, 7));
+    const file = path.join(tmpDir(), `late${ARCHIVE_EXT}`);
+    const w = await ArchiveWriter.create(file, { tmpDir: path.join(tmpDir(), 'w') });
+    await w.addBuffer('db/main.dump', dump);
+    await w.addDirectory('storage/uploads', uploads);
+    await w.finish(draft());
+    const manifest = await readManifest(file);
+    expect(manifest.entries.at(-1)!.path).toBe('storage/uploads/zz-last.bin');
+    const at = await locateEntry(file, 'storage/uploads/zz-last.bin');
+    await flipByte(file, at.data + 100);
+
+    const made = path.join(tmpDir(), 'new-staging');
+    await expectCode(extractVerified(file, manifest, made), 'CHECKSUM_MISMATCH');
+    expect(fs.existsSync(made)).toBe(false);
+
+    const empty = path.join(tmpDir(), 'empty-staging');
+    await fsp.mkdir(empty, { mode: 0o700 });
+    await expectCode(extractVerified(file, manifest, empty), 'CHECKSUM_MISMATCH');
+    expect(await fsp.readdir(empty)).toEqual([]);
+
+    const held = path.join(tmpDir(), 'held-staging');
+    await fsp.mkdir(path.join(held, 'storage'), { recursive: true });
+    await fsp.writeFile(path.join(held, 'storage', 'mine'), 'x');
+    await expectCode(extractVerified(file, manifest, held), 'CHECKSUM_MISMATCH');
+    expect(await listTree(held)).toEqual(['storage/', 'storage/mine']);
+  });
+
   it('refuses a symlink planted in the staging folder, writes nothing through it, removes what it wrote', async () => {
     const { file, manifest } = await goodArchive();
     const outside = path.join(tmpDir(), 'outside');
