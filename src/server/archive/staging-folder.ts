@@ -25,7 +25,7 @@ function existsError(err: unknown, entryPath: string): unknown {
  *
  * A folder that is new or empty when opened (a restore's staging folder always is) holds nothing but what the
  * extraction made, so removeAll() empties it whole and no list of made files is kept: the list was one absolute path
- * per file, about 75 MB of heap at 500,000 files for the whole extraction. Only a folder that already held something
+ * per file for the whole extraction (15.5 MB of heap at 200,000 files). Only a folder that already held something
  * keeps the list, so that removeAll() takes away nothing else.
  */
 export class StagingFolder {
