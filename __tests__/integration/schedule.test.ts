@@ -2,7 +2,7 @@ import fs from 'fs';
 import type { MockServer } from '@nocobase/test';
 import { getScheduler, Scheduler, type SlotOutcome } from '../../src/server/schedule/scheduler';
 import { readManifest } from '../../src/server/archive/reader';
-import { nextRuns } from '../../src/server/schedule/cron';
+import { nextRuns, slotKey } from '../../src/server/schedule/cron';
 import { readSettings } from '../../src/server/schedule/settings-store';
 import { getService } from '../../src/server/service';
 import { adminAgent, useTempStorage, waitTask } from '../helpers/server';
@@ -203,16 +203,22 @@ describe('automatic backups', () => {
 
   it('a failed scheduled backup sends an in-app message to admins', async () => {
     const service = getService(app);
-    jest.spyOn(service, 'runBackupTask').mockImplementationOnce(async (task) => {
+    const at = new Date('2031-05-05T05:05:00Z');
+    // Only this slot's run fails: a slot of the last test that fired as its schedule was switched off may still
+    // start a backup (the switch does not stop a run already past its settings check), and must not take the failure.
+    const original = service.runBackupTask.bind(service);
+    jest.spyOn(service, 'runBackupTask').mockImplementation(async (task, options) => {
+      if (options.slot !== slotKey(at)) return original(task, options);
       const err = new Error('disk on fire');
       await service.failTask(task.id, err);
       throw err;
     });
+    await idle(app);
     const settings = await readSettings(app.db);
-    expect(await getScheduler(app).runSlot(new Date('2031-05-05T05:05:00Z'), settings)).toBe('started');
+    expect(await getScheduler(app).runSlot(at, settings)).toBe('started');
     const messages = await until(async () => {
       const rows = await findJson<{ content: string; userId: number }>(app.db.getRepository('notificationInAppMessages'), {
-        filter: { title: 'Automatic backup failed' },
+        filter: { title: 'Automatic backup failed', content: { $includes: '2031-05-05 05:05 UTC' } },
       });
       return rows.length > 0 && rows;
     });
