@@ -1,3 +1,4 @@
+import * as bufferModule from 'buffer';
 import { ArchiveError } from './errors';
 import { isCanonicalEntryPath } from './safe-path';
 import type { CentralIndex } from './central-table';
@@ -18,6 +19,10 @@ export interface RawRecord {
   offset: number | null;
 }
 
+// Checked without encoding the name again: a buffer per record was most of the garbage of opening a large archive.
+const isUtf8 = (bufferModule as { isUtf8?: (b: Uint8Array) => boolean }).isUtf8;
+const validUtf8 = (bytes: Buffer, decoded: string) => (isUtf8 ? isUtf8(bytes) : Buffer.from(decoded, 'utf8').equals(bytes));
+
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
 /**
@@ -27,7 +32,7 @@ const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isS
  */
 export function checkRecord(entries: Pick<CentralIndex, 'has'>, cdOffset: number, r: RawRecord): CentralEntry {
   const name = r.pathBuffer.toString('utf8');
-  if (!Buffer.from(name, 'utf8').equals(r.pathBuffer)) {
+  if (!validUtf8(r.pathBuffer, name)) {
     throw new ArchiveError('ENTRY_UNSAFE', `Entry name is not valid UTF-8`, { path: name, reason: 'invalid UTF-8' });
   }
   if (!isCanonicalEntryPath(name)) {

@@ -1,7 +1,7 @@
 import type fsp from 'fs/promises';
 import { checkRecord, type RawRecord } from './central-check';
 import { CentralTable } from './central-table';
-import { CENTRAL_MIN, notAnArchive, readAt } from './zip-basics';
+import { CENTRAL_MIN, notAnArchive } from './zip-basics';
 import type { EndRecord } from './zip-end-record';
 import { SIG_CENTRAL } from './zip-format';
 import { TimeSlice } from '../time-slice';
@@ -16,17 +16,24 @@ const CD_WINDOW = 1024 * 1024;
  * declares.
  */
 export async function readCentralEntries(fh: fsp.FileHandle, end: EndRecord): Promise<CentralTable> {
-  const entries = new CentralTable();
+  // Sized once from the end record (its record count is capped and each record takes at least CENTRAL_MIN bytes of
+  // cdSize): growing by doubling allocated about twice what the table finally held.
+  const entries = new CentralTable({ records: end.records, nameBytes: Math.max(0, end.cdSize - end.records * CENTRAL_MIN) });
   const limit = end.cdOffset + end.cdSize;
   let winStart = end.cdOffset;
-  let win: Buffer = Buffer.alloc(0);
+  // One window, read into again and again: a new megabyte for each was garbage the size of the directory.
+  const buffer = Buffer.allocUnsafe(Math.min(CD_WINDOW, end.cdSize));
+  let win: Buffer = buffer.subarray(0, 0);
   let pos = end.cdOffset;
   const slice = new TimeSlice();
   const ensure = async (from: number, length: number) => {
     if (from + length > limit) throw notAnArchive('central directory overruns its declared size');
     if (from >= winStart && from + length <= winStart + win.length) return;
+    const wanted = Math.min(limit - from, CD_WINDOW);
+    const { bytesRead } = await fh.read(buffer, 0, wanted, from);
+    if (bytesRead !== wanted) throw notAnArchive('unexpected end of file');
     winStart = from;
-    win = await readAt(fh, from, Math.min(limit - from, Math.max(CD_WINDOW, length)));
+    win = buffer.subarray(0, wanted);
   };
   for (let i = 0; i < end.records; i++) {
     await ensure(pos, CENTRAL_MIN);

@@ -22,18 +22,31 @@ const FIRST = 1024;
  */
 export class CentralTable implements CentralIndex {
   private count = 0;
-  private names = Buffer.allocUnsafe(64 * 1024);
+  private names: Buffer;
   private namesUsed = 0;
-  private nameStart = new Float64Array(FIRST + 1);
-  private offsets = new Float64Array(FIRST);
-  private sizes = new Float64Array(FIRST);
-  private crcs = new Uint32Array(FIRST);
-  private flagBits = new Uint16Array(FIRST);
-  private hashes = new Uint32Array(FIRST);
+  private nameStart: Float64Array;
+  private offsets: Float64Array;
+  private sizes: Float64Array;
+  private crcs: Uint32Array;
+  private flagBits: Uint16Array;
+  private hashes: Uint32Array;
   /** Index + 1 of the entry in each slot; 0 is empty. Never more than half full. */
-  private slots = new Int32Array(FIRST * 2);
+  private slots: Int32Array;
   /** Per table: names crafted to share one hash (a directory built to make every lookup slow) cannot be precomputed. */
   private readonly seed = crypto.randomInt(0x100000000);
+
+  /** `expected`: how many entries and name bytes are coming (a directory's end record says), so nothing grows. */
+  constructor(expected?: { records: number; nameBytes: number }) {
+    const n = Math.max(1, expected?.records ?? FIRST);
+    this.names = Buffer.allocUnsafe(Math.max(1, expected ? expected.nameBytes : 64 * 1024));
+    this.nameStart = new Float64Array(n + 1);
+    this.offsets = new Float64Array(n);
+    this.sizes = new Float64Array(n);
+    this.crcs = new Uint32Array(n);
+    this.flagBits = new Uint16Array(n);
+    this.hashes = new Uint32Array(n);
+    this.slots = new Int32Array(slotCount(n));
+  }
 
   get size(): number {
     return this.count;
@@ -71,6 +84,7 @@ export class CentralTable implements CentralIndex {
   /** Once every record is in: the columns shrink to what they hold (growth by doubling leaves up to half unused). */
   trim(): void {
     const n = this.count;
+    if (n === this.offsets.length && this.namesUsed === this.names.length) return;
     this.names = Buffer.from(this.names.subarray(0, this.namesUsed));
     this.nameStart = this.nameStart.slice(0, n + 1);
     this.offsets = this.offsets.slice(0, n);
@@ -156,10 +170,13 @@ export class CentralTable implements CentralIndex {
     this.crcs = widen(this.crcs, Uint32Array);
     this.flagBits = widen(this.flagBits, Uint16Array);
     this.hashes = widen(this.hashes, Uint32Array);
-    this.slots = new Int32Array(n * 2);
+    this.slots = new Int32Array(slotCount(n));
     for (let i = 0; i < this.count; i++) this.place(this.hashes[i], i);
   }
 }
+
+/** A power of two (lookups mask with it) at least twice the entries. */
+const slotCount = (entries: number) => 2 ** Math.ceil(Math.log2(Math.max(2, entries * 2)));
 
 /** FNV-1a over the name's UTF-16 code units, from a seeded state. */
 function hashOf(name: string, seed: number): number {

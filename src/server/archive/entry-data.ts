@@ -55,9 +55,8 @@ async function* readStored(z: OpenArchive, entry: CentralEntry): AsyncGenerator<
 }
 
 /**
- * The whole content of a small metadata entry (manifest.json, encryption.json, manifest.json.enc), read with the
- * declared size as a hard limit. Refuses MANIFEST_INVALID (naming the entry) when it is too large, unreadable,
- * truncated or, with `crc`, fails its CRC-32: the ZIP's CRC is all that protects a plain metadata file from damage.
+ * The whole content of a small metadata entry (encryption.json, manifest.sig; a manifest that is not of the writer's
+ * shape), read with the declared size as a hard limit: metadataEntryChunks, held whole.
  */
 export async function readMetadataEntry(
   z: OpenArchive,
@@ -65,20 +64,39 @@ export async function readMetadataEntry(
   limit: number,
   crc: boolean,
 ): Promise<Buffer> {
-  if (entry.size > limit) throw metadataInvalid(entry.path, `too large (${entry.size} bytes)`, { size: entry.size });
   const chunks: Buffer[] = [];
+  for await (const chunk of metadataEntryChunks(z, entry, limit, crc)) chunks.push(chunk);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/**
+ * The content of a metadata entry chunk by chunk, so that a large one (manifest.json of many files) is never held
+ * whole. Refuses MANIFEST_INVALID (naming the entry) when it is too large (before anything is read), unreadable,
+ * truncated or, with `crc`, fails its CRC-32 (the ZIP's CRC is all that protects a plain metadata file from damage):
+ * those two only after the last chunk, so a reader must use nothing before the end.
+ */
+export async function* metadataEntryChunks(z: OpenArchive, entry: CentralEntry, limit: number, crc: boolean): AsyncGenerator<Buffer> {
+  if (entry.size > limit) throw metadataInvalid(entry.path, `too large (${entry.size} bytes)`, { size: entry.size });
   let total = 0;
+  let sum = 0;
+  const source = rawEntryStream(z, entry)[Symbol.asyncIterator]();
   try {
-    for await (const chunk of rawEntryStream(z, entry)) {
-      total += (chunk as Buffer).length;
-      if (total > entry.size) throw new Error('more data than declared');
-      chunks.push(chunk as Buffer);
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await source.next();
+        if (!next.done && total + next.value.length > entry.size) throw new Error('more data than declared');
+      } catch (err) {
+        throw metadataInvalid(entry.path, `cannot be read (${(err as Error)?.message ?? err})`);
+      }
+      if (next.done) break;
+      total += next.value.length;
+      if (crc) sum = crc32(next.value, sum);
+      yield next.value;
     }
-  } catch (err) {
-    throw metadataInvalid(entry.path, `cannot be read (${(err as Error)?.message ?? err})`);
+  } finally {
+    await source.return?.();
   }
-  const buf = Buffer.concat(chunks);
-  if (buf.length !== entry.size) throw metadataInvalid(entry.path, 'truncated');
-  if (crc && crc32(buf) !== entry.crc32) throw metadataInvalid(entry.path, 'damaged (CRC mismatch)');
-  return buf;
+  if (total !== entry.size) throw metadataInvalid(entry.path, 'truncated');
+  if (crc && sum !== entry.crc32) throw metadataInvalid(entry.path, 'damaged (CRC mismatch)');
 }

@@ -1,8 +1,8 @@
-import { readMetadataEntry } from './entry-data';
+import { metadataEntryChunks, readMetadataEntry } from './entry-data';
 import { ArchiveError } from './errors';
 import { headerOf, sameHeader } from './header';
 import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, SIGNATURE_NAME } from './layout';
-import { MAX_MANIFEST_BYTES, metadataInvalid, parseManifestAsync } from './manifest';
+import { MAX_MANIFEST_BYTES, metadataInvalid, parseManifestChunksAsync } from './manifest';
 import type { Manifest } from './manifest-types';
 import { headerMismatch, readSealedManifest, Sealed, storedName, storedSize, unlockArchive } from './sealed';
 import type { OpenArchive } from './zip-directory';
@@ -13,7 +13,9 @@ import { TimeSlice } from '../time-slice';
 export async function readPlainManifest(z: OpenArchive): Promise<Manifest> {
   const entry = z.entries.get(MANIFEST_NAME);
   if (!entry) throw new ArchiveError('MANIFEST_MISSING', `The archive has no ${MANIFEST_NAME}`, {});
-  return parseManifestAsync(await readMetadataEntry(z, entry, MAX_MANIFEST_BYTES, true));
+  return parseManifestChunksAsync(metadataEntryChunks(z, entry, MAX_MANIFEST_BYTES, true), () =>
+    readMetadataEntry(z, entry, MAX_MANIFEST_BYTES, true),
+  );
 }
 
 /**

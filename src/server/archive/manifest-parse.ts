@@ -21,47 +21,100 @@ const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0
 const NOT_THE_SHAPE = Symbol('not the writer shape');
 
 /** JSON.parse(buf.toString('utf8')), with a manifest's entries parsed in slices. Throws what JSON.parse throws. */
-export async function parseManifestJson(buf: Buffer): Promise<unknown> {
+export function parseManifestJson(buf: Buffer): Promise<unknown> {
+  return parseManifestJsonChunks([buf], async () => buf);
+}
+
+/**
+ * parseManifestJson of the bytes `chunks` yields, without ever holding them whole: bytes are let go as their entries
+ * are parsed (a manifest of 500,000 files is about 80 MB of text beside the entries made of it). Any other shape is
+ * parsed by JSON.parse of `whole()` (the same bytes, read again). Errors of the source (a read, a CRC, a decryption)
+ * are thrown as they come: a source checks its bytes at its end, and the chunks are always read to their end.
+ */
+export async function parseManifestJsonChunks(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, whole: () => Promise<Buffer>): Promise<unknown> {
   try {
-    return await parseInSlices(buf);
+    return await parseStreamed(chunks);
   } catch (err) {
     if (err !== NOT_THE_SHAPE) throw err;
-    return JSON.parse(buf.toString('utf8'));
+    return JSON.parse((await whole()).toString('utf8'));
   }
 }
 
-async function parseInSlices(buf: Buffer): Promise<unknown> {
-  // A raw `"` never occurs inside a JSON string (it is escaped there), so this is a key named entries holding an
-  // array; that it is a key of the outer object is proved by the head parsing as an object on its own.
-  const at = buf.indexOf(MARKER);
-  if (at < 0) throw NOT_THE_SHAPE;
-  const head = parseOrGiveUp(`${buf.toString('utf8', 0, at)}}`);
-  if (!head || typeof head !== 'object' || Array.isArray(head) || Object.prototype.hasOwnProperty.call(head, 'entries')) {
-    throw NOT_THE_SHAPE;
-  }
-  const entries: unknown[] = [];
-  const slice = new TimeSlice();
-  let i = skipSpace(buf, at + MARKER.length);
-  if (buf[i] === CLOSE_ARRAY) i++;
-  else {
-    for (;;) {
-      const start = skipSpace(buf, i);
-      const end = flatObjectEnd(buf, start);
-      entries.push(parseOrGiveUp(buf.toString('utf8', start, end)));
-      i = skipSpace(buf, end);
-      if (buf[i] === CLOSE_ARRAY) {
-        i++;
-        break;
-      }
-      if (buf[i] !== COMMA) throw NOT_THE_SHAPE;
-      i++;
-      if ((entries.length & 255) === 0 && slice.due()) await slice.pause();
+async function parseStreamed(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<unknown> {
+  const source = Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : toAsync(chunks[Symbol.iterator]());
+  // `buf` holds the bytes not yet parsed (with at most one entry's worth before `i`); `more()` appends the next chunk.
+  let buf: Buffer = Buffer.alloc(0);
+  let i = 0;
+  let ended = false;
+  const more = async (): Promise<boolean> => {
+    if (ended) return false;
+    const next = await source.next();
+    if (next.done) {
+      ended = true;
+      return false;
     }
+    buf = i < buf.length ? Buffer.concat([buf.subarray(i), next.value]) : next.value;
+    i = 0;
+    return true;
+  };
+  const space = async () => {
+    for (;;) {
+      i = skipSpace(buf, i);
+      if (i < buf.length || !(await more())) return;
+    }
+  };
+  try {
+    // A raw `"` never occurs inside a JSON string (it is escaped there), so this is a key named entries holding an
+    // array; that it is a key of the outer object is proved by the head parsing as an object on its own.
+    let at = buf.indexOf(MARKER);
+    while (at < 0) {
+      const from = Math.max(0, buf.length - MARKER.length);
+      if (!(await more())) throw NOT_THE_SHAPE;
+      at = buf.indexOf(MARKER, from);
+    }
+    const head = parseOrGiveUp(`${buf.toString('utf8', 0, at)}}`);
+    if (!head || typeof head !== 'object' || Array.isArray(head) || Object.prototype.hasOwnProperty.call(head, 'entries')) {
+      throw NOT_THE_SHAPE;
+    }
+    const entries: unknown[] = [];
+    const slice = new TimeSlice();
+    i = at + MARKER.length;
+    await space();
+    if (buf[i] === CLOSE_ARRAY) i++;
+    else {
+      for (;;) {
+        await space();
+        let end = flatObjectEnd(buf, i);
+        while (end < 0) {
+          if (!(await more())) throw NOT_THE_SHAPE;
+          end = flatObjectEnd(buf, i);
+        }
+        entries.push(parseOrGiveUp(buf.toString('utf8', i, end)));
+        i = end;
+        await space();
+        if (buf[i] === CLOSE_ARRAY) {
+          i++;
+          break;
+        }
+        if (buf[i] !== COMMA) throw NOT_THE_SHAPE;
+        i++;
+        if ((entries.length & 255) === 0 && slice.due()) await slice.pause();
+      }
+    }
+    await space();
+    if (buf[i] !== CLOSE) throw NOT_THE_SHAPE;
+    i++;
+    await space();
+    if (i < buf.length) throw NOT_THE_SHAPE;
+    (head as Record<string, unknown>).entries = entries;
+    return head;
+  } finally {
+    if (!ended) await source.return?.();
   }
-  i = skipSpace(buf, i);
-  if (buf[i] !== CLOSE || skipSpace(buf, i + 1) !== buf.length) throw NOT_THE_SHAPE;
-  (head as Record<string, unknown>).entries = entries;
-  return head;
+}
+
+async function* toAsync(it: Iterator<Buffer>): AsyncGenerator<Buffer> {
+  for (let r = it.next(); !r.done; r = it.next()) yield r.value;
 }
 
 /** A piece that is not valid JSON: JSON.parse of the whole text says so, with its own message. */
@@ -78,16 +131,19 @@ function skipSpace(buf: Buffer, i: number): number {
   return i;
 }
 
-/** The end (exclusive) of a `{...}` starting at `i` that holds no object or array: strings are skipped whole. */
+/**
+ * The end (exclusive) of a `{...}` starting at `i` that holds no object or array: strings are skipped whole. -1 when
+ * the bytes end before it does (the next chunk may hold the rest).
+ */
 function flatObjectEnd(buf: Buffer, i: number): number {
   if (buf[i] !== OPEN) throw NOT_THE_SHAPE;
   for (i++; i < buf.length; i++) {
     const b = buf[i];
     if (b === QUOTE) {
       for (i++; i < buf.length && buf[i] !== QUOTE; i++) if (buf[i] === BACKSLASH) i++;
-      if (i >= buf.length) throw NOT_THE_SHAPE;
+      if (i >= buf.length) return -1;
     } else if (b === CLOSE) return i + 1;
     else if (b === OPEN || b === OPEN_ARRAY) throw NOT_THE_SHAPE;
   }
-  throw NOT_THE_SHAPE;
+  return -1;
 }

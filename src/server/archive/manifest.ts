@@ -6,7 +6,7 @@ import { validateRequirements } from './requirements';
 import { safeEntryPath } from './safe-path';
 import { TimeSlice } from '../time-slice';
 import { messageOf } from '../errno';
-import { parseManifestJson } from './manifest-parse';
+import { parseManifestJson, parseManifestJsonChunks } from './manifest-parse';
 
 // The metadata entries' names are the archive layout's; exported here too for the callers that read manifests.
 export { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, RESERVED_NAMES, SIGNATURE_NAME, STORED_NAME_RE } from './layout';
@@ -304,6 +304,18 @@ export async function parseManifestAsync(buf: Buffer): Promise<Manifest> {
   try {
     value = await parseManifestJson(buf);
   } catch (err) {
+    throw invalid(`not valid JSON (${messageOf(err)})`);
+  }
+  return validateManifestAsync(value);
+}
+
+/** parseManifestAsync of the bytes `chunks` yields, never held whole (manifest-parse.ts); `whole` reads them again. */
+export async function parseManifestChunksAsync(chunks: AsyncIterable<Buffer>, whole: () => Promise<Buffer>): Promise<Manifest> {
+  let value: unknown;
+  try {
+    value = await parseManifestJsonChunks(chunks, whole);
+  } catch (err) {
+    if (err instanceof ArchiveError) throw err;
     throw invalid(`not valid JSON (${messageOf(err)})`);
   }
   return validateManifestAsync(value);

@@ -2,7 +2,7 @@ import crypto from 'crypto';
 import { ArchiveError } from './errors';
 import { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, SIGNATURE_NAME } from './layout';
 import { MAX_MANIFEST_BYTES } from './manifest';
-import { readMetadataEntry } from './entry-data';
+import { metadataEntryChunks, readMetadataEntry } from './entry-data';
 import { OpenArchive, withArchive } from './zip-directory';
 import { TimeSlice } from '../time-slice';
 
@@ -90,18 +90,32 @@ export function signatureBytes(key: Buffer, parts: SignedPart[]): Buffer {
  * hundred milliseconds.
  */
 export async function signatureValid(key: Buffer, parts: SignedPart[], sig: Buffer): Promise<boolean> {
-  const claimed = claimedMac(sig);
-  if (!claimed) return false;
+  const pieces = function* (bytes: Buffer) {
+    for (let at = 0; at < bytes.length; at += MAC_PIECE) yield bytes.subarray(at, at + MAC_PIECE);
+  };
+  return macMatches(key, sig, parts.map((p) => ({ name: p.name, size: p.bytes.length, chunks: pieces(p.bytes) })));
+}
+
+/** A signed part read as it is hashed: `size` bytes (checked by the source), from `chunks`. */
+interface StreamedPart {
+  name: string;
+  size: number;
+  chunks: Iterable<Buffer> | AsyncIterable<Buffer>;
+}
+
+/** Reads every part even when `sig` is garbage: a damaged part is an error whatever the signature says. */
+async function macMatches(key: Buffer, sig: Buffer, parts: StreamedPart[]): Promise<boolean> {
   const mac = new SignatureMac(key);
   const slice = new TimeSlice();
   for (const p of parts) {
-    mac.part(p.name, p.bytes.length);
-    for (let at = 0; at < p.bytes.length; at += MAC_PIECE) {
-      mac.update(p.bytes.subarray(at, at + MAC_PIECE));
+    mac.part(p.name, p.size);
+    for await (const chunk of p.chunks) {
+      mac.update(chunk);
       if (slice.due()) await slice.pause();
     }
   }
-  return crypto.timingSafeEqual(claimed, mac.digest());
+  const claimed = claimedMac(sig);
+  return !!claimed && crypto.timingSafeEqual(claimed, mac.digest());
 }
 
 const MAC_PIECE = 1024 * 1024;
@@ -123,14 +137,16 @@ async function provenanceOf(z: OpenArchive, key: Buffer | null): Promise<{ prove
   if (!sigEntry) return { provenance: 'elsewhere', reason: 'unsigned' };
   if (!key) return { provenance: 'elsewhere', reason: 'no-app-key' };
   const sig = await readMetadataEntry(z, sigEntry, SIGNATURE_MAX_BYTES, true);
-  const parts: SignedPart[] = [];
-  for (const name of signedNames(z.entries.has(ENCRYPTION_NAME))) {
+  const names = signedNames(z.entries.has(ENCRYPTION_NAME));
+  const parts: StreamedPart[] = [];
+  for (const name of names) {
     const entry = z.entries.get(name);
     if (!entry) return { provenance: 'elsewhere', reason: 'other-key' };
-    // The encrypted manifest is a little larger than its plaintext limit.
-    parts.push({ name, bytes: await readMetadataEntry(z, entry, MAX_MANIFEST_BYTES * 2, true) });
+    // Hashed as it is read, never held whole (the manifest of 500,000 files is about 80 MB), with the checks of a
+    // whole read; the encrypted manifest is a little larger than its plaintext limit.
+    parts.push({ name, size: entry.size, chunks: metadataEntryChunks(z, entry, MAX_MANIFEST_BYTES * 2, true) });
   }
-  return (await signatureValid(key, parts, sig))
+  return (await macMatches(key, sig, parts))
     ? { provenance: 'this-app', reason: 'signed' }
     : { provenance: 'elsewhere', reason: 'other-key' };
 }

@@ -1,5 +1,5 @@
 import crypto from 'crypto';
-import { parseManifestJson } from '../manifest-parse';
+import { parseManifestJson, parseManifestJsonChunks } from '../manifest-parse';
 
 // manifest.json is parsed in slices when it has the writer's shape (entries last, flat entries), and by JSON.parse
 // otherwise: the answer (value or error) must be JSON.parse's for any text.
@@ -21,14 +21,30 @@ async function outcome(fn: () => unknown | Promise<unknown>): Promise<{ ok: unkn
   }
 }
 
-/** Both parsers on the same bytes: same value (same key order too) or same error. */
+/** `buf` in pieces of `size` bytes (0: of random sizes up to 40), cutting through characters of several bytes too. */
+function* pieces(buf: Buffer, size: number): Generator<Buffer> {
+  let seed = buf.length;
+  for (let at = 0; at < buf.length; ) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const n = size || 1 + (seed % 40);
+    yield buf.subarray(at, at + n);
+    at += n;
+  }
+}
+
+/** Both parsers on the same bytes, whole and in pieces of several sizes: same value (same key order too) or same error. */
 async function same(text: string): Promise<void> {
   const buf = Buffer.from(text, 'utf8');
-  const ours = await outcome(() => parseManifestJson(buf));
   const theirs = await outcome(() => JSON.parse(text));
-  expect(ours).toEqual(theirs);
-  if ('ok' in ours && 'ok' in theirs && ours.ok && typeof ours.ok === 'object') {
-    expect(Object.keys(ours.ok as object)).toEqual(Object.keys(theirs.ok as object));
+  const whole = async () => buf;
+  for (const ours of [
+    await outcome(() => parseManifestJson(buf)),
+    ...(await Promise.all([1, 2, 7, 0, 4096].map((size) => outcome(() => parseManifestJsonChunks(pieces(buf, size), whole))))),
+  ]) {
+    expect(ours).toEqual(theirs);
+    if ('ok' in ours && 'ok' in theirs && ours.ok && typeof ours.ok === 'object') {
+      expect(Object.keys(ours.ok as object)).toEqual(Object.keys(theirs.ok as object));
+    }
   }
 }
 
@@ -93,6 +109,26 @@ describe('parseManifestJson', () => {
       const mutated = rand(2) ? text.slice(0, at) + alphabet[rand(alphabet.length)] + text.slice(at + 1) : text.slice(0, at) + text.slice(at + 1);
       await same(mutated);
     }
+  });
+
+  it('in pieces: reads the source to its end (where a source checks its bytes), and reads it again only for another shape', async () => {
+    const buf = Buffer.from(JSON.stringify(manifest(50)), 'utf8');
+    let wholeReads = 0;
+    const whole = async () => {
+      wholeReads++;
+      return buf;
+    };
+    async function* checked(bytes: Buffer, failAtEnd: boolean) {
+      yield* pieces(bytes, 64);
+      if (failAtEnd) throw new Error('damaged (CRC mismatch)');
+    }
+    await expect(parseManifestJsonChunks(checked(buf, true), whole)).rejects.toThrow('damaged (CRC mismatch)');
+    await expect(parseManifestJsonChunks(checked(Buffer.concat([buf, Buffer.from(' \n\n')]), true), whole)).rejects.toThrow('CRC');
+    expect(((await parseManifestJsonChunks(checked(buf, false), whole)) as { entries: unknown[] }).entries).toHaveLength(50);
+    expect(wholeReads).toBe(0);
+    const pretty = Buffer.from(JSON.stringify(manifest(3), null, 2));
+    expect(await parseManifestJsonChunks(checked(pretty, false), async () => (wholeReads++, pretty))).toEqual(manifest(3));
+    expect(wholeReads).toBe(1);
   });
 
   it('hands the event loop back while it reads 200,000 entries', async () => {

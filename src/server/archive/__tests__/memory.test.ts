@@ -5,6 +5,9 @@ import vm from 'vm';
 import { ARCHIVE_EXT } from '../../../constants';
 import { extractVerified, readManifest, verifyArchive } from '../reader';
 import { ArchiveWriter } from '../writer';
+import { openArchive } from '../zip-directory';
+import type { CentralTable } from '../central-table';
+import { MANIFEST_NAME } from '../layout';
 import { draft, generated, makeTmp, ringGenerated, rssProbe } from './helpers';
 
 const MB = 1024 * 1024;
@@ -120,5 +123,31 @@ describe('memory per file', () => {
     // The staging folder's list of every file it made (an absolute path each, 3 MB here) was kept through
     // pathOf's closure.
     expect(held).toBeLessThan(1 * MB);
+  }, 120_000);
+
+  it("reading the manifest never holds its text whole: beyond the central directory, a few chunks of it", async () => {
+    // The archive of the tests above: 30,001 entries, a manifest of about 4 MB.
+    const archive = path.join(tmp, 'many' + ARCHIVE_EXT);
+    const z = await openArchive(archive);
+    const tableBytes = (z.entries as CentralTable).bytes;
+    const textBytes = z.entries.get(MANIFEST_NAME)!.size;
+    await z.close();
+    const live = () => {
+      gc();
+      return process.memoryUsage().arrayBuffers;
+    };
+    const base = live();
+    let peak = base;
+    const sampler = setInterval(() => (peak = Math.max(peak, live())), 2);
+    const m = await readManifest(archive);
+    clearInterval(sampler);
+    const held = peak - base - tableBytes;
+    // eslint-disable-next-line no-console
+    console.log(`manifest of ${(textBytes / MB).toFixed(1)} MB: at most ${(held / MB).toFixed(2)} MB of it held beside the central directory`);
+    expect(m.entries).toHaveLength(30_001);
+    // At most the directory's read window (1 MB) and a few 256 KB chunks of the text. It was read whole (and copied
+    // once more to join its pieces): at least its size.
+    expect(textBytes).toBeGreaterThan(3 * MB);
+    expect(held).toBeLessThan(2 * MB);
   }, 120_000);
 });
