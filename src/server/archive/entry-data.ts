@@ -38,19 +38,20 @@ export function entryDataOffset(header: Buffer, entry: CentralEntry, cdOffset: n
   return dataAt;
 }
 
-async function* readStored(z: OpenArchive, entry: CentralEntry): AsyncGenerator<Buffer> {
+/** The data of a stored entry, in chunks of a new buffer each, or all read into `into` (each valid until the next). */
+async function* readStored(z: OpenArchive, entry: CentralEntry, into?: Buffer): AsyncGenerator<Buffer> {
   const header = Buffer.alloc(localHeaderLength(entry));
   const { bytesRead } = await z.fh.read(header, 0, header.length, entry.offset);
   let pos = entryDataOffset(header.subarray(0, bytesRead), entry, z.cdOffset);
   let left = entry.size;
   while (left > 0) {
     const n = Math.min(READ_CHUNK, left);
-    const buf = Buffer.allocUnsafe(n);
+    const buf = into ?? Buffer.allocUnsafe(n);
     const r = await z.fh.read(buf, 0, n, pos);
     if (r.bytesRead === 0) throw new Error('unexpected end of file');
     pos += r.bytesRead;
     left -= r.bytesRead;
-    yield r.bytesRead === n ? buf : buf.subarray(0, r.bytesRead);
+    yield r.bytesRead === buf.length ? buf : buf.subarray(0, r.bytesRead);
   }
 }
 
@@ -75,11 +76,22 @@ export async function readMetadataEntry(
  * truncated or, with `crc`, fails its CRC-32 (the ZIP's CRC is all that protects a plain metadata file from damage):
  * those two only after the last chunk, so a reader must use nothing before the end.
  */
-export async function* metadataEntryChunks(z: OpenArchive, entry: CentralEntry, limit: number, crc: boolean): AsyncGenerator<Buffer> {
+export async function* metadataEntryChunks(
+  z: OpenArchive,
+  entry: CentralEntry,
+  limit: number,
+  crc: boolean,
+  opts: { reuse?: boolean } = {},
+): AsyncGenerator<Buffer> {
   if (entry.size > limit) throw metadataInvalid(entry.path, `too large (${entry.size} bytes)`, { size: entry.size });
   let total = 0;
   let sum = 0;
-  const source = rawEntryStream(z, entry)[Symbol.asyncIterator]();
+  // reuse: every chunk is read into one buffer, for a reader done with each chunk before it asks for the next (no
+  // read-ahead then: a stream would read into it early).
+  const source =
+    opts.reuse && entry.size > 0
+      ? readStored(z, entry, Buffer.allocUnsafe(Math.min(READ_CHUNK, entry.size)))
+      : rawEntryStream(z, entry)[Symbol.asyncIterator]();
   try {
     for (;;) {
       let next: IteratorResult<Buffer>;

@@ -13,7 +13,7 @@ import { TimeSlice } from '../time-slice';
 export async function readPlainManifest(z: OpenArchive): Promise<Manifest> {
   const entry = z.entries.get(MANIFEST_NAME);
   if (!entry) throw new ArchiveError('MANIFEST_MISSING', `The archive has no ${MANIFEST_NAME}`, {});
-  return parseManifestChunksAsync(metadataEntryChunks(z, entry, MAX_MANIFEST_BYTES, true), () =>
+  return parseManifestChunksAsync(metadataEntryChunks(z, entry, MAX_MANIFEST_BYTES, true, { reuse: true }), () =>
     readMetadataEntry(z, entry, MAX_MANIFEST_BYTES, true),
   );
 }

@@ -42,19 +42,32 @@ export async function parseManifestJsonChunks(chunks: AsyncIterable<Buffer> | It
 
 async function parseStreamed(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<unknown> {
   const source = Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : toAsync(chunks[Symbol.iterator]());
-  // `buf` holds the bytes not yet parsed (with at most one entry's worth before `i`); `more()` appends the next chunk.
-  let buf: Buffer = Buffer.alloc(0);
+  // `buf` is the bytes not yet parsed (with at most one entry's worth before `i`), in the parser's own buffer: every
+  // chunk is copied in after what is left, so a source may hand the same buffer back refilled, and nothing is
+  // allocated per chunk (a new buffer per chunk was garbage the manifest's size).
+  let work = Buffer.allocUnsafe(64 * 1024);
+  let buf = work.subarray(0, 0);
   let i = 0;
   let ended = false;
   const more = async (): Promise<boolean> => {
     if (ended) return false;
+    const kept = buf.length - i;
+    work.copy(work, 0, i, buf.length);
+    buf = work.subarray(0, kept);
+    i = 0;
     const next = await source.next();
     if (next.done) {
       ended = true;
       return false;
     }
-    buf = i < buf.length ? Buffer.concat([buf.subarray(i), next.value]) : next.value;
-    i = 0;
+    const chunk = next.value;
+    if (kept + chunk.length > work.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(work.length * 2, kept + chunk.length));
+      work.copy(bigger, 0, 0, kept);
+      work = bigger;
+    }
+    chunk.copy(work, kept);
+    buf = work.subarray(0, kept + chunk.length);
     return true;
   };
   const space = async () => {

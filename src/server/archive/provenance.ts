@@ -144,7 +144,7 @@ async function provenanceOf(z: OpenArchive, key: Buffer | null): Promise<{ prove
     if (!entry) return { provenance: 'elsewhere', reason: 'other-key' };
     // Hashed as it is read, never held whole (the manifest of 500,000 files is about 80 MB), with the checks of a
     // whole read; the encrypted manifest is a little larger than its plaintext limit.
-    parts.push({ name, size: entry.size, chunks: metadataEntryChunks(z, entry, MAX_MANIFEST_BYTES * 2, true) });
+    parts.push({ name, size: entry.size, chunks: metadataEntryChunks(z, entry, MAX_MANIFEST_BYTES * 2, true, { reuse: true }) });
   }
   return (await macMatches(key, sig, parts))
     ? { provenance: 'this-app', reason: 'signed' }

@@ -131,6 +131,26 @@ describe('parseManifestJson', () => {
     expect(wholeReads).toBe(1);
   });
 
+  it('in pieces: a source that hands the same buffer back refilled each time is read right', async () => {
+    const text = JSON.stringify(manifest(40, { note: '中文 ✓ {x} "y"' }));
+    const buf = Buffer.from(text, 'utf8');
+    for (const size of [1, 5, 33, 300]) {
+      async function* refilled() {
+        const one = Buffer.alloc(size);
+        for (let at = 0; at < buf.length; at += size) {
+          one.fill(0x7b); // what was handed out before is overwritten first
+          const n = buf.copy(one, 0, at, at + size);
+          yield one.subarray(0, n);
+        }
+      }
+      // Read right the first time: read again whole, any text parses (and damage would go unseen).
+      const never = async (): Promise<Buffer> => {
+        throw new Error('read again');
+      };
+      expect(await parseManifestJsonChunks(refilled(), never)).toEqual(JSON.parse(text));
+    }
+  });
+
   it('hands the event loop back while it reads 200,000 entries', async () => {
     const buf = Buffer.from(JSON.stringify(manifest(200_000)));
     let ticks = 0;
