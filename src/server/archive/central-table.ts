@@ -75,6 +75,11 @@ export class CentralTable implements CentralIndex {
     this.count += 1;
   }
 
+  /** Bytes of all the names (UTF-8). */
+  get nameBytes(): number {
+    return this.namesUsed;
+  }
+
   /** Bytes of the columns and the index: all the table holds outside its few fields. */
   get bytes(): number {
     const columns = [this.nameStart, this.offsets, this.sizes, this.crcs, this.flagBits, this.hashes, this.slots];

@@ -7,15 +7,25 @@ import type { Manifest } from './manifest-types';
 import { headerMismatch, readSealedManifest, Sealed, storedName, storedSize, unlockArchive } from './sealed';
 import type { OpenArchive } from './zip-directory';
 import { TimeSlice } from '../time-slice';
+import type { ParseOptions } from './manifest-parse';
+import type { PackHint } from './packed-entries';
+import type { CentralTable } from './central-table';
 
 // The manifest of an opened archive: read (decrypted when sealed) and checked against the central directory.
 
-export async function readPlainManifest(z: OpenArchive): Promise<Manifest> {
+export async function readPlainManifest(z: OpenArchive, opts: ParseOptions = {}): Promise<Manifest> {
   const entry = z.entries.get(MANIFEST_NAME);
   if (!entry) throw new ArchiveError('MANIFEST_MISSING', `The archive has no ${MANIFEST_NAME}`, {});
   return parseManifestChunksAsync(metadataEntryChunks(z, entry, MAX_MANIFEST_BYTES, true, { reuse: true }), () =>
     readMetadataEntry(z, entry, MAX_MANIFEST_BYTES, true),
+    { ...opts, packHint: packHintOf(z) },
   );
+}
+
+/** Every ZIP entry but the metadata is an entry of the manifest, named as in it when the archive is plain. */
+export function packHintOf(z: OpenArchive): PackHint {
+  const names = (z.entries as Partial<CentralTable>).nameBytes;
+  return { entries: z.entries.size, nameBytes: typeof names === 'number' ? names : undefined };
 }
 
 /**
@@ -78,6 +88,7 @@ export async function openManifest(
   z: OpenArchive,
   password: string | undefined,
   given?: Manifest,
+  opts: ParseOptions = {},
 ): Promise<{ manifest: Manifest; sealed: Sealed | null }> {
   const sealed = await unlockArchive(z, password);
   let manifest: Manifest;
@@ -85,7 +96,7 @@ export async function openManifest(
     if (sealed && !sameHeader(headerOf(given), sealed.info.header)) throw headerMismatch();
     manifest = given;
   } else {
-    manifest = sealed ? await readSealedManifest(z, sealed) : await readPlainManifest(z);
+    manifest = sealed ? await readSealedManifest(z, sealed, opts) : await readPlainManifest(z, opts);
   }
   await checkAgainst(z, manifest, sealed);
   return { manifest, sealed };

@@ -1,4 +1,5 @@
 import { TimeSlice } from '../time-slice';
+import { EntryCollector, type PackHint } from './packed-entries';
 
 // manifest.json as JSON.parse reads it, without holding the event loop: the manifest of 500,000 files is about 70 MB,
 // and turning it into a string then parsing it held the server for 1.6 s. The writer puts `entries` last, each entry
@@ -31,16 +32,27 @@ export function parseManifestJson(buf: Buffer): Promise<unknown> {
  * parsed by JSON.parse of `whole()` (the same bytes, read again). Errors of the source (a read, a CRC, a decryption)
  * are thrown as they come: a source checks its bytes at its end, and the chunks are always read to their end.
  */
-export async function parseManifestJsonChunks(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, whole: () => Promise<Buffer>): Promise<unknown> {
+export async function parseManifestJsonChunks(
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  whole: () => Promise<Buffer>,
+  opts: ParseOptions = {},
+): Promise<unknown> {
   try {
-    return await parseStreamed(chunks);
+    return await parseStreamed(chunks, opts.packEntries === true, opts.packHint);
   } catch (err) {
     if (err !== NOT_THE_SHAPE) throw err;
     return JSON.parse((await whole()).toString('utf8'));
   }
 }
 
-async function parseStreamed(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<unknown> {
+export interface ParseOptions {
+  /** Entries of the writer's shape held packed (packed-entries.ts): a restore's manifest, held for its whole run. */
+  packEntries?: boolean;
+  /** What the archive's central directory says of the entries to come. */
+  packHint?: PackHint;
+}
+
+async function parseStreamed(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, pack: boolean, hint?: PackHint): Promise<unknown> {
   const source = Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : toAsync(chunks[Symbol.iterator]());
   // `buf` is the bytes not yet parsed (with at most one entry's worth before `i`), in the parser's own buffer: every
   // chunk is copied in after what is left, so a source may hand the same buffer back refilled, and nothing is
@@ -89,7 +101,7 @@ async function parseStreamed(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): 
     if (!head || typeof head !== 'object' || Array.isArray(head) || Object.prototype.hasOwnProperty.call(head, 'entries')) {
       throw NOT_THE_SHAPE;
     }
-    const entries: unknown[] = [];
+    const entries = new EntryCollector(pack, hint);
     const slice = new TimeSlice();
     i = at + MARKER.length;
     await space();
@@ -102,7 +114,7 @@ async function parseStreamed(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): 
           if (!(await more())) throw NOT_THE_SHAPE;
           end = flatObjectEnd(buf, i);
         }
-        entries.push(parseOrGiveUp(buf.toString('utf8', i, end)));
+        entries.add(parseOrGiveUp(buf.toString('utf8', i, end)));
         i = end;
         await space();
         if (buf[i] === CLOSE_ARRAY) {
@@ -119,7 +131,7 @@ async function parseStreamed(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): 
     i++;
     await space();
     if (i < buf.length) throw NOT_THE_SHAPE;
-    (head as Record<string, unknown>).entries = entries;
+    (head as Record<string, unknown>).entries = entries.result();
     return head;
   } finally {
     if (!ended) await source.return?.();

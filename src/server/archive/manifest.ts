@@ -6,7 +6,7 @@ import { validateRequirements } from './requirements';
 import { safeEntryPath } from './safe-path';
 import { TimeSlice } from '../time-slice';
 import { messageOf } from '../errno';
-import { parseManifestJson, parseManifestJsonChunks } from './manifest-parse';
+import { parseManifestJson, parseManifestJsonChunks, type ParseOptions } from './manifest-parse';
 
 // The metadata entries' names are the archive layout's; exported here too for the callers that read manifests.
 export { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, RESERVED_NAMES, SIGNATURE_NAME, STORED_NAME_RE } from './layout';
@@ -310,10 +310,14 @@ export async function parseManifestAsync(buf: Buffer): Promise<Manifest> {
 }
 
 /** parseManifestAsync of the bytes `chunks` yields, never held whole (manifest-parse.ts); `whole` reads them again. */
-export async function parseManifestChunksAsync(chunks: AsyncIterable<Buffer>, whole: () => Promise<Buffer>): Promise<Manifest> {
+export async function parseManifestChunksAsync(
+  chunks: AsyncIterable<Buffer>,
+  whole: () => Promise<Buffer>,
+  opts: ParseOptions = {},
+): Promise<Manifest> {
   let value: unknown;
   try {
-    value = await parseManifestJsonChunks(chunks, whole);
+    value = await parseManifestJsonChunks(chunks, whole, opts);
   } catch (err) {
     if (err instanceof ArchiveError) throw err;
     throw invalid(`not valid JSON (${messageOf(err)})`);

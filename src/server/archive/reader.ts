@@ -73,16 +73,19 @@ export function readHeaderAndManifest<T = undefined>(
     checkHeader?: (header: ArchiveHeaderInfo) => void;
     /** One more question of the same open archive, asked once the manifest is read (e.g. its provenance). */
     also?: (z: OpenArchive) => Promise<T>;
+    /** The entries held packed (archive/packed-entries.ts): for a manifest a restore holds through its run. */
+    packEntries?: boolean;
   } = {},
 ): Promise<{ header: ArchiveHeaderInfo; manifest: Manifest; also: T }> {
   return withArchive(archivePath, async (z) => {
     const info = await readEncryptionInfo(z);
-    const plain = info ? null : await readPlainManifest(z);
+    const parse = { packEntries: opts.packEntries };
+    const plain = info ? null : await readPlainManifest(z, parse);
     const header: ArchiveHeaderInfo = info
       ? { encrypted: true, ...headerOf(info.header) }
       : { encrypted: false, ...headerOf(plain!) };
     opts.checkHeader?.(header);
-    const { manifest } = await openManifest(z, opts.password, plain ?? undefined);
+    const { manifest } = await openManifest(z, opts.password, plain ?? undefined, parse);
     return { header, manifest, also: (opts.also ? await opts.also(z) : undefined) as T };
   });
 }

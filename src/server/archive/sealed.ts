@@ -8,6 +8,7 @@ import { MAX_MANIFEST_BYTES, metadataInvalid, parseManifestChunksAsync } from '.
 import type { Manifest, ManifestEntry } from './manifest-types';
 import { metadataEntryChunks, rawEntryStream, readMetadataEntry } from './entry-data';
 import type { CentralEntry } from './zip-basics';
+import type { ParseOptions } from './manifest-parse';
 import type { OpenArchive } from './zip-directory';
 
 /** encryption.json holds a few hundred bytes; anything near this is not ours. */
@@ -83,7 +84,7 @@ export function authFailed(path: string, err: ChunkAuthError): ArchiveError {
  * authenticated by itself, so a forged dialect or version in it is caught here. Throws MANIFEST_MISSING,
  * MANIFEST_INVALID, CHECKSUM_MISMATCH (path 'manifest.json'), and what validateManifest throws.
  */
-export async function readSealedManifest(z: OpenArchive, sealed: Sealed): Promise<Manifest> {
+export async function readSealedManifest(z: OpenArchive, sealed: Sealed, opts: ParseOptions = {}): Promise<Manifest> {
   const entry = z.entries.get(MANIFEST_ENC_NAME);
   if (!entry) throw new ArchiveError('MANIFEST_MISSING', `The encrypted archive has no ${MANIFEST_ENC_NAME}`, {});
   // Decrypted and parsed as it is read, never held whole (neither sealed nor open): the manifest of 500,000 files is
@@ -93,7 +94,7 @@ export async function readSealedManifest(z: OpenArchive, sealed: Sealed): Promis
     const chunks: Buffer[] = [];
     for await (const chunk of plaintext()) chunks.push(chunk);
     return Buffer.concat(chunks);
-  });
+  }, { ...opts, packHint: { entries: z.entries.size } });
   if (!sameHeader(headerOf(manifest), sealed.info.header)) throw headerMismatch();
   return manifest;
 }

@@ -1,3 +1,4 @@
+import { parseManifestJsonChunks } from '../archive/manifest-parse';
 import fs from 'fs';
 import path from 'path';
 import { STORAGE_DIR } from '../../constants';
@@ -160,8 +161,11 @@ function resolver(j: RestoreJournal, input: RecoverInput): DbResolver {
 }
 
 async function readStagedManifest(staging: string): Promise<Manifest | null> {
+  const file = path.join(staging, MANIFEST_COPY);
   try {
-    return JSON.parse(await fs.promises.readFile(path.join(staging, MANIFEST_COPY), 'utf8')) as Manifest;
+    // As the restore held it (packed, never the whole text): the copy of 500,000 entries is about 80 MB.
+    const chunks = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
+    return (await parseManifestJsonChunks(chunks, () => fs.promises.readFile(file), { packEntries: true })) as Manifest;
   } catch {
     return null;
   }
