@@ -23,7 +23,11 @@ const NOT_THE_SHAPE = Symbol('not the writer shape');
 
 /** JSON.parse(buf.toString('utf8')), with a manifest's entries parsed in slices. Throws what JSON.parse throws. */
 export function parseManifestJson(buf: Buffer): Promise<unknown> {
-  return parseManifestJsonChunks([buf], async () => buf);
+  // In views of the buffer: the parser copies what it reads into a buffer of its own, a piece at a time.
+  const pieces = function* () {
+    for (let at = 0; at < buf.length; at += 256 * 1024) yield buf.subarray(at, at + 256 * 1024);
+  };
+  return parseManifestJsonChunks(pieces(), async () => buf);
 }
 
 /**

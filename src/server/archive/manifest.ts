@@ -6,7 +6,7 @@ import { validateRequirements } from './requirements';
 import { safeEntryPath } from './safe-path';
 import { TimeSlice } from '../time-slice';
 import { messageOf } from '../errno';
-import { parseManifestJson, parseManifestJsonChunks, type ParseOptions } from './manifest-parse';
+import { parseManifestJsonChunks, type ParseOptions } from './manifest-parse';
 
 // The metadata entries' names are the archive layout's; exported here too for the callers that read manifests.
 export { ENCRYPTION_NAME, MANIFEST_ENC_NAME, MANIFEST_NAME, RESERVED_NAMES, SIGNATURE_NAME, STORED_NAME_RE } from './layout';
@@ -298,18 +298,10 @@ export function parseManifest(buf: Buffer): Manifest {
   return validateManifest(parseJson(buf));
 }
 
-/** parseManifest with the entries parsed (manifest-parse.ts) and checked in slices: tens of thousands of entries do not hold the event loop. */
-export async function parseManifestAsync(buf: Buffer): Promise<Manifest> {
-  let value: unknown;
-  try {
-    value = await parseManifestJson(buf);
-  } catch (err) {
-    throw invalid(`not valid JSON (${messageOf(err)})`);
-  }
-  return validateManifestAsync(value);
-}
-
-/** parseManifestAsync of the bytes `chunks` yields, never held whole (manifest-parse.ts); `whole` reads them again. */
+/**
+ * parseManifest of the bytes `chunks` yields, never held whole, the entries parsed and checked in slices (tens of
+ * thousands of entries do not hold the event loop; manifest-parse.ts); `whole` reads the bytes again.
+ */
 export async function parseManifestChunksAsync(
   chunks: AsyncIterable<Buffer>,
   whole: () => Promise<Buffer>,
