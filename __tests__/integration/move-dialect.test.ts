@@ -1,17 +1,20 @@
 import { spawn } from 'child_process';
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import { TASKS } from '../../src/constants';
 import { readManifest } from '../../src/server/archive';
 import { dataDigest, listFiles, quoteIdent, targetOfEnv, withConn } from '../helpers/inspect';
 import { ADMIN, signIn, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import { port } from '../helpers/run-scope';
+import { waitFor } from '../helpers/wait-for';
 import { launch, screenshot, signIn as signInPage, watchConsole } from '../e2e/app';
 
 // Issue 20: a real NocoBase app on SQLite, with a collection of every common field interface, relations, uploads, a
 // changed admin password, a workflow, a UI schema and a secret variable, is backed up and moved with
-// `nb-backups restore --into-dialect` into a real app on this pass's server database (PostgreSQL, MySQL or MariaDB).
-// The moved app is compared through NocoBase's own API, record by record and field by field.
+// `nb-backups restore --into-dialect` into a real app on this pass's server database (PostgreSQL, MySQL or MariaDB),
+// then again from the web restore into the running app. The moved app is compared through NocoBase's own API, record
+// by record and field by field.
 
 jest.setTimeout(1_800_000);
 
@@ -23,6 +26,10 @@ const STANDALONE = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'standalon
 const NEW_PASSWORD = 'moved-Pass-1';
 const THINGS = 'bm_move_things';
 const COUNT = 40;
+// The crash point file of the target app's server (a web move) and of the command (a move from the command line).
+const CRASH_FILE = path.join(os.tmpdir(), `bm-move-crash-${process.pid}`);
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { pidsOfGroup } = require('../../scripts/proc-group');
 
 let src: RealApp;
 let dst: RealApp;
@@ -184,7 +191,7 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
     expect(done.status).toBe('succeeded');
     archive = path.join(src.storage, 'backups-manager', 'main', done.fileName);
     await src.stop();
-    dst = await startRealApp({ name: 'movedst', port: port(13197), dialect: TARGET as 'postgres' | 'mysql' | 'mariadb' });
+    dst = await startRealApp({ name: 'movedst', port: port(13197), dialect: TARGET as 'postgres' | 'mysql' | 'mariadb', env: { BM_TEST_CRASH_FILE: CRASH_FILE } });
     await dst.stop();
   });
 
@@ -206,10 +213,9 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
   it.each([TARGET === 'postgres' ? 'db:main:mid@4000' : 'move:copy2'])('a move killed at %s (SIGKILL of the command and all it started) is rolled back by `nb-backups recover`', async (point) => {
     const exclude = [TASKS, 'notificationInAppMessages', 'notificationSendLogs'];
     const before = await dstState(exclude);
-    const crashFile = path.join(dst.storage, 'crash-at');
-    fs.writeFileSync(crashFile, point);
-    const killed = await standalone(['restore', archive, '--into-dialect', '--yes', '--json'], { ...dst.env, BM_TEST_CRASH_FILE: crashFile });
-    expect([killed.signal, fs.existsSync(crashFile)]).toEqual(['SIGKILL', false]);
+    fs.writeFileSync(CRASH_FILE, point);
+    const killed = await standalone(['restore', archive, '--into-dialect', '--yes', '--json'], dst.env);
+    expect([killed.signal, fs.existsSync(CRASH_FILE)]).toEqual(['SIGKILL', false]);
 
     const recovered = await standalone(['recover', '--json'], dst.env);
     expect(recovered.code).toBe(0);
@@ -264,6 +270,108 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
     const user = await ok(dst, 'users:create', { email: 'new@example.com', password: 'new-pass-12' });
     expect(user.id).toBeGreaterThan(Math.max(...(before.users as { id: number }[]).map((u) => u.id)));
     expect(fs.existsSync(result.safetyBackup)).toBe(true);
+  });
+
+  // The same move from the settings page's restore, into the running app. One web move per pass, as each costs about a
+  // minute of the lane both passes run in: the whole move on PostgreSQL, one killed between its copy rounds on the
+  // MySQL family (which runs everything of the move but its second copy and the upgrade).
+  const WEB_MOVE = TARGET === 'postgres' ? 'whole' : 'killed';
+
+  // The upload's pre-flight asks to confirm the move, the restore refuses to go without the confirmation or without a
+  // safety backup, then the server runs NocoBase's install and db:sync as its children (in maintenance) and restarts
+  // on the moved data.
+  if (WEB_MOVE === 'whole') it('moves the upload from the web restore, once the admin confirms, into the running app', async () => {
+    const upload = async () => {
+      const up = await dst.api(`${TASKS}:upload`, { method: 'POST', body: fs.readFileSync(archive), headers: { 'Content-Type': 'application/octet-stream' } });
+      expect(up.status).toBe(200);
+      return up.body.data;
+    };
+    const restore = (uploadId: string, body: Record<string, unknown>) => dst.api(`${TASKS}:restore`, { body: { uploadId, trustForeign: true, ...body } });
+    // What the web move must undo: a record gone, one added, an upload deleted.
+    await ok(dst, `${THINGS}:destroy?filterByTk=7`);
+    await ok(dst, `${THINGS}:create`, { title: 'made after the CLI move' });
+    const gone = Object.keys(await listFiles(path.join(dst.storage, 'uploads'))).find((f) => f.endsWith('.txt'));
+    expect(gone).toBeDefined();
+    fs.rmSync(path.join(dst.storage, 'uploads', gone as string));
+
+    const first = await upload();
+    const line = first.summary.preflight.checks.find((c: { id: string }) => c.id === 'dialect');
+    expect([line.level, line.code]).toEqual(['warning', 'PREFLIGHT_MOVE_DIALECT']);
+    expect(line.message).toContain(`moves the data into ${TARGET}`);
+    const unconfirmed = await restore(first.uploadId, {});
+    expect([unconfirmed.status, unconfirmed.body.errors[0].code]).toEqual([409, 'PREFLIGHT_WARNINGS_NOT_ACCEPTED']);
+    const noSafety = await restore((await upload()).uploadId, { acceptWarnings: true, safetyBackup: false });
+    expect([noSafety.status, noSafety.body.errors[0].code]).toEqual([422, 'MOVE_NEEDS_SAFETY']);
+    expect(noSafety.body.errors[0].message).toMatch(/safety backup/);
+
+    const started = await restore((await upload()).uploadId, { acceptWarnings: true });
+    expect(started.status).toBe(200);
+    expect(started.body.data.options.move).toEqual({ from: 'sqlite', to: TARGET });
+    // The password is the moved one: the poll signs in with it when NocoBase's restart ends the session.
+    const done = await waitFor(
+      async () => {
+        const r = await dst.api(`${TASKS}:get?filterByTk=${started.body.data.id}`).catch(() => ({ status: 0, body: null }));
+        if (r.status === 401) dst.token = await signIn(dst.url, ADMIN.email, NEW_PASSWORD).catch(() => dst.token);
+        const row = r.status === 200 ? r.body?.data : null;
+        return row && !['pending', 'running'].includes(row.status) && row;
+      },
+      { timeoutMs: 600000, intervalMs: 1000, what: 'the web move' },
+    );
+    expect([done.status, done.error]).toEqual(['succeeded', null]);
+    expect(done.options.moveReport.moved[THINGS]).toBe(COUNT);
+    expect(done.options.moveReport.tablesNotMoved).toEqual([]);
+
+    const after = await view(dst);
+    expect(after.things).toEqual(before.things);
+    expect(after.users).toEqual(before.users);
+    expect(after.workflows).toEqual(before.workflows);
+    expect(after.ui).toEqual(before.ui);
+    expect(after.variables).toEqual(before.variables);
+    expect(await listFiles(path.join(dst.storage, 'uploads'))).toEqual(await listFiles(path.join(src.storage, 'uploads')));
+    expect((await ok(dst, `${THINGS}:create`, { title: 'after the web move' })).id).toBe(COUNT + 1);
+  });
+
+  // A power cut in the middle of the web move (the server and everything it started killed between the copy rounds:
+  // NocoBase's tables filled, the moved collections' tables empty): the next start rolls back from the safety backup,
+  // and the app is the one before the move, its admin able to sign in.
+  if (WEB_MOVE === 'killed') it('a web move killed between its copy rounds is rolled back when the server starts again', async () => {
+    // The app as it is now differs from the backup: a rollback, not a finished move, brings this back. Compared through
+    // the API and on disk (NocoBase's own start writes some of its tables, e.g. sessions, whatever the data).
+    await ok(dst, `${THINGS}:destroy?filterByTk=9`);
+    await ok(dst, `${THINGS}:create`, { title: 'made before the killed move', owner: { id: 1 } });
+    fs.writeFileSync(path.join(dst.storage, 'uploads', 'before-the-killed-move.txt'), 'kept by the rollback');
+    const state = async () => ({
+      view: await view(dst),
+      uploads: await listFiles(path.join(dst.storage, 'uploads')),
+      plugins: await listFiles(path.join(dst.storage, 'plugins')),
+      keys: (await dstState([])).keys,
+    });
+    const now = await state();
+    // What a finished move would give instead (the source app's records).
+    expect(now.view.things).not.toEqual(before.things);
+    const up = await dst.api(`${TASKS}:upload`, { method: 'POST', body: fs.readFileSync(archive), headers: { 'Content-Type': 'application/octet-stream' } });
+    expect(up.status).toBe(200);
+    fs.writeFileSync(CRASH_FILE, 'move:copy2');
+    const group = dst.processGroup();
+    const r = await dst.api(`${TASKS}:restore`, { body: { uploadId: up.body.data.uploadId, trustForeign: true, acceptWarnings: true } });
+    expect(r.status).toBe(200);
+    // The server removes the file right before it kills itself; then the rest of its group goes, as in a power cut.
+    await waitFor(() => !fs.existsSync(CRASH_FILE), { timeoutMs: 300000, intervalMs: 200, what: 'the crash point' });
+    await waitFor(() => fetch(`${dst.url}/api/__health_check`).then(() => false, () => true), { timeoutMs: 20000, intervalMs: 100, what: 'the server to die' });
+    for (const pid of pidsOfGroup(group) as number[]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    await waitFor(() => (pidsOfGroup(group) as number[]).length === 0, { timeoutMs: 20000, what: 'the process group to end' });
+
+    await dst.start();
+    dst.token = await signIn(dst.url, ADMIN.email, NEW_PASSWORD);
+    expect(await state()).toEqual(now);
+    const row = await ok(dst, `${TASKS}:get?filterByTk=${r.body.data.id}`);
+    expect(row).toMatchObject({ kind: 'restore', status: 'failed', errorCode: 'RESTORE_INTERRUPTED_ROLLED_BACK' });
   });
 
   // The moved metadata (collections, fields, users, the plugin list) as NocoBase's admin renders it, in Chromium.

@@ -54,8 +54,12 @@ export class BackupsService {
   }
 
   /** What an archive must match to be restored here. */
-  restoreTarget(): { dialect: DbConfig['dialect']; appVersion: string } {
-    return { dialect: this.dbConfig().dialect, appVersion: this.appVersion() };
+  /**
+   * What a web restore accepts: this app's dialect, or one a backup can be moved from (a SQLite backup into a server
+   * database: the pre-flight asks the admin to confirm the move).
+   */
+  restoreTarget(): { dialect: DbConfig['dialect']; appVersion: string; move: boolean } {
+    return { dialect: this.dbConfig().dialect, appVersion: this.appVersion(), move: true };
   }
 
   pluginVersion(): string {

@@ -39,6 +39,9 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
   const report = useMemo(() => preflightView(summary.preflight, t), [summary.preflight, t]);
   // The pre-flight is about the main application: restores of sub-applications or data sources only are not checked.
   const preflight = mainChosen ? report : null;
+  // A SQLite backup into this server database is moved: the safety backup is its way back, never left out (the server
+  // refuses MOVE_NEEDS_SAFETY).
+  const moving = !!preflight && (summary.preflight?.checks ?? []).some((c) => c.code === 'PREFLIGHT_MOVE_DIALECT');
   const acceptWarnings: boolean | undefined = Form.useWatch('acceptWarnings', form);
   const allowed = preflightAllows(preflight, acceptWarnings === true);
 
@@ -53,7 +56,7 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
     if (!preflightAllows(preflight, values.acceptWarnings === true)) return;
     onConfirm({
       password: values.password || undefined,
-      safetyBackup: !!values.safetyBackup,
+      safetyBackup: moving || !!values.safetyBackup,
       apps: subApps.length || values.dataSources?.length ? values.apps ?? ['main'] : undefined,
       dataSources: values.dataSources,
       trustForeign: foreign ? values.trustForeign === true : undefined,
@@ -151,9 +154,12 @@ export function RestoreConfirm({ summary, name, submitting, error, onConfirm, on
         }}
       >
         <Form.Item name="safetyBackup" valuePropName="checked" style={{ marginBottom: 8 }}>
-          <Checkbox>{t('Take a safety backup of the current state first')}</Checkbox>
+          <Checkbox disabled={moving}>
+            {t('Take a safety backup of the current state first')}
+            {moving ? ` (${t('always, for a move into another database')})` : ''}
+          </Checkbox>
         </Form.Item>
-        {safetyBackup === false && (
+        {safetyBackup === false && !moving && (
           <Alert
             style={{ marginBottom: 12 }}
             type="warning"

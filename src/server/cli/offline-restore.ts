@@ -7,8 +7,9 @@ import { createBackup } from '../engine/backup';
 import { inspectArchive } from '../engine/restore';
 import { BackupError } from '../errors';
 import type { MoveReport } from '../move/copy-plan';
-import { checkMove, moveDatabase, type MoveCheck, type NocoBaseSteps } from '../move/move-database';
-import { RestoreRollbackFailed, RestoreRolledBack, runRestorePipeline, type MoveStep, type RestoreJob } from '../restore/runner';
+import type { NocoBaseSteps } from '../move/move-database';
+import { moveStep } from '../restore/move-step';
+import { RestoreRollbackFailed, RestoreRolledBack, runRestorePipeline, type RestoreJob } from '../restore/runner';
 import { archiveName, type BackupPaths } from '../paths';
 import { messageOf } from './exit-codes';
 import type { RequirementsDraft } from '../preflight/types';
@@ -90,7 +91,20 @@ export async function restoreOffline(input: OfflineRestoreInput): Promise<Offlin
     safetyBackup: input.safetyBackup,
     tools: input.tools,
     jobs: input.jobs,
-    move: moving && input.move ? moveStep(input, input.move, moveTmp) : undefined,
+    move:
+      moving && input.move
+        ? moveStep({
+            target: input.db,
+            tools: input.tools,
+            tmpDir: moveTmp,
+            timezone: input.move.timezone,
+            appDir: input.move.appDir,
+            nocobase: input.move.nocobase,
+            say: input.say,
+            progress: (copied, total) => progress('restoring database', 50 + Math.floor((30 * copied) / (total || 1))),
+            onReport: input.move.onReport,
+          })
+        : undefined,
   };
   try {
     const { safety } = await runRestorePipeline(job, {
@@ -121,30 +135,6 @@ export async function restoreOffline(input: OfflineRestoreInput): Promise<Offlin
   } finally {
     await fs.promises.rm(moveTmp, { recursive: true, force: true });
   }
-}
-
-function moveStep(input: OfflineRestoreInput, move: OfflineMove, tmpDir: string): MoveStep {
-  let checked: MoveCheck | undefined;
-  const sourceOf = (staging: string, manifest: Manifest) => path.join(staging, manifest.database.dump);
-  const common = { target: input.db, tools: input.tools, tmpDir, timezone: move.timezone, appDir: move.appDir };
-  return {
-    check: async (staging, manifest) => {
-      checked = await checkMove({ ...common, source: sourceOf(staging, manifest) });
-    },
-    run: async (staging, manifest) => {
-      const report = await moveDatabase(
-        {
-          ...common,
-          source: sourceOf(staging, manifest),
-          nocobase: move.nocobase,
-          say: input.say,
-          progress: (copied, total) => input.onProgress?.('restoring database', 50 + Math.floor((30 * copied) / (total || 1))),
-        },
-        checked,
-      );
-      move.onReport?.(report);
-    },
-  };
 }
 
 async function safetyBackupOf(input: OfflineRestoreInput, tmpDir: string): Promise<string> {

@@ -12,9 +12,9 @@ import { describeReport, verifyBackup, type VerifyReport } from '../engine/verif
 import { BackupError } from '../errors';
 import { captureTool } from '../process/run';
 import { archiveName, backupPaths, ensureDirs, storageRoot } from '../paths';
-import { gatewaySocket, runNocoBase, runUpgrade, serverRunning } from './app-process';
+import { gatewaySocket, runUpgrade, serverRunning } from './app-process';
 import type { MoveReport } from '../move/copy-plan';
-import { scratchEnv } from '../move/move-database';
+import { nocobaseSteps } from '../move/nocobase-steps';
 import { moveReportText } from './move-text';
 import { formatList, listArchives, resolveArchive } from './archives';
 import type { CliArgs } from './args';
@@ -275,10 +275,7 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
       ? {
           appDir: ctx.appDir,
           timezone: ctx.env.DB_TIMEZONE,
-          nocobase: {
-            install: (scratch) => runNocoBase(ctx.appDir, ['install', '-f'], { ...nocobaseEnv(), ...scratchEnv(scratch, pluginStorage(ctx)) }, ctx.log),
-            sync: (scratch) => runNocoBase(ctx.appDir, ['db:sync'], { ...nocobaseEnv(), ...scratchEnv(scratch, pluginStorage(ctx)) }, ctx.log),
-          },
+          nocobase: nocobaseSteps(ctx.appDir, process.env, pluginStorage(ctx), ctx.log),
           onReport: (report) => {
             moveReport = report;
             ctx.out.step(moveReportText(report));

@@ -42,7 +42,10 @@ export interface NocoBaseSteps {
  * move killed between the copy rounds left NocoBase's logo in storage/uploads after the rollback.
  */
 export function scratchEnv(scratch: string, pluginStorage: string): Record<string, string> {
-  return { STORAGE_PATH: scratch, PLUGIN_STORAGE_PATH: pluginStorage };
+  // SOCKET_PATH too: NocoBase's CLI hands a command to the server listening there (its gateway socket, by default
+  // under STORAGE_PATH, or SOCKET_PATH, or ~/.nocobase in Docker). A web restore runs these while its server listens:
+  // they must run themselves, on the database being replaced, not in the server that is restoring.
+  return { STORAGE_PATH: scratch, PLUGIN_STORAGE_PATH: pluginStorage, SOCKET_PATH: path.join(scratch, 'gateway.sock') };
 }
 
 export interface MoveInput {

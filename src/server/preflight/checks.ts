@@ -16,6 +16,11 @@ export interface ArchiveFacts {
   requirements?: Requirements;
   /** The admin asked to move the backup into this database's dialect (restore --into-dialect). */
   move?: boolean;
+  /**
+   * The move was not asked for but found (the web dialog, from the archive): a warning, which the admin confirms with
+   * the dialog's tick, instead of an ok line.
+   */
+  confirmMove?: boolean;
 }
 
 
@@ -48,8 +53,9 @@ export function preflightReport(archive: ArchiveFacts, target: TargetFacts): Pre
   const dialects = { backup: archive.dialect, current: target.dialect };
   const move = archive.move === true && archive.dialect !== target.dialect;
   if (move) {
-    if (canMove(archive.dialect, target.dialect)) add('dialect', 'ok', 'PREFLIGHT_OK_MOVE_DIALECT', dialects);
-    else add('dialect', 'blocking', 'PREFLIGHT_MOVE_UNSUPPORTED', dialects);
+    if (!canMove(archive.dialect, target.dialect)) add('dialect', 'blocking', 'PREFLIGHT_MOVE_UNSUPPORTED', dialects);
+    else if (archive.confirmMove) add('dialect', 'warning', 'PREFLIGHT_MOVE_DIALECT', dialects);
+    else add('dialect', 'ok', 'PREFLIGHT_OK_MOVE_DIALECT', dialects);
   } else if (archive.dialect !== target.dialect) {
     add('dialect', 'blocking', 'PREFLIGHT_DIALECT_MISMATCH', dialects);
   } else add('dialect', 'ok', 'PREFLIGHT_OK_DIALECT', { dialect: target.dialect });

@@ -25,7 +25,12 @@ export async function appPreflight(
     safetyBackup: opts.safetyBackup,
     sql: sqlOfApp(service.app),
   });
-  return preflightReport({ dialect: archive.database.dialect, appVersion: archive.app.version, requirements: archive.requirements }, facts);
+  // A backup of another dialect reached here only if it can be moved (restoreTarget): the report says so, as a warning
+  // the admin confirms (the dialog's tick), as the command line's --into-dialect does.
+  return preflightReport(
+    { dialect: archive.database.dialect, appVersion: archive.app.version, requirements: archive.requirements, move: true, confirmMove: true },
+    facts,
+  );
 }
 
 export const entriesBytes = (m: Manifest) => m.entries.reduce((a, e) => a + e.size, 0);

@@ -21,6 +21,8 @@ import { startSubApp, stopSubApp } from '../subapps/registry';
 import { appPreflight, entriesBytes } from './preflight';
 import { assertPreflight } from '../preflight/gate';
 import { dumpJobsSetting } from './backup-flow';
+import { webMoveStep } from './move-web';
+import type { MoveReport } from '../move/copy-plan';
 import { assertSafetyCovers, safetyExtras, sourceTargets, startSubApps, subAppTargets, type ExtraTarget } from './restore-targets';
 
 export interface RestoreRequest {
@@ -55,7 +57,7 @@ export async function startRestore(service: BackupsService, req: RestoreRequest)
     'restore',
     () => prepareRestore(service, req),
     (p) =>
-      runRestore(service, p.task, p.file, p.manifest, req, p.targets, p.main, p.upgrade)
+      runRestore(service, p.task, p.file, p.manifest, req, p.targets, p.main, p.upgrade, p.moving)
         // An upload serves one restore: removed once it ends, whatever the outcome (issue 15, item 10).
         .finally(() => discardUpload(service.paths, req.uploadFile)),
   );
@@ -90,6 +92,10 @@ async function prepareRestore(service: BackupsService, req: RestoreRequest) {
     ? await appPreflight(service, manifest, { stagingBytes: entriesBytes(manifest), safetyBackup: req.safetyBackup !== false })
     : null;
   if (preflight) assertPreflight(preflight, req.acceptWarnings === true);
+  // A SQLite backup restored into this server database is moved (restore/move-step.ts); its way back is the safety
+  // backup, which it may not go without.
+  const moving = selection.main && manifest.database.dialect !== service.dbConfig().dialect;
+  if (moving && req.safetyBackup === false) throw new BackupError('MOVE_NEEDS_SAFETY', {}, 422);
   const upgrade = preflight ? preflight.upgrade : true;
   const task = await service.createTask('restore', origin, {
     createdById: req.userId,
@@ -103,9 +109,10 @@ async function prepareRestore(service: BackupsService, req: RestoreRequest) {
       apps: [...(selection.main ? ['main'] : []), ...selection.subApps],
       dataSources: sourceKeys,
       upgrade,
+      ...(moving ? { move: { from: manifest.database.dialect, to: service.dbConfig().dialect } } : {}),
     },
   });
-  return { task, file, manifest, targets, main: selection.main, upgrade };
+  return { task, file, manifest, targets, main: selection.main, upgrade, moving };
 }
 
 /**
@@ -122,6 +129,7 @@ async function runRestore(
   targets: ExtraTarget[],
   main: boolean,
   upgrade: boolean,
+  moving = false,
 ): Promise<void> {
   const app = service.app;
   const db = service.dbConfig();
@@ -151,6 +159,11 @@ async function runRestore(
     appKey: process.env.APP_KEY,
     jobs: await dumpJobsSetting(app),
   };
+  let moveReport: MoveReport | null = null;
+  const moveTmp = path.join(service.paths.tmp, `${task.id}-move`);
+  if (moving) {
+    job.move = webMoveStep(service, moveTmp, (copied, total) => report('restoring database', 50 + Math.floor((30 * copied) / (total || 1))), (r) => (moveReport = r));
+  }
   // A restart that failed in its reload left a new app.i18n without our texts: they are added again (idempotent).
   const rolledBackText = (cause: unknown): string => {
     registerLocales(app);
@@ -235,7 +248,7 @@ async function runRestore(
       error: null,
       errorCode: null,
       finishedAt: new Date(),
-      options: { ...(task.options as Record<string, unknown>), journal, phases: [...phases, 'done'] },
+      options: { ...(task.options as Record<string, unknown>), journal, phases: [...phases, 'done'], ...(moveReport ? { moveReport } : {}) },
     });
   } catch (err) {
     await progress.flush();
@@ -265,6 +278,8 @@ async function runRestore(
     }
     await startStopped();
     await service.failTask(task.id, cause);
+  } finally {
+    await fs.promises.rm(moveTmp, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

@@ -162,6 +162,16 @@ describe('preflightReport', () => {
     expect(levels(preflightReport(archive(req(), { move: true }), target())).dialect).toBe('ok PREFLIGHT_OK_DIALECT');
   });
 
+  it('a move found by the web restore (not asked for) is a warning to confirm; the rest is judged as for the command line', () => {
+    const sqlite = archive(req({ dumpFormat: { tool: 'sqlite', version: '3.45' } }), { dialect: 'sqlite', move: true, confirmMove: true });
+    const r = preflightReport(sqlite, target());
+    expect([levels(r).dialect, r.warnings, r.blocking, r.upgrade]).toEqual(['warning PREFLIGHT_MOVE_DIALECT', 1, 0, true]);
+    expect(r.checks.find((c) => c.id === 'dialect')?.message).toMatch(/moves the data into postgres/);
+    expect(levels(preflightReport(sqlite, target({ nocobaseVersion: '2.2.16' }))).nocobase).toBe('blocking PREFLIGHT_MOVE_NOCOBASE');
+    // The same backup into a SQLite app is a plain restore: nothing to confirm.
+    expect(levels(preflightReport(sqlite, target({ dialect: 'sqlite' }))).dialect).toBe('ok PREFLIGHT_OK_DIALECT');
+  });
+
   it('every code it can emit has en-US and zh-CN texts, and a _FIX for warnings and blocking ones', () => {
     const src = require('fs').readFileSync(require.resolve('../checks.ts'), 'utf8') as string;
     const codes = [...new Set([...src.matchAll(/'(PREFLIGHT_[A-Z_]+)'/g)].map((m) => m[1]))];

@@ -1,0 +1,17 @@
+import type { Writable } from 'stream';
+import { runNocoBase } from '../cli/app-process';
+import { scratchEnv, type NocoBaseSteps } from './move-database';
+
+/**
+ * NocoBase's own `install -f` and `db:sync` for a move, as `yarn nocobase` in the app folder with the app's whole
+ * environment (DB_*, APP_KEY...) but the scratch storage (scratchEnv). The same for the command line (app stopped)
+ * and the web restore (the server runs them as children while it is in maintenance).
+ */
+export function nocobaseSteps(appDir: string, env: Record<string, string | undefined>, pluginStorage: string, log: Writable): NocoBaseSteps {
+  const whole = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  const run = (args: string[], scratch: string) => runNocoBase(appDir, args, { ...whole, ...scratchEnv(scratch, pluginStorage) }, log);
+  return {
+    install: (scratch) => run(['install', '-f'], scratch),
+    sync: (scratch) => run(['db:sync'], scratch),
+  };
+}
