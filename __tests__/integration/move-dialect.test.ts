@@ -307,16 +307,21 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
     const started = await restore((await upload()).uploadId, { acceptWarnings: true });
     expect(started.status).toBe(200);
     expect(started.body.data.options.move).toEqual({ from: 'sqlite', to: TARGET });
-    // The password is the moved one: the poll signs in with it when NocoBase's restart ends the session.
+    // The password is the moved one: the poll signs in with it when NocoBase's restart ends the session. While in
+    // maintenance, the answers' messages say which table is being copied.
+    const maintenance = new Set<string>();
     const done = await waitFor(
       async () => {
         const r = await dst.api(`${TASKS}:get?filterByTk=${started.body.data.id}`).catch(() => ({ status: 0, body: null }));
+        const e = r.body?.error || r.body?.errors?.[0];
+        if (r.status === 503 && typeof e?.message === 'string') maintenance.add(e.message);
         if (r.status === 401) dst.token = await signIn(dst.url, ADMIN.email, NEW_PASSWORD).catch(() => dst.token);
         const row = r.status === 200 ? r.body?.data : null;
         return row && !['pending', 'running'].includes(row.status) && row;
       },
-      { timeoutMs: 600000, intervalMs: 1000, what: 'the web move' },
+      { timeoutMs: 600000, intervalMs: 250, what: 'the web move' },
     );
+    expect([...maintenance].filter((m) => /^moving data: \w+, \d+ of \d+ rows copied$/.test(m)).length).toBeGreaterThan(0);
     expect([done.status, done.error]).toEqual(['succeeded', null]);
     expect(done.options.moveReport.moved[THINGS]).toBe(COUNT);
     expect(done.options.moveReport.tablesNotMoved).toEqual([]);

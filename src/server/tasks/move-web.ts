@@ -10,7 +10,7 @@ import type { BackupsService } from '../service';
 /**
  * The web restore's move of a SQLite backup into this app's server database: the same step as the command line's
  * (restore/move-step.ts), with NocoBase's install and db:sync run as children of the server from its own folder and
- * environment while the app is in maintenance. Each table copied is logged, and shown on the maintenance screen.
+ * environment while the app is in maintenance. Each table copied is logged and named on the maintenance screen.
  */
 export function webMoveStep(
   service: BackupsService,
@@ -38,6 +38,9 @@ export function webMoveStep(
       if (current !== table) {
         table = current;
         say(`moving ${current} (${copied} of ${total} rows copied)`);
+        // The maintenance screen is what the admin sees meanwhile (the task table itself is being replaced): NocoBase
+        // shows its own progress there the same way, as text (e.g. "load plugin [users], 47/78").
+        app.setMaintainingMessage(`moving data: ${current}, ${copied} of ${total} rows copied`);
       }
       progress(copied, total);
     },
