@@ -109,13 +109,18 @@ function standalone(args: string[], env: Record<string, string>): Promise<{ code
  * The target app's database and what a backup carries of its storage (uploads, plugins, key files), its runtime
  * tables aside (a safety backup keeps their schema only).
  */
-async function dstState(exclude: string[]) {
+/** The target app's key files (null where there is none). */
+function dstKeys() {
   const key = (rel: string) => (fs.existsSync(path.join(dst.storage, rel)) ? fs.readFileSync(path.join(dst.storage, rel)).toString('hex') : null);
+  return [key('apps/main/aes_key.dat'), key('environment-variables/main/aes_key.dat')];
+}
+
+async function dstState(exclude: string[]) {
   return {
     data: await withConn(targetOfEnv(dst.env), (c) => dataDigest(c, exclude)),
     uploads: await listFiles(path.join(dst.storage, 'uploads')),
     plugins: await listFiles(path.join(dst.storage, 'plugins')),
-    keys: [key('apps/main/aes_key.dat'), key('environment-variables/main/aes_key.dat')],
+    keys: dstKeys(),
   };
 }
 
@@ -349,7 +354,7 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
       view: await view(dst),
       uploads: await listFiles(path.join(dst.storage, 'uploads')),
       plugins: await listFiles(path.join(dst.storage, 'plugins')),
-      keys: (await dstState([])).keys,
+      keys: dstKeys(),
     });
     const now = await state();
     // What a finished move would give instead (the source app's records).

@@ -53,7 +53,6 @@ export class BackupsService {
     return this.app.getVersion();
   }
 
-  /** What an archive must match to be restored here. */
   /**
    * What a web restore accepts: this app's dialect, or one a backup can be moved from (a SQLite backup into a server
    * database: the pre-flight asks the admin to confirm the move).

@@ -34,6 +34,11 @@ export async function runUpgrade(appDir: string, env: Record<string, string>, lo
   await runNocoBase(appDir, ['upgrade'], env, log);
 }
 
+/** NocoBase's CLI gets the whole environment: it reads DB_*, APP_KEY... exactly as it would run. */
+export function nocobaseEnv(env: Record<string, string | undefined> = process.env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 /** `yarn nocobase <args>` in appDir, as runUpgrade (a move also runs `install -f` on its new database). */
 export async function runNocoBase(appDir: string, args: string[], env: Record<string, string>, log: Writable): Promise<void> {
   await runTool(

@@ -12,7 +12,7 @@ import { describeReport, verifyBackup, type VerifyReport } from '../engine/verif
 import { BackupError } from '../errors';
 import { captureTool } from '../process/run';
 import { archiveName, backupPaths, ensureDirs, storageRoot } from '../paths';
-import { gatewaySocket, runUpgrade, serverRunning } from './app-process';
+import { gatewaySocket, nocobaseEnv, runUpgrade, serverRunning } from './app-process';
 import type { MoveReport } from '../move/copy-plan';
 import { nocobaseSteps } from '../move/nocobase-steps';
 import { moveReportText } from './move-text';
@@ -320,11 +320,6 @@ export async function restoreCommand(ctx: StandaloneContext, args: CliArgs, hook
 function pluginStorage(ctx: StandaloneContext): string {
   const configured = ctx.env.PLUGIN_STORAGE_PATH;
   return configured ? path.resolve(ctx.appDir, configured) : path.join(ctx.paths.storage, 'plugins');
-}
-
-/** NocoBase's CLI gets the whole environment: it reads DB_*, APP_KEY... exactly as it would run. */
-function nocobaseEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /** `nb-backups recover`: what the app does at start-up, by hand (the app is stopped, or started without NocoBase's CLI). */

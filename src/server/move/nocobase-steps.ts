@@ -1,5 +1,5 @@
 import type { Writable } from 'stream';
-import { runNocoBase } from '../cli/app-process';
+import { nocobaseEnv, runNocoBase } from '../cli/app-process';
 import { scratchEnv, type NocoBaseSteps } from './move-database';
 
 /**
@@ -8,7 +8,7 @@ import { scratchEnv, type NocoBaseSteps } from './move-database';
  * and the web restore (the server runs them as children while it is in maintenance).
  */
 export function nocobaseSteps(appDir: string, env: Record<string, string | undefined>, pluginStorage: string, log: Writable): NocoBaseSteps {
-  const whole = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  const whole = nocobaseEnv(env);
   const run = (args: string[], scratch: string) => runNocoBase(appDir, args, { ...whole, ...scratchEnv(scratch, pluginStorage) }, log);
   return {
     install: (scratch) => run(['install', '-f'], scratch),
