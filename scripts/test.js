@@ -39,22 +39,25 @@ function createDatabases() {
   }
 }
 
+// Where each file runs. The aim: every engine's own paths (its dump and restore tools, their crashes, the pre-flight's
+// reading of its server) in its pass, every app-level feature once, and `npm test` under 45 minutes on a 2-core
+// machine (scripts/test.js logs each pass's slowest files; README, "CI time").
+//
 // The `mysql` dialect runs on the same MariaDB server as the `mariadb` pass; what differs is the client (mysql,
-// mysqldump) and its flags. Its pass runs the files that exercise the dump and restore tools; the app-level files
-// (schedule, uploads, off-site, crash recovery, ...) behave the same on both and run in the mariadb pass (or, for the
-// app-level ones below, in the PostgreSQL or the SQLite pass). Keeps `npm test` under 45 minutes on a 2-core machine.
-const MYSQL_DIALECT_FILES = ['smoke', 'restore-smoke', 'restore-roundtrip', 'backup-contents', 'restore-bad-input', 'recovery', 'move-dialect'];
-// Files of app-level features (off-site copies, upload handling, provenance, retention, alerts, skipped files, the
-// password header) behave the same on every SQL dialect: each runs in one pass, PostgreSQL's or SQLite's. Drills (a
-// restore into a scratch database) and installing the tarball (a stock app's default is SQLite; issue 22 asks for
-// PostgreSQL too) run in the PostgreSQL and SQLite passes. The MariaDB pass keeps every other file: the dump and
-// restore tools, the crash paths, the pre-flight. Keeps `npm test` under 45 minutes on a 2-core machine.
-const POSTGRES_ONLY_FILES = ['uploads', 'password-header', 'offsite-encryption', 'backup-skipped-files'];
-// The hardening file (encrypted archives, secrets, app keys, debris, restart outcome, 5,000 files) asks nothing of the
-// engine's tools: it runs in the SQLite pass only (issue 21: about 2 minutes of a fast machine's PostgreSQL pass, 3.5 of
-// a slow one's). Alerts, retention and off-site copies run there too, so that the lanes end together: PostgreSQL,
-// MariaDB and the mysql dialect in one lane (about 33 minutes of a slow day), SQLite and the browser tests in the other.
-const SQLITE_ONLY_FILES = ['provenance', 'hardening', 'alerts', 'retention-policy', 'offsite'];
+// mysqldump: on Debian the same MariaDB programs under those names) and its flags. Its pass runs the files that make
+// and restore real dumps with them: a round trip, the archive's contents restored into a scratch database, the
+// standalone command, the move. The refusals of bad input (archive checks before any tool runs) and the smaller
+// restore files run in the other passes.
+const MYSQL_DIALECT_FILES = ['restore-roundtrip', 'backup-contents', 'recovery', 'move-dialect'];
+// App-level features behave the same on every SQL dialect: each file runs in one pass. On PostgreSQL: upload
+// handling, the password header, off-site encryption, skipped files, the schedule (two app instances sharing a server
+// database: a unique slot key decides) and the task table (an id that is not an integer, which PostgreSQL refuses
+// where SQLite compares it).
+const POSTGRES_ONLY_FILES = ['uploads', 'password-header', 'offsite-encryption', 'backup-skipped-files', 'schedule', 'task-store'];
+// On SQLite: provenance, hardening (encrypted archives, secrets, app keys, debris, 5,000 files; about 2 minutes of a
+// fast machine), alerts, retention, off-site copies, deleting history rows, and a restore of an archive copied into
+// the folder. Each engine's own restore is tested in restore-roundtrip, recovery, crash-restore and the pre-flight.
+const SQLITE_ONLY_FILES = ['provenance', 'hardening', 'alerts', 'retention-policy', 'offsite', 'delete-rows', 'restore-smoke'];
 // External data sources are PostgreSQL and MariaDB databases whatever the app's own dialect: dumped and restored the
 // same way from every pass, so one pass runs them (about 35 s each elsewhere).
 const MARIADB_ONLY_FILES = ['data-sources'];
@@ -63,7 +66,9 @@ const MARIADB_ONLY_FILES = ['data-sources'];
 // (move/__tests__/copy-rows.real.test.ts).
 const MOVE_FILES = ['move-dialect'];
 // Sub-applications on a MySQL-family server are databases of their own, dumped and restored like an external source
-// (data-sources, above): the sub-application logic runs on PostgreSQL (one in a schema) and SQLite (files).
+// (data-sources, above): the sub-application logic runs on PostgreSQL (one in a schema) and SQLite (files). Drills (a
+// restore into a scratch database) run in the PostgreSQL and SQLite passes; so does the tarball install, its first
+// install in one and its upgrade in the other (tarball-install.test.ts).
 const NOT_ON_MARIADB = [...POSTGRES_ONLY_FILES, ...SQLITE_ONLY_FILES, ...MOVE_FILES, 'drills', 'tarball-install', 'sub-apps'];
 // The tool tests beside the code (src/**/*.real.test.ts) do not depend on the dialect: they run in the first pass.
 const filesFor = (dialect, first) => {
@@ -135,9 +140,11 @@ function childCpuMs() {
   }
 }
 
+const clock = () => new Date().toISOString().slice(11, 19);
+
 function jest(label, args, env = {}) {
   const out = outFile(label);
-  h.log(`running ${label}`);
+  h.log(`running ${label} (${clock()})`);
   const started = Date.now();
   const cpu = childCpuMs();
   const r = spawnSync(process.execPath, jestArgs(out, args), { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
@@ -148,7 +155,7 @@ function jest(label, args, env = {}) {
 /** One jest run beside others: its lines carry its label, its counts are added when it ends. */
 function jestBeside(label, args, env) {
   const out = outFile(label);
-  h.log(`running ${label}`);
+  h.log(`running ${label} (${clock()})`);
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, jestArgs(out, args), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -245,10 +252,11 @@ function typecheck() {
   });
 }
 
-// Minutes each part took in CI (fresh-clone run of 2026-12-06 15:26: PostgreSQL 19.2, SQLite 19.0, browser 17.3,
-// MariaDB 11.7, mysql 7.1; the unit tests and the type check about 1.5 and 1 of the 1.7 they took side by side), for
-// assignLanes. The unit tests and the type check run in a lane too: before them, both lanes waited 1.7 minutes for them.
-const WEIGHT = { postgres: 19, sqlite: 19, e2e: 17, mariadb: 12, mysql: 7, unit: 1.5, typecheck: 1 };
+// Minutes each part takes in CI on a slow machine of this kind, for assignLanes: the fresh-clone run of 2026-12-07
+// 01:41 (PostgreSQL 24.1, SQLite 22.5, browser 19.8, MariaDB 15.7, mysql 9.0, unit 4.7, type check 0.4) less what
+// moved out of each pass after it (about 4.3, 2.1, 0, 3.9, 3.3 and 1.5 minutes). The unit tests and the type check
+// run in a lane too: before them, both lanes waited for them.
+const WEIGHT = { postgres: 20, sqlite: 20.5, e2e: 20, mariadb: 12, mysql: 6, unit: 3.2, typecheck: 0.5 };
 
 async function main() {
   h.ensureDevDeps();

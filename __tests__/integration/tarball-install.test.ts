@@ -10,9 +10,17 @@ import { isFinal, waitFor } from '../helpers/wait-for';
 const h = require('../../scripts/app-harness');
 
 // Issue 22 asks this of PostgreSQL and SQLite; scripts/test.js leaves the file out of the mariadb and mysql passes
-// (the install path is the same there, and each stock install costs about 40 s of the CI budget).
+// (the install path is the same there, and each stock install costs about 40 s of the CI budget). Each dialect gets
+// one of the two ways in, so that both are tested once a run (each took 80 to 130 s of a slow machine): PostgreSQL
+// the first install (pm add, enable, start, Backup now, a restore), SQLite the upgrade (a first install of the
+// previous tarball, then pm add of this one over it). The browser test plugin-upload.test.ts installs this tarball
+// into a stock SQLite app through the plugin manager's upload.
 const dialect = process.env.DB_DIALECT || 'sqlite';
 if (dialect !== 'postgres' && dialect !== 'sqlite') throw new Error(`tarball-install runs on postgres or sqlite, not ${dialect}`);
+// Not registered at all in the other pass (rather than skipped): it runs there.
+const onlyIf = (yes: boolean) => (yes ? it : () => undefined) as typeof it;
+const itFirstInstall = onlyIf(dialect === 'postgres');
+const itUpgrade = onlyIf(dialect === 'sqlite');
 
 const NAME = h.pkg.name as string;
 const t0 = Date.now();
@@ -123,7 +131,7 @@ describe(`installing the release tarball into a stock NocoBase 2.2.15 (${dialect
     for (const t of [current, previous]) if (t) fs.rmSync(path.dirname(t.file), { recursive: true, force: true });
   });
 
-  it('yarn pm add <tgz>, yarn pm enable, start: Backup now and a restore work', async () => {
+  itFirstInstall('yarn pm add <tgz>, yarn pm enable, start: Backup now and a restore work', async () => {
     cloneStock(stock, fresh);
     expect(pluginPresence(appDir, fresh.storage)).toEqual({ inStorage: false, resolvable: false });
 
@@ -155,7 +163,7 @@ describe(`installing the release tarball into a stock NocoBase 2.2.15 (${dialect
     expect(emails).not.toContain(after);
   }, 600000);
 
-  it('upgrading from the previous tarball with yarn pm add keeps the settings, the history and the archives', async () => {
+  itUpgrade('upgrading from the previous tarball with yarn pm add keeps the settings, the history and the archives', async () => {
     cloneStock(stock, upgraded);
     expect(pluginPresence(appDir, upgraded.storage)).toEqual({ inStorage: false, resolvable: false });
 
