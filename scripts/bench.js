@@ -704,7 +704,7 @@ async function runMove(opts, meta) {
   const { benchMove, writeSection } = require('./bench/move');
   const res = {};
   try {
-    await benchMove(opts, { appDir: APP_DIR, onCleanup }, res);
+    await benchMove(opts, { appDir: APP_DIR, onCleanup, waitOurTask, waitHealthy }, res);
     if (opts.json) fs.writeFileSync(opts.json.replace(/(\.json)?$/, '.move.json'), JSON.stringify({ meta, results: [res] }, null, 2));
     if (opts.write) {
       writeSection(opts.out, res, meta);

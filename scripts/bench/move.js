@@ -176,7 +176,7 @@ async function benchMove(opts, ctx, res) {
   log(`move: ${(move.ms / 1000).toFixed(1)} s against ${(same.ms / 1000).toFixed(1)} s (${res.ratio.toFixed(2)}×); the command grew ${human(res.move.growth)}`);
 
   log('move: the same SQLite backup moved from the settings page into the running PostgreSQL app');
-  res.web = await webMove(appDir, dstEnv, opts.port, backup.result.file, psql, q);
+  res.web = await webMove(ctx, dstEnv, opts.port, backup.result.file, psql, q);
   res.web.ratio = res.web.ms / same.ms;
   res.met.webRatio = res.web.ratio <= TARGETS.ratio;
   res.met.webMemory = res.web.growth < TARGETS.growthMb * 1048576;
@@ -189,8 +189,8 @@ async function benchMove(opts, ctx, res) {
  * warning accepted, the safety backup on), polled until the task is final and the app answers again. The server's
  * RSS (the process listening on the port, found again after its restart) is sampled every 100 ms throughout.
  */
-async function webMove(appDir, env, port, archive, psql, q) {
-  const server = await h.startServer(appDir, { quiet: true, overrides: env });
+async function webMove(ctx, env, port, archive, psql, q) {
+  const server = await h.startServer(ctx.appDir, { quiet: true, overrides: env });
   const sampler = new RssSampler(server.child.pid, port);
   sampler.start();
   try {
@@ -201,12 +201,8 @@ async function webMove(appDir, env, port, archive, psql, q) {
     await new Promise((r) => setTimeout(r, 1500)); // a baseline of the idle server before the restore
     const t0 = Date.now();
     const task = await api.ok('POST', 'backupsManagerTasks:restore', { uploadId: up.body.data.uploadId, trustForeign: true, acceptWarnings: true, safetyBackup: true });
-    let row = null;
-    for (const deadline = Date.now() + 1800000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
-      const r = await api.get(`backupsManagerTasks:get?filterByTk=${task.id}`).catch(() => null);
-      row = r && r.status === 200 ? r.body?.data : null;
-      if (row && !['pending', 'running'].includes(row.status) && (await api.healthy())) break;
-    }
+    const { row } = await ctx.waitOurTask(api, task.id, t0, 1800000);
+    await ctx.waitHealthy(api);
     const t1 = Date.now();
     if (row?.status !== 'succeeded') throw new Error(`the web move ended ${row?.status}: ${row?.error}`);
     const w = sampler.window(t0, t1);
