@@ -13,5 +13,6 @@ export function moveReportText(r: MoveReport): string {
   if (r.columnsNotMoved.length) lines.push(`Columns not moved (not in this NocoBase's tables): ${list(r.columnsNotMoved)}.`);
   if (r.views.length) lines.push(`Views not moved (SQL of the source database, recreate them by hand): ${list(r.views)}.`);
   if (r.triggers.length) lines.push(`Triggers not moved: ${list(r.triggers)}.`);
+  if (r.functions?.length) lines.push(`Functions and procedures not moved: ${list(r.functions)}.`);
   return lines.join('\n');
 }

@@ -7,7 +7,7 @@ import { createBackup } from '../engine/backup';
 import { inspectArchive } from '../engine/restore';
 import { BackupError } from '../errors';
 import type { MoveReport } from '../move/copy-plan';
-import type { NocoBaseSteps } from '../move/move-database';
+import type { NocoBaseSteps } from '../move/move-input';
 import { moveStep } from '../restore/move-step';
 import { RestoreRollbackFailed, RestoreRolledBack, runRestorePipeline, type RestoreJob } from '../restore/runner';
 import { archiveName, type BackupPaths } from '../paths';
@@ -101,7 +101,7 @@ export async function restoreOffline(input: OfflineRestoreInput): Promise<Offlin
             appDir: input.move.appDir,
             nocobase: input.move.nocobase,
             say: input.say,
-            progress: (copied, total) => progress('restoring database', 50 + Math.floor((30 * copied) / (total || 1))),
+            progress: (copied, total) => progress('restoring database', total ? 50 + Math.floor((30 * copied) / total) : 50),
             onReport: input.move.onReport,
           })
         : undefined,

@@ -86,3 +86,11 @@ export async function sqliteSchema(
     triggers,
   };
 }
+
+/** [table, column, declared type] of every table of a SQLite file, in column order. */
+export async function sqliteColumns(src: string, opts: SqliteRunOptions = {}): Promise<[string, string, string][]> {
+  const value = JSON.parse(await runSqlite(opts, 'columns', src)) as unknown;
+  const ok = Array.isArray(value) && value.every((r) => Array.isArray(r) && r.length === 3 && typeof r[0] === 'string' && typeof r[1] === 'string');
+  if (!ok) throw new Error('Unexpected SQLite columns');
+  return (value as unknown[][]).map((r) => [r[0] as string, r[1] as string, typeof r[2] === 'string' ? r[2] : '']);
+}

@@ -3,7 +3,7 @@ import type { CommandSpec, FileDumper } from './types';
 export const sqliteDumper: FileDumper = { kind: 'file', dialect: 'sqlite' };
 
 /** 'empty' runs on a snapshot: it deletes the rows of the tables listed (as JSON) in extra. */
-export type SqliteTask = 'snapshot' | 'empty' | 'tables' | 'count' | 'counts' | 'version' | 'schema' | 'value';
+export type SqliteTask = 'snapshot' | 'empty' | 'tables' | 'count' | 'counts' | 'version' | 'schema' | 'columns' | 'value';
 
 /**
  * Runs in a `node -e` child: argv is [module path, task, database file, extra]. A child keeps the native module
@@ -68,6 +68,12 @@ const tasks = {
       };
       next(0);
     },
+  ),
+  // A move's target (move/target-schema.ts): [table, column, declared type] of every table, in column order.
+  columns: (db, done) => db.all(
+    "SELECT m.name AS t, p.name AS c, p.type AS ty FROM sqlite_master m JOIN pragma_table_info(m.name) p " +
+      "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\\\_%' ESCAPE '\\\\' ORDER BY m.name, p.cid",
+    (e, rows) => done(e, rows && rows.map((r) => [r.t, r.c, r.ty])),
   ),
   // Only ever run on a snapshot: deletes the rows of the listed tables that exist, then compacts the file.
   empty: (db, done) => db.all("SELECT name FROM sqlite_master WHERE type = 'table'", (e, rows) => {

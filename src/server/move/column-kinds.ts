@@ -53,3 +53,23 @@ export function kindOfMysql(dataType: string, columnType: string): ColumnKind {
   if (/(blob|binary)$/.test(t)) return 'binary';
   return 'text';
 }
+
+/**
+ * A SQLite column, from its declared type as Sequelize writes it for NocoBase's fields (TINYINT(1) for BOOLEAN,
+ * DATETIME for DATE, DATE for DATEONLY, JSON...). SQLite itself keeps any value in any column: the declared type is
+ * the only record of what NocoBase meant.
+ */
+export function kindOfSqlite(declared: string): ColumnKind {
+  const t = declared.trim().toUpperCase();
+  if (/^(TINYINT\(1\)|BOOLEAN)$/.test(t)) return 'boolean';
+  if (/INT/.test(t)) return 'integer';
+  if (/^(DECIMAL|NUMERIC)/.test(t)) return 'decimal';
+  if (/^(FLOAT|DOUBLE|REAL)/.test(t)) return 'float';
+  if (/^JSONB?$/.test(t)) return 'json';
+  if (/^(DATETIME|TIMESTAMP WITH TIME ZONE)/.test(t)) return 'timestamptz';
+  if (/^TIMESTAMP/.test(t)) return 'timestamp';
+  if (t === 'DATE' || t === 'DATEONLY') return 'date';
+  if (/^TIME/.test(t)) return 'time';
+  if (/BLOB/.test(t)) return 'binary';
+  return 'text';
+}

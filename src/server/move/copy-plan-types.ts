@@ -4,7 +4,8 @@ import type { ColumnKind } from './column-kinds';
 export interface CopyTable {
   source: string;
   target: string;
-  columns: { source: string; target: string; kind: ColumnKind }[];
+  /** `sourceType`: the column's type in a PostgreSQL source (an array, a boolean), which the text alone does not say. */
+  columns: { source: string; target: string; kind: ColumnKind; sourceType?: string }[];
 }
 
 /** What one run of the reader child writes as a SQL script for the target's client (psql, mysql). */

@@ -4,10 +4,12 @@ import type { CopyTable } from './copy-plan-types';
 // Pure: which of the source's tables and columns a move copies into which of the target's, and what it cannot move.
 
 export interface SourceSchema {
-  tables: { name: string; columns: string[]; rows: number }[];
-  /** Views and triggers created in the source database: SQL of one dialect, not translated. */
+  /** `types`: each column's type where the source records one (a PostgreSQL dump; SQLite keeps any value anywhere). */
+  tables: { name: string; columns: string[]; types?: string[]; rows: number }[];
+  /** Views, triggers and functions created in the source database: SQL of one dialect, not translated. */
   views: string[];
   triggers: string[];
+  functions?: string[];
 }
 
 export interface TargetColumn {
@@ -46,10 +48,10 @@ export function planRound(source: SourceSchema, target: TargetSchema): CopyRound
     if (!t) continue;
     const column = byName(t.columns);
     const columns: CopyTable['columns'] = [];
-    for (const c of s.columns) {
+    s.columns.forEach((c, i) => {
       const tc = column(c);
-      if (tc) columns.push({ source: c, target: tc.name, kind: tc.kind });
-    }
+      if (tc) columns.push({ source: c, target: tc.name, kind: tc.kind, ...(s.types ? { sourceType: s.types[i] } : {}) });
+    });
     round.truncate.push(t.name);
     if (columns.length) round.tables.push({ source: s.name, target: t.name, columns });
     for (const c of t.columns) if (c.serial) round.sequences.push([t.name, c.name]);
@@ -86,6 +88,7 @@ export interface MoveReport {
   targetOnly: string[];
   views: string[];
   triggers: string[];
+  functions: string[];
   /** Columns converted on the way, by the target's kind (booleans, JSON, times...): kind → count. */
   converted: Partial<Record<ColumnKind, number>>;
 }
@@ -101,6 +104,7 @@ export function moveReport(source: SourceSchema, target: TargetSchema, copied: C
     targetOnly: target.tables.filter((t) => !findSource(t.name)).map((t) => t.name),
     views: source.views,
     triggers: source.triggers,
+    functions: source.functions ?? [],
     converted: {},
   };
   for (const s of source.tables) {

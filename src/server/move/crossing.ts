@@ -1,2 +1,5 @@
-/** The crossings a move supports: SQLite's file read row by row into a server database (move-database.ts). */
-export const canMove = (from: string, to: string): boolean => from === 'sqlite' && to !== 'sqlite';
+/**
+ * The crossings a move supports: SQLite's file read row by row into a server database (move-database.ts), and a
+ * PostgreSQL dump read through pg_restore into SQLite (move-into-sqlite.ts).
+ */
+export const canMove = (from: string, to: string): boolean => (from === 'sqlite' && to !== 'sqlite') || (from === 'postgres' && to === 'sqlite');

@@ -2,13 +2,16 @@ import fs from 'fs';
 import path from 'path';
 import { getDumper } from '../dumpers';
 import { resolveSqlite3, sqliteSchema } from '../dumpers/sqlite-snapshot';
-import type { DbConfig, ToolInfo, ToolPaths } from '../dumpers/types';
+import type { ToolInfo } from '../dumpers/types';
 import { checkTools } from '../engine/tool-check';
 import { BackupError } from '../errors';
 import { crashPoint } from '../restore/crash';
 import { moveReport, planRound, planSecondRound, type CopyRound, type MoveReport, type SourceSchema } from './copy-plan';
 import { copyRows } from './copy-rows';
+import { canMove } from './crossing';
+import { checkMoveIntoSqlite, moveIntoSqlite, type IntoSqliteCheck } from './move-into-sqlite';
 import { offsetMinutes } from './encoders';
+import type { MoveInput } from './move-input';
 import { familyOf, readTargetSchema } from './target-schema';
 
 // A restore into another kind of database (issue 20). A native dump cannot cross dialects, so the data travels
@@ -18,67 +21,29 @@ import { familyOf, readTargetSchema } from './target-schema';
 // the column NocoBase made (copy-rows.ts). Two rounds: the tables a clean install has (NocoBase's own metadata among
 // them), then those db:sync created from the moved metadata. The caller's upgrade follows, as after any restore.
 
-/**
- * NocoBase's own commands on the target database, run by the caller in the app folder. `scratch` is a private folder
- * for what they would write into the live storage folder (see scratchEnv): a rollback puts back the database and the
- * storage parts the journal set aside, not files NocoBase wrote beside them.
- */
-export interface NocoBaseSteps {
-  /** `nocobase install -f`: a clean install, every preset plugin's tables. */
-  install(scratch: string): Promise<void>;
-  /**
-   * `nocobase db:sync`: loads the moved plugin list and collections (the collections table, which an upgrade does
-   * not read: NocoBase loads it when the app starts) and creates their tables.
-   */
-  sync(scratch: string): Promise<void>;
-}
-
-/**
- * The environment that keeps NocoBase's install and db:sync out of the live storage folder: the install uploads
- * NocoBase's logo into the default local storage (`storage/uploads` under STORAGE_PATH, whatever LOCAL_STORAGE_DEST
- * says) and creates the app's key file when it is missing. Neither is needed: the copy replaces the storages and
- * attachments rows, and the storage step brings the backup's uploads and key files. So STORAGE_PATH is the scratch
- * folder, and PLUGIN_STORAGE_PATH stays the app's, where plugins added with `pm add` live. Measured: without it, a
- * move killed between the copy rounds left NocoBase's logo in storage/uploads after the rollback.
- */
-export function scratchEnv(scratch: string, pluginStorage: string): Record<string, string> {
-  // SOCKET_PATH too: NocoBase's CLI hands a command to the server listening there (its gateway socket, by default
-  // under STORAGE_PATH, or SOCKET_PATH, or ~/.nocobase in Docker). A web restore runs these while its server listens:
-  // they must run themselves, on the database being replaced, not in the server that is restoring.
-  return { STORAGE_PATH: scratch, PLUGIN_STORAGE_PATH: pluginStorage, SOCKET_PATH: path.join(scratch, 'gateway.sock') };
-}
-
-export interface MoveInput {
-  /** The staged SQLite database of the backup. */
-  source: string;
-  target: DbConfig;
-  tools?: ToolPaths;
-  /** 0700 scratch folder. */
-  tmpDir: string;
-  nocobase: NocoBaseSteps;
-  /** DB_TIMEZONE of the target app (MySQL DATETIMEs are written in it). */
-  timezone?: string;
-  /** The app folder, where the sqlite3 module is looked up. */
-  appDir: string;
-  say?: (message: string) => void;
-  /** Rows copied so far out of all the source's rows. */
-  progress?: (copied: number, total: number, table: string) => void;
-  signal?: AbortSignal;
-  /** Rows read at a time (tests use small batches). */
-  batchRows?: number;
-}
-
-export interface MoveCheck {
+export interface FromSqliteCheck {
   source: SourceSchema;
   tool: ToolInfo;
   sqliteModule: string;
 }
 
+export type MoveCheck = { into: 'server'; check: FromSqliteCheck } | { into: 'sqlite'; check: IntoSqliteCheck };
+
+type CheckInput = Pick<MoveInput, 'from' | 'source' | 'sourceRows' | 'target' | 'tools' | 'tmpDir' | 'timezone' | 'appDir'>;
+
+/** Before anything is changed: what the move needs is here and reads the source (move-into-sqlite.ts for SQLite). */
+export async function checkMove(input: CheckInput): Promise<MoveCheck> {
+  const from = input.from ?? 'sqlite';
+  if (!canMove(from, input.target.dialect)) throw new BackupError('MOVE_UNSUPPORTED', { from, to: input.target.dialect }, 422);
+  if (input.target.dialect === 'sqlite') return { into: 'sqlite', check: await checkMoveIntoSqlite(input) };
+  return { into: 'server', check: await checkFromSqlite(input) };
+}
+
 /**
- * Before anything is changed: the source is a SQLite file this app's sqlite3 module can read, the target's client
- * tools are there, DB_TIMEZONE is an offset. Answers what the move needs.
+ * A SQLite backup into a server database: the source is a SQLite file this app's sqlite3 module can read, the
+ * target's client tools are there, DB_TIMEZONE is an offset.
  */
-export async function checkMove(input: Pick<MoveInput, 'source' | 'target' | 'tools' | 'tmpDir' | 'timezone' | 'appDir'>): Promise<MoveCheck> {
+async function checkFromSqlite(input: CheckInput): Promise<FromSqliteCheck> {
   const family = familyOf(input.target.dialect);
   if (family === 'sqlite') throw new BackupError('MOVE_UNSUPPORTED', { from: 'sqlite', to: input.target.dialect }, 422);
   offsetMinutesChecked(input.timezone);
@@ -106,8 +71,13 @@ function offsetMinutesChecked(zone: string | undefined): number {
 
 /** Replaces the target database with the source's data, through NocoBase's schema. Answers the move's report. */
 export async function moveDatabase(input: MoveInput, checked?: MoveCheck): Promise<MoveReport> {
+  const c = checked ?? (await checkMove(input));
+  return c.into === 'sqlite' ? moveIntoSqlite(input, c.check) : moveFromSqlite(input, c.check);
+}
+
+async function moveFromSqlite(input: MoveInput, checked: FromSqliteCheck): Promise<MoveReport> {
   const say = input.say ?? (() => undefined);
-  const { source, tool, sqliteModule } = checked ?? (await checkMove(input));
+  const { source, tool, sqliteModule } = checked;
   const family = familyOf(input.target.dialect) as 'postgres' | 'mysql';
   const total = source.tables.reduce((n, t) => n + t.rows, 0);
   const rows: Record<string, number> = Object.create(null);

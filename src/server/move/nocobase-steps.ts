@@ -1,6 +1,6 @@
 import type { Writable } from 'stream';
 import { nocobaseEnv, runNocoBase } from '../cli/app-process';
-import { scratchEnv, type NocoBaseSteps } from './move-database';
+import { scratchEnv, type NocoBaseSteps } from './move-input';
 
 /**
  * NocoBase's own `install -f` and `db:sync` for a move, as `yarn nocobase` in the app folder with the app's whole
@@ -9,9 +9,10 @@ import { scratchEnv, type NocoBaseSteps } from './move-database';
  */
 export function nocobaseSteps(appDir: string, env: Record<string, string | undefined>, pluginStorage: string, log: Writable): NocoBaseSteps {
   const whole = nocobaseEnv(env);
-  const run = (args: string[], scratch: string) => runNocoBase(appDir, args, { ...whole, ...scratchEnv(scratch, pluginStorage) }, log);
+  const run = (args: string[], scratch: string, env: Record<string, string> = {}) =>
+    runNocoBase(appDir, args, { ...whole, ...env, ...scratchEnv(scratch, pluginStorage) }, log);
   return {
-    install: (scratch) => run(['install', '-f'], scratch),
-    sync: (scratch) => run(['db:sync'], scratch),
+    install: (scratch, env) => run(['install', '-f'], scratch, env),
+    sync: (scratch, env) => run(['db:sync'], scratch, env),
   };
 }

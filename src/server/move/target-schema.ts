@@ -2,7 +2,8 @@ import { getDumper } from '../dumpers';
 import { pgLiteral } from '../dumpers/pg-sql';
 import type { DbConfig, ToolInfo } from '../dumpers/types';
 import { captureTool } from '../process/run';
-import { kindOfMysql, kindOfPg } from './column-kinds';
+import { sqliteColumns } from '../dumpers/sqlite-snapshot';
+import { kindOfMysql, kindOfPg, kindOfSqlite } from './column-kinds';
 import type { TargetSchema } from './copy-plan';
 
 // The target's tables and columns as NocoBase created them, read through the database's client tool (one JSON
@@ -55,4 +56,15 @@ export async function readTargetSchema(db: DbConfig, tool: ToolInfo, tmpDir: str
   const sql = family === 'postgres' ? PG_SQL(db.schema || 'public') : MY_SQL;
   const out = (await captureTool(dumper.querySpec(db, tool, sql, { tmpDir }))).trim();
   return parseTargetSchema(family, out.split('\n').pop() || '[]');
+}
+
+/** A new SQLite file's tables as NocoBase's install made them (no sequences: SQLite counts from the rows). */
+export async function readSqliteTargetSchema(file: string, sqliteModule: string): Promise<TargetSchema> {
+  const tables = new Map<string, TargetSchema['tables'][number]>();
+  for (const [table, column, type] of await sqliteColumns(file, { modulePath: sqliteModule })) {
+    let t = tables.get(table);
+    if (!t) tables.set(table, (t = { name: table, columns: [] }));
+    t.columns.push({ name: column, kind: kindOfSqlite(type), serial: false });
+  }
+  return { tables: [...tables.values()] };
 }

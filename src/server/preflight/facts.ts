@@ -2,7 +2,7 @@ import fs from 'fs';
 import path from 'path';
 import type { Requirements } from '../archive/manifest-types';
 import { freeBytes } from '../archive/free-space';
-import { getDumper } from '../dumpers';
+import { getDumper, getToolDumper } from '../dumpers';
 import { pgMajor } from '../dumpers/postgres';
 import type { DbConfig, ToolInfo, ToolPaths } from '../dumpers/types';
 import { checkTools } from '../engine/tool-check';
@@ -40,7 +40,7 @@ export async function gatherTargetFacts(input: FactsInput): Promise<TargetFacts>
   const tmpDir = path.join(input.paths.tmp, `preflight-${process.pid}-${Date.now()}`);
   await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
   try {
-    const tool = await toolInfo(db, tmpDir, input.tools);
+    const tool = await toolInfo(db, tmpDir, input.tools, input.requirements);
     // SQLite needs no connection for its facts (the file is looked at directly).
     const sql = input.sql ?? (tool && db.dialect !== 'sqlite' ? sqlOfTool(db, tool.info, tmpDir) : undefined);
     const mysql = db.dialect === 'mysql' || db.dialect === 'mariadb';
@@ -64,9 +64,21 @@ export async function gatherTargetFacts(input: FactsInput): Promise<TargetFacts>
 }
 
 /** The restore tool here and the newest dump format it reads; undefined when the database has none (missing tool). */
-async function toolInfo(db: DbConfig, tmpDir: string, tools?: ToolPaths): Promise<{ info: ToolInfo; restore: NonNullable<TargetFacts['restoreTool']> } | undefined> {
+async function toolInfo(
+  db: DbConfig,
+  tmpDir: string,
+  tools?: ToolPaths,
+  requirements?: Requirements,
+): Promise<{ info: ToolInfo; restore: NonNullable<TargetFacts['restoreTool']> } | undefined> {
   const dumper = getDumper(db.dialect);
-  if (dumper.kind === 'file') return { info: { command: 'sqlite', version: '', flavour: 'sqlite' }, restore: { tool: 'sqlite', version: '' } };
+  const sqlite = { command: 'sqlite', version: '', flavour: 'sqlite' };
+  // A PostgreSQL backup moved into SQLite is read with pg_restore (move/move-into-sqlite.ts): its version is the one
+  // that matters (undefined, so the report says it is missing, when it is not here).
+  if (dumper.kind === 'file' && requirements?.dumpFormat.tool === 'pg_dump') {
+    const restore = await pgRestoreFacts(tools?.restore || getToolDumper('postgres').defaultTools.restore, tools, null);
+    return restore && { info: sqlite, restore };
+  }
+  if (dumper.kind === 'file') return { info: sqlite, restore: { tool: 'sqlite', version: '' } };
   let info: ToolInfo;
   try {
     info = (await checkTools(dumper, db, tmpDir, tools)).tool;
@@ -74,19 +86,27 @@ async function toolInfo(db: DbConfig, tmpDir: string, tools?: ToolPaths): Promis
     return undefined;
   }
   if (db.dialect === 'postgres' || db.dialect === 'kingbase') {
-    const restore = info.tools?.restore ?? dumper.defaultTools.restore;
-    try {
-      const parsed = dumper.parseToolVersion(await captureTool({ command: restore, args: ['--version'], env: {} }), tools);
-      const major = pgMajor(parsed.version)?.value;
-      return { info, restore: { tool: path.basename(restore), version: parsed.version, reads: major ? pgRestoreReads(Math.floor(major)) : undefined } };
-    } catch {
-      // pg_restore comes with pg_dump: the dump tool's version stands for it.
-      const major = pgMajor(info.version)?.value;
-      return { info, restore: { tool: path.basename(restore), version: info.version, reads: major ? pgRestoreReads(Math.floor(major)) : undefined } };
-    }
+    const restore = await pgRestoreFacts(info.tools?.restore ?? dumper.defaultTools.restore, tools, info.version);
+    return restore && { info, restore };
   }
   const client = info.tools?.client ?? dumper.defaultTools.client;
   return { info, restore: { tool: path.basename(client), version: info.version } };
+}
+
+/**
+ * pg_restore's version and the newest dump format it reads. Without an answer, `dumpVersion` (pg_dump's, which comes
+ * with it) stands for it; with none, undefined.
+ */
+async function pgRestoreFacts(restore: string, tools: ToolPaths | undefined, dumpVersion: string | null): Promise<NonNullable<TargetFacts['restoreTool']> | undefined> {
+  const facts = (version: string) => {
+    const major = pgMajor(version)?.value;
+    return { tool: path.basename(restore), version, reads: major ? pgRestoreReads(Math.floor(major)) : undefined };
+  };
+  try {
+    return facts(getToolDumper('postgres').parseToolVersion(await captureTool({ command: restore, args: ['--version'], env: {} }), tools).version);
+  } catch {
+    return dumpVersion === null ? undefined : facts(dumpVersion);
+  }
 }
 
 /** Each plugin the backup had enabled, looked up as NocoBase would find its package here. */

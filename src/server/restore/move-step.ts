@@ -2,7 +2,8 @@ import path from 'path';
 import type { Manifest } from '../archive/manifest-types';
 import type { DbConfig, ToolPaths } from '../dumpers/types';
 import type { MoveReport } from '../move/copy-plan';
-import { checkMove, moveDatabase, type MoveCheck, type NocoBaseSteps } from '../move/move-database';
+import { checkMove, moveDatabase, type MoveCheck } from '../move/move-database';
+import type { NocoBaseSteps } from '../move/move-input';
 import type { MoveStep } from './runner';
 
 export interface MoveStepOptions {
@@ -32,10 +33,10 @@ export function moveStep(o: MoveStepOptions): MoveStep {
   const common = { target: o.target, tools: o.tools, tmpDir: o.tmpDir, timezone: o.timezone, appDir: o.appDir };
   return {
     check: async (staging, manifest) => {
-      checked = await checkMove({ ...common, source: sourceOf(staging, manifest) });
+      checked = await checkMove({ ...common, from: manifest.database.dialect, source: sourceOf(staging, manifest), sourceRows: manifest.database.tables });
     },
     run: async (staging, manifest) => {
-      const report = await moveDatabase({ ...common, source: sourceOf(staging, manifest), nocobase: o.nocobase, say: o.say, progress: o.progress }, checked);
+      const report = await moveDatabase({ ...common, from: manifest.database.dialect, source: sourceOf(staging, manifest), sourceRows: manifest.database.tables, nocobase: o.nocobase, say: o.say, progress: o.progress }, checked);
       o.onReport?.(report);
     },
   };

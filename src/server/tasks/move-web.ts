@@ -1,8 +1,8 @@
 import path from 'path';
-import { Writable } from 'stream';
 import { NAMESPACE } from '../../constants';
 import type { MoveReport } from '../move/copy-plan';
 import { nocobaseSteps } from '../move/nocobase-steps';
+import { lineWriter } from '../process/line-writer';
 import { moveStep } from '../restore/move-step';
 import type { MoveStep } from '../restore/runner';
 import type { BackupsService } from '../service';
@@ -29,7 +29,7 @@ export function webMoveStep(
     tmpDir,
     timezone: process.env.DB_TIMEZONE,
     appDir,
-    nocobase: nocobaseSteps(appDir, process.env, pluginStorage, lineLog((line) => app.log.debug(`[${NAMESPACE}] nocobase: ${line}`))),
+    nocobase: nocobaseSteps(appDir, process.env, pluginStorage, lineWriter((line) => line.trim() && app.log.debug(`[${NAMESPACE}] nocobase: ${line}`))),
     say: (message) => {
       say(message);
       app.setMaintainingMessage('moving data');
@@ -37,30 +37,15 @@ export function webMoveStep(
     progress: (copied, total, current) => {
       if (current !== table) {
         table = current;
-        say(`moving ${current} (${copied} of ${total} rows copied)`);
+        // A dump does not say how many rows it holds (a move out of PostgreSQL): then only what is copied.
+        const count = total ? `${copied} of ${total} rows copied` : `${copied} rows copied`;
+        say(`moving ${current} (${count})`);
         // The maintenance screen is what the admin sees meanwhile (the task table itself is being replaced): NocoBase
         // shows its own progress there the same way, as text (e.g. "load plugin [users], 47/78").
-        app.setMaintainingMessage(`moving data: ${current}, ${copied} of ${total} rows copied`);
+        app.setMaintainingMessage(`moving data: ${current}, ${count}`);
       }
       progress(copied, total);
     },
     onReport,
-  });
-}
-
-/** A stream that hands each line written to it to `fn` (the children's output, into the server's log). */
-function lineLog(fn: (line: string) => void): Writable {
-  let rest = '';
-  return new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) fn(line);
-      cb();
-    },
-    final(cb) {
-      if (rest.trim()) fn(rest);
-      cb();
-    },
   });
 }

@@ -162,7 +162,7 @@ async function runRestore(
   let moveReport: MoveReport | null = null;
   const moveTmp = path.join(service.paths.tmp, `${task.id}-move`);
   if (moving) {
-    job.move = webMoveStep(service, moveTmp, (copied, total) => report('restoring database', 50 + Math.floor((30 * copied) / (total || 1))), (r) => (moveReport = r));
+    job.move = webMoveStep(service, moveTmp, (copied, total) => report('restoring database', total ? 50 + Math.floor((30 * copied) / total) : 50), (r) => (moveReport = r));
   }
   // A restart that failed in its reload left a new app.i18n without our texts: they are added again (idempotent).
   const rolledBackText = (cause: unknown): string => {

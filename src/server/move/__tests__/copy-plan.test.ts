@@ -57,6 +57,7 @@ describe('the copy plan', () => {
       targetOnly: ['targetOnly'],
       views: ['v_things'],
       triggers: ['t_things'],
+      functions: [],
       converted: { boolean: 1 },
     });
   });

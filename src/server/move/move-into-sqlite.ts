@@ -1,0 +1,117 @@
+import fs from 'fs';
+import path from 'path';
+import { fsyncFile } from '../archive/fs-ops';
+import { resolveSqlite3 } from '../dumpers/sqlite-snapshot';
+import { BackupError } from '../errors';
+import { ToolNotFoundError } from '../process/errors';
+import { captureTool } from '../process/run';
+import { crashPoint } from '../restore/crash';
+import { copyIntoSqlite } from './copy-into-sqlite';
+import { moveReport, planRound, planSecondRound, type CopyRound, type MoveReport, type SourceSchema } from './copy-plan';
+import type { MoveInput } from './move-input';
+import { readPgSourceSchema } from './pg-source-schema';
+import { readSqliteTargetSchema } from './target-schema';
+
+// A PostgreSQL backup moved into a SQLite app (issue 20, "and back": a local copy of a server app). The dump is read
+// with pg_restore into plain SQL (no PostgreSQL server is needed), and the rows go into a new SQLite file beside the
+// app's: NocoBase's own install and db:sync make its tables (DB_STORAGE pointed at the new file), the copy fills
+// them, and only then is the file fsynced and renamed over the app's database. Until that rename the app's file is
+// untouched; a crash before it leaves a stray `.bm-move` file, removed by the next move.
+
+export interface IntoSqliteCheck {
+  source: SourceSchema;
+  pgRestore: string;
+  sqliteModule: string;
+}
+
+/** The new database's path while it is being made: beside the app's file, so the rename is atomic. */
+export const incomingOf = (storage: string) => `${storage}.bm-move`;
+
+/** Before anything is changed: pg_restore is here and reads the dump, the app has its sqlite3 module. */
+export async function checkMoveIntoSqlite(input: Pick<MoveInput, 'source' | 'sourceRows' | 'target' | 'tools' | 'appDir'>): Promise<IntoSqliteCheck> {
+  if (!input.target.storage) throw new BackupError('MOVE_UNSUPPORTED', { from: 'postgres', to: 'sqlite' }, 422);
+  let sqliteModule: string;
+  try {
+    sqliteModule = resolveSqlite3(path.join(input.appDir, 'package.json'));
+  } catch {
+    throw new BackupError('MOVE_NEEDS_SQLITE3', {}, 422);
+  }
+  const pgRestore = input.tools?.restore || 'pg_restore';
+  try {
+    await captureTool({ command: pgRestore, args: ['--version'], env: {} });
+  } catch (err) {
+    if (err instanceof ToolNotFoundError) {
+      throw new BackupError('TOOL_MISSING', { tool: pgRestore, fix: 'Install the PostgreSQL client, e.g. `apt-get install postgresql-client`.' }, 500, { cause: err });
+    }
+    throw err;
+  }
+  // Reading the schema proves this pg_restore reads the dump's format (a newer pg_dump's is refused here).
+  let source: SourceSchema;
+  try {
+    source = await readPgSourceSchema(pgRestore, input.source);
+  } catch (err) {
+    throw new BackupError('TOOL_FAILED', { tool: pgRestore, detail: (err as Error).message }, 422, { cause: err });
+  }
+  const counted = input.sourceRows ?? {};
+  for (const t of source.tables) t.rows = Object.prototype.hasOwnProperty.call(counted, t.name) ? Number(counted[t.name]) || 0 : 0;
+  return { source, pgRestore, sqliteModule };
+}
+
+export async function moveIntoSqlite(input: MoveInput, checked?: IntoSqliteCheck): Promise<MoveReport> {
+  const say = input.say ?? (() => undefined);
+  const { source, pgRestore, sqliteModule } = checked ?? (await checkMoveIntoSqlite(input));
+  const storage = input.target.storage as string;
+  const incoming = incomingOf(storage);
+  const removeIncoming = () => Promise.all(['', '-journal', '-wal', '-shm'].map((s) => fs.promises.rm(`${incoming}${s}`, { force: true })));
+  await removeIncoming();
+
+  const total = source.tables.reduce((n, t) => n + t.rows, 0);
+  const rows: Record<string, number> = Object.create(null);
+  const copied = () => Object.values(rows).reduce((a, b) => a + b, 0);
+  const round = async (r: CopyRound) => {
+    if (!r.tables.length && !r.truncate.length) return;
+    const got = await copyIntoSqlite({
+      pgRestore,
+      dump: input.source,
+      sqliteModule,
+      file: incoming,
+      plan: { truncate: r.truncate, tables: r.tables },
+      tmpDir: input.tmpDir,
+      signal: input.signal,
+      onProgress: (table, n) => {
+        rows[table] = n;
+        input.progress?.(copied(), total, table);
+      },
+    });
+    Object.assign(rows, got);
+  };
+
+  const scratch = path.join(input.tmpDir, 'nocobase');
+  await fs.promises.mkdir(scratch, { recursive: true, mode: 0o700 });
+  const env = { DB_STORAGE: incoming };
+  try {
+    say("Creating NocoBase's tables in a new SQLite file (nocobase install)");
+    await input.nocobase.install(scratch, env);
+    const first = planRound(source, await readSqliteTargetSchema(incoming, sqliteModule));
+    say(`Copying ${first.tables.length} tables`);
+    await round(first);
+
+    crashPoint('move:sync');
+    say('Creating the tables of the moved plugins and collections (nocobase db:sync)');
+    await input.nocobase.sync(scratch, env);
+    const target = await readSqliteTargetSchema(incoming, sqliteModule);
+    const second = planSecondRound(source, target, first);
+    crashPoint('move:copy2');
+    if (second.tables.length) say(`Copying ${second.tables.length} more tables`);
+    await round(second);
+
+    // Whole on disk before it becomes the app's database; the app's own journal files belong to the old one.
+    await fsyncFile(incoming);
+    for (const suffix of ['-wal', '-shm', '-journal']) await fs.promises.rm(`${storage}${suffix}`, { force: true });
+    await fs.promises.rename(incoming, storage);
+    const again = new Set(second.tables.map((t) => t.source));
+    return moveReport(source, target, [...first.tables.filter((t) => !again.has(t.source)), ...second.tables], rows);
+  } finally {
+    await removeIncoming();
+  }
+}
