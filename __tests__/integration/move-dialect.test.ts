@@ -18,8 +18,8 @@ import { launch, screenshot, signIn as signInPage, watchConsole } from '../e2e/a
 
 jest.setTimeout(1_800_000);
 
-// Run in the PostgreSQL and mysql passes (scripts/test.js, MOVE_FILES); a move into SQLite is not supported yet. Run
-// in the SQLite pass by hand, it moves into PostgreSQL, whose server is always there.
+// Run in the PostgreSQL and mysql passes (scripts/test.js, MOVE_FILES). Run in the SQLite pass by hand, it moves into
+// PostgreSQL, whose server is always there. The PostgreSQL pass then moves the moved app's backup back into SQLite.
 const PASS = process.env.DB_DIALECT || 'sqlite';
 const TARGET = PASS === 'sqlite' ? 'postgres' : PASS;
 const STANDALONE = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'standalone.js');
@@ -85,9 +85,9 @@ async function view(app: RealApp) {
  * The standalone command as an admin runs it in the app folder, in its own process group: a crash (SIGKILL, as a
  * power cut) takes down what it started too (NocoBase's install, the reader, psql), as it would on a real machine.
  */
-function standalone(args: string[], env: Record<string, string>): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+function standalone(args: string[], env: Record<string, string>, cwd = dst.appDir): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [STANDALONE, ...args], { cwd: dst.appDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, [STANDALONE, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -109,19 +109,47 @@ function standalone(args: string[], env: Record<string, string>): Promise<{ code
  * The target app's database and what a backup carries of its storage (uploads, plugins, key files), its runtime
  * tables aside (a safety backup keeps their schema only).
  */
-/** The target app's key files (null where there is none). */
-function dstKeys() {
-  const key = (rel: string) => (fs.existsSync(path.join(dst.storage, rel)) ? fs.readFileSync(path.join(dst.storage, rel)).toString('hex') : null);
+/**
+ * Waits for a web move's task to end. The password is the moved one: the poll signs in with it when NocoBase's restart
+ * ends the session. While in maintenance, the answers' messages say which table is being copied: collected.
+ */
+async function waitWebMove(app: RealApp, taskId: number) {
+  const maintenance = new Set<string>();
+  const done = await waitFor(
+    async () => {
+      const r = await app.api(`${TASKS}:get?filterByTk=${taskId}`).catch(() => ({ status: 0, body: null }));
+      const e = r.body?.error || r.body?.errors?.[0];
+      if (r.status === 503 && typeof e?.message === 'string') maintenance.add(e.message);
+      if (r.status === 401) app.token = await signIn(app.url, ADMIN.email, NEW_PASSWORD).catch(() => app.token);
+      const row = r.status === 200 ? r.body?.data : null;
+      return row && !['pending', 'running'].includes(row.status) && row;
+    },
+    { timeoutMs: 600000, intervalMs: 250, what: 'the web move' },
+  );
+  return { done, maintenance };
+}
+
+/** An app's key files (null where there is none); the target app's by default. */
+function dstKeys(app = dst) {
+  const key = (rel: string) => (fs.existsSync(path.join(app.storage, rel)) ? fs.readFileSync(path.join(app.storage, rel)).toString('hex') : null);
   return [key('apps/main/aes_key.dat'), key('environment-variables/main/aes_key.dat')];
 }
 
-async function dstState(exclude: string[]) {
+async function dstState(exclude: string[], app = dst) {
   return {
-    data: await withConn(targetOfEnv(dst.env), (c) => dataDigest(c, exclude)),
-    uploads: await listFiles(path.join(dst.storage, 'uploads')),
-    plugins: await listFiles(path.join(dst.storage, 'plugins')),
-    keys: dstKeys(),
+    data: await withConn(targetOfEnv(app.env), (c) => dataDigest(c, exclude)),
+    uploads: await listFiles(path.join(app.storage, 'uploads')),
+    plugins: await listFiles(path.join(app.storage, 'plugins')),
+    keys: dstKeys(app),
   };
+}
+
+/** What a rollback gives back: `before` without the runtime tables a safety backup keeps empty (from its manifest). */
+async function rolledBack(app: RealApp, before: Awaited<ReturnType<typeof dstState>>, exclude: string[]) {
+  const safety = fs.readdirSync(path.join(app.storage, 'backups-manager', 'main')).filter((f) => f.includes('safety')).sort();
+  const manifest = await readManifest(path.join(app.storage, 'backups-manager', 'main', safety[safety.length - 1]));
+  const runtime = [...exclude, ...manifest.database.excludedTableData];
+  expect(await dstState(runtime, app)).toEqual({ ...before, data: Object.fromEntries(Object.entries(before.data).filter(([t]) => !runtime.includes(t))) });
 }
 
 describe(`a SQLite app moved into ${TARGET}`, () => {
@@ -226,10 +254,7 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
     expect(recovered.code).toBe(0);
     expect(JSON.parse(recovered.stdout.trim().split('\n').pop() as string).recovered).toEqual([expect.objectContaining({ action: 'rollback' })]);
     // The safety backup left the runtime tables' rows out: they are empty after the rollback.
-    const safety = fs.readdirSync(path.join(dst.storage, 'backups-manager', 'main')).filter((f) => f.includes('safety')).sort();
-    const manifest = await readManifest(path.join(dst.storage, 'backups-manager', 'main', safety[safety.length - 1]));
-    const runtime = [...exclude, ...manifest.database.excludedTableData];
-    expect(await dstState(runtime)).toEqual({ ...before, data: Object.fromEntries(Object.entries(before.data).filter(([t]) => !runtime.includes(t))) });
+    await rolledBack(dst, before, exclude);
   });
 
   it('moves every row, upload, password and secret; the app runs on the new database', async () => {
@@ -312,20 +337,7 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
     const started = await restore((await upload()).uploadId, { acceptWarnings: true });
     expect(started.status).toBe(200);
     expect(started.body.data.options.move).toEqual({ from: 'sqlite', to: TARGET });
-    // The password is the moved one: the poll signs in with it when NocoBase's restart ends the session. While in
-    // maintenance, the answers' messages say which table is being copied.
-    const maintenance = new Set<string>();
-    const done = await waitFor(
-      async () => {
-        const r = await dst.api(`${TASKS}:get?filterByTk=${started.body.data.id}`).catch(() => ({ status: 0, body: null }));
-        const e = r.body?.error || r.body?.errors?.[0];
-        if (r.status === 503 && typeof e?.message === 'string') maintenance.add(e.message);
-        if (r.status === 401) dst.token = await signIn(dst.url, ADMIN.email, NEW_PASSWORD).catch(() => dst.token);
-        const row = r.status === 200 ? r.body?.data : null;
-        return row && !['pending', 'running'].includes(row.status) && row;
-      },
-      { timeoutMs: 600000, intervalMs: 250, what: 'the web move' },
-    );
+    const { done, maintenance } = await waitWebMove(dst, started.body.data.id);
     expect([...maintenance].filter((m) => /^moving data: \w+, \d+ of \d+ rows copied$/.test(m)).length).toBeGreaterThan(0);
     expect([done.status, done.error]).toEqual(['succeeded', null]);
     expect(done.options.moveReport.moved[THINGS]).toBe(COUNT);
@@ -408,5 +420,71 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
     } finally {
       await browser.close();
     }
+  });
+
+  // And back (PostgreSQL into SQLite, a local copy of a server app): the PostgreSQL app's own backup, with what was
+  // made there since, into the SQLite app it came from. Its dump is read with pg_restore (no server), NocoBase makes
+  // the tables in a new SQLite file, which replaces the app's only at the end. First a move killed between its copy
+  // rounds from the command line, rolled back by `recover`; then the move from the settings page of the running app.
+  if (TARGET === 'postgres') it('moves the PostgreSQL app back into the SQLite app: a killed move is rolled back, then every row, upload, password and secret moves', async () => {
+    const made = await ok(dst, `${THINGS}:create`, { title: 'made on PostgreSQL', tags: [5], owner: { id: 1 }, at: '2026-12-07T05:06:07.089Z', active: true, meta: { on: 'postgres' } });
+    const task = await ok(dst, `${TASKS}:create`, {});
+    const backup = path.join(dst.storage, 'backups-manager', 'main', (await waitTaskApi(dst, task.id)).fileName);
+    const expected = await view(dst);
+    expect(expected.things.map((t: { id: number }) => t.id)).toContain(made.id);
+    await dst.stop();
+
+    const exclude = [TASKS, 'notificationInAppMessages', 'notificationSendLogs'];
+    const before = await dstState(exclude, src);
+    fs.writeFileSync(CRASH_FILE, 'move:copy2');
+    const killed = await standalone(['restore', backup, '--into-dialect', '--yes', '--json'], { ...src.env, BM_TEST_CRASH_FILE: CRASH_FILE }, src.appDir);
+    expect([killed.signal, fs.existsSync(CRASH_FILE)]).toEqual(['SIGKILL', false]);
+    const recovered = await standalone(['recover', '--json'], src.env, src.appDir);
+    expect(recovered.code).toBe(0);
+    expect(JSON.parse(recovered.stdout.trim().split('\n').pop() as string).recovered).toEqual([expect.objectContaining({ action: 'rollback' })]);
+    await rolledBack(src, before, exclude);
+
+    await src.start();
+    src.token = await signIn(src.url, ADMIN.email, NEW_PASSWORD);
+    const up = await src.api(`${TASKS}:upload`, { method: 'POST', body: fs.readFileSync(backup), headers: { 'Content-Type': 'application/octet-stream' } });
+    expect(up.status).toBe(200);
+    const line = up.body.data.summary.preflight.checks.find((c: { id: string }) => c.id === 'dialect');
+    expect([line.level, line.code, line.message]).toEqual(['warning', 'PREFLIGHT_MOVE_DIALECT', expect.stringContaining('moves the data into sqlite')]);
+    const started = await src.api(`${TASKS}:restore`, { body: { uploadId: up.body.data.uploadId, trustForeign: true, acceptWarnings: true } });
+    expect(started.status).toBe(200);
+    expect(started.body.data.options.move).toEqual({ from: 'postgres', to: 'sqlite' });
+    const { done, maintenance } = await waitWebMove(src, started.body.data.id);
+    expect([done.status, done.error]).toEqual(['succeeded', null]);
+    expect(done.options.moveReport.moved[THINGS]).toBe(expected.things.length);
+    expect(done.options.moveReport.tablesNotMoved).toEqual([]);
+    // The rows per table come from the backup's manifest: the screen says how far the copy is.
+    expect([...maintenance].filter((m) => /^moving data: \w+, \d+ of \d+ rows copied$/.test(m)).length).toBeGreaterThan(0);
+    // The database file was replaced whole: no new file is left beside it, the killed move's included.
+    expect(fs.readdirSync(path.dirname(src.env.DB_STORAGE)).filter((f) => f.includes('.bm-move'))).toEqual([]);
+
+    const after = await view(src);
+    expect(after.things).toEqual(expected.things);
+    expect(after.users).toEqual(expected.users);
+    expect(after.roles).toEqual(expected.roles);
+    expect(after.workflows).toEqual(expected.workflows);
+    expect(after.ui).toEqual(expected.ui);
+    expect(after.variables).toEqual(expected.variables);
+    const stored = await withConn(targetOfEnv(src.env), (c) =>
+      c.query<{ value: string }>(`SELECT value FROM ${quoteIdent(c.dialect, 'environmentVariables')} WHERE name = 'BM_MOVE_SECRET'`),
+    );
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { AesEncryptor } = require(path.join(src.appDir, 'node_modules', '@nocobase', 'server', 'lib', 'aes-encryptor'));
+    const key = fs.readFileSync(path.join(src.storage, 'apps', 'main', 'aes_key.dat'));
+    expect(await new AesEncryptor(key).decrypt(stored[0].value)).toBe('the secret value');
+    expect(await listFiles(path.join(src.storage, 'uploads'))).toEqual(await listFiles(path.join(dst.storage, 'uploads')));
+
+    // New records get the next ids; their relations resolve (one link per tag: SQLite's through table allows no more).
+    const tag = await ok(src, 'bm_move_tags:create', { name: 'zeta' });
+    expect(tag.id).toBe(6);
+    const next = await ok(src, `${THINGS}:create`, { title: 'after the move back', tags: [tag.id], owner: { id: 1 } });
+    expect(next.id).toBe(Math.max(...expected.things.map((t: { id: number }) => t.id)) + 1);
+    const again = await ok(src, `${THINGS}:get?filterByTk=${next.id}&appends[]=tags&appends[]=owner`);
+    expect([again.tags.map((t: { name: string }) => t.name), again.owner.email]).toEqual([['zeta'], ADMIN.email]);
+    await src.stop();
   });
 });
