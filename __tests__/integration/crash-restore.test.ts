@@ -7,7 +7,7 @@ import { TASKS } from '../../src/constants';
 import { readManifest } from '../../src/server/archive';
 import { signIn, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import { dataDigest, insertStatements, listFiles, quoteIdent, schemaObjects, schemaStatements, targetOfEnv, withConn, type Conn } from '../helpers/inspect';
-import { port, runNs } from '../helpers/run-scope';
+import { itIf, port, runNs } from '../helpers/run-scope';
 
 // A power cut during a restore: the server kills itself (SIGKILL) at a chosen step through the test-only switch
 // BM_TEST_CRASH_FILE (restore/crash.ts), the test kills what is left of its process group (or, once, leaves the
@@ -42,9 +42,8 @@ const DIALECT = process.env.DB_DIALECT || 'sqlite';
 const EVERY_STEP = DIALECT === 'sqlite';
 const DUMP_STEPS = DIALECT === 'sqlite' || DIALECT === 'postgres';
 // Not registered at all elsewhere (rather than skipped): they run in the other passes.
-const onlyIf = (yes: boolean) => (yes ? it : Object.assign(() => undefined, { each: () => () => undefined })) as typeof it;
-const itAllSteps = onlyIf(EVERY_STEP);
-const itDumpSteps = onlyIf(DUMP_STEPS);
+const itAllSteps = itIf(EVERY_STEP);
+const itDumpSteps = itIf(DUMP_STEPS);
 const NOTIFICATIONS = ['notificationChannels', 'notificationInAppMessages', 'notificationSendLogs'];
 const TOOLS = /^(pg_restore|pg_dump|psql|mariadb|mysql|mariadb-dump|mysqldump|sqlite3)$/;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -11,7 +11,7 @@ import type { DbConfig } from '../../src/server/dumpers/types';
 import { backupPaths } from '../../src/server/paths';
 import { preflightReport } from '../../src/server/preflight/checks';
 import { gatherTargetFacts } from '../../src/server/preflight/facts';
-import { port } from '../helpers/run-scope';
+import { itOnce, port } from '../helpers/run-scope';
 
 jest.setTimeout(900000);
 
@@ -21,9 +21,6 @@ const PORT = port(13400);
 const PREFIX = 'pf_';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const EN: Record<string, string> = require('../../src/locale/en-US.json');
-
-// Not registered at all in the other passes (rather than skipped).
-const itOnce = ((process.env.DB_DIALECT || 'sqlite') === 'sqlite' ? it : () => undefined) as typeof it;
 
 describe('restore pre-flight on a real app', () => {
   let app: RealApp;

@@ -11,7 +11,7 @@ import { countAllSqliteRows, resolveSqlite3 } from '../../src/server/dumpers/sql
 import { countToolRows } from '../../src/server/engine/row-counts';
 import { checkTools } from '../../src/server/engine/tool-check';
 import { signIn, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
-import { port } from '../helpers/run-scope';
+import { itOnce, port } from '../helpers/run-scope';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { stopServer } = require('../../scripts/app-harness');
@@ -164,9 +164,6 @@ afterAll(async () => {
   if (app) fs.rmSync(app.storage, { recursive: true, force: true });
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-// Not registered at all in the other passes (rather than skipped).
-const itOnce = ((process.env.DB_DIALECT || 'sqlite') === 'sqlite' ? it : () => undefined) as typeof it;
 
 describe('recovery', () => {
   it('never loads NocoBase in the standalone command', () => {

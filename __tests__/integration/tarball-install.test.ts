@@ -1,7 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import { signIn } from '../helpers/real-app';
-import { port } from '../helpers/run-scope';
+import { itIf, port } from '../helpers/run-scope';
 import { adminRun, cloneStock, installStock, pluginPresence, removeStock, stockAppDir, stockEnv, type StockInstall } from '../helpers/stock-app';
 import { buildTarball, previousTarball, type Tarball } from '../helpers/tarballs';
 import { isFinal, waitFor } from '../helpers/wait-for';
@@ -18,9 +18,8 @@ const h = require('../../scripts/app-harness');
 const dialect = process.env.DB_DIALECT || 'sqlite';
 if (dialect !== 'postgres' && dialect !== 'sqlite') throw new Error(`tarball-install runs on postgres or sqlite, not ${dialect}`);
 // Not registered at all in the other pass (rather than skipped): it runs there.
-const onlyIf = (yes: boolean) => (yes ? it : () => undefined) as typeof it;
-const itFirstInstall = onlyIf(dialect === 'postgres');
-const itUpgrade = onlyIf(dialect === 'sqlite');
+const itFirstInstall = itIf(dialect === 'postgres');
+const itUpgrade = itIf(dialect === 'sqlite');
 
 const NAME = h.pkg.name as string;
 const t0 = Date.now();

@@ -63,8 +63,9 @@ export function preflightReport(archive: ArchiveFacts, target: TargetFacts): Pre
   const backupVersion = req?.nocobaseVersion ?? archive.appVersion;
   const nocobase = target.nocobaseVersion ? cmp(backupVersion, target.nocobaseVersion) : null;
   if (move) {
-    // NocoBase creates the target's tables from the moved metadata: its collections must be the backup's.
-    upgrade = true;
+    // NocoBase creates the target's tables from the moved metadata: its collections must be the backup's. At equal
+    // versions nothing is left to migrate (the install and db:sync made every table, the copy brought the migrations
+    // table along): a restart reads the moved data, as after a same-dialect restore.
     if (target.nocobaseVersion && backupVersion === target.nocobaseVersion) add('nocobase', 'ok', 'PREFLIGHT_OK_NOCOBASE', { version: backupVersion });
     else add('nocobase', 'blocking', 'PREFLIGHT_MOVE_NOCOBASE', { backup: backupVersion, current: target.nocobaseVersion ?? NONE });
   } else if (!target.nocobaseVersion || nocobase === null) {

@@ -147,7 +147,7 @@ describe('preflightReport', () => {
   it('a move (--into-dialect) from SQLite is accepted, with the same NocoBase and plugin versions only', () => {
     const sqlite = (over: Partial<ArchiveFacts> = {}) => archive(req({ dumpFormat: { tool: 'sqlite', version: '3.45' } }), { dialect: 'sqlite', move: true, ...over });
     const ok = preflightReport(sqlite(), target());
-    expect([levels(ok).dialect, levels(ok).nocobase, ok.blocking, ok.upgrade]).toEqual(['ok PREFLIGHT_OK_MOVE_DIALECT', 'ok PREFLIGHT_OK_NOCOBASE', 0, true]);
+    expect([levels(ok).dialect, levels(ok).nocobase, ok.blocking, ok.upgrade]).toEqual(['ok PREFLIGHT_OK_MOVE_DIALECT', 'ok PREFLIGHT_OK_NOCOBASE', 0, false]);
     // Without the flag, the same backup is refused, and the fix names the flag.
     const refused = preflightReport(sqlite({ move: false }), target());
     expect(levels(refused).dialect).toBe('blocking PREFLIGHT_DIALECT_MISMATCH');
@@ -157,15 +157,16 @@ describe('preflightReport', () => {
     expect(levels(preflightReport(sqlite(), target({ nocobaseVersion: undefined }))).nocobase).toBe('blocking PREFLIGHT_MOVE_NOCOBASE');
     const plugin = preflightReport(sqlite(), target({ plugins: { '@nocobase/plugin-users': { version: '2.2.14' }, '@nbkit/plugin-backups-manager': { version: '0.3.0' } } }));
     expect(levels(plugin)['plugin:users']).toBe('blocking PREFLIGHT_MOVE_PLUGIN_VERSION');
-    // Only SQLite moves, and only into a server database.
+    // SQLite moves into a server database, PostgreSQL into SQLite; nothing else.
     expect(levels(preflightReport(archive(req(), { move: true }), target({ dialect: 'mysql' }))).dialect).toBe('blocking PREFLIGHT_MOVE_UNSUPPORTED');
+    expect(levels(preflightReport(archive(req(), { move: true }), target({ dialect: 'sqlite' }))).dialect).toBe('ok PREFLIGHT_OK_MOVE_DIALECT');
     expect(levels(preflightReport(archive(req(), { move: true }), target())).dialect).toBe('ok PREFLIGHT_OK_DIALECT');
   });
 
   it('a move found by the web restore (not asked for) is a warning to confirm; the rest is judged as for the command line', () => {
     const sqlite = archive(req({ dumpFormat: { tool: 'sqlite', version: '3.45' } }), { dialect: 'sqlite', move: true, confirmMove: true });
     const r = preflightReport(sqlite, target());
-    expect([levels(r).dialect, r.warnings, r.blocking, r.upgrade]).toEqual(['warning PREFLIGHT_MOVE_DIALECT', 1, 0, true]);
+    expect([levels(r).dialect, r.warnings, r.blocking, r.upgrade]).toEqual(['warning PREFLIGHT_MOVE_DIALECT', 1, 0, false]);
     expect(r.checks.find((c) => c.id === 'dialect')?.message).toMatch(/moves the data into postgres/);
     expect(levels(preflightReport(sqlite, target({ nocobaseVersion: '2.2.16' }))).nocobase).toBe('blocking PREFLIGHT_MOVE_NOCOBASE');
     // The same backup into a SQLite app is a plain restore: nothing to confirm.
