@@ -7,7 +7,10 @@ import os from 'os';
 import path from 'path';
 import { sqliteExec, sqliteModulePath, sqliteQuery } from '../../__tests__/sqlite-file';
 import { scratchDatabases } from '../../__tests__/live-servers';
+import { backupPaths } from '../../paths';
+import { gatherTargetFacts } from '../../preflight/facts';
 import { copyIntoSqlite } from '../copy-into-sqlite';
+import { checkMoveIntoSqlite } from '../move-into-sqlite';
 import { planRound } from '../copy-plan';
 import { readPgSourceSchema } from '../pg-source-schema';
 import { readSqliteTargetSchema } from '../target-schema';
@@ -149,4 +152,35 @@ it('stops with the reason when the dump cannot be read, and the writer stops too
   }).catch((e: Error) => e);
   expect(err).toBeInstanceOf(Error);
   expect(String((err as Error).message)).toMatch(/pg_restore|dump|ended/);
+});
+
+describe('before a move into SQLite touches anything', () => {
+  const appDir = path.resolve(__dirname, '../../../../.app');
+  const target = () => ({ dialect: 'sqlite' as const, storage: path.join(tmp, 'app.sqlite') });
+
+  it("reads the dump's schema, with each table's rows from the manifest for the progress", async () => {
+    const checked = await checkMoveIntoSqlite({ source: dump, sourceRows: { Items: ROWS + 1, other: 1, gone: 5 }, target: target(), appDir });
+    expect(checked.source.tables.map((t) => [t.name, t.rows])).toEqual([['Items', ROWS + 1], ['other', 1]]);
+    expect(checked.pgRestore).toBe('pg_restore');
+  });
+
+  it('refuses without pg_restore, saying how to get it, and with a dump pg_restore cannot read', async () => {
+    const missing = await checkMoveIntoSqlite({ source: dump, target: target(), tools: { restore: path.join(tmp, 'no-such', 'pg_restore') }, appDir }).catch((e) => e);
+    expect([missing.code, missing.params.fix]).toEqual(['TOOL_MISSING', expect.stringContaining('postgresql-client')]);
+    const foreign = path.join(tmp, 'foreign.dump');
+    fs.writeFileSync(foreign, 'PK\u0003\u0004 not a dump');
+    const unread = await checkMoveIntoSqlite({ source: foreign, target: target(), appDir }).catch((e) => e);
+    expect([unread.code, unread.params.tool]).toEqual(['TOOL_FAILED', 'pg_restore']);
+    expect(fs.existsSync(target().storage)).toBe(false);
+  });
+
+  it("the pre-flight of a SQLite app reads pg_restore's version for a PostgreSQL backup (the newest dump format it reads)", async () => {
+    const requirements = { dumpFormat: { tool: 'pg_dump', version: '15.0' } } as unknown as Parameters<typeof gatherTargetFacts>[0]['requirements'];
+    const facts = await gatherTargetFacts({ db: target(), underscored: false, appDir, paths: backupPaths(tmp, 'main'), requirements, stagingBytes: 0, safetyBackup: false });
+    const version = execFileSync('pg_restore', ['--version']).toString();
+    expect(facts.restoreTool).toEqual({ tool: 'pg_restore', version: expect.any(String), reads: expect.stringMatching(/^1\.\d+$/) });
+    expect(version).toContain(facts.restoreTool?.version);
+    const sqliteBackup = await gatherTargetFacts({ db: target(), underscored: false, appDir, paths: backupPaths(tmp, 'main'), stagingBytes: 0, safetyBackup: false });
+    expect(sqliteBackup.restoreTool).toEqual({ tool: 'sqlite', version: '' });
+  });
 });
