@@ -215,13 +215,14 @@ async function webRestore(ctx, env, port, archive, psql, q) {
     await new Promise((r) => setTimeout(r, 1500)); // a baseline of the idle server before the restore
     const t0 = Date.now();
     const task = await api.ok('POST', 'backupsManagerTasks:restore', { uploadId: up.body.data.uploadId, trustForeign: true, acceptWarnings: true, safetyBackup: true });
-    const { row } = await ctx.waitOurTask(api, task.id, t0, 1800000);
+    const { row, phases: timeline } = await ctx.waitOurTask(api, task.id, t0, 1800000);
     await ctx.waitHealthy(api);
     const t1 = Date.now();
     if (row?.status !== 'succeeded') throw new Error(`the web restore ended ${row?.status}: ${row?.error}`);
     const w = sampler.window(t0, t1);
     const rows = Number(await psql(`SELECT count(*) FROM ${q(TABLE)}`));
-    return { ms: t1 - t0, baseRss: w.baseServer, peakRss: w.peakServer, growth: w.growthServer, peakGroup: w.peakGroup, rowsMoved: rows, phases: row.options?.phases ?? [] };
+    // The RSS series and the phases' times go into --json: where in the restore the server's peak falls.
+    return { ms: t1 - t0, baseRss: w.baseServer, peakRss: w.peakServer, growth: w.growthServer, peakGroup: w.peakGroup, rowsMoved: rows, phases: row.options?.phases ?? [], series: w.series, timeline };
   } finally {
     sampler.stop();
     await h.stopServer(server.child);

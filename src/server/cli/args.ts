@@ -59,8 +59,9 @@ Commands:
           [--into-dialect]
                           restore a backup, then run \`yarn nocobase upgrade\` (skipped when NocoBase and every
                           plugin are at the backup's versions); --into-dialect moves a SQLite backup into this
-                          app's PostgreSQL, MariaDB or MySQL database, or a PostgreSQL backup into this app's
-                          SQLite (same NocoBase and plugin versions; pg_restore reads the dump)
+                          app's PostgreSQL, MariaDB or MySQL database, or a PostgreSQL, MariaDB or MySQL
+                          backup into this app's SQLite (same NocoBase and plugin versions; pg_restore reads a
+                          PostgreSQL dump)
   list                    list the backups in the app's backup folder
   verify <file> [--trust-foreign]
                           check a backup's checksums and restore it into a scratch copy

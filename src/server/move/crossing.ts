@@ -1,5 +1,6 @@
 /**
  * The crossings a move supports: SQLite's file read row by row into a server database (move-database.ts), and a
- * PostgreSQL dump read through pg_restore into SQLite (move-into-sqlite.ts).
+ * PostgreSQL, MySQL or MariaDB dump read into SQLite (move-into-sqlite.ts).
  */
-export const canMove = (from: string, to: string): boolean => (from === 'sqlite' && to !== 'sqlite') || (from === 'postgres' && to === 'sqlite');
+export const canMove = (from: string, to: string): boolean =>
+  (from === 'sqlite' && to !== 'sqlite') || (to === 'sqlite' && (from === 'postgres' || from === 'mysql' || from === 'mariadb'));

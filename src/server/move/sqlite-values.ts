@@ -1,4 +1,5 @@
 import type { ColumnKind } from './column-kinds';
+import type { DumpValue } from './mysql-dump-rows';
 
 // Pure: a value of PostgreSQL's COPY text output as NocoBase itself keeps it in SQLite, for a move out of PostgreSQL
 // (sqlite-writer-child.ts). The target column's kind decides (NocoBase created it for the same field), the source's
@@ -10,6 +11,11 @@ export type SqliteValue = null | string | Buffer;
 export interface SqliteValues {
   /** `text` is a field of a COPY row (null for \N); `sourceType` the column's type in the dump ("text[]", "boolean"). */
   fromPg(kind: ColumnKind, sourceType: string, text: string | null): SqliteValue;
+  /**
+   * A value of a MySQL/MariaDB dump's row; `zone` ('+08:00') is the one its DATETIMEs were written in (DB_TIMEZONE:
+   * NocoBase writes them in it), TIMESTAMPs are dumped in UTC.
+   */
+  fromMysql(kind: ColumnKind, sourceType: string, value: DumpValue, zone: string): SqliteValue;
 }
 
 export function makeSqliteValues(): SqliteValues {
@@ -89,5 +95,20 @@ export function makeSqliteValues(): SqliteValues {
     }
   };
 
-  return { fromPg };
+  const fromMysql = (kind: ColumnKind, sourceType: string, value: DumpValue, zone: string): SqliteValue => {
+    if (value === null) return null;
+    if (typeof value !== 'string') {
+      const bytes = Buffer.from(value.hex, 'hex');
+      return kind === 'binary' ? bytes : bytes.toString('utf8');
+    }
+    if (kind === 'timestamptz' && !value.startsWith('0000-00-00')) {
+      const type = sourceType.toLowerCase();
+      if (type.startsWith('timestamp')) return instant(`${value} +00:00`);
+      if (type.startsWith('datetime')) return instant(`${value} ${zone}`);
+    }
+    // TINYINT(1) is already 1/0, numbers are their exact text, JSON its text.
+    return value;
+  };
+
+  return { fromPg, fromMysql };
 }

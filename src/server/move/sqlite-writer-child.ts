@@ -2,23 +2,31 @@ import type { Readable } from 'stream';
 import type { StringDecoder } from 'string_decoder';
 import type { CopyTable } from './copy-plan-types';
 import type { CopyText } from './copy-text';
+import type { DumpValue, MysqlDumpRows } from './mysql-dump-rows';
 import type { SqliteValue, SqliteValues } from './sqlite-values';
 
 // The body of the writer child of a move into SQLite (copy-into-sqlite.ts): reads the plain SQL of
-// `pg_restore --data-only` on stdin, and writes each planned table's COPY rows into the new SQLite file (the app's
+// `pg_restore --data-only`, or a MySQL/MariaDB dump, on stdin, and writes each planned table's COPY rows into the new SQLite file (the app's
 // own sqlite3 module), converted as NocoBase keeps them there. It runs from its own source text
 // (`sqliteWriterChild.toString()`), so it uses nothing but its parameters. Progress goes to stderr as JSON lines:
 // {"table": name, "rows": n}.
 
 export interface SqliteCopyScript {
+  /** What stdin holds: pg_restore's plain SQL (COPY blocks), or a MySQL/MariaDB dump (INSERTs). */
+  format: 'pg-copy' | 'mysql';
   /** Target tables emptied first (what NocoBase's install put in them), their AUTOINCREMENT counters too. */
   truncate: string[];
   tables: CopyTable[];
+  /** MySQL: each source table's columns in the dump's order (its INSERTs name none). */
+  order?: Record<string, string[]>;
+  /** MySQL: the zone its DATETIMEs were written in ('+08:00'). */
+  zone?: string;
 }
 
 interface Deps {
   sqlite3: { Database: new (file: string, mode: number, cb: (err: Error | null) => void) => SqliteDb; OPEN_READWRITE: number };
   copyText: CopyText;
+  dumpRows: MysqlDumpRows;
   values: SqliteValues;
   input: Readable;
   StringDecoder: typeof StringDecoder;
@@ -39,7 +47,7 @@ interface SqliteDb {
 }
 
 export async function sqliteWriterChild(deps: Deps, file: string, plan: SqliteCopyScript): Promise<void> {
-  const { copyText, values } = deps;
+  const { copyText, dumpRows, values } = deps;
   const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
   const db: SqliteDb = await new Promise((resolve, reject) => {
     const handle = new deps.sqlite3.Database(file, deps.sqlite3.OPEN_READWRITE, (err) => (err ? reject(err) : resolve(handle)));
@@ -98,29 +106,35 @@ export async function sqliteWriterChild(deps: Deps, file: string, plan: SqliteCo
     deps.progress(c.table.target, c.copied);
   };
 
-  const onLine = async (line: string) => {
+  const begin = (source: string, columns: string[]): Current | null => {
+    const table = exact.get(source) ?? folded.get(source.toLowerCase());
+    if (!table) return null;
+    const position = new Map(columns.map((c, i) => [c, i]));
+    const cols = table.columns.filter((c) => position.has(c.source));
+    if (!cols.length) return null;
+    // At most 999 parameters a statement (SQLite's limit before 3.32), 500 rows.
+    return { table, at: cols.map((c) => position.get(c.source) as number), cols, perStatement: Math.max(1, Math.min(500, Math.floor(999 / cols.length))), full: null, rows: [], copied: 0 };
+  };
+  const end = async () => {
+    if (!current) return;
+    const c: Current = current;
+    current = null;
+    await flush(c);
+    if (c.full) await finalize(c.full);
+    deps.progress(c.table.target, c.copied);
+  };
+
+  const onCopyLine = async (line: string) => {
     if (!inCopy) {
       const h = copyText.header(line);
       if (!h) return;
       inCopy = true;
-      const table = exact.get(h.table) ?? folded.get(h.table.toLowerCase());
-      if (!table) return;
-      const position = new Map(h.columns.map((c, i) => [c, i]));
-      const cols = table.columns.filter((c) => position.has(c.source));
-      if (!cols.length) return;
-      // At most 999 parameters a statement (SQLite's limit before 3.32), 500 rows.
-      current = { table, at: cols.map((c) => position.get(c.source) as number), cols, perStatement: Math.max(1, Math.min(500, Math.floor(999 / cols.length))), full: null, rows: [], copied: 0 };
+      current = begin(h.table, h.columns);
       return;
     }
     if (line === '\\.') {
       inCopy = false;
-      if (current) {
-        const c: Current = current;
-        current = null;
-        await flush(c);
-        if (c.full) await finalize(c.full);
-        deps.progress(c.table.target, c.copied);
-      }
+      await end();
       return;
     }
     const c = current;
@@ -132,7 +146,37 @@ export async function sqliteWriterChild(deps: Deps, file: string, plan: SqliteCo
     if (c.rows.length === c.perStatement) await flush(c);
   };
 
-  // Read on demand: while a batch is written, pg_restore waits on a full pipe.
+  // A table's rows come in many INSERT statements, one after the other: its copy ends when another table's start.
+  let inInsert = false;
+  let source: string | null = null;
+  const zone = plan.zone ?? '+00:00';
+  const onInsertLine = async (line: string) => {
+    let text = line;
+    if (!inInsert) {
+      const s = dumpRows.start(line);
+      if (!s) return;
+      inInsert = true;
+      text = s.rest;
+      if (s.table !== source) {
+        await end();
+        source = s.table;
+        current = begin(s.table, plan.order?.[s.table] ?? []);
+      }
+    }
+    const { rows, done } = dumpRows.tuples(text);
+    if (done) inInsert = false;
+    const c = current;
+    if (!c) return;
+    for (const f of rows) {
+      const row: SqliteValue[] = new Array(c.cols.length);
+      for (let i = 0; i < c.cols.length; i++) row[i] = values.fromMysql(c.cols[i].kind, c.cols[i].sourceType ?? '', (f[c.at[i]] ?? null) as DumpValue, zone);
+      c.rows.push(row);
+      if (c.rows.length === c.perStatement) await flush(c);
+    }
+  };
+  const onLine = plan.format === 'mysql' ? onInsertLine : onCopyLine;
+
+  // Read on demand: while a batch is written, the reader (pg_restore, or the dump file) waits on a full pipe.
   let rest = '';
   const decoder = new deps.StringDecoder('utf8');
   for await (const chunk of deps.input) {
@@ -142,7 +186,8 @@ export async function sqliteWriterChild(deps: Deps, file: string, plan: SqliteCo
   }
   rest += decoder.end();
   if (rest) await onLine(rest);
-  if (inCopy) throw new Error('The dump ended inside a table\'s rows');
+  if (inCopy || inInsert) throw new Error("The dump ended inside a table's rows");
+  await end();
   await exec('COMMIT;');
   await new Promise<void>((resolve, reject) => db.close((err) => (err ? reject(err) : resolve())));
 }

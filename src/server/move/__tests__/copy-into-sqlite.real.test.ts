@@ -95,7 +95,7 @@ it('copies every row into the SQLite tables NocoBase made, each value as NocoBas
     dump,
     sqliteModule: sqliteModulePath,
     file,
-    plan: { truncate: round.truncate, tables: round.tables },
+    plan: { format: 'pg-copy', truncate: round.truncate, tables: round.tables },
     tmpDir: tmp,
     onProgress: (_t, n) => seen.push(n),
   });
@@ -147,7 +147,7 @@ it('stops with the reason when the dump cannot be read, and the writer stops too
     dump: truncated,
     sqliteModule: sqliteModulePath,
     file,
-    plan: { truncate: ['Items'], tables: [{ source: 'Items', target: 'Items', columns: [{ source: 'id', target: 'id', kind: 'integer' }] }] },
+    plan: { format: 'pg-copy', truncate: ['Items'], tables: [{ source: 'Items', target: 'Items', columns: [{ source: 'id', target: 'id', kind: 'integer' }] }] },
     tmpDir: tmp,
   }).catch((e: Error) => e);
   expect(err).toBeInstanceOf(Error);
@@ -182,5 +182,68 @@ describe('before a move into SQLite touches anything', () => {
     expect(version).toContain(facts.restoreTool?.version);
     const sqliteBackup = await gatherTargetFacts({ db: target(), underscored: false, appDir, paths: backupPaths(tmp, 'main'), stagingBytes: 0, safetyBackup: false });
     expect(sqliteBackup.restoreTool).toEqual({ tool: 'sqlite', version: '' });
+  });
+});
+
+// Out of MariaDB 10.11 (the mysql dialect reads the same dumps): a table typed as NocoBase creates it there, dumped
+// with mariadb-dump as a backup dumps (--hex-blob), read from the file and written into SQLite.
+describe('a MariaDB dump into SQLite', () => {
+  let mdump: string;
+  beforeAll(async () => {
+    await live.maria(
+      `CREATE TABLE \`Items\` (id BIGINT AUTO_INCREMENT PRIMARY KEY, \`Title\` VARCHAR(255), done TINYINT(1), at DATETIME(3), ts TIMESTAMP(3) NULL, day DATE, meta JSON,
+         big BIGINT, price DECIMAL(20,4), ratio DOUBLE, bytes BLOB, legacy TEXT);
+       INSERT INTO \`Items\` (id) SELECT seq FROM seq_1_to_${ROWS};
+       UPDATE \`Items\` SET \`Title\` = CONCAT('row ', id), done = id % 2 = 0, at = TIMESTAMPADD(MINUTE, id, '2026-03-04 05:06:07.891'), day = '2026-01-02',
+         meta = JSON_OBJECT('n', id, 's', 'x"y'), big = id * 1000000007, price = CONCAT(id, '1234.5678'), ratio = id / 3, bytes = IF(id = 7, 0x00ff07, 0x00ff);
+       UPDATE \`Items\` SET \`Title\` = 'quote'' \\\\ back\\ttab\\nnewline\\rcr é 漢字', big = 9007199254740993 WHERE id = 8;
+       SET time_zone = '+00:00'; UPDATE \`Items\` SET ts = '2026-03-04 05:06:07.891' WHERE id = 9;
+       INSERT INTO \`Items\` (id) VALUES (${ROWS + 1});
+       CREATE VIEW v_items AS SELECT id FROM \`Items\`;`.replace(/\n\s*/g, ' '),
+    );
+    mdump = path.join(tmp, 'maria.sql');
+    fs.writeFileSync(mdump, execFileSync('mariadb-dump', ['-h', '127.0.0.1', '-u', 'root', '--single-transaction', '--routines', '--triggers', '--events', '--hex-blob', '--default-character-set=utf8mb4', live.name], { maxBuffer: 1 << 28 }));
+  });
+
+  it('copies every row, DATETIMEs read in the zone NocoBase wrote them in, TIMESTAMPs in UTC, and the next id follows', async () => {
+    const file = path.join(tmp, 'from-maria.sqlite');
+    await sqliteExec(
+      file,
+      `CREATE TABLE "Items" (id INTEGER PRIMARY KEY AUTOINCREMENT, "Title" VARCHAR(255), done TINYINT(1), at DATETIME, ts DATETIME, day DATE, meta JSON,
+         big BIGINT, price DECIMAL(20,4), ratio DOUBLE PRECISION, bytes BLOB, extra TEXT DEFAULT 'kept');
+       INSERT INTO "Items" (id, "Title") VALUES (5000, 'from install');`,
+    );
+    const checked = await checkMoveIntoSqlite({ from: 'mariadb', source: mdump, target: { dialect: 'sqlite', storage: file }, appDir: path.resolve(__dirname, '../../../../.app'), timezone: '+08:00' });
+    expect([checked.source.views, checked.zone, checked.pgRestore]).toEqual([['v_items'], '+08:00', undefined]);
+    const round = planRound(checked.source, await readSqliteTargetSchema(file, sqliteModulePath));
+    expect(round.tables.map((t) => t.source)).toEqual(['Items']);
+    const rows = await copyIntoSqlite({
+      dump: mdump,
+      sqliteModule: sqliteModulePath,
+      file,
+      plan: { format: 'mysql', truncate: round.truncate, tables: round.tables, order: Object.fromEntries(checked.source.tables.map((t) => [t.name, t.columns])), zone: checked.zone },
+      tmpDir: tmp,
+    });
+    expect(rows).toEqual({ Items: ROWS + 1 });
+    const row = async (id: number) =>
+      (await sqliteQuery<Record<string, unknown>>(file, `SELECT "Title" AS title, done, at, ts, day, meta, CAST(big AS TEXT) AS big, typeof(big) AS bigType, price, ratio, hex(bytes) AS bytes, typeof(bytes) AS bytesType, extra FROM "Items" WHERE id = ${id}`))[0];
+    expect(await row(8)).toMatchObject({
+      title: "quote' \\ back\ttab\nnewline\rcr é 漢字",
+      done: 1,
+      // 05:14:07.891 in +08:00 is 21:14:07.891 UTC the day before.
+      at: '2026-03-03 21:14:07.891 +00:00',
+      day: '2026-01-02',
+      big: '9007199254740993',
+      bigType: 'integer',
+      price: 81234.5678,
+      bytes: '00FF',
+      bytesType: 'blob',
+      extra: 'kept',
+    });
+    expect(JSON.parse(String((await row(8)).meta))).toEqual({ n: 8, s: 'x"y' });
+    expect([(await row(9)).ts, (await row(7)).bytes, (await row(7)).done]).toEqual(['2026-03-04 05:06:07.891 +00:00', '00FF07', 0]);
+    expect(await row(ROWS + 1)).toMatchObject({ title: null, at: null, meta: null, bytesType: 'null' });
+    await sqliteExec(file, `INSERT INTO "Items" ("Title") VALUES ('new')`);
+    expect(await sqliteQuery(file, `SELECT id FROM "Items" WHERE "Title" IN ('new', 'from install') ORDER BY id`)).toEqual([{ id: ROWS + 2 }]);
   });
 });

@@ -2,13 +2,15 @@ import { kindOfSqlite } from '../column-kinds';
 import { makeCopyText } from '../copy-text';
 import { canMove } from '../crossing';
 import { pgSchemaReader } from '../pg-source-schema';
+import { makeMysqlDumpRows } from '../mysql-dump-rows';
+import { mysqlSchemaReader } from '../mysql-source-schema';
 import { makeSqliteValues } from '../sqlite-values';
 
 // The pure parts of a move out of PostgreSQL into SQLite (move-into-sqlite.ts); copy-into-sqlite.real.test.ts runs
 // them on a real dump.
 
 const copy = makeCopyText();
-const { fromPg } = makeSqliteValues();
+const { fromPg, fromMysql } = makeSqliteValues();
 
 describe('COPY text', () => {
   it('reads the table and columns of quoted and bare COPY lines, and nothing else', () => {
@@ -87,14 +89,60 @@ describe("a dump's schema", () => {
     });
   });
 
-  it('moves SQLite into the server dialects and PostgreSQL into SQLite, nothing else', () => {
-    expect([canMove('sqlite', 'postgres'), canMove('sqlite', 'mariadb'), canMove('postgres', 'sqlite'), canMove('mariadb', 'sqlite'), canMove('postgres', 'mysql'), canMove('sqlite', 'sqlite')]).toEqual([
-      true,
-      true,
-      true,
-      false,
-      false,
-      false,
-    ]);
+  it('moves SQLite into the server dialects and PostgreSQL, MySQL and MariaDB into SQLite, nothing else', () => {
+    const pairs: [string, string][] = [['sqlite', 'postgres'], ['sqlite', 'mariadb'], ['postgres', 'sqlite'], ['mariadb', 'sqlite'], ['mysql', 'sqlite'], ['kingbase', 'sqlite'], ['postgres', 'mysql'], ['sqlite', 'sqlite']];
+    expect(pairs.map(([a, b]) => canMove(a, b))).toEqual([true, true, true, true, true, false, false, false]);
+  });
+});
+
+describe('a MySQL/MariaDB dump', () => {
+  const dump = makeMysqlDumpRows();
+  it("reads the rows of MySQL's one-line INSERTs and MariaDB's tuple-a-line ones, every escape undone", () => {
+    expect(dump.start('INSERT INTO `a``b` VALUES (1,\'x\');')).toEqual({ table: 'a`b', rest: "(1,'x');" });
+    expect(dump.start('LOCK TABLES `t` WRITE;')).toBeNull();
+    expect(dump.tuples("(1,'a\\'b\\\\c\\nd\\0\\Z',NULL,0x00FF07,-1.5e3,''),(2,'it''s',NULL,'',0,'x');")).toEqual({
+      rows: [
+        ['1', "a'b\\c\nd\u0000\u001a", null, { hex: '00FF07' }, '-1.5e3', ''],
+        ['2', "it's", null, '', '0', 'x'],
+      ],
+      done: true,
+    });
+    // MariaDB: the statement's first line ends at VALUES, then a tuple a line.
+    expect(dump.tuples('')).toEqual({ rows: [], done: false });
+    expect(dump.tuples("(1,'tab\there, comma) and paren'),")).toEqual({ rows: [['1', 'tab\there, comma) and paren']], done: false });
+    expect(dump.tuples('(2,NULL);')).toEqual({ rows: [['2', null]], done: true });
+    expect(() => dump.tuples("(1,'unclosed")).toThrow(/runs past its line/);
+  });
+
+  it('turns DATETIMEs of the zone they were written in, and TIMESTAMPs (dumped in UTC), into UTC instants; hex into bytes', () => {
+    expect(fromMysql('timestamptz', 'datetime(3)', '2026-03-04 05:06:07.891', '+08:00')).toBe('2026-03-03 21:06:07.891 +00:00');
+    expect(fromMysql('timestamptz', 'timestamp(3)', '2026-03-04 05:06:07.891', '+08:00')).toBe('2026-03-04 05:06:07.891 +00:00');
+    expect(fromMysql('timestamptz', 'datetime', '0000-00-00 00:00:00', '+00:00')).toBe('0000-00-00 00:00:00');
+    expect(fromMysql('binary', 'blob', { hex: '00FF' }, '+00:00')).toEqual(Buffer.from([0, 255]));
+    expect(fromMysql('text', 'varbinary(10)', { hex: '6869' }, '+00:00')).toBe('hi');
+    expect([fromMysql('boolean', 'tinyint(1)', '1', '+00:00'), fromMysql('integer', 'bigint(20)', '9007199254740993', '+00:00'), fromMysql('json', 'longtext', null, '+00:00')]).toEqual(['1', '9007199254740993', null]);
+  });
+
+  it("reads tables, columns with their types, views, triggers and routines from the dump's CREATE statements", () => {
+    const r = mysqlSchemaReader();
+    [
+      'CREATE TABLE `users` (',
+      '  `id` bigint(20) NOT NULL AUTO_INCREMENT,',
+      "  `meta` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL CHECK (json_valid(`meta`)),",
+      '  `at` datetime(3) DEFAULT NULL,',
+      '  PRIMARY KEY (`id`)',
+      ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;',
+      "INSERT INTO `users` VALUES (1,'CREATE TABLE `x` (',NULL);",
+      '/*!50001 CREATE VIEW `v` AS SELECT',
+      '/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=`root`@`%` SQL SECURITY DEFINER */ /*!50001 VIEW `v` AS select 1 */;',
+      '/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`127.0.0.1`*/ /*!50003 TRIGGER trg BEFORE INSERT ON Items FOR EACH ROW SET NEW.big = NEW.big',
+      'CREATE DEFINER=`root`@`127.0.0.1` FUNCTION `f`() RETURNS int(11)',
+    ].forEach((l) => r.line(l));
+    expect(r.schema()).toEqual({
+      tables: [{ name: 'users', columns: ['id', 'meta', 'at'], types: ['bigint(20)', 'longtext', 'datetime(3)'], rows: 0 }],
+      views: ['v'],
+      triggers: ['trg'],
+      functions: ['f'],
+    });
   });
 });
