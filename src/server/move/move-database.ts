@@ -5,13 +5,13 @@ import { resolveSqlite3, sqliteSchema } from '../dumpers/sqlite-snapshot';
 import type { ToolInfo } from '../dumpers/types';
 import { checkTools } from '../engine/tool-check';
 import { BackupError } from '../errors';
-import { crashPoint } from '../restore/crash';
-import { moveReport, planRound, planSecondRound, type CopyRound, type MoveReport, type SourceSchema } from './copy-plan';
+import type { MoveReport, SourceSchema } from './copy-plan';
 import { copyRows } from './copy-rows';
 import { canMove } from './crossing';
 import { checkMoveIntoSqlite, moveIntoSqlite, type IntoSqliteCheck } from './move-into-sqlite';
 import { offsetMinutes } from './encoders';
 import type { MoveInput } from './move-input';
+import { runMoveRounds } from './move-rounds';
 import { familyOf, readTargetSchema } from './target-schema';
 
 // A restore into another kind of database (issue 20). A native dump cannot cross dialects, so the data travels
@@ -76,56 +76,33 @@ export async function moveDatabase(input: MoveInput, checked?: MoveCheck): Promi
 }
 
 async function moveFromSqlite(input: MoveInput, checked: FromSqliteCheck): Promise<MoveReport> {
-  const say = input.say ?? (() => undefined);
   const { source, tool, sqliteModule } = checked;
   const family = familyOf(input.target.dialect) as 'postgres' | 'mysql';
-  const total = source.tables.reduce((n, t) => n + t.rows, 0);
-  const rows: Record<string, number> = Object.create(null);
-  const copied = () => Object.values(rows).reduce((a, b) => a + b, 0);
-  const round = async (r: CopyRound) => {
-    if (!r.tables.length && !r.truncate.length) return;
-    const got = await copyRows({
-      sqliteModule,
-      file: input.source,
-      plan: {
-        family,
-        schema: input.target.schema || 'public',
-        offsetMinutes: offsetMinutesChecked(input.timezone),
-        truncate: r.truncate,
-        tables: r.tables,
-        sequences: r.sequences,
-        // Measured at 1,000,000 rows: 1,000 a batch read faster than 5,000 (less garbage per batch) and holds less.
-        batchRows: input.batchRows ?? 1000,
-      },
-      db: input.target,
-      tool,
-      tmpDir: input.tmpDir,
-      signal: input.signal,
-      onProgress: (table, n) => {
-        rows[table] = n;
-        input.progress?.(copied(), total, table);
-      },
-    });
-    Object.assign(rows, got);
-  };
-
-  const scratch = path.join(input.tmpDir, 'nocobase');
-  await fs.promises.mkdir(scratch, { recursive: true, mode: 0o700 });
-  say("Creating NocoBase's tables in the new database (nocobase install)");
-  await input.nocobase.install(scratch);
-  const first = planRound(source, await readTargetSchema(input.target, tool, input.tmpDir));
-  say(`Copying ${first.tables.length} tables`);
-  await round(first);
-
-  crashPoint('move:sync');
-  say('Creating the tables of the moved plugins and collections (nocobase db:sync)');
-  await input.nocobase.sync(scratch);
-  const target = await readTargetSchema(input.target, tool, input.tmpDir);
-  const second = planSecondRound(source, target, first);
-  crashPoint('move:copy2');
-  if (second.tables.length) say(`Copying ${second.tables.length} more tables`);
-  await round(second);
-  // A table copied twice counts once: with the columns of its second copy.
-  const again = new Set(second.tables.map((t) => t.source));
-  return moveReport(source, target, [...first.tables.filter((t) => !again.has(t.source)), ...second.tables], rows);
+  return runMoveRounds({
+    ...input,
+    source,
+    say: input.say ?? (() => undefined),
+    where: 'the new database',
+    readTarget: () => readTargetSchema(input.target, tool, input.tmpDir),
+    copy: (r, onProgress) =>
+      copyRows({
+        sqliteModule,
+        file: input.source,
+        plan: {
+          family,
+          schema: input.target.schema || 'public',
+          offsetMinutes: offsetMinutesChecked(input.timezone),
+          truncate: r.truncate,
+          tables: r.tables,
+          sequences: r.sequences,
+          // Measured at 1,000,000 rows: 1,000 a batch read faster than 5,000 (less garbage per batch) and holds less.
+          batchRows: input.batchRows ?? 1000,
+        },
+        db: input.target,
+        tool,
+        tmpDir: input.tmpDir,
+        signal: input.signal,
+        onProgress,
+      }),
+  });
 }

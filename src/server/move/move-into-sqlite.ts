@@ -5,12 +5,12 @@ import { resolveSqlite3 } from '../dumpers/sqlite-snapshot';
 import { BackupError } from '../errors';
 import { ToolNotFoundError } from '../process/errors';
 import { captureTool } from '../process/run';
-import { crashPoint } from '../restore/crash';
 import { copyIntoSqlite } from './copy-into-sqlite';
-import { moveReport, planRound, planSecondRound, type CopyRound, type MoveReport, type SourceSchema } from './copy-plan';
+import type { MoveReport, SourceSchema } from './copy-plan';
 import type { MoveInput } from './move-input';
 import { offsetMinutes } from './encoders';
 import { readMysqlSourceSchema } from './mysql-source-schema';
+import { runMoveRounds } from './move-rounds';
 import { readPgSourceSchema } from './pg-source-schema';
 import { readSqliteTargetSchema } from './target-schema';
 
@@ -82,7 +82,6 @@ export async function checkMoveIntoSqlite(input: Pick<MoveInput, 'from' | 'sourc
 }
 
 export async function moveIntoSqlite(input: MoveInput, checked?: IntoSqliteCheck): Promise<MoveReport> {
-  const say = input.say ?? (() => undefined);
   const { source, pgRestore, sqliteModule, zone } = checked ?? (await checkMoveIntoSqlite(input));
   const format = pgRestore ? 'pg-copy' : 'mysql';
   const order = Object.fromEntries(source.tables.map((t) => [t.name, t.columns]));
@@ -91,52 +90,31 @@ export async function moveIntoSqlite(input: MoveInput, checked?: IntoSqliteCheck
   const removeIncoming = () => Promise.all(['', '-journal', '-wal', '-shm'].map((s) => fs.promises.rm(`${incoming}${s}`, { force: true })));
   await removeIncoming();
 
-  const total = source.tables.reduce((n, t) => n + t.rows, 0);
-  const rows: Record<string, number> = Object.create(null);
-  const copied = () => Object.values(rows).reduce((a, b) => a + b, 0);
-  const round = async (r: CopyRound) => {
-    if (!r.tables.length && !r.truncate.length) return;
-    const got = await copyIntoSqlite({
-      pgRestore,
-      dump: input.source,
-      sqliteModule,
-      file: incoming,
-      plan: { format, truncate: r.truncate, tables: r.tables, ...(format === 'mysql' ? { order, zone } : {}) },
-      tmpDir: input.tmpDir,
-      signal: input.signal,
-      onProgress: (table, n) => {
-        rows[table] = n;
-        input.progress?.(copied(), total, table);
-      },
-    });
-    Object.assign(rows, got);
-  };
-
-  const scratch = path.join(input.tmpDir, 'nocobase');
-  await fs.promises.mkdir(scratch, { recursive: true, mode: 0o700 });
-  const env = { DB_STORAGE: incoming };
   try {
-    say("Creating NocoBase's tables in a new SQLite file (nocobase install)");
-    await input.nocobase.install(scratch, env);
-    const first = planRound(source, await readSqliteTargetSchema(incoming, sqliteModule));
-    say(`Copying ${first.tables.length} tables`);
-    await round(first);
-
-    crashPoint('move:sync');
-    say('Creating the tables of the moved plugins and collections (nocobase db:sync)');
-    await input.nocobase.sync(scratch, env);
-    const target = await readSqliteTargetSchema(incoming, sqliteModule);
-    const second = planSecondRound(source, target, first);
-    crashPoint('move:copy2');
-    if (second.tables.length) say(`Copying ${second.tables.length} more tables`);
-    await round(second);
-
+    const report = await runMoveRounds({
+      ...input,
+      source,
+      say: input.say ?? (() => undefined),
+      where: 'a new SQLite file',
+      env: { DB_STORAGE: incoming },
+      readTarget: () => readSqliteTargetSchema(incoming, sqliteModule),
+      copy: (r, onProgress) =>
+        copyIntoSqlite({
+          pgRestore,
+          dump: input.source,
+          sqliteModule,
+          file: incoming,
+          plan: { format, truncate: r.truncate, tables: r.tables, ...(format === 'mysql' ? { order, zone } : {}) },
+          tmpDir: input.tmpDir,
+          signal: input.signal,
+          onProgress,
+        }),
+    });
     // Whole on disk before it becomes the app's database; the app's own journal files belong to the old one.
     await fsyncFile(incoming);
     for (const suffix of ['-wal', '-shm', '-journal']) await fs.promises.rm(`${storage}${suffix}`, { force: true });
     await fs.promises.rename(incoming, storage);
-    const again = new Set(second.tables.map((t) => t.source));
-    return moveReport(source, target, [...first.tables.filter((t) => !again.has(t.source)), ...second.tables], rows);
+    return report;
   } finally {
     await removeIncoming();
   }
