@@ -1,7 +1,4 @@
-import fs from 'fs';
-import path from 'path';
-import { PassThrough } from 'stream';
-import { runTool } from '../process/run';
+import { runPipedRound } from './piped-children';
 import { makeCopyText } from './copy-text';
 import { makeMysqlDumpRows } from './mysql-dump-rows';
 import { sqliteWriterChild, type SqliteCopyScript } from './sqlite-writer-child';
@@ -44,60 +41,18 @@ export interface CopyIntoSqliteInput {
 
 /** Runs one round; answers the rows copied per target table. */
 export async function copyIntoSqlite(input: CopyIntoSqliteInput): Promise<Record<string, number>> {
-  const planFile = path.join(input.tmpDir, `move-plan-${process.pid}-${Date.now()}.json`);
-  await fs.promises.writeFile(planFile, JSON.stringify(input.plan), { mode: 0o600, flag: 'wx' });
-  const rows: Record<string, number> = Object.create(null);
-  const onLine = (line: string) => {
-    let p: unknown;
-    try {
-      p = JSON.parse(line);
-    } catch {
-      return; // an error message: it is in the tool's error
-    }
-    const { table, rows: n } = (p ?? {}) as { table?: unknown; rows?: unknown };
-    if (typeof table === 'string' && typeof n === 'number') {
-      rows[table] = n;
-      input.onProgress?.(table, n);
-    }
-  };
-  // Either side failing stops the other: a writer that died would leave pg_restore blocked on a full pipe.
-  const readerStop = new AbortController();
-  const writerStop = new AbortController();
-  const forward = () => {
-    readerStop.abort();
-    writerStop.abort();
-  };
-  input.signal?.addEventListener('abort', forward, { once: true });
-  const pipe = new PassThrough({ highWaterMark: 1024 * 1024 });
-  try {
-    let cause: unknown = null;
-    const fail = (err: unknown, other: AbortController): never => {
-      cause ??= err;
-      other.abort();
-      throw err;
-    };
-    const mysql = input.plan.format === 'mysql';
-    // Only the planned tables' data: pg_restore skips the others' without decompressing them.
-    const only = [...new Set(input.plan.tables.map((t) => t.source))].flatMap((t) => ['-t', t]);
-    const reader = mysql
-      ? Promise.resolve()
-      : runTool(
-          { command: input.pgRestore ?? 'pg_restore', args: ['--data-only', '--no-owner', '--no-acl', ...only, '-f', '-', input.dump], env: {} },
-          { stdout: pipe, signal: readerStop.signal },
-        ).then(
-          () => void pipe.end(),
-          (err) => fail(err, writerStop),
-        );
-    const writer = runTool(
-      { command: process.execPath, args: ['-e', WRITER, input.sqliteModule, input.file, planFile], env: {} },
-      { stdin: mysql ? input.dump : pipe, onStderrLine: onLine, signal: writerStop.signal },
-    ).catch((err) => fail(err, readerStop));
-    const settled = await Promise.allSettled([reader, writer]);
-    if (settled.some((r) => r.status === 'rejected')) throw cause;
-    return rows;
-  } finally {
-    input.signal?.removeEventListener('abort', forward);
-    pipe.destroy();
-    await fs.promises.rm(planFile, { force: true });
-  }
+  // Only the planned tables' data: pg_restore skips the others' without decompressing them.
+  const only = [...new Set(input.plan.tables.map((t) => t.source))].flatMap((t) => ['-t', t]);
+  return runPipedRound({
+    tmpDir: input.tmpDir,
+    plan: input.plan,
+    from: () =>
+      input.plan.format === 'mysql'
+        ? { file: input.dump }
+        : { command: input.pgRestore ?? 'pg_restore', args: ['--data-only', '--no-owner', '--no-acl', ...only, '-f', '-', input.dump], env: {} },
+    into: (planFile) => ({ command: process.execPath, args: ['-e', WRITER, input.sqliteModule, input.file, planFile], env: {} }),
+    progressFrom: 'into',
+    onProgress: input.onProgress,
+    signal: input.signal,
+  });
 }
