@@ -165,6 +165,35 @@ async function expectMovedBack(expected: Awaited<ReturnType<typeof view>>) {
   expect([again.tags.map((t: { name: string }) => t.name), again.owner.email]).toEqual([['zeta'], ADMIN.email]);
 }
 
+/**
+ * A moved app as its admin sees it in Chromium: sign-in with the moved password, the moved collections and users, and
+ * the settings page listing the move's safety backup (the task rows came back from the journal). No console error
+ * after the sign-in.
+ */
+async function expectPagesLoad(app: RealApp, shot: string) {
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors = watchConsole(page);
+    await signInPage(page, app.url, NEW_PASSWORD);
+    // The sign-in page's own 401s (no token yet) are NocoBase's, moved app or not: errors count from here.
+    const signedIn = errors.length;
+    await page.goto(`${app.url}/admin/settings/data-source-manager/main/collections`);
+    await page.getByText(THINGS).first().waitFor({ timeout: 60000 });
+    await page.getByText('bm_move_tags').first().waitFor();
+    await page.goto(`${app.url}/admin/settings/users-permissions/users`);
+    await page.getByText('member@example.com').first().waitFor({ timeout: 60000 });
+    const safety = fs.readdirSync(path.join(app.storage, 'backups-manager', 'main')).filter((f) => f.includes('safety')).sort().pop() as string;
+    await page.goto(`${app.url}/admin/settings/backups-manager`);
+    await page.getByText('Backup now').first().waitFor({ timeout: 60000 });
+    await page.getByText(safety).first().waitFor({ timeout: 60000 });
+    await screenshot(page, shot);
+    expect(errors.slice(signedIn)).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+}
+
 /** An app's key files (null where there is none); the target app's by default. */
 function dstKeys(app = dst) {
   const key = (rel: string) => (fs.existsSync(path.join(app.storage, rel)) ? fs.readFileSync(path.join(app.storage, rel)).toString('hex') : null);
@@ -437,28 +466,7 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
 
   // The moved metadata (collections, fields, users, the plugin list) as NocoBase's admin renders it, in Chromium.
   it("the moved app's pages load in the browser: the moved password, collections and users", async () => {
-    const browser = await launch();
-    try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      const errors = watchConsole(page);
-      await signInPage(page, dst.url, NEW_PASSWORD);
-      // The sign-in page's own 401s (no token yet) are NocoBase's, moved app or not: errors count from here.
-      const signedIn = errors.length;
-      await page.goto(`${dst.url}/admin/settings/data-source-manager/main/collections`);
-      await page.getByText(THINGS).first().waitFor({ timeout: 60000 });
-      await page.getByText('bm_move_tags').first().waitFor();
-      await page.goto(`${dst.url}/admin/settings/users-permissions/users`);
-      await page.getByText('member@example.com').first().waitFor({ timeout: 60000 });
-      // The backups on disk are listed, the move's safety backup among them (the task rows came back from the journal).
-      const safety = fs.readdirSync(path.join(dst.storage, 'backups-manager', 'main')).filter((f) => f.includes('safety')).sort().pop() as string;
-      await page.goto(`${dst.url}/admin/settings/backups-manager`);
-      await page.getByText('Backup now').first().waitFor({ timeout: 60000 });
-      await page.getByText(safety).first().waitFor({ timeout: 60000 });
-      await screenshot(page, `moved-into-${TARGET}`);
-      expect(errors.slice(signedIn)).toEqual([]);
-    } finally {
-      await browser.close();
-    }
+    await expectPagesLoad(dst, `moved-into-${TARGET}`);
   });
 
   // And back (PostgreSQL into SQLite, a local copy of a server app): the PostgreSQL app's own backup, with what was
@@ -499,6 +507,8 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
     expect(fs.readdirSync(path.dirname(src.env.DB_STORAGE)).filter((f) => f.includes('.bm-move'))).toEqual([]);
 
     await expectMovedBack(expected);
+    // The SQLite app's pages after the move back, in the browser as after the move in.
+    await expectPagesLoad(src, 'moved-back-into-sqlite');
     await src.stop();
   });
 
