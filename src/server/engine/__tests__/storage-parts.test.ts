@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { folderSize } from '../storage-parts';
+import { folderSize, SizeSum } from '../storage-parts';
 
 describe('folderSize', () => {
   let tmp: string;
@@ -26,5 +26,24 @@ describe('folderSize', () => {
       fs.rmSync(path.join(os.tmpdir(), `bm-size-outside-${process.pid}`), { force: true });
     }
     expect(await folderSize(path.join(tmp, 'missing'))).toBe(0);
+  });
+});
+
+describe('SizeSum', () => {
+  const sumOf = (chunks: string[]) => {
+    const s = new SizeSum();
+    for (const c of chunks) s.write(Buffer.from(c, 'latin1'));
+    return s.total();
+  };
+
+  it('sums the lines whatever the chunks cut, the last line with or without its newline', () => {
+    expect(sumOf(['12\n3', '4\n', '5'])).toBe(12 + 34 + 5);
+    expect(sumOf(['1', '0', '0\n', '2000\n'])).toBe(2100);
+    expect(sumOf([])).toBe(0);
+  });
+
+  it('answers null when a line is not a size (a find that printed something else)', () => {
+    expect(sumOf(['12\n-printf: unknown\n'])).toBeNull();
+    expect(sumOf(['12\n\n3\n'])).toBeNull();
   });
 });
