@@ -75,7 +75,8 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
   // The storage folders are measured on a worker thread while the tools are checked and the files packed: at 500,000
   // files the walk took about 3 s, which the backup waited for before it started. The disk-space check runs as soon
   // as the size is known; a disk too small stops the backup then (DISK_FULL), its partial file removed.
-  const sizing = Promise.all(parts.map((p) => (p.kind === 'dir' ? folderSize(p.source) : fileSize(p.source))));
+  const dirs = parts.filter((p) => p.kind === 'dir').map((p) => p.source);
+  const sizing = Promise.all([folderSize(...dirs), ...parts.filter((p) => p.kind === 'file').map((p) => fileSize(p.source))]);
   sizing.catch(() => undefined); // awaited below, after a tool check that may fail first
   const checked = dumper.kind === 'tool' ? await checkTools(dumper, input.db, input.tmpDir, input.tools) : undefined;
   // SQLite has no server: the version recorded is the library's, read with the app's module as the snapshot is.

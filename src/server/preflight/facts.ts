@@ -210,7 +210,7 @@ async function safetyBytes(input: FactsInput, sql?: SqlValue): Promise<number> {
 
 /** This database's size and the storage folders a backup carries (uploads, plugins): a backup's size before any was made. */
 export async function appDataBytes(db: DbConfig, storage: string, sql?: SqlValue): Promise<number> {
-  const files = (await folderSize(path.join(storage, 'uploads'))) + (await folderSize(path.join(storage, 'plugins')));
+  const files = await folderSize(path.join(storage, 'uploads'), path.join(storage, 'plugins'));
   let database = 0;
   if (db.dialect === 'sqlite') database = db.storage ? await fs.promises.stat(db.storage).then((s) => s.size, () => 0) : 0;
   else if (sql) {

@@ -1,6 +1,7 @@
 import execa from 'execa';
 import { open, rm, writeFile } from 'fs/promises';
 import type { FileHandle } from 'fs/promises';
+import os from 'os';
 import path from 'path';
 import { Readable, Writable } from 'stream';
 import type { CommandSpec } from '../dumpers/types';
@@ -61,6 +62,8 @@ export async function runTool(spec: CommandSpec, io: RunIO = {}): Promise<{ stde
       stdin = 'pipe';
     }
 
+    await spawnTurn();
+    if (io.signal?.aborted) throw new ToolAbortedError(`${name} was cancelled`, details(null));
     const child = execa(spec.command, spec.args, {
       env: childEnv(spec.env),
       extendEnv: false,
@@ -71,6 +74,7 @@ export async function runTool(spec: CommandSpec, io: RunIO = {}): Promise<{ stde
       windowsHide: true,
     });
     if (child.pid !== undefined) {
+      lowerPriority(child.pid);
       registerChild(child.pid, name);
       io.onSpawn?.(child.pid);
     }
@@ -137,6 +141,30 @@ export async function runTool(spec: CommandSpec, io: RunIO = {}): Promise<{ stde
   } finally {
     await stdinHandle?.close();
     await Promise.all(written.map((file) => rm(file, { force: true })));
+  }
+}
+
+// A process start holds the event loop 10-40 ms (the fork of a large server copies its page tables, then waits for
+// the exec). Starts asked for at once (a backup's tool checks and its size listing) take turns, one per turn of the
+// event loop, so the server answers its requests between them instead of after all of them.
+let spawnQueue: Promise<void> = Promise.resolve();
+function spawnTurn(): Promise<void> {
+  const turn = spawnQueue.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+  spawnQueue = turn;
+  return turn;
+}
+
+/**
+ * A tool runs below the server's event loop, as the bulk worker threads do (background-thread.ts): nice 10, which
+ * its own children (pg_dump -j workers) inherit. It still takes every idle cycle; when it and the event loop want
+ * the same core, the event loop, which answers the app's requests, goes first. Where refused, it runs as before.
+ */
+export const CHILD_NICE = 10;
+function lowerPriority(pid: number): void {
+  try {
+    os.setPriority(pid, CHILD_NICE);
+  } catch {
+    /* not permitted here: the tool runs at the server's priority */
   }
 }
 

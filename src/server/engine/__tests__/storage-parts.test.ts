@@ -47,3 +47,19 @@ describe('SizeSum', () => {
     expect(sumOf(['12\n\n3\n'])).toBeNull();
   });
 });
+
+describe('folderSize of several folders', () => {
+  it('sums them in one listing; a missing one counts 0', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-size2-'));
+    try {
+      fs.mkdirSync(path.join(tmp, 'a/x'), { recursive: true });
+      fs.mkdirSync(path.join(tmp, 'b'));
+      fs.writeFileSync(path.join(tmp, 'a/x/one'), Buffer.alloc(1000));
+      fs.writeFileSync(path.join(tmp, 'b/two'), Buffer.alloc(234));
+      expect(await folderSize(path.join(tmp, 'a'), path.join(tmp, 'b'), path.join(tmp, 'missing'))).toBe(1234);
+      expect(await folderSize(path.join(tmp, 'missing'))).toBe(0);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

@@ -3,7 +3,7 @@ import os from 'os';
 import path from 'path';
 import { PassThrough, Readable, Writable } from 'stream';
 import { ToolAbortedError, ToolError, ToolNotFoundError } from '../errors';
-import { captureTool, runTool } from '../run';
+import { captureTool, CHILD_NICE, runTool } from '../run';
 import { failure } from './failure';
 
 const node = (script: string, env: Record<string, string> = {}) => ({
@@ -217,5 +217,28 @@ describe('streams and files', () => {
   it('captureTool returns stdout as text', async () => {
     const out = await captureTool(node("process.stdout.write('pg_dump (PostgreSQL) 15.19')"));
     expect(out).toBe('pg_dump (PostgreSQL) 15.19');
+  });
+});
+
+describe('the server first', () => {
+  /** The nice value of a running process (field 19 of /proc/<pid>/stat). */
+  const niceOf = (pid: number) => {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  };
+
+  it('runs a tool at nice 10, below the event loop that answers requests', async () => {
+    let nice: number | null = null;
+    await runTool({ command: 'sleep', args: ['0.2'], env: {} }, { onSpawn: (pid) => (nice = niceOf(pid)) });
+    expect(nice).toBe(CHILD_NICE);
+    expect(CHILD_NICE).toBe(10);
+  });
+
+  it('starts tools asked for at once in turns of the event loop: what came meanwhile runs between the starts', async () => {
+    const order: string[] = [];
+    const a = runTool(node(''), { onSpawn: () => (order.push('a'), setImmediate(() => order.push('between'))) });
+    const b = runTool(node(''), { onSpawn: () => order.push('b') });
+    await Promise.all([a, b]);
+    expect(order).toEqual(['a', 'between', 'b']);
   });
 });
