@@ -170,7 +170,7 @@ async function expectMovedBack(expected: Awaited<ReturnType<typeof view>>) {
  * the settings page listing the move's safety backup (the task rows came back from the journal). No console error
  * after the sign-in.
  */
-async function expectPagesLoad(app: RealApp, shot: string) {
+async function expectPagesLoad(app: RealApp, shot: string, movedFrom?: string) {
   const browser = await launch();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -187,6 +187,11 @@ async function expectPagesLoad(app: RealApp, shot: string) {
     await page.goto(`${app.url}/admin/settings/backups-manager`);
     await page.getByText('Backup now').first().waitFor({ timeout: 60000 });
     await page.getByText(safety).first().waitFor({ timeout: 60000 });
+    if (movedFrom) {
+      // The web move's row says it was one, and its tooltip what moved (the report the server kept on the row).
+      await page.getByText(`moved from ${movedFrom}`).first().hover();
+      await page.getByText(new RegExp(`Moved from ${movedFrom} to \\w+: \\d+ tables, \\d+ rows\\.`)).first().waitFor({ timeout: 10000 });
+    }
     await screenshot(page, shot);
     expect(errors.slice(signedIn)).toEqual([]);
   } finally {
@@ -466,7 +471,8 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
 
   // The moved metadata (collections, fields, users, the plugin list) as NocoBase's admin renders it, in Chromium.
   it("the moved app's pages load in the browser: the moved password, collections and users", async () => {
-    await expectPagesLoad(dst, `moved-into-${TARGET}`);
+    // The PostgreSQL pass moved from the settings page too (the mysql pass's web move was killed and rolled back).
+    await expectPagesLoad(dst, `moved-into-${TARGET}`, WEB_MOVE === 'whole' ? 'SQLite' : undefined);
   });
 
   // And back (PostgreSQL into SQLite, a local copy of a server app): the PostgreSQL app's own backup, with what was
@@ -508,7 +514,7 @@ describe(`a SQLite app moved into ${TARGET}`, () => {
 
     await expectMovedBack(expected);
     // The SQLite app's pages after the move back, in the browser as after the move in.
-    await expectPagesLoad(src, 'moved-back-into-sqlite');
+    await expectPagesLoad(src, 'moved-back-into-sqlite', 'PostgreSQL');
     await src.stop();
   });
 

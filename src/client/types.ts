@@ -43,6 +43,30 @@ export interface Task {
   pinned?: boolean | null;
   /** The admin's note ("before the v2.3 upgrade"). */
   note?: string | null;
+  /** What the server records of the run (a restore's phases, a move's dialects and report...). */
+  options?: TaskOptions | null;
+}
+
+/** The parts of a task's options the page reads. */
+export interface TaskOptions {
+  /** A restore that moved the data into another dialect. */
+  move?: { from?: string; to?: string } | null;
+  /** Its report once done (src/server/move/copy-plan.ts MoveReport). */
+  moveReport?: MoveReportView | null;
+  [key: string]: unknown;
+}
+
+/** What a move copied and what it could not (the server's MoveReport). */
+export interface MoveReportView {
+  /** Source table → rows copied. */
+  moved: Record<string, number>;
+  tablesNotMoved?: string[];
+  columnsNotMoved?: string[];
+  views?: string[];
+  triggers?: string[];
+  functions?: string[];
+  /** Column kind (boolean, json, datetime...) → columns converted on the way. */
+  converted?: Record<string, number>;
 }
 
 export interface ListMeta {

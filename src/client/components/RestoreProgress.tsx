@@ -5,6 +5,7 @@ import { useTaskWatch } from '../hooks/useTaskWatch';
 import { useT } from '../locale';
 import type { TaskId } from '../types';
 import { isFinished } from '../types';
+import { moveSummary } from '../utils/moveSummary';
 import { forgetRestore } from '../utils/restoreMarker';
 import { errorText } from '../utils/taskError';
 
@@ -27,12 +28,25 @@ export function RestoreProgress({ restoreTaskId, onFinished, onClose }: Props) {
   }, [finished, onFinished]);
 
   if (task?.status === 'succeeded') {
+    // A move into another dialect: what moved, and what the admin must recreate by hand.
+    const moved = moveSummary(task, t);
     return (
       <Result
         status="success"
         title={t('The application was restored.')}
         subTitle={t('Reload the page to see the restored data.')}
         extra={[
+          ...(moved
+            ? [
+                <Alert
+                  key="move"
+                  type={moved.incomplete ? 'warning' : 'info'}
+                  showIcon
+                  style={{ textAlign: 'left', marginBottom: 16 }}
+                  message={<div style={{ whiteSpace: 'pre-wrap' }}>{moved.lines.join('\n')}</div>}
+                />,
+              ]
+            : []),
           <Button key="reload" type="primary" onClick={() => window.location.reload()}>
             {t('Reload page')}
           </Button>,

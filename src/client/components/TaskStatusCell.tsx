@@ -2,6 +2,7 @@ import { ClockCircleOutlined, WarningOutlined } from '@ant-design/icons';
 import { Progress, Tag, Tooltip, Typography } from 'antd';
 import { useT } from '../locale';
 import type { Task } from '../types';
+import { moveSummary } from '../utils/moveSummary';
 import { taskSkippedFiles } from '../utils/skippedFiles';
 import { errorText } from '../utils/taskError';
 
@@ -29,6 +30,17 @@ export function TaskStatusCell({ task }: { task: Task }) {
         </Tooltip>
       );
     case 'succeeded': {
+      // A restore that moved the data into another dialect says so, and what did not move (a warning then).
+      const moved = moveSummary(task, t);
+      if (moved) {
+        return (
+          <Tooltip title={<div style={{ whiteSpace: 'pre-wrap' }}>{moved.lines.join('\n')}</div>}>
+            <Tag color={moved.incomplete ? 'warning' : 'success'} icon={moved.incomplete ? <WarningOutlined /> : undefined}>
+              {t('succeeded')} · {moved.label}
+            </Tag>
+          </Tooltip>
+        );
+      }
       // A backup that left files out (symlinks, FIFOs, unsafe names) says so instead of a plain success.
       const skipped = taskSkippedFiles(task, t);
       if (!skipped) return <Tag color="success">{t('succeeded')}</Tag>;
