@@ -58,6 +58,10 @@ describe('folderSize of several folders', () => {
       fs.writeFileSync(path.join(tmp, 'b/two'), Buffer.alloc(234));
       expect(await folderSize(path.join(tmp, 'a'), path.join(tmp, 'b'), path.join(tmp, 'missing'))).toBe(1234);
       expect(await folderSize(path.join(tmp, 'missing'))).toBe(0);
+      // An uploads folder that is itself a link (to another disk) is measured where it points, as it is packed;
+      // links inside are still left out.
+      fs.symlinkSync(path.join(tmp, 'a'), path.join(tmp, 'linked'));
+      expect(await folderSize(path.join(tmp, 'linked'), path.join(tmp, 'b'))).toBe(1234);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
