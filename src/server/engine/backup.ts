@@ -72,8 +72,8 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
   const parts = storageParts(input.storage, input.app.name).filter(
     (p) => p.name === 'keys' || (p.name === 'uploads' ? input.include.uploads : input.include.plugins),
   );
-  // The storage folders are measured on a worker thread while the tools are checked and the files packed: at 500,000
-  // files the walk took about 3 s, which the backup waited for before it started. The disk-space check runs as soon
+  // The storage folders are measured (one `find`, or a worker thread: folderSize) while the tools are checked and the
+  // files packed: at 500,000 files the walk took about 3 s, which the backup waited for before it started. The disk-space check runs as soon
   // as the size is known; a disk too small stops the backup then (DISK_FULL), its partial file removed.
   const dirs = parts.filter((p) => p.kind === 'dir').map((p) => p.source);
   const sizing = Promise.all([folderSize(...dirs), ...parts.filter((p) => p.kind === 'file').map((p) => fileSize(p.source))]);
