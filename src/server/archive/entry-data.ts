@@ -26,16 +26,28 @@ export const localHeaderLength = (entry: CentralEntry): number => LOCAL_MIN + Bu
  * must carry the central directory's name, and the data must end before the central directory.
  */
 export function entryDataOffset(header: Buffer, entry: CentralEntry, cdOffset: number): number {
-  const nameBytes = Buffer.from(entry.path, 'utf8');
-  if (header.length < LOCAL_MIN + nameBytes.length || header.readUInt32LE(0) !== SIG_LOCAL) {
+  const nameLength = Buffer.byteLength(entry.path, 'utf8');
+  if (header.length < LOCAL_MIN + nameLength || header.readUInt32LE(0) !== SIG_LOCAL) {
     throw new Error('bad local file header');
   }
-  if (header.readUInt16LE(26) !== nameBytes.length || !header.subarray(LOCAL_MIN, LOCAL_MIN + nameBytes.length).equals(nameBytes)) {
+  if (header.readUInt16LE(26) !== nameLength || !nameAt(header, LOCAL_MIN, entry.path, nameLength)) {
     throw new Error('local file header names another entry');
   }
-  const dataAt = entry.offset + LOCAL_MIN + nameBytes.length + header.readUInt16LE(28);
+  const dataAt = entry.offset + LOCAL_MIN + nameLength + header.readUInt16LE(28);
   if (dataAt + entry.size > cdOffset) throw new Error('entry data runs into the central directory');
   return dataAt;
+}
+
+/**
+ * Whether `header` holds `name` (`length` UTF-8 bytes) at `at`: an ASCII name compared in place, others encoded. No
+ * buffer per entry for the names this plugin writes (a restore checks one header per file).
+ */
+function nameAt(header: Buffer, at: number, name: string, length: number): boolean {
+  if (length === name.length) {
+    for (let k = 0; k < length; k++) if (header[at + k] !== name.charCodeAt(k)) return false;
+    return true;
+  }
+  return header.subarray(at, at + length).equals(Buffer.from(name, 'utf8'));
 }
 
 /** The data of a stored entry, in chunks of a new buffer each, or all read into `into` (each valid until the next). */

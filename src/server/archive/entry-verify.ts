@@ -7,6 +7,7 @@ import type { ManifestEntry } from './manifest-types';
 import { EntryWindow } from './entry-window';
 import { authFailed, entryPlaintext, Sealed, storedName } from './sealed';
 import type { OpenArchive } from './zip-directory';
+import type { CentralEntry } from './zip-basics';
 
 export function abortedError(): ArchiveError {
   return new ArchiveError('ABORTED', 'Cancelled', {});
@@ -110,9 +111,13 @@ export class VerifyStream extends HashStream {
   }
 }
 
-/** A small entry's stored bytes fit an EntryWindow: read, decrypted and checked whole, without a stream. */
-export function fitsWindow(z: OpenArchive, entry: ManifestEntry, sealed: Sealed | null): boolean {
-  return z.entries.get(storedName(entry, sealed))!.size <= EntryWindow.MAX_ENTRY;
+/**
+ * The central record of a small entry, whose stored bytes fit an EntryWindow (read, decrypted and checked whole,
+ * without a stream: verifiedWhole); null for a larger one. One lookup per entry, handed on.
+ */
+export function inWindow(z: OpenArchive, entry: ManifestEntry, sealed: Sealed | null): CentralEntry | null {
+  const c = z.entries.get(storedName(entry, sealed))!;
+  return c.size <= EntryWindow.MAX_ENTRY ? c : null;
 }
 
 /**
@@ -120,10 +125,10 @@ export function fitsWindow(z: OpenArchive, entry: ManifestEntry, sealed: Sealed 
  * judgement copyVerified makes, with the same errors. The answer may be a view of the window: use it before the next
  * read.
  */
-export function verifiedWhole(window: EntryWindow, z: OpenArchive, sealed: Sealed | null, entry: ManifestEntry): Buffer {
+export function verifiedWhole(window: EntryWindow, central: CentralEntry, sealed: Sealed | null, entry: ManifestEntry): Buffer {
   let plain: Buffer;
   try {
-    const raw = window.read(z.entries.get(storedName(entry, sealed))!);
+    const raw = window.read(central);
     const id = entry.stored as string;
     plain = sealed ? openAll(sealed.keyring.entryKey(id), id, sealed.info.chunkSize, raw) : raw;
   } catch (err) {

@@ -64,21 +64,40 @@ export class FileMaker {
     });
   }
 
-  /** Queues `data` as file `target` with `mode`; waits only when every buffer is out. Throws an earlier failure. */
-  async add(target: string, entryPath: string, data: Buffer, mode: number): Promise<void> {
+  /**
+   * Queues `data` as file `target` with `mode`. Answers a promise only when it must wait (every buffer is out), and
+   * nothing otherwise: no promise per file, which was a good part of what a restore allocated per small file. Throws
+   * an earlier failure.
+   */
+  add(target: string, entryPath: string, data: Buffer, mode: number): Promise<void> | undefined {
     if (data.length > BUFFER_BYTES) throw new RangeError(`${data.length} bytes exceed the file maker's buffer`);
     if (this.failed) throw this.failed;
     if (this.current && (this.current.used + data.length > BUFFER_BYTES || this.current.files.length >= MAX_FILES)) this.send();
+    if (!this.current && this.free.length) this.take();
+    if (!this.current) return this.addWhenFree(target, entryPath, data, mode);
+    this.queue(target, entryPath, data, mode);
+    return undefined;
+  }
+
+  private async addWhenFree(target: string, entryPath: string, data: Buffer, mode: number): Promise<void> {
     while (!this.current) {
       if (this.failed) throw this.failed;
       if (this.free.length) {
-        const buf = this.free.pop()!;
-        this.current = { buf, view: Buffer.from(this.bytes[buf]!), used: 0, files: [] };
+        this.take();
         break;
       }
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
-    const c = this.current;
+    this.queue(target, entryPath, data, mode);
+  }
+
+  private take(): void {
+    const buf = this.free.pop()!;
+    this.current = { buf, view: Buffer.from(this.bytes[buf]!), used: 0, files: [] };
+  }
+
+  private queue(target: string, entryPath: string, data: Buffer, mode: number): void {
+    const c = this.current!;
     data.copy(c.view, c.used);
     c.files.push({ target, entryPath, off: c.used, len: data.length, mode });
     c.used += data.length;

@@ -7,6 +7,7 @@ import type { Manifest } from './manifest-types';
 import { headerMismatch, readSealedManifest, Sealed, storedName, storedSize, unlockArchive } from './sealed';
 import type { OpenArchive } from './zip-directory';
 import { TimeSlice } from '../time-slice';
+import { someEntry } from './entry-scan';
 import type { ParseOptions } from './manifest-parse';
 import type { PackHint } from './packed-entries';
 import type { CentralTable } from './central-table';
@@ -35,7 +36,7 @@ export function packHintOf(z: OpenArchive): PackHint {
  */
 async function checkAgainst(z: OpenArchive, manifest: Manifest, sealed: Sealed | null): Promise<void> {
   // Encrypted: every entry names its opaque ZIP entry; plain: none does (validateManifest allows all or none).
-  if (manifest.entries.some((e) => (e.stored !== undefined) !== !!sealed)) {
+  if (await someEntry(manifest.entries, (e) => (e.stored !== undefined) !== !!sealed)) {
     throw metadataInvalid(MANIFEST_NAME, sealed ? 'an entry has no stored name' : 'stored names in a plain archive');
   }
   // manifest.sig (the provenance signature) is metadata too, judged by provenance.ts.

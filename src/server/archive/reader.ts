@@ -1,5 +1,6 @@
 import { Readable, Writable } from 'stream';
-import { abortedError, copyVerified, fitsWindow, readFailed, verifiedWhole, VerifyStream } from './entry-verify';
+import { abortedError, copyVerified, inWindow, readFailed, verifiedWhole, VerifyStream } from './entry-verify';
+import { filterEntries, sumEntrySizes } from './entry-scan';
 import { EntryWindow } from './entry-window';
 import { ArchiveError } from './errors';
 import { ensureFreeSpace } from './free-space';
@@ -120,8 +121,8 @@ export async function extractVerified(
   return withArchive(archivePath, async (z) => {
     // Password, header and sizes are all checked here, before the staging folder is even created.
     const { sealed } = await openManifest(z, opts.password, manifest);
-    const chosen = opts.select ? manifest.entries.filter(opts.select) : manifest.entries;
-    const total = chosen.reduce((n, e) => n + e.size, 0);
+    const chosen = opts.select ? await filterEntries(manifest.entries, opts.select) : manifest.entries;
+    const total = await sumEntrySizes(chosen);
     // A restore that runs out of disk halfway leaves a full disk and nothing restored: refuse up front.
     await ensureFreeSpace(stagingDir, total);
 
@@ -132,11 +133,14 @@ export async function extractVerified(
     try {
       for (const entry of chosen) {
         if (signal?.aborted) throw abortedError();
-        const target = await staging.prepare(entry.path);
-        if (fitsWindow(z, entry, sealed)) {
+        // No promise per file where none is needed: what a restore allocates per file is what its heap grows by.
+        const target = staging.readyTarget(entry.path) ?? (await staging.prepare(entry.path));
+        const small = inWindow(z, entry, sealed);
+        if (small) {
           // Small: checked whole before its file exists, which a worker thread creates (file-maker.ts).
-          const plain = verifiedWhole(window, z, sealed, entry);
-          await staging.writeFileSoon(target, entry.path, plain, modeOf(entry));
+          const plain = verifiedWhole(window, small, sealed, entry);
+          const wait = staging.writeFileSoon(target, entry.path, plain, modeOf(entry));
+          if (wait) await wait;
           done += entry.size;
           onProgress?.(done, total);
           if (slice.due()) await slice.pause();
@@ -165,14 +169,15 @@ export function verifyArchive(archivePath: string, opts: VerifyOptions = {}): Pr
   const { signal, onProgress } = opts;
   return withArchive(archivePath, async (z) => {
     const { manifest, sealed } = await openManifest(z, opts.password);
-    const total = manifest.entries.reduce((n, e) => n + e.size, 0);
+    const total = await sumEntrySizes(manifest.entries);
     let done = 0;
     const window = new EntryWindow(z);
     const slice = new TimeSlice();
     for (const entry of manifest.entries) {
       if (signal?.aborted) throw abortedError();
-      if (fitsWindow(z, entry, sealed)) {
-        verifiedWhole(window, z, sealed, entry);
+      const small = inWindow(z, entry, sealed);
+      if (small) {
+        verifiedWhole(window, small, sealed, entry);
         done += entry.size;
         onProgress?.(done, total);
         if (slice.due()) await slice.pause();

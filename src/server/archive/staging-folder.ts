@@ -3,7 +3,7 @@ import fsp from 'fs/promises';
 import path from 'path';
 import { ArchiveError } from './errors';
 import { FileMaker, MakeError } from './file-maker';
-import { resolveInside } from './safe-path';
+import { isCanonicalEntryPath, resolveInside, safeEntryPath } from './safe-path';
 
 const NEW_FILE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0);
 
@@ -31,7 +31,8 @@ function existsError(err: unknown, entryPath: string): unknown {
 export class StagingFolder {
   private readonly createdFiles: string[] = [];
   private readonly createdDirs: string[] = [];
-  private readonly knownDirs: Set<string>;
+  /** Folders made or found, relative to the root ('' is the root): most files go into a folder already known. */
+  private readonly knownDirs = new Set<string>(['']);
   private maker: FileMaker | null = null;
 
   private constructor(
@@ -39,9 +40,7 @@ export class StagingFolder {
     private readonly rootExisted: boolean,
     /** Nothing was in the folder when it was opened: what it holds later is the extraction's. */
     private readonly wasEmpty: boolean,
-  ) {
-    this.knownDirs = new Set<string>([root]);
-  }
+  ) {}
 
   static async open(stagingDir: string): Promise<StagingFolder> {
     const rootExisted = await fsp
@@ -59,10 +58,22 @@ export class StagingFolder {
     if (!this.wasEmpty) this.createdFiles.push(file);
   }
 
+  /**
+   * Where entry `rel` is extracted to, when its folder is already made (most files of a restore), without a promise;
+   * null when prepare() must make folders first.
+   */
+  readyTarget(rel: string): string | null {
+    if (!isCanonicalEntryPath(rel)) return null;
+    const last = rel.lastIndexOf('/');
+    if (last >= 0 && !this.knownDirs.has(rel.slice(0, last))) return null;
+    return resolveInside(this.root, rel);
+  }
+
   /** Where entry `rel` is extracted to, with its parent folders created. */
   async prepare(rel: string): Promise<string> {
-    const target = resolveInside(this.root, rel);
-    await this.ensureParents(rel);
+    const safe = safeEntryPath(rel);
+    const target = resolveInside(this.root, safe);
+    await this.ensureParents(safe);
     return target;
   }
 
@@ -91,10 +102,14 @@ export class StagingFolder {
    * Creates `target` as writeFile does, on a worker thread (file-maker.ts): the content is copied at once, the file
    * exists after `settle()`. For the many small files of a restore.
    */
-  async writeFileSoon(target: string, entryPath: string, data: Buffer, mode: number): Promise<void> {
-    if (data.length > FileMaker.MAX_FILE) return this.writeFile(target, entryPath, data, mode);
+  writeFileSoon(target: string, entryPath: string, data: Buffer, mode: number): Promise<void> | undefined {
+    if (data.length > FileMaker.MAX_FILE) {
+      this.writeFile(target, entryPath, data, mode);
+      return undefined;
+    }
     this.maker = this.maker ?? new FileMaker((made) => this.made(made));
-    await this.maker.add(target, entryPath, data, mode);
+    // A promise only when the maker must wait for a buffer (see FileMaker.add).
+    return this.maker.add(target, entryPath, data, mode);
   }
 
   /** Every file handed to writeFileSoon exists (or the first failure is thrown, translated as writeFile's). */
@@ -140,12 +155,15 @@ export class StagingFolder {
     if (!this.rootExisted) await fsp.rmdir(this.root).catch(() => undefined);
   }
 
+  /** `rel` is canonical (safeEntryPath): its folders are its prefixes up to each '/'. */
   private async ensureParents(rel: string): Promise<void> {
-    const segs = rel.split('/').slice(0, -1);
-    let cur = this.root;
-    for (const seg of segs) {
-      cur = path.join(cur, seg);
-      if (this.knownDirs.has(cur)) continue;
+    const last = rel.lastIndexOf('/');
+    // The common case, checked without building a string per segment: the file's folder is already there.
+    if (last < 0 || this.knownDirs.has(rel.slice(0, last))) return;
+    for (let end = rel.indexOf('/'); end >= 0 && end <= last; end = rel.indexOf('/', end + 1)) {
+      const sub = rel.slice(0, end);
+      if (this.knownDirs.has(sub)) continue;
+      const cur = path.join(this.root, sub);
       try {
         await fsp.mkdir(cur, { mode: 0o700 });
         await fsp.chmod(cur, 0o700);
@@ -156,7 +174,7 @@ export class StagingFolder {
         if (!st.isDirectory()) {
           throw new ArchiveError(
             'ENTRY_UNSAFE',
-            `Cannot extract "${rel}": "${path.relative(this.root, cur)}" exists and is not a folder`,
+            `Cannot extract "${rel}": "${sub}" exists and is not a folder`,
             {
               path: rel,
               reason: 'blocked by existing item',
@@ -164,7 +182,7 @@ export class StagingFolder {
           );
         }
       }
-      this.knownDirs.add(cur);
+      this.knownDirs.add(sub);
     }
   }
 }

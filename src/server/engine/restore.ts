@@ -78,11 +78,10 @@ export async function stageArchive(
 ): Promise<void> {
   await fs.promises.rm(stagingDir, { recursive: true, force: true });
   await fs.promises.mkdir(stagingDir, { recursive: true, mode: 0o700 });
-  const total = (select ? manifest.entries.filter(select) : manifest.entries).reduce((a, e) => a + e.size, 0) || 1;
   await extractVerified(file, manifest, stagingDir, {
     password,
     select,
-    onProgress: (done: number) => onProgress?.(Math.floor((100 * done) / total)),
+    onProgress: (done: number, total: number) => onProgress?.(Math.floor((100 * done) / (total || 1))),
     modeOf: stagedFileMode(manifest),
   });
   await applyRecordedModes(manifest, stagingDir);

@@ -1,6 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import type { Phase } from '../../constants';
+import { filterEntries } from '../archive/entry-scan';
 import { STORAGE_PREFIX } from '../archive/layout';
 import { manifestJsonPieces } from '../archive/manifest-pieces';
 import type { Manifest } from '../archive/manifest-types';
@@ -100,8 +101,8 @@ export class RestoreRollbackFailed extends Error {
  * which the task's closures share, so that a restore of 500,000 files does not hold 500,000 entries (about 95 MB of
  * heap) through its safety backup, database restore and upgrade.
  */
-function releaseStagedEntries(manifest: Manifest): void {
-  manifest.entries = manifest.entries.filter((e) => !e.path.startsWith(STORAGE_PREFIX));
+async function releaseStagedEntries(manifest: Manifest): Promise<void> {
+  manifest.entries = await filterEntries(manifest.entries, (e) => !e.path.startsWith(STORAGE_PREFIX));
 }
 
 export const stagingOf = (paths: BackupPaths, id: string) => path.join(paths.tmp, `restore-${id}`);
@@ -169,7 +170,7 @@ export async function runRestorePipeline(
     say('Unpacking and checking every file of the backup');
     await stageArchive(job.file, job.manifest, staging, (p) => progress('validating', Math.floor(p * 0.3)), job.password);
     await writeDurable(path.join(staging, MANIFEST_COPY), manifestJsonPieces(job.manifest));
-    releaseStagedEntries(job.manifest);
+    await releaseStagedEntries(job.manifest);
     // A dump the tool cannot read, or one that would run client commands, stops here: before the safety backup,
     // before maintenance, before any database is emptied.
     // A moved main database is read row by row, not restored by a tool: its own check.

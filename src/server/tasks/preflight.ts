@@ -1,3 +1,4 @@
+import { sumEntrySizes } from '../archive/entry-scan';
 import type { Manifest, ArchiveHeaderInfo } from '../archive/manifest-types';
 import { preflightReport } from '../preflight/checks';
 import { gatherTargetFacts } from '../preflight/facts';
@@ -33,4 +34,4 @@ export async function appPreflight(
   );
 }
 
-export const entriesBytes = (m: Manifest) => m.entries.reduce((a, e) => a + e.size, 0);
+export const entriesBytes = (m: Manifest): Promise<number> => sumEntrySizes(m.entries);

@@ -89,7 +89,7 @@ async function prepareRestore(service: BackupsService, req: RestoreRequest) {
   // The pre-flight, from the manifest the password authenticated: refused here, before any task or change. Only for
   // the main application: sub-applications and data sources are started (and upgraded) by the supervisor.
   const preflight = selection.main
-    ? await appPreflight(service, manifest, { stagingBytes: entriesBytes(manifest), safetyBackup: req.safetyBackup !== false })
+    ? await appPreflight(service, manifest, { stagingBytes: await entriesBytes(manifest), safetyBackup: req.safetyBackup !== false })
     : null;
   if (preflight) assertPreflight(preflight, req.acceptWarnings === true);
   // A SQLite backup restored into this server database is moved (restore/move-step.ts); its way back is the safety

@@ -1,6 +1,7 @@
 import fs from 'fs';
 import type { ArchiveHeaderInfo, Manifest, ManifestHead } from '../archive/manifest-types';
 import type { DbConfig } from '../dumpers/types';
+import { sumEntrySizes } from '../archive/entry-scan';
 import { readProvenance } from '../archive/provenance';
 import { inspectArchive, inspectHeader } from '../engine/restore';
 import type { PreflightReport } from '../preflight/types';
@@ -55,6 +56,6 @@ export async function archiveSummary(
     return { ...summaryOf(header, size, true), provenance, ...(preflight ? { preflight: await preflight(header, size) } : {}) };
   }
   const manifest = await inspectArchive(file, target);
-  const staging = manifest.entries.reduce((a, e) => a + e.size, 0);
+  const staging = await sumEntrySizes(manifest.entries);
   return { ...summaryOf(manifest, size), provenance, ...(preflight ? { preflight: await preflight(manifest, staging) } : {}) };
 }

@@ -67,3 +67,33 @@ describe('resolveInside', () => {
     expect(() => resolveInside(root, rel)).toThrow(expect.objectContaining({ code: 'ENTRY_UNSAFE' }));
   });
 });
+
+describe('resolveInside without path.resolve', () => {
+  // Under a normalised absolute root a canonical name is joined, not resolved: the answer must be path.resolve's.
+  it.each([
+    ['/srv/staging', 'storage/uploads/a.png'],
+    ['/srv/staging', 'x'],
+    ['/', 'etc-not/x'],
+    ['/srv/a b/ünï', 'storage/uploads/名前/ファイル.png'],
+    ['/srv/staging', 'a..b/..c/c..'],
+    ['/srv/staging', '.hidden/.x'],
+  ])('under %j, %j is where path.resolve puts it', (root, rel) => {
+    expect(resolveInside(root, rel)).toBe(path.resolve(root, ...rel.split('/')));
+  });
+
+  it.each(['/srv/staging/', '/srv/./staging', '/srv/x/../staging', '//srv//staging'])('a root such as %j still resolves', (root) => {
+    expect(resolveInside(root, 'a/b')).toBe(path.resolve('/srv/staging', 'a', 'b'));
+  });
+
+  it.each(['a/../../x', 'a/./b/../../..', '../x', 'a//b'])('a name such as %j takes the checked path', (rel) => {
+    const root = '/srv/staging';
+    let answer: string | null = null;
+    try {
+      answer = resolveInside(root, rel);
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'ENTRY_UNSAFE' });
+      return;
+    }
+    expect(answer).toBe(path.resolve(root, ...rel.split('/').filter((s) => s && s !== '.')));
+  });
+});
