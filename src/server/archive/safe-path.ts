@@ -57,8 +57,8 @@ export function isCanonicalEntryPath(name: string): boolean {
 export function resolveInside(root: string, rel: string): string {
   const safe = safeEntryPath(rel);
   // A canonical name has no '.', '..' or empty segment: under a normalised absolute root, joining is resolving. The
-  // strings path.resolve and path.relative build were most of a restore's allocations (about 0.5 MB of heap per 1,000
-  // files), and what the young generation holds at each collection is promoted: a heap that grew with the file count.
+  // strings path.resolve and path.relative build were most of what a restore allocated per file (several KB), and
+  // the more it allocates, the more often a collection promotes what is in flight: a heap that grew with the files.
   if (isNormalRoot(root)) return root === '/' ? `/${safe}` : `${root}/${safe}`;
   const base = path.resolve(root);
   const target = path.resolve(base, ...safe.split('/'));
