@@ -1,6 +1,7 @@
 import { checkNoOverlap } from '../central-check';
 import { isArchiveError } from '../errors';
 import { type CentralEntry, LOCAL_MIN } from '../zip-basics';
+import { turnCounter } from './helpers';
 
 // Entries may not overlap, whatever order the central directory lists them in: an archive this plugin wrote lists
 // them in the order of their data (checked as listed), any other order is sorted first.
@@ -78,7 +79,7 @@ describe('checkNoOverlap on a large directory', () => {
   it('hands the event loop back while it checks the order, not only while it compares neighbours', async () => {
     // 3,000 entries, each made as it is read (as the central table does) at 10 µs: the order pass alone takes 30 ms.
     const list = packed(Array.from({ length: 3000 }, (_, i) => `storage/uploads/f${i}`));
-    let turns = 0;
+    const counter = turnCounter();
     let turnsAtSecondPass = -1;
     let passes = 0;
     const index = {
@@ -87,7 +88,7 @@ describe('checkNoOverlap on a large directory', () => {
       has: (name: string) => list.some((e) => e.path === name),
       keys: () => list.map((e) => e.path).values(),
       values: function* () {
-        if (++passes === 2) turnsAtSecondPass = turns;
+        if (++passes === 2) turnsAtSecondPass = counter.turns;
         for (const e of list) {
           const until = performance.now() + 0.01;
           while (performance.now() < until) {
@@ -97,15 +98,8 @@ describe('checkNoOverlap on a large directory', () => {
         }
       },
     };
-    let running = true;
-    const tick = () => {
-      if (!running) return;
-      turns++;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
     await checkNoOverlap(index);
-    running = false;
+    counter.stop();
     expect(passes).toBe(2);
     expect(turnsAtSecondPass).toBeGreaterThan(0);
   });

@@ -1,5 +1,6 @@
 import { filterEntries, someEntry, sumEntrySizes } from '../entry-scan';
 import type { ManifestEntry } from '../manifest-types';
+import { turnCounter } from './helpers';
 
 // Passes over a restore's manifest entries hand the event loop back: each read of a packed entry makes an object, and
 // one synchronous pass over 500,000 held the server 100-200 ms.
@@ -24,17 +25,9 @@ function slowEntries(n: number, costMs: number): ManifestEntry[] {
 
 /** Event-loop turns while `work` runs. */
 async function turnsDuring(work: () => Promise<unknown>): Promise<number> {
-  let turns = 0;
-  let running = true;
-  const tick = () => {
-    if (!running) return;
-    turns++;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
+  const counter = turnCounter();
   await work();
-  running = false;
-  return turns;
+  return counter.stop();
 }
 
 describe('entry scans', () => {

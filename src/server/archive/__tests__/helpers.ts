@@ -265,3 +265,24 @@ export function rssProbe() {
     stop: () => clearInterval(timer),
   };
 }
+
+/** Counts turns of the event loop (one setImmediate after another) until stop(): whether work hands the loop back. */
+export function turnCounter() {
+  let turns = 0;
+  let running = true;
+  const tick = () => {
+    if (!running) return;
+    turns++;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    get turns() {
+      return turns;
+    },
+    stop: () => {
+      running = false;
+      return turns;
+    },
+  };
+}
