@@ -1,5 +1,5 @@
 import crypto from 'crypto';
-import type { CentralEntry } from './zip-basics';
+import { type CentralEntry, utf8NameAt } from './zip-basics';
 
 /** What the reader asks of a central directory: lookups by name, in the Map's shape (a Map of entries fits it). */
 export interface CentralIndex {
@@ -135,24 +135,10 @@ export class CentralTable implements CentralIndex {
     }
   }
 
-  /** Compares without decoding: byte by byte for an ASCII name (every name this plugin writes), else encoded once. */
+  /** Compares without decoding (utf8NameAt). */
   private nameIs(i: number, name: string): boolean {
     const start = this.nameStart[i];
-    const length = this.nameStart[i + 1] - start;
-    if (length === name.length) {
-      let ascii = true;
-      for (let k = 0; k < length; k++) {
-        const c = name.charCodeAt(k);
-        if (c >= 0x80) {
-          ascii = false;
-          break;
-        }
-        if (this.names[start + k] !== c) return false;
-      }
-      if (ascii) return true;
-    }
-    const bytes = Buffer.from(name, 'utf8');
-    return bytes.length === length && this.names.compare(bytes, 0, length, start, start + length) === 0;
+    return utf8NameAt(this.names, start, this.nameStart[i + 1] - start, name);
   }
 
   private place(h: number, i: number): void {

@@ -1,7 +1,7 @@
 import { Readable } from 'stream';
 import { crc32 } from './crc32';
 import { metadataInvalid } from './manifest';
-import { type CentralEntry, LOCAL_MIN } from './zip-basics';
+import { type CentralEntry, LOCAL_MIN, utf8NameAt } from './zip-basics';
 import type { OpenArchive } from './zip-directory';
 import { SIG_LOCAL } from './zip-format';
 
@@ -30,24 +30,12 @@ export function entryDataOffset(header: Buffer, entry: CentralEntry, cdOffset: n
   if (header.length < LOCAL_MIN + nameLength || header.readUInt32LE(0) !== SIG_LOCAL) {
     throw new Error('bad local file header');
   }
-  if (header.readUInt16LE(26) !== nameLength || !nameAt(header, LOCAL_MIN, entry.path, nameLength)) {
+  if (header.readUInt16LE(26) !== nameLength || !utf8NameAt(header, LOCAL_MIN, nameLength, entry.path)) {
     throw new Error('local file header names another entry');
   }
   const dataAt = entry.offset + LOCAL_MIN + nameLength + header.readUInt16LE(28);
   if (dataAt + entry.size > cdOffset) throw new Error('entry data runs into the central directory');
   return dataAt;
-}
-
-/**
- * Whether `header` holds `name` (`length` UTF-8 bytes) at `at`: an ASCII name compared in place, others encoded. No
- * buffer per entry for the names this plugin writes (a restore checks one header per file).
- */
-function nameAt(header: Buffer, at: number, name: string, length: number): boolean {
-  if (length === name.length) {
-    for (let k = 0; k < length; k++) if (header[at + k] !== name.charCodeAt(k)) return false;
-    return true;
-  }
-  return header.subarray(at, at + length).equals(Buffer.from(name, 'utf8'));
 }
 
 /** The data of a stored entry, in chunks of a new buffer each, or all read into `into` (each valid until the next). */

@@ -95,10 +95,7 @@ export function validateManifest(value: unknown): Manifest {
   const seen = new Set<string>();
   const stored = new Set<string>();
   m.entries.forEach((e: unknown, i: number) => validateEntry(e, i, seen, stored));
-  checkEntrySet(m, seen, stored);
-  const clash = folderClashCheck(seen);
-  for (const p of seen) clash(p);
-  return checkDumpsListed(m, seen);
+  return checkManifestEntries(m, seen, stored);
 }
 
 /**
@@ -131,10 +128,7 @@ export async function validateManifestAsync(value: unknown): Promise<Manifest> {
  */
 export function validateManifestHead<T extends Record<string, any>>(value: T, listed: ReadonlySet<string>): T {
   const m = checkManifestHeader({ ...value, entries: [] });
-  checkEntrySet(m, listed, new Set());
-  const clash = folderClashCheck(listed);
-  for (const p of listed) clash(p);
-  checkDumpsListed(m, listed);
+  checkManifestEntries(m, listed, new Set());
   const { entries: _none, ...head } = m;
   return head as unknown as T;
 }
@@ -223,7 +217,22 @@ function checkSkippedFiles(m: Record<string, any>): void {
   }
 }
 
-/** The checks across entries, once each entry passed validateEntry: folders and stored names. */
+/**
+ * The checks across entries, once each entry passed validateEntry: folders, stored names, file/folder clashes, the
+ * dumps (validateManifestAsync makes the same three steps, the middle one in slices).
+ */
+function checkManifestEntries(
+  m: Record<string, any> & { entries: unknown[] },
+  seen: ReadonlySet<string>,
+  stored: ReadonlySet<string>,
+): Manifest {
+  checkEntrySet(m, seen, stored);
+  const clash = folderClashCheck(seen);
+  for (const p of seen) clash(p);
+  return checkDumpsListed(m, seen);
+}
+
+/** Folders and stored names. */
 function checkEntrySet(m: Record<string, any> & { entries: unknown[] }, seen: ReadonlySet<string>, stored: ReadonlySet<string>): void {
   checkFolders(m.folders, seen);
   // An archive is encrypted as a whole: every entry has a stored name, or none has.

@@ -3,7 +3,7 @@ import fsp from 'fs/promises';
 import path from 'path';
 import { ArchiveError } from './errors';
 import { FileMaker, MakeError } from './file-maker';
-import { isCanonicalEntryPath, resolveInside, safeEntryPath } from './safe-path';
+import { resolveInside, safeEntryPath } from './safe-path';
 
 const NEW_FILE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0);
 
@@ -63,7 +63,8 @@ export class StagingFolder {
    * null when prepare() must make folders first.
    */
   readyTarget(rel: string): string | null {
-    if (!isCanonicalEntryPath(rel)) return null;
+    // resolveInside checks and canonicalises the name as prepare() does; a folder part not known (known ones are
+    // canonical) goes to prepare().
     const last = rel.lastIndexOf('/');
     if (last >= 0 && !this.knownDirs.has(rel.slice(0, last))) return null;
     return resolveInside(this.root, rel);

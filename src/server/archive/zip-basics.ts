@@ -30,3 +30,25 @@ export async function readAt(fh: fsp.FileHandle, position: number, length: numbe
   if (bytesRead !== length) throw notAnArchive('unexpected end of file');
   return buf;
 }
+
+/**
+ * Whether bytes [start, start + length) of `buf` are `name` in UTF-8, without encoding it: compared byte by byte for an
+ * ASCII name (every name this plugin writes), else encoded once. Names are compared once per entry (the directory's
+ * lookups, each local header): a buffer per comparison was garbage per file.
+ */
+export function utf8NameAt(buf: Buffer, start: number, length: number, name: string): boolean {
+  if (length === name.length) {
+    let ascii = true;
+    for (let k = 0; k < length; k++) {
+      const c = name.charCodeAt(k);
+      if (c >= 0x80) {
+        ascii = false;
+        break;
+      }
+      if (buf[start + k] !== c) return false;
+    }
+    if (ascii) return true;
+  }
+  const bytes = Buffer.from(name, 'utf8');
+  return bytes.length === length && buf.compare(bytes, 0, length, start, start + length) === 0;
+}
