@@ -134,6 +134,12 @@ describe('Backup now: what the archive holds', () => {
     expect(manifest.parts).toEqual(expect.arrayContaining(['database', 'uploads']));
     expect(manifest.database.excludedTableData).toContain(app.db.getCollection(TASKS).model.tableName);
     expect(manifest.database.serverVersion).toBeTruthy();
+    if (dialect !== 'sqlite') {
+      // Asked through the app's connection (no client process): what the client tool says.
+      const cfg = service.dbConfig();
+      const viaClient = await checkTools(getDumper(cfg.dialect) as ToolDumper, cfg, os.tmpdir());
+      expect(manifest.database.serverVersion).toBe(viaClient.serverVersion);
+    }
     if (dialect !== 'sqlite') expect(manifest.database.tool).toBe(dialect === 'postgres' ? 'pg_dump' : dialect === 'mariadb' ? 'mariadb-dump' : 'mysqldump');
     const entries = Object.fromEntries(manifest.entries.map((e) => [e.path, e]));
     expect(entries[dumpHeadEntry(manifest.database)].size).toBeGreaterThan(0);

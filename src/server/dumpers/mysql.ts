@@ -231,8 +231,10 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
     listDatabasesSpec: (cfg, tool, opts) =>
       client(cfg, tool, opts?.tmpDir ?? os.tmpdir(), ['-N', '-B', '-r', '-e', 'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA']),
 
+    serverVersionSql: 'SELECT VERSION()',
+
     serverVersionSpec: (cfg, tool, opts) =>
-      client(cfg, tool, opts?.tmpDir ?? os.tmpdir(), ['-N', '-B', '-e', 'SELECT VERSION()']),
+      client(cfg, tool, opts?.tmpDir ?? os.tmpdir(), ['-N', '-B', '-e', dumper.serverVersionSql]),
 
     parseServerVersion: firstLine,
 
@@ -241,14 +243,11 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
     // Any client of the family can dump any server version NocoBase supports (--column-statistics=0 covers 8.0).
     clientTooOld: () => null,
 
-    listTablesSpec: (cfg, tool, opts) =>
-      query(
-        cfg,
-        tool,
-        opts?.tmpDir ?? os.tmpdir(),
-        'SELECT TABLE_NAME FROM information_schema.TABLES' +
-          ` WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'${prefixed(cfg.tablePrefix)} ORDER BY TABLE_NAME`,
-      ),
+    listTablesSql: (cfg) =>
+      'SELECT TABLE_NAME FROM information_schema.TABLES' +
+      ` WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'${prefixed(cfg.tablePrefix)} ORDER BY TABLE_NAME`,
+
+    listTablesSpec: (cfg, tool, opts) => query(cfg, tool, opts?.tmpDir ?? os.tmpdir(), dumper.listTablesSql(cfg)),
 
     listDumpTablesSpec: (cfg, tool, opts) =>
       query(
@@ -266,12 +265,15 @@ export function createMysqlDumper(family: MysqlFamily): ToolDumper {
 
     parseCount,
 
-    countRowsBatchSpec(cfg, tool, tables, opts) {
+    countRowsBatchSql(cfg, tables) {
       if (!tables.length) throw new Error('No tables to count');
-      // The index stands for the name, so no table name needs to survive the client's output format.
-      const sql = tables.map((t, i) => `SELECT ${i}, COUNT(*) FROM ${myIdent(t)}`).join(' UNION ALL ');
-      return query(cfg, tool, opts?.tmpDir ?? os.tmpdir(), sql);
+      // The index stands for the name, so no table name needs to survive the client's output format. Named columns:
+      // a driver answers each row as an object, in the order of its columns.
+      return tables.map((t, i) => `SELECT ${i} AS bm_index, COUNT(*) AS bm_count FROM ${myIdent(t)}`).join(' UNION ALL ');
     },
+
+    countRowsBatchSpec: (cfg, tool, tables, opts) =>
+      query(cfg, tool, opts?.tmpDir ?? os.tmpdir(), dumper.countRowsBatchSql(cfg, tables)),
 
     parseRowCounts,
 

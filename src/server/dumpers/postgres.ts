@@ -163,7 +163,9 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
       return psql(cfg, tool, sql, ['-q']);
     },
 
-    serverVersionSpec: (cfg, tool) => query(cfg, tool, 'SHOW server_version'),
+    serverVersionSql: 'SHOW server_version',
+
+    serverVersionSpec: (cfg, tool) => query(cfg, tool, dumper.serverVersionSql),
 
     querySpec: (cfg, tool, sql) => query(cfg, tool, sql),
 
@@ -181,16 +183,18 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
       );
     },
 
-    listTablesSpec(cfg, tool) {
+    listTablesSql(cfg) {
       // JSON, so no table name (spaces, newlines, '|') can break the parsing.
       const prefix = cfg.tablePrefix
         ? ` AND left(table_name::text, char_length(${pgLiteral(cfg.tablePrefix)})) = ${pgLiteral(cfg.tablePrefix)}`
         : '';
-      const sql =
+      return (
         `SELECT coalesce(json_agg(table_name::text ORDER BY table_name::text), '[]'::json) ` +
-        `FROM information_schema.tables WHERE table_schema = ${pgLiteral(schemaOf(cfg))} AND table_type = 'BASE TABLE'${prefix}`;
-      return query(cfg, tool, sql);
+        `FROM information_schema.tables WHERE table_schema = ${pgLiteral(schemaOf(cfg))} AND table_type = 'BASE TABLE'${prefix}`
+      );
     },
+
+    listTablesSpec: (cfg, tool) => query(cfg, tool, dumper.listTablesSql(cfg)),
 
     parseTableList: parseJsonNames,
 
@@ -199,13 +203,15 @@ export function createPostgresDumper(family: PostgresFamily): ToolDumper {
 
     parseCount,
 
-    countRowsBatchSpec(cfg, tool, tables) {
+    countRowsBatchSql(cfg, tables) {
       if (!tables.length) throw new Error('No tables to count');
-      // The index stands for the name, so no table name needs to survive psql's output format.
+      // The index stands for the name, so no table name needs to survive psql's output format. Named columns: a
+      // driver answers each row as an object, in the order of its columns.
       const schema = pgIdent(schemaOf(cfg));
-      const sql = tables.map((t, i) => `SELECT ${i}, count(*) FROM ${schema}.${pgIdent(t)}`).join(' UNION ALL ');
-      return query(cfg, tool, sql);
+      return tables.map((t, i) => `SELECT ${i} AS bm_index, count(*) AS bm_count FROM ${schema}.${pgIdent(t)}`).join(' UNION ALL ');
     },
+
+    countRowsBatchSpec: (cfg, tool, tables) => query(cfg, tool, dumper.countRowsBatchSql(cfg, tables)),
 
     parseRowCounts,
 

@@ -70,6 +70,13 @@ export interface ToolInfo {
 }
 
 /** For commands run outside a dump/restore (version, table list, row count): where option files go. */
+/**
+ * One read-only statement on the configured database, its rows as a client tool prints them unaligned without a header
+ * (columns apart by one separator, rows by newlines): the client tool itself (querySpec), or the app's own connection
+ * (engine/app-query.ts), which starts no process.
+ */
+export type QueryText = (sql: string) => Promise<string>;
+
 export interface TmpOptions {
   tmpDir: string;
 }
@@ -112,6 +119,8 @@ export interface ToolDumper {
   /** Empties the target first, so tables created after the backup do not survive the restore. */
   resetSpec(cfg: DbConfig, tool: ToolInfo, opts: RestoreOptions): CommandSpec;
   serverVersionSpec(cfg: DbConfig, tool: ToolInfo, opts?: TmpOptions): CommandSpec;
+  /** The statement of serverVersionSpec, for a QueryText. */
+  serverVersionSql: string;
   /** One read-only statement on cfg's database, rows unaligned without headers (restore pre-flight facts). */
   querySpec(cfg: DbConfig, tool: ToolInfo, sql: string, opts?: TmpOptions): CommandSpec;
   parseServerVersion(stdout: string): string;
@@ -121,6 +130,8 @@ export interface ToolDumper {
   listDumpTablesSpec?(cfg: DbConfig, tool: ToolInfo, opts?: TmpOptions): CommandSpec;
   /** Base tables of the schema/database (with DB_TABLE_PREFIX, the prefixed ones); parse with parseTableList. */
   listTablesSpec(cfg: DbConfig, tool: ToolInfo, opts?: TmpOptions): CommandSpec;
+  /** The statement of listTablesSpec, for a QueryText. */
+  listTablesSql(cfg: DbConfig): string;
   parseTableList(stdout: string): string[];
   /** Exact `count(*)` of one table; parse with parseCount. */
   countRowsSpec(cfg: DbConfig, tool: ToolInfo, table: string, opts?: TmpOptions): CommandSpec;
@@ -130,6 +141,8 @@ export interface ToolDumper {
    * Prints `<index in tables> <count>` lines; parse with parseRowCounts. Keep batches small (argv limits).
    */
   countRowsBatchSpec(cfg: DbConfig, tool: ToolInfo, tables: string[], opts?: TmpOptions): CommandSpec;
+  /** The statement of countRowsBatchSpec, for a QueryText. */
+  countRowsBatchSql(cfg: DbConfig, tables: string[]): string;
   parseRowCounts(stdout: string, tables: string[]): Record<string, number>;
   /** A new, empty database `name` on the server of cfg (verify's scratch copy); connects to cfg.database. */
   createDatabaseSpec(cfg: DbConfig, tool: ToolInfo, name: string, opts?: TmpOptions): CommandSpec;

@@ -12,7 +12,7 @@ import { subAppEntry } from '../subapps/selection';
 import { getDumper } from '../dumpers';
 import { chooseJobs, cpuCount } from '../dumpers/parallel-jobs';
 import { countAllSqliteRows, resolveSqlite3, snapshotSqlite, sqliteVersion } from '../dumpers/sqlite-snapshot';
-import type { DbConfig, ToolDumper, ToolPaths } from '../dumpers/types';
+import type { DbConfig, QueryText, ToolDumper, ToolPaths } from '../dumpers/types';
 import { captureTool, runTool } from '../process/run';
 import { BackupError } from '../errors';
 import { countToolRows } from './row-counts';
@@ -48,6 +48,11 @@ export interface BackupInput {
   /** What a restore must match (preflight/gather.ts); completed here with the database and dump facts. */
   requirements?: RequirementsDraft;
   tools?: ToolPaths;
+  /**
+   * The main database (db) through a connection at hand, the app's: its server version, tables and row counts are
+   * asked there, not through client processes (db/query-text.ts). The dump itself always runs the tool.
+   */
+  query?: QueryText;
   /** Parallel dump jobs of the main database (settings dumpJobs): null or absent is automatic (parallel-jobs.ts). */
   jobs?: number | null;
   onProgress?: (phase: Phase, percent: number) => void;
@@ -78,7 +83,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
   const dirs = parts.filter((p) => p.kind === 'dir').map((p) => p.source);
   const sizing = Promise.all([folderSize(...dirs), ...parts.filter((p) => p.kind === 'file').map((p) => fileSize(p.source))]);
   sizing.catch(() => undefined); // awaited below, after a tool check that may fail first
-  const checked = dumper.kind === 'tool' ? await checkTools(dumper, input.db, input.tmpDir, input.tools) : undefined;
+  const checked = dumper.kind === 'tool' ? await checkTools(dumper, input.db, input.tmpDir, input.tools, input.query) : undefined;
   // SQLite has no server: the version recorded is the library's, read with the app's module as the snapshot is.
   const serverVersion = checked ? checked.serverVersion : await readSqliteVersion(input);
   const dbEstimate = input.db.dialect === 'sqlite' && input.db.storage ? await fileSize(input.db.storage) : 0;
@@ -127,7 +132,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
     const counting = dumping.then((snapshotCounts) =>
       dumper.kind === 'tool' && checked
         ? bestEffort(
-            countToolRows(dumper, input.db, checked.tool, { tmpDir: input.tmpDir, zero: input.excludeTableData, signal: input.signal }),
+            countToolRows(dumper, input.db, checked.tool, { tmpDir: input.tmpDir, zero: input.excludeTableData, signal: input.signal, query: input.query }),
             input.signal,
           )
         : snapshotCounts,

@@ -1,4 +1,4 @@
-import type { DbConfig, ToolDumper, ToolInfo } from '../dumpers/types';
+import type { DbConfig, QueryText, ToolDumper, ToolInfo } from '../dumpers/types';
 import { captureTool } from '../process/run';
 
 /** Tables per counting statement: keeps the SQL far below the 128 KB limit of one argv entry. */
@@ -9,6 +9,8 @@ export interface CountOptions {
   /** Tables whose rows a backup leaves out: listed with 0 (what a restore of the dump holds), not counted. */
   zero?: string[];
   signal?: AbortSignal;
+  /** cfg's database through a connection at hand (the app's), asked instead of the client tool: no process. */
+  query?: QueryText;
 }
 
 /**
@@ -22,15 +24,18 @@ export async function countToolRows(
   opts: CountOptions,
 ): Promise<Record<string, number>> {
   const tmp = { tmpDir: opts.tmpDir };
+  const ask = opts.query;
   const tables = dumper.parseTableList(
-    await captureTool(dumper.listTablesSpec(cfg, tool, tmp), { signal: opts.signal }),
+    ask ? await ask(dumper.listTablesSql(cfg)) : await captureTool(dumper.listTablesSpec(cfg, tool, tmp), { signal: opts.signal }),
   );
   const zero = new Set(opts.zero ?? []);
   const entries: [string, number][] = tables.filter((t) => zero.has(t)).map((t) => [t, 0]);
   const counted = tables.filter((t) => !zero.has(t));
   for (let i = 0; i < counted.length; i += BATCH) {
     const batch = counted.slice(i, i + BATCH);
-    const stdout = await captureTool(dumper.countRowsBatchSpec(cfg, tool, batch, tmp), { signal: opts.signal });
+    const stdout = ask
+      ? await ask(dumper.countRowsBatchSql(cfg, batch))
+      : await captureTool(dumper.countRowsBatchSpec(cfg, tool, batch, tmp), { signal: opts.signal });
     entries.push(...Object.entries(dumper.parseRowCounts(stdout, batch)));
   }
   return sortedCounts(entries);

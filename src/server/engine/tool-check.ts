@@ -1,7 +1,7 @@
 import { captureTool } from '../process/run';
 import { ToolNotFoundError } from '../process/errors';
 import { BackupError } from '../errors';
-import type { DbConfig, ToolDumper, ToolInfo, ToolPaths } from '../dumpers/types';
+import type { DbConfig, QueryText, ToolDumper, ToolInfo, ToolPaths } from '../dumpers/types';
 
 const INSTALL_HINT: Record<string, string> = {
   postgres: 'Install the PostgreSQL client matching the server, e.g. `apt-get install postgresql-client`.',
@@ -15,18 +15,22 @@ export interface CheckedTools {
   serverVersion: string;
 }
 
-/** Detects the dump tool and the server version before anything starts; a missing or too-old tool says how to fix it. */
+/**
+ * Detects the dump tool and the server version before anything starts; a missing or too-old tool says how to fix it.
+ * `query`: cfg's database through a connection at hand (the app's), asked for the server version instead of a client.
+ */
 export async function checkTools(
   dumper: ToolDumper,
   cfg: DbConfig,
   tmpDir: string,
   tools?: ToolPaths,
+  query?: QueryText,
 ): Promise<CheckedTools> {
   const versionSpec = dumper.versionSpec(tools);
   // Both questions at once: each is a process start (about 70-100 ms from a large server process).
   const [toolOut, serverOut] = await Promise.allSettled([
     captureTool(versionSpec),
-    captureTool(dumper.serverVersionSpec(cfg, dumper.provisionalTool(tools), { tmpDir })),
+    query ? query(dumper.serverVersionSql) : captureTool(dumper.serverVersionSpec(cfg, dumper.provisionalTool(tools), { tmpDir })),
   ]);
   let tool: ToolInfo;
   try {

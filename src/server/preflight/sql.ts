@@ -3,6 +3,7 @@ import { getDumper } from '../dumpers';
 import type { DbConfig, ToolInfo } from '../dumpers/types';
 import { sqliteValue } from '../dumpers/sqlite-snapshot';
 import { captureTool } from '../process/run';
+import { cellText } from '../db/query-text';
 
 /** One read-only statement whose answer is one value (first column of the first row), as text; null when no row. */
 export type SqlValue = (sql: string) => Promise<string | null>;
@@ -19,8 +20,7 @@ export function sqlOfApp(app: Application): SqlValue {
 
 /** A driver's value as the text a client tool would print: JSON for objects, null for none. */
 function asText(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return value === null || value === undefined ? null : cellText(value);
 }
 
 /** Through the database's client tool (the standalone command, which never loads NocoBase). */

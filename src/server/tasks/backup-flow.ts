@@ -4,6 +4,7 @@ import type { Application } from '@nocobase/server';
 import { NAMESPACE, type Phase, type TaskOrigin } from '../../constants';
 import type { DbConfig } from '../dumpers/types';
 import type { SourcePlan } from '../datasources/kinds';
+import { queryTextOfApp } from '../db/query-text';
 import { createBackup } from '../engine/backup';
 import { Offsite } from '../offsite/offsite';
 import { archiveName, ensureDirs } from '../paths';
@@ -82,6 +83,7 @@ export async function runBackupTask(host: BackupHost, task: TaskRow, options: Ba
       dataSources: options.dataSources?.dump,
       skippedDataSources: options.dataSources?.skipped,
       db: host.dbConfig(),
+      query: queryTextOfApp(app),
       app: { name: app.name, version: host.appVersion() },
       plugin: { name: NAMESPACE, version: host.pluginVersion() },
       storage: paths.storage,

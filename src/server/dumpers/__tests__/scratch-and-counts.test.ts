@@ -63,17 +63,18 @@ describe('batched row counts', () => {
     const spec = pg.countRowsBatchSpec({ ...pgCfg, schema: 'nb' }, pgTool, tables, opts);
     expect(spec.args).toEqual(expect.arrayContaining(['-t', '-A', '-d', 'nocobase']));
     expect(sqlOf(spec)).toBe(
-      'SELECT 0, count(*) FROM "nb"."users" UNION ALL SELECT 1, count(*) FROM "nb"."we""ird" UNION ALL ' +
-        'SELECT 2, count(*) FROM "nb"."a`b" UNION ALL SELECT 3, count(*) FROM "nb"."__proto__"',
+      'SELECT 0 AS bm_index, count(*) AS bm_count FROM "nb"."users" UNION ALL SELECT 1 AS bm_index, count(*) AS bm_count FROM "nb"."we""ird" UNION ALL ' +
+        'SELECT 2 AS bm_index, count(*) AS bm_count FROM "nb"."a`b" UNION ALL SELECT 3 AS bm_index, count(*) AS bm_count FROM "nb"."__proto__"',
     );
-    expect(sqlOf(pg.countRowsBatchSpec(pgCfg, pgTool, ['t'], opts))).toBe('SELECT 0, count(*) FROM "public"."t"');
+    expect(sqlOf(pg.countRowsBatchSpec(pgCfg, pgTool, ['t'], opts))).toBe('SELECT 0 AS bm_index, count(*) AS bm_count FROM "public"."t"');
     expect(() => pg.countRowsBatchSpec(pgCfg, pgTool, [], opts)).toThrow();
   });
 
   it('mariadb: the same in the configured database', () => {
     const spec = maria.countRowsBatchSpec(myCfg, myTool, tables.slice(0, 3), opts);
     expect(sqlOf(spec)).toBe(
-      'SELECT 0, COUNT(*) FROM `users` UNION ALL SELECT 1, COUNT(*) FROM `we"ird` UNION ALL SELECT 2, COUNT(*) FROM `a``b`',
+      'SELECT 0 AS bm_index, COUNT(*) AS bm_count FROM `users` UNION ALL SELECT 1 AS bm_index, COUNT(*) AS bm_count FROM `we"ird` UNION ALL ' +
+        'SELECT 2 AS bm_index, COUNT(*) AS bm_count FROM `a``b`',
     );
     expect(spec.args[spec.args.length - 1]).toBe('nocobase');
   });
