@@ -69,14 +69,14 @@ export interface ToolInfo {
   tools?: ToolPaths;
 }
 
-/** For commands run outside a dump/restore (version, table list, row count): where option files go. */
 /**
  * One read-only statement on the configured database, its rows as a client tool prints them unaligned without a header
  * (columns apart by one separator, rows by newlines): the client tool itself (querySpec), or the app's own connection
- * (engine/app-query.ts), which starts no process.
+ * (db/query-text.ts), which starts no process.
  */
 export type QueryText = (sql: string) => Promise<string>;
 
+/** For commands run outside a dump/restore (version, table list, row count): where option files go. */
 export interface TmpOptions {
   tmpDir: string;
 }
