@@ -23,20 +23,17 @@ export async function countToolRows(
   tool: ToolInfo,
   opts: CountOptions,
 ): Promise<Record<string, number>> {
-  const tmp = { tmpDir: opts.tmpDir };
-  const ask = opts.query;
-  const tables = dumper.parseTableList(
-    ask ? await ask(dumper.listTablesSql(cfg)) : await captureTool(dumper.listTablesSpec(cfg, tool, tmp), { signal: opts.signal }),
-  );
+  // The client tool runs the same statements as the connection would (querySpec: listTablesSpec and
+  // countRowsBatchSpec are these statements through it).
+  const ask: QueryText =
+    opts.query ?? ((sql) => captureTool(dumper.querySpec(cfg, tool, sql, { tmpDir: opts.tmpDir }), { signal: opts.signal }));
+  const tables = dumper.parseTableList(await ask(dumper.listTablesSql(cfg)));
   const zero = new Set(opts.zero ?? []);
   const entries: [string, number][] = tables.filter((t) => zero.has(t)).map((t) => [t, 0]);
   const counted = tables.filter((t) => !zero.has(t));
   for (let i = 0; i < counted.length; i += BATCH) {
     const batch = counted.slice(i, i + BATCH);
-    const stdout = ask
-      ? await ask(dumper.countRowsBatchSql(cfg, batch))
-      : await captureTool(dumper.countRowsBatchSpec(cfg, tool, batch, tmp), { signal: opts.signal });
-    entries.push(...Object.entries(dumper.parseRowCounts(stdout, batch)));
+    entries.push(...Object.entries(dumper.parseRowCounts(await ask(dumper.countRowsBatchSql(cfg, batch)), batch)));
   }
   return sortedCounts(entries);
 }
