@@ -234,9 +234,17 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
     throw err;
   } finally {
     input.signal?.removeEventListener('abort', onAbort);
-    await fs.promises.rm(dumpFile, { force: true });
+    await removeDumpFile(dumpFile);
     if (dumpDir) await fs.promises.rm(dumpDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The temporary dump and, for SQLite, the side files of the snapshot written into it: a snapshot child stopped in
+ * the middle of its VACUUM INTO leaves the snapshot's rollback journal beside it.
+ */
+async function removeDumpFile(file: string): Promise<void> {
+  for (const suffix of ['', '-journal', '-wal', '-shm']) await fs.promises.rm(`${file}${suffix}`, { force: true });
 }
 
 /**
