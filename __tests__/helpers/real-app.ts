@@ -132,17 +132,26 @@ export async function signIn(url: string, account = ADMIN.email, password = ADMI
   return j.data.token;
 }
 
-/** Polls a task through the API until it leaves pending/running; tolerates the 503s of a restart. */
-export function waitTaskApi(app: RealApp, id: number | string, timeoutMs = 240000): Promise<any> {
-  return waitFor(
+/**
+ * Polls a task through the API until it leaves pending/running; tolerates the 503s of a restart. A restore is
+ * marked succeeded before it removes what it replaced (restore/runner.ts, cleanUp): its journal goes last, and the
+ * wait for a succeeded one ends then, so that a test sees the storage folder as the restore leaves it.
+ */
+export async function waitTaskApi(app: RealApp, id: number | string, timeoutMs = 240000): Promise<any> {
+  const row = await waitFor(
     async () => {
       const r = await app.api(`backupsManagerTasks:get?filterByTk=${id}`).catch(() => ({ status: 0, body: null }));
       if (r.status === 401) app.token = await signIn(app.url).catch(() => app.token);
-      const row = r.status === 200 ? r.body?.data : null;
-      return isFinal(row) && row;
+      const found = r.status === 200 ? r.body?.data : null;
+      return isFinal(found) && found;
     },
     { timeoutMs, intervalMs: 500, what: `task ${id}` },
   );
+  if (row.kind === 'restore' && row.status === 'succeeded') {
+    const journal = path.join(app.storage, 'backups-manager', 'main', '.journal', 'restore', `${id}.state`);
+    await waitFor(async () => !fs.existsSync(journal), { timeoutMs, intervalMs: 100, what: `restore ${id}'s clean-up` });
+  }
+  return row;
 }
 
 async function waitDown(url: string): Promise<void> {

@@ -263,17 +263,30 @@ describe.each([
   });
 });
 
+// The restore had run NocoBase's upgrade, which writes its version row and its migrations log; everything else is
+// the backup's.
+const withoutUpgrade = (x: Awaited<ReturnType<typeof state>>) => ({ ...x, data: { ...x.data, applicationVersion: '', migrations: '' } });
+
 itAllSteps('a crash after the last step keeps the restore (the app may already have served it) and only cleans up', async () => {
   await change('before-commit');
   const crash = await crashDuring('commit', restore(true));
   await startAgain(crash.group);
 
-  // The restore had run NocoBase's upgrade, which writes its version row and its migrations log; everything else is
-  // the backup's.
-  const withoutUpgrade = (x: Awaited<ReturnType<typeof state>>) => ({ ...x, data: { ...x.data, applicationVersion: '', migrations: '' } });
   expect(withoutUpgrade(await state())).toEqual(withoutUpgrade(atBackup));
   const row = await waitTaskApi(app, crash.taskId);
   expect(row).toMatchObject({ kind: 'restore', status: 'succeeded', errorCode: 'RESTORE_INTERRUPTED_COMMITTED' });
+  expect(debris()).toEqual({ tmp: [], journal: [], aside: [], pids: [] });
+});
+
+// The row says succeeded before the originals set aside are removed (restore/runner.ts, cleanUp).
+itAllSteps('a crash while the restore removes what it replaced keeps the restore and its row, and the next start cleans up', async () => {
+  await change('before-cleanup');
+  const crash = await crashDuring('cleanup', restore(true));
+  await startAgain(crash.group);
+
+  expect(withoutUpgrade(await state())).toEqual(withoutUpgrade(atBackup));
+  const row = await waitTaskApi(app, crash.taskId);
+  expect(row).toMatchObject({ kind: 'restore', status: 'succeeded', phase: 'done', errorCode: null });
   expect(debris()).toEqual({ tmp: [], journal: [], aside: [], pids: [] });
 });
 

@@ -107,7 +107,7 @@ export async function restoreOffline(input: OfflineRestoreInput): Promise<Offlin
         : undefined,
   };
   try {
-    const { safety } = await runRestorePipeline(job, {
+    const { safety, cleanUp } = await runRestorePipeline(job, {
       say,
       progress,
       safetyBackup: () =>
@@ -119,6 +119,8 @@ export async function restoreOffline(input: OfflineRestoreInput): Promise<Offlin
         }),
       beforeDatabases: input.beforeDatabase,
     });
+    say('Removing the files the restore replaced');
+    await cleanUp().catch((err) => say(`They could not all be removed (${messageOf(err)}): \`nb-backups recover\` in the app folder removes the rest.`));
     return { manifest, size, safetyFile: safety ?? undefined };
   } catch (err) {
     if (err instanceof RestoreRolledBack) {

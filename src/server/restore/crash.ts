@@ -1,10 +1,10 @@
 import fs from 'fs';
 
 // Test-only crash injection. BM_TEST_CRASH_FILE names a file; when it holds the name of the point a restore is
-// passing ('stage', 'safety', 'db:main', 'db:main:mid', 'storage:mid', 'finish', 'backup:mid', a move's 'move:sync'
-// and 'move:copy2', ...), the file is
-// removed and the process kills itself with SIGKILL, as a power cut or the OOM killer would. `<point>@<ms>` sets the
-// delay of a ':mid' point. Nothing in production sets the variable.
+// passing ('stage', 'safety', 'db:main', 'db:main:mid', 'storage:mid', 'finish', 'commit', 'cleanup', 'backup:mid',
+// a move's 'move:sync' and 'move:copy2', ...), the file is removed and the process kills itself with SIGKILL, as a
+// power cut or the OOM killer would. `<point>@<ms>` sets the delay of a ':mid' point. Nothing in production sets the
+// variable.
 
 function armed(): { point: string; delay: number } | null {
   const file = process.env.BM_TEST_CRASH_FILE;

@@ -177,7 +177,7 @@ async function runRestore(
   };
   try {
     await service.updateTask(task.id, { status: 'running', startedAt: new Date(), phase: 'validating' });
-    const { journal } = await runRestorePipeline(job, {
+    const { journal, cleanUp } = await runRestorePipeline(job, {
       progress: report,
       safetyBackup: async () => {
         const extras = await safetyExtras(service, targets);
@@ -250,6 +250,10 @@ async function runRestore(
       finishedAt: new Date(),
       options: { ...(task.options as Record<string, unknown>), journal, phases: [...phases, 'done'], ...(moveReport ? { moveReport } : {}) },
     });
+    // Succeeded as soon as it is: the app already serves the restored data. The originals set aside go now, while
+    // the task still holds the queue (the next task waits for the disk); a failure here leaves them to the next
+    // start's recovery.
+    await cleanUp().catch((err) => app.log.warn(`[${NAMESPACE}] restore ${task.id}: removing what it replaced failed, the next start retries: ${service.describe(err)}`));
   } catch (err) {
     await progress.flush();
     const cause = err instanceof RestoreRolledBack || err instanceof RestoreRollbackFailed ? err.cause : err;

@@ -1,4 +1,6 @@
-// The one restore pipeline on a SQLite app without NocoBase: what it leaves on disk, and what it keeps in memory.
+// The one restore pipeline on a SQLite app without NocoBase: what it leaves on disk (before and after its clean-up,
+// and after a crash between the two), and what it keeps in memory.
+import { spawnSync } from 'child_process';
 import crypto from 'crypto';
 import fs from 'fs';
 import os from 'os';
@@ -10,6 +12,7 @@ import { readManifest } from '../../archive';
 import { createBackup } from '../../engine/backup';
 import { backupPaths, ensureDirs } from '../../paths';
 import { sqliteExec, sqliteQuery, useAppSqliteModules } from '../../__tests__/sqlite-file';
+import { recoverInterrupted } from '../recover';
 import { runRestorePipeline } from '../runner';
 
 jest.setTimeout(180_000);
@@ -37,15 +40,16 @@ function hashTree(dir: string, base = dir, out: Record<string, string> = {}): Re
   return out;
 }
 
-it('restores rows and every upload, and lets go of the storage entries once they are staged (8,000 files)', async () => {
-  const storage = path.join(tmp, 'storage');
+/** A SQLite app's storage folder (database file, uploads in folders of 500) and a backup of it by the engine. */
+async function sqliteApp(name: string, titles: string[], files: number) {
+  const storage = path.join(tmp, name);
   const paths = backupPaths(storage, 'main');
   await ensureDirs(paths);
   const dbFile = path.join(storage, 'db', 'main.sqlite');
   fs.mkdirSync(path.dirname(dbFile), { recursive: true });
-  await sqliteExec(dbFile, `CREATE TABLE items (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO items (title) VALUES ('a'), ('b'), ('c');`);
+  await sqliteExec(dbFile, `CREATE TABLE items (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO items (title) VALUES ${titles.map((t) => `('${t}')`).join(', ')};`);
   const uploads = path.join(storage, 'uploads');
-  for (let i = 0; i < FILES; i++) {
+  for (let i = 0; i < files; i++) {
     const dir = path.join(uploads, `d${Math.floor(i / 500)}`);
     if (i % 500 === 0) fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, `upload-${i}.bin`), `file ${i}`);
@@ -65,6 +69,11 @@ it('restores rows and every upload, and lets go of the storage entries once they
       origin: 'manual',
       requirements: { nocobaseVersion: '2.2.15', underscored: false },
     });
+  return { storage, paths, dbFile, db, uploads, backupOf };
+}
+
+it('restores rows and every upload, and lets go of the storage entries once they are staged (8,000 files)', async () => {
+  const { paths, dbFile, db, uploads, backupOf } = await sqliteApp('storage', ['a', 'b', 'c'], FILES);
   const backup = await backupOf('main_backup.nbbm');
   const rowsBefore = await sqliteQuery(dbFile, 'SELECT id, title FROM items ORDER BY id');
   const filesBefore = hashTree(uploads);
@@ -106,4 +115,44 @@ it('restores rows and every upload, and lets go of the storage entries once they
   // The safety backup holds the state the restore replaced.
   const safety = await readManifest(path.join(paths.archives, 'main_safety.nbbm'));
   expect(safety.entries.some((e) => e.path === 'storage/uploads/d0/added.bin')).toBe(true);
+});
+
+it('answers before it removes what it replaced; a crash in between is cleaned up by the next start, the restore kept', async () => {
+  const { storage, paths, dbFile, db, uploads, backupOf } = await sqliteApp('storage-cleanup', ['backed up'], 20);
+  const backup = await backupOf('main_cleanup.nbbm');
+  const filesAtBackup = hashTree(uploads);
+  const journals = path.join(paths.archives, '.journal', 'restore');
+  const restore = async (id: string) => {
+    await sqliteExec(dbFile, `UPDATE items SET title = 'changed by ${id}'`);
+    fs.writeFileSync(path.join(uploads, 'd0', 'upload-0.bin'), `changed by ${id}`);
+    const job = { id, taskId: id, file: backup.filePath, manifest: await readManifest(backup.filePath), paths, appName: 'main', appVersion: '2.2.15', main: db, targets: [], safetyBackup: false };
+    const done = await runRestorePipeline(job);
+    // Answered with the restore in place; the originals still set aside, the journal 'ended' until cleanUp.
+    expect(await sqliteQuery(dbFile, 'SELECT title FROM items')).toEqual([{ title: 'backed up' }]);
+    expect(hashTree(uploads)).toEqual(filesAtBackup);
+    expect(fs.readFileSync(path.join(storage, `uploads.bm-old-${id}`, 'd0', 'upload-0.bin'), 'utf8')).toBe(`changed by ${id}`);
+    expect(JSON.parse(fs.readFileSync(path.join(journals, `${id}.state`), 'utf8')).state).toBe('ended');
+    return done;
+  };
+  const debris = () => ({
+    aside: fs.readdirSync(storage).filter((n) => n.includes('.bm-old-')),
+    tmp: fs.readdirSync(paths.tmp),
+    journal: fs.readdirSync(journals),
+  });
+
+  // The caller records the success, then cleans up.
+  const done = await restore('cleanup-1');
+  await done.cleanUp();
+  expect(debris()).toEqual({ aside: [], tmp: [], journal: [] });
+
+  // Killed before cleanUp (its owner gone): the next start's recovery removes the rest, keeps the restore, and
+  // leaves no outcome (the task row already says succeeded).
+  await restore('cleanup-2');
+  const file = path.join(journals, 'cleanup-2.state');
+  const dead = spawnSync('true').pid as number;
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), owner: { pid: dead, start: null } }));
+  expect(await recoverInterrupted({ storage, env: {}, cwd: storage })).toEqual([{ id: 'cleanup-2', action: 'discard' }]);
+  expect(debris()).toEqual({ aside: [], tmp: [], journal: [] });
+  expect(await sqliteQuery(dbFile, 'SELECT title FROM items')).toEqual([{ title: 'backed up' }]);
+  expect(hashTree(uploads)).toEqual(filesAtBackup);
 });
