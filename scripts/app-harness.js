@@ -218,7 +218,8 @@ async function startServer(appDir, { quiet = false, overrides = {} } = {}) {
     } catch {
       /* not up yet */
     }
-    await new Promise((r) => setTimeout(r, 500));
+    // Every 100 ms: a start is over about 250 ms sooner than with half-second polls (about a hundred a test run).
+    await new Promise((r) => setTimeout(r, 100));
   }
   stopServer(child);
   throw new Error('NocoBase did not become healthy within 180 s');
