@@ -251,8 +251,8 @@ async function runRestore(
       options: { ...(task.options as Record<string, unknown>), journal, phases: [...phases, 'done'], ...(moveReport ? { moveReport } : {}) },
     });
     // Succeeded as soon as it is: the app already serves the restored data. The originals set aside go now, while
-    // the task still holds the queue (the next task waits for the disk); a failure here leaves them to the next
-    // start's recovery.
+    // the task still holds the one-task lock (a task asked for meanwhile is refused as busy); a failure here leaves
+    // them to the next start's recovery.
     await cleanUp().catch((err) => app.log.warn(`[${NAMESPACE}] restore ${task.id}: removing what it replaced failed, the next start retries: ${service.describe(err)}`));
   } catch (err) {
     await progress.flush();
