@@ -1,10 +1,10 @@
-// Test and benchmark runs only (BM_COMPILE_CACHE names a folder; scripts/app-harness.js preloads this file into the
-// NocoBase processes it starts): V8's compiled code of every module under node_modules, kept on disk between
-// processes. `npm test` starts NocoBase about a hundred times, and each start compiles the same 78 plugins' code
-// (about 2 s of a slow machine's CPU in `wrapSafe` alone, from a profile of one start). Node 20 has no built-in cache
-// (module.enableCompileCache came with Node 22). A module whose source changed gets another key (its SHA-1), so a
-// stale entry is never used; V8 itself rejects data from another V8 version or flags, and the module is compiled as
-// without the cache.
+// `npm test` only (scripts/test.js preloads this file into every Node process of the run through NODE_OPTIONS, with
+// BM_COMPILE_CACHE naming a folder): V8's compiled code of every module under node_modules, kept on disk between
+// processes. The run starts NocoBase about a hundred times, and each start compiles the same 78 plugins' code (about
+// 2 s of a slow machine's CPU in `wrapSafe` alone, from a profile of one start). Node 20 has no built-in cache
+// (module.enableCompileCache came with Node 22). A module whose path or source changed gets another key (their
+// SHA-1), so a stale entry is never used; V8 itself rejects data from another V8 version or flags, and the module is
+// then compiled as without the cache.
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -26,7 +26,9 @@ function install(dir) {
     // A dynamic import() in code read back from V8's cache fails on Node 20 (npm and a NocoBase data source's backup
     // did, with the cache warm only): such modules are compiled as without it.
     if (content.includes('import(')) return compile.apply(this, arguments);
-    const key = crypto.createHash('sha1').update(content).digest('hex');
+    // The path is part of the key: V8's data carries the script's name into stack traces, which some packages read
+    // to find their own folder (bindings, for sqlite3's native file); one copy of a package must not pass for another.
+    const key = crypto.createHash('sha1').update(filename).update('\0').update(content).digest('hex');
     const file = path.join(dir, `${key}.bin`);
     let cachedData;
     try {

@@ -147,11 +147,14 @@ export async function waitTaskApi(app: RealApp, id: number | string, timeoutMs =
     },
     { timeoutMs, intervalMs: 500, what: `task ${id}` },
   );
-  if (row.kind === 'restore' && row.status === 'succeeded') {
-    const journal = path.join(app.storage, 'backups-manager', 'main', '.journal', 'restore', `${id}.state`);
-    await waitFor(async () => !fs.existsSync(journal), { timeoutMs, intervalMs: 100, what: `restore ${id}'s clean-up` });
-  }
+  if (row.kind === 'restore' && row.status === 'succeeded') await restoreCleanedUp(app, id, timeoutMs);
   return row;
+}
+
+/** A succeeded restore's clean-up is over once its journal is gone (restore/runner.ts removes it last). */
+export async function restoreCleanedUp(app: Pick<RealApp, 'storage'>, id: number | string, timeoutMs = 240000): Promise<void> {
+  const journal = path.join(app.storage, 'backups-manager', 'main', '.journal', 'restore', `${id}.state`);
+  await waitFor(async () => !fs.existsSync(journal), { timeoutMs, intervalMs: 100, what: `restore ${id}'s clean-up` });
 }
 
 async function waitDown(url: string): Promise<void> {

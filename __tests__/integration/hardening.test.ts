@@ -6,7 +6,7 @@ import path from 'path';
 import { monitorEventLoopDelay, performance } from 'perf_hooks';
 import { SETTINGS, SETTINGS_ROW_ID, STORAGE_DIR, TASKS } from '../../src/constants';
 import { readHeader, readManifest } from '../../src/server/archive';
-import { signIn, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
+import { restoreCleanedUp, signIn, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import { dataDigest, listFiles, quoteIdent, rowCounts, targetOfEnv, withConn, type Conn } from '../helpers/inspect';
 import { port } from '../helpers/run-scope';
 
@@ -696,6 +696,8 @@ describe('hardening', () => {
     const list = (await api(app, `${TASKS}:list?pageSize=200`)).body.data;
     expect(list.filter((t: any) => t.kind === 'backup' && Number(t.id) > Number(big.id))).toEqual([]);
     expect(fs.readdirSync(archives()).sort()).toEqual(archivesBefore);
+    // The restore's staging goes after its row says succeeded (restore/runner.ts, cleanUp).
+    await restoreCleanedUp(app, r.body.data.id);
     expect(fs.readdirSync(path.join(archives(), '.tmp'))).toEqual([]);
   });
 });

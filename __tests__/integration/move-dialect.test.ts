@@ -5,7 +5,7 @@ import path from 'path';
 import { TASKS } from '../../src/constants';
 import { readManifest } from '../../src/server/archive';
 import { dataDigest, listFiles, quoteIdent, targetOfEnv, withConn } from '../helpers/inspect';
-import { ADMIN, signIn, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
+import { ADMIN, restoreCleanedUp, signIn, startRealApp, waitTaskApi, type RealApp } from '../helpers/real-app';
 import { itIf, port } from '../helpers/run-scope';
 import { waitFor } from '../helpers/wait-for';
 import { launch, screenshot, signIn as signInPage, watchConsole } from '../e2e/app';
@@ -126,6 +126,7 @@ async function waitWebMove(app: RealApp, taskId: number) {
     },
     { timeoutMs: 600000, intervalMs: 250, what: 'the web move' },
   );
+  if (done.status === 'succeeded') await restoreCleanedUp(app, taskId);
   return { done, maintenance };
 }
 

@@ -250,10 +250,11 @@ async function runRestore(
       finishedAt: new Date(),
       options: { ...(task.options as Record<string, unknown>), journal, phases: [...phases, 'done'], ...(moveReport ? { moveReport } : {}) },
     });
-    // Succeeded as soon as it is: the app already serves the restored data. The originals set aside go now, while
-    // the task still holds the one-task lock (a task asked for meanwhile is refused as busy); a failure here leaves
-    // them to the next start's recovery.
-    await cleanUp().catch((err) => app.log.warn(`[${NAMESPACE}] restore ${task.id}: removing what it replaced failed, the next start retries: ${service.describe(err)}`));
+    // Succeeded as soon as it is: the app already serves the restored data. The originals set aside are deleted
+    // after the one-task lock is let go (they are this restore's own paths, which no other task reads or writes): a
+    // backup asked for right after the restore is not refused as busy for the minute 500,000 files take. A failure
+    // or a stop meanwhile leaves the 'ended' journal to the next start's recovery.
+    void cleanUp().catch((err) => app.log.warn(`[${NAMESPACE}] restore ${task.id}: removing what it replaced failed, the next start retries: ${service.describe(err)}`));
   } catch (err) {
     await progress.flush();
     const cause = err instanceof RestoreRolledBack || err instanceof RestoreRollbackFailed ? err.cause : err;
