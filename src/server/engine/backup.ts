@@ -11,6 +11,7 @@ import { ToolError } from '../process/errors';
 import { subAppEntry } from '../subapps/selection';
 import { getDumper } from '../dumpers';
 import { chooseJobs, cpuCount } from '../dumpers/parallel-jobs';
+import { removeSqliteFiles } from '../dumpers/sqlite-files';
 import { countAllSqliteRows, resolveSqlite3, snapshotSqlite, sqliteVersion } from '../dumpers/sqlite-snapshot';
 import type { DbConfig, QueryText, ToolDumper, ToolPaths } from '../dumpers/types';
 import { captureTool, runTool } from '../process/run';
@@ -243,9 +244,7 @@ export async function createBackup(input: BackupInput): Promise<BackupResult> {
  * The temporary dump and, for SQLite, the side files of the snapshot written into it: a snapshot child stopped in
  * the middle of its VACUUM INTO leaves the snapshot's rollback journal beside it.
  */
-async function removeDumpFile(file: string): Promise<void> {
-  for (const suffix of ['', '-journal', '-wal', '-shm']) await fs.promises.rm(`${file}${suffix}`, { force: true });
-}
+const removeDumpFile = (file: string) => removeSqliteFiles(file, { withFile: true });
 
 /**
  * The files of a directory-format dump, each its own entry under MAIN_DUMP_DIR (sized and hashed like any other).

@@ -3,6 +3,7 @@ import { extractVerified, readHeader, readHeaderAndManifest } from '../archive';
 import { provenanceIn } from '../archive/provenance';
 import type { ArchiveHeaderInfo, Manifest, ManifestEntry } from '../archive/manifest-types';
 import { getDumper } from '../dumpers';
+import { removeSqliteFiles } from '../dumpers/sqlite-files';
 import { chooseJobs, cpuCount } from '../dumpers/parallel-jobs';
 import type { DbConfig, ToolPaths } from '../dumpers/types';
 import { BackupError } from '../errors';
@@ -102,7 +103,7 @@ export async function restoreDump(
     if (!db.storage) throw new BackupError('TOOL_FAILED', { tool: 'sqlite', detail: 'DB_STORAGE is not set' }, 500);
     const incoming = `${db.storage}.bm-incoming`;
     await fs.promises.copyFile(dump, incoming);
-    for (const suffix of ['-wal', '-shm', '-journal']) await fs.promises.rm(`${db.storage}${suffix}`, { force: true });
+    await removeSqliteFiles(db.storage);
     await fs.promises.rename(incoming, db.storage);
     return;
   }

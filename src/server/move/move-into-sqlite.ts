@@ -1,6 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import { fsyncFile } from '../archive/fs-ops';
+import { removeSqliteFiles } from '../dumpers/sqlite-files';
 import { resolveSqlite3 } from '../dumpers/sqlite-snapshot';
 import { BackupError } from '../errors';
 import { ToolNotFoundError } from '../process/errors';
@@ -87,7 +88,7 @@ export async function moveIntoSqlite(input: MoveInput, checked?: IntoSqliteCheck
   const order = Object.fromEntries(source.tables.map((t) => [t.name, t.columns]));
   const storage = input.target.storage as string;
   const incoming = incomingOf(storage);
-  const removeIncoming = () => Promise.all(['', '-journal', '-wal', '-shm'].map((s) => fs.promises.rm(`${incoming}${s}`, { force: true })));
+  const removeIncoming = () => removeSqliteFiles(incoming, { withFile: true });
   await removeIncoming();
 
   try {
@@ -112,7 +113,7 @@ export async function moveIntoSqlite(input: MoveInput, checked?: IntoSqliteCheck
     });
     // Whole on disk before it becomes the app's database; the app's own journal files belong to the old one.
     await fsyncFile(incoming);
-    for (const suffix of ['-wal', '-shm', '-journal']) await fs.promises.rm(`${storage}${suffix}`, { force: true });
+    await removeSqliteFiles(storage);
     await fs.promises.rename(incoming, storage);
     return report;
   } finally {
