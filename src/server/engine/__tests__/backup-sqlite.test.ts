@@ -6,7 +6,7 @@ import { NAMESPACE } from '../../../constants';
 import { sqliteVersion } from '../../dumpers/sqlite-snapshot';
 import { sqliteExec, sqliteModulePath as modulePath, useAppSqliteModules } from '../../__tests__/sqlite-file';
 import { captureTool } from '../../process/run';
-import { createBackup } from '../backup';
+import { createBackup, type BackupInput } from '../backup';
 
 jest.setTimeout(60_000);
 
@@ -17,6 +17,30 @@ beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bm-backup-sqlite-'));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** A backup of the SQLite file `file`, with the storage, archives and tmp folders named after `name` in tmp. */
+function backupOf(file: string, name: string, extra: Partial<BackupInput> = {}) {
+  return createBackup({
+    db: { dialect: 'sqlite', storage: file },
+    app: { name: 'main', version: '2.2.15' },
+    plugin: { name: NAMESPACE, version: '0.0.0' },
+    storage: path.join(tmp, `storage-${name}`),
+    archivesDir: path.join(tmp, `archives-${name}`),
+    tmpDir: path.join(tmp, `tmp-${name}`),
+    fileName: `${name}.nbbm`,
+    include: { uploads: false, plugins: false },
+    excludeTableData: [],
+    origin: 'manual',
+    ...extra,
+  });
+}
+
+/** The error a backup failed with (null when it succeeded). */
+const failureOf = (backup: Promise<unknown>) =>
+  backup.then(
+    () => null,
+    (e) => e,
+  );
 
 it('records the SQLite version in the manifest and its requirements', async () => {
   const file = path.join(tmp, 'main.sqlite');
@@ -30,21 +54,8 @@ it('records the SQLite version in the manifest and its requirements', async () =
     ],
     env: {},
   });
-  const storage = path.join(tmp, 'storage');
-  fs.mkdirSync(storage);
-  const result = await createBackup({
-    db: { dialect: 'sqlite', storage: file },
-    app: { name: 'main', version: '2.2.15' },
-    plugin: { name: NAMESPACE, version: '0.0.0' },
-    storage,
-    archivesDir: path.join(tmp, 'archives'),
-    tmpDir: path.join(tmp, 'tmp'),
-    fileName: 'a.nbbm',
-    include: { uploads: false, plugins: false },
-    excludeTableData: [],
-    origin: 'manual',
-    requirements: { nocobaseVersion: '2.2.15', underscored: false },
-  });
+  fs.mkdirSync(path.join(tmp, 'storage-main'));
+  const result = await backupOf(file, 'main', { requirements: { nocobaseVersion: '2.2.15', underscored: false } });
   const version = await sqliteVersion({ modulePath });
   expect(version).toMatch(/^3\.\d+\.\d+/);
   expect(result.manifest.database.serverVersion).toBe(version);
@@ -70,21 +81,7 @@ it('stops with DISK_FULL when the storage is larger than the free space, leaving
   const archivesDir = path.join(tmp, 'archives-full');
   const tmpDir = path.join(tmp, 'tmp-full');
   try {
-    const err = await createBackup({
-      db: { dialect: 'sqlite', storage: file },
-      app: { name: 'main', version: '2.2.15' },
-      plugin: { name: NAMESPACE, version: '0.0.0' },
-      storage,
-      archivesDir,
-      tmpDir,
-      fileName: 'full.nbbm',
-      include: { uploads: true, plugins: false },
-      excludeTableData: [],
-      origin: 'manual',
-    }).then(
-      () => null,
-      (e) => e,
-    );
+    const err = await failureOf(backupOf(file, 'full', { include: { uploads: true, plugins: false } }));
     expect(err).toMatchObject({ code: 'DISK_FULL' });
     expect(free).toHaveBeenCalled();
   } finally {
@@ -104,8 +101,7 @@ it('a backup stopped while the SQLite snapshot is written leaves neither the sna
     `CREATE TABLE items (id INTEGER PRIMARY KEY, body TEXT);
      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) INSERT INTO items SELECT i, hex(randomblob(100)) FROM n;`,
   );
-  const storage = path.join(tmp, 'storage-stopped');
-  fs.mkdirSync(storage);
+  fs.mkdirSync(path.join(tmp, 'storage-stopped'));
   const tmpDir = path.join(tmp, 'tmp-stopped');
   const archivesDir = path.join(tmp, 'archives-stopped');
   const stop = new AbortController();
@@ -118,22 +114,7 @@ it('a backup stopped while the SQLite snapshot is written leaves neither the sna
     }
   }, 2);
   try {
-    const err = await createBackup({
-      db: { dialect: 'sqlite', storage: file },
-      app: { name: 'main', version: '2.2.15' },
-      plugin: { name: NAMESPACE, version: '0.0.0' },
-      storage,
-      archivesDir,
-      tmpDir,
-      fileName: 'stopped.nbbm',
-      include: { uploads: false, plugins: false },
-      excludeTableData: [],
-      origin: 'manual',
-      signal: stop.signal,
-    }).then(
-      () => null,
-      (e) => e,
-    );
+    const err = await failureOf(backupOf(file, 'stopped', { signal: stop.signal }));
     expect(journalSeen).toBe(true);
     expect(err).not.toBeNull();
   } finally {
