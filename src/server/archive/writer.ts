@@ -16,6 +16,7 @@ import { safeEntryPath } from './safe-path';
 import { writeMetadata } from './metadata-entries';
 import { sourceFailed } from './source-error';
 import { Spill } from './spill';
+import { WriteBehind, type SyncFn } from './write-behind';
 import { DIRECT, ZipOut } from './zip-out';
 
 export type { AddDirectoryOptions, PackedFolder, SkipReason } from './folder-pack';
@@ -33,6 +34,8 @@ export interface ArchiveWriterOptions {
   cipherTuning?: CipherTuning;
   /** Signs the manifest (manifest.sig, see provenance.ts): signingKey(APP_KEY). Null or undefined: unsigned. */
   signingKey?: Buffer | null;
+  /** Tests only: another step or sync function for the write-behind (write-behind.ts). */
+  writeBehind?: { step?: number; sync?: SyncFn };
 }
 
 export interface FinishResult {
@@ -109,14 +112,23 @@ export class ArchiveWriter {
   private outClosed: Promise<void>;
   private readonly entryWriter: EntryWriter;
   private signingKey: Buffer | null = null;
+  /** Puts what is written on disk as the archive grows, so that finish's fsync has little left to wait for. */
+  private readonly behind: WriteBehind;
 
-  private constructor(finalPath: string, partialPath: string, out: fs.WriteStream, sealer: Sealer | null) {
+  private constructor(
+    finalPath: string,
+    partialPath: string,
+    out: fs.WriteStream,
+    sealer: Sealer | null,
+    writeBehind: ArchiveWriterOptions['writeBehind'] = {},
+  ) {
     this.finalPath = finalPath;
     this.partialPath = partialPath;
     this.out = out;
     this.outClosed = new Promise((resolve) => out.once('close', () => resolve()));
     const scratchDir = path.dirname(partialPath);
-    this.zip = new ZipOut(out, new Date(), scratchDir);
+    this.behind = new WriteBehind((out as unknown as { fd: number }).fd, writeBehind.step, writeBehind.sync);
+    this.zip = new ZipOut(out, new Date(), scratchDir, () => this.behind.written(out.bytesWritten));
     this.entriesJson = new Spill(scratchDir);
     this.entryWriter = new EntryWriter(this.zip, sealer);
     this.out.on('error', (err: Error) => this.fatal(err));
@@ -142,7 +154,7 @@ export class ArchiveWriter {
       out.once('error', reject);
     });
     await fsp.chmod(partial, 0o600); // a stale partial file may have had other permissions
-    const writer = new ArchiveWriter(target, partial, out, sealer);
+    const writer = new ArchiveWriter(target, partial, out, sealer, opts.writeBehind);
     writer.signingKey = opts.signingKey ?? null;
     return writer;
   }
@@ -232,6 +244,8 @@ export class ArchiveWriter {
       this.entriesJson.close();
 
       this.state = 'finishing';
+      // Before the output is ended and its descriptor closed; a sync that failed fails the archive.
+      await this.guarded(() => this.behind.stop());
       await this.guarded(() => this.zip.finish());
       await this.outClosed;
       if (this.failure) throw this.failure;
@@ -264,6 +278,7 @@ export class ArchiveWriter {
       this.zip.fail(err);
       this.entryWriter.cancel(err);
       this.entriesJson.close();
+      await this.behind.stop().catch(() => undefined); // its error no longer matters; its descriptor must stay open
       this.out.destroy();
     }
     await this.outClosed;

@@ -200,11 +200,15 @@ export class ZipOut {
   private readonly pool: Buffer[] = [];
   private pending: Promise<void> | null = null;
 
-  /** `scratchDir`: where the central records wait (a file unlinked at once; the archive's own folder is best). */
+  /**
+   * `scratchDir`: where the central records wait (a file unlinked at once; the archive's own folder is best).
+   * `onWritten`: called each time the sink reports a write done (write-behind.ts).
+   */
   constructor(
     private readonly sink: Writable,
     date: Date,
     scratchDir: string = os.tmpdir(),
+    private readonly onWritten?: () => void,
   ) {
     this.dos = dosDateTime(date);
     this.central = new Spill(scratchDir);
@@ -381,7 +385,9 @@ export class ZipOut {
   private write(buf: Buffer, written?: () => void): Promise<void> | void {
     if (this.failed) throw this.failed;
     const more = this.sink.write(buf, (err) => {
-      if (!err) written?.();
+      if (err) return;
+      written?.();
+      this.onWritten?.();
     });
     if (more) return;
     return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));

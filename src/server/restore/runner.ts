@@ -16,6 +16,7 @@ import { dbStep, planRestore, type TargetRef } from './plan';
 import { checkDumps, replaceDatabase, rollBack, type DbResolver } from './undo';
 import { removeTree } from './remove-tree';
 import { dropAsides, swapForward, swapRecords } from './storage-swap';
+import { syncFileSystemOf } from './sync-disk';
 
 /** A sub-application or an external data source the restore replaces too. */
 export interface ExtraDb extends TargetRef {
@@ -189,6 +190,9 @@ export async function runRestorePipeline(
     const dumps = j.planned.filter((s) => s.startsWith('db:') && !(job.move && s === 'db:main'));
     await checkDumps(dumps, resolve, staging, job.manifest, tools, job.tools);
     await job.move?.check(staging, job.manifest);
+    // The staged files are on disk before anything live changes: once the restore is kept, the originals they replace
+    // are deleted (sync-disk.ts).
+    await syncFileSystemOf(staging);
 
     if (job.safetyBackup && hooks.safetyBackup) {
       crashPoint('safety');

@@ -156,3 +156,40 @@ it('answers before it removes what it replaced; a crash in between is cleaned up
   expect(await sqliteQuery(dbFile, 'SELECT title FROM items')).toEqual([{ title: 'backed up' }]);
   expect(hashTree(uploads)).toEqual(filesAtBackup);
 });
+
+it('puts every staged file on disk (syncfs) before the first live change', async () => {
+  const { paths, dbFile, db, uploads, backupOf } = await sqliteApp('storage-sync', ['backed up'], 600);
+  const backup = await backupOf('main_sync.nbbm');
+  const filesAtBackup = hashTree(uploads);
+  await sqliteExec(dbFile, `UPDATE items SET title = 'changed'`);
+  fs.writeFileSync(path.join(uploads, 'd0', 'upload-0.bin'), 'changed');
+  // A `sync` first on the PATH the restore's children get: it notes what it was asked and what was true on disk at
+  // that instant (the journal's state, the files staged, the app's own upload), then runs the real one.
+  const shims = path.join(tmp, 'sync-shim');
+  const log = path.join(tmp, 'sync-calls.log');
+  const journals = path.join(paths.archives, '.journal', 'restore');
+  const realSync = spawnSync('sh', ['-c', 'command -v sync'], { encoding: 'utf8' }).stdout.trim();
+  fs.mkdirSync(shims, { recursive: true });
+  fs.writeFileSync(
+    path.join(shims, 'sync'),
+    [
+      '#!/bin/sh',
+      `{ echo "args $*"; echo "state $(sed -n 's/.*"state":"\\([a-z]*\\)".*/\\1/p' '${journals}/sync-1.state')";`,
+      ` echo "staged $(find "$2" -name 'upload-*.bin' | wc -l)"; echo "live $(cat '${uploads}/d0/upload-0.bin')"; } >> '${log}'`,
+      `exec '${realSync}' "$@"`,
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  const pathBefore = process.env.PATH;
+  process.env.PATH = `${shims}:${pathBefore}`;
+  try {
+    const job = { id: 'sync-1', taskId: null, file: backup.filePath, manifest: await readManifest(backup.filePath), paths, appName: 'main', appVersion: '2.2.15', main: db, targets: [], safetyBackup: false };
+    await (await runRestorePipeline(job)).cleanUp();
+  } finally {
+    process.env.PATH = pathBefore;
+  }
+  const staging = path.join(paths.tmp, 'restore-sync-1');
+  expect(fs.readFileSync(log, 'utf8').trim().split('\n')).toEqual([`args -f ${staging}`, 'state preparing', 'staged 600', 'live changed']);
+  expect(await sqliteQuery(dbFile, 'SELECT title FROM items')).toEqual([{ title: 'backed up' }]);
+  expect(hashTree(uploads)).toEqual(filesAtBackup);
+});
