@@ -41,7 +41,8 @@ export async function fsyncFile(p: string): Promise<void> {
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+/** Makes a rename or an unlink in `dir` durable; a no-op where folders cannot be fsynced. */
+export async function fsyncDir(dir: string): Promise<void> {
   try {
     const fh = await fsp.open(dir, 'r');
     try {

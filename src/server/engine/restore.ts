@@ -1,5 +1,7 @@
 import fs from 'fs';
+import path from 'path';
 import { extractVerified, readHeader, readHeaderAndManifest } from '../archive';
+import { fsyncDir, fsyncFile } from '../archive/fs-ops';
 import { provenanceIn } from '../archive/provenance';
 import type { ArchiveHeaderInfo, Manifest, ManifestEntry } from '../archive/manifest-types';
 import { getDumper } from '../dumpers';
@@ -103,8 +105,12 @@ export async function restoreDump(
     if (!db.storage) throw new BackupError('TOOL_FAILED', { tool: 'sqlite', detail: 'DB_STORAGE is not set' }, 500);
     const incoming = `${db.storage}.bm-incoming`;
     await fs.promises.copyFile(dump, incoming);
+    // On disk before it takes the database's name: after a power cut the app finds the old file or the new one whole,
+    // never an empty one in its place (ext4 allocates a new file's blocks late, the rename is in its journal at once).
+    await fsyncFile(incoming);
     await removeSqliteFiles(db.storage);
     await fs.promises.rename(incoming, db.storage);
+    await fsyncDir(path.dirname(db.storage));
     return;
   }
   await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });
