@@ -124,7 +124,7 @@ function runSection(r) {
   L.push(`- Raw restore: stop the app ${s(rr.stopMs)}, \`${rr.command || ''}\`: database ${s(rr.dbMs)}, files ${s(rr.filesMs)}; start the app until \`app:getInfo\` answers ${s(rr.startMs)}.`);
   if (ob.phases) L.push(`- Our backup phases (first seen, polling every 100 ms): ${phaseText(ob.phases)}; server-side ${s(ob.serverMs)}.`);
   for (const [name, v] of [['off, 1st run', r.ourRestoreFirst], ['off, 2nd run', r.ourRestore], ['safety backup on', r.ourRestoreSafety]]) {
-    if (v?.phases) L.push(`- Our restore (${name}): ${phaseText(v.phases)}.`);
+    if (v?.phases) L.push(`- Our restore (${name}): ${phaseText(v.phases)}${v.cleanUpMs != null ? `; the deletion of what it replaced ended ${s(v.cleanUpMs)} after (the next run waited for it)` : ''}.`);
   }
   const lat = (l) => (l ? `p50 ${msF(l.p50)}, p95 ${msF(l.p95)}, p99 ${msF(l.p99)}, max ${msF(l.max)}, ${l.answered}/${l.count} answered (${l.ok} with 200)` : 'n/a');
   L.push(`- Health checks (\`GET /api/app:getInfo\` every 200 ms): idle ${lat(r.idle?.latency)}; raw backup ${lat(rb.latency)}; our backup ${lat(ob.latency)}; our restore off ${lat(or.latency)}; on ${lat(os.latency)}.`);

@@ -172,6 +172,14 @@ async function benchManyFiles(d, files, opts, ctx, res) {
   for (const r of ourRuns) if (r.ok && r !== restoreFrom) await api.call('POST', `backupsManagerTasks:destroy?filterByTk=${r.taskId}`).catch(() => undefined);
 
   // --- our restores ----------------------------------------------------------------------------------
+  /** Waits until no restore journal is left (its clean-up ended); answers the ms since `since`. */
+  const journals = path.join(storage, 'backups-manager', 'main', '.journal', 'restore'); // the app is 'main'
+  const cleanedUp = async (since) => {
+    const deadline = Date.now() + timeout;
+    const left = () => (fs.existsSync(journals) ? fs.readdirSync(journals).filter((f) => f.endsWith('.state')) : []);
+    while (left().length && Date.now() < deadline) await sleep(200);
+    return Date.now() - since;
+  };
   const ourRestore = async (label, safetyBackup) => {
     if (!restoreFrom) return { ok: false, error: 'no backup to restore' };
     await mf.mutate(d, db, storage, files, label);
@@ -205,7 +213,10 @@ async function benchManyFiles(d, files, opts, ctx, res) {
         out.rssBeforeUpgrade = rssOf(sampler.window(t1, t1 + upgrading.at));
         out.latencyBeforeUpgrade = latencyBetween(pinger.results, t1, t1 + upgrading.at);
       }
-      log(`${d.label} ${files} files: our restore (${label}) ${out.taskOk ? 'succeeded' : `FAILED (${out.error})`} in ${(out.ms / 1000).toFixed(1)} s; check: ${check.ok ? 'ok' : 'WRONG'} ${check.notes.join(', ')}`);
+      // A restore says succeeded before it deletes what it replaced (the originals set aside: every upload of before);
+      // the next measurement starts once that is over, not beside it.
+      out.cleanUpMs = await cleanedUp(end);
+      log(`${d.label} ${files} files: our restore (${label}) ${out.taskOk ? 'succeeded' : `FAILED (${out.error})`} in ${(out.ms / 1000).toFixed(1)} s; check: ${check.ok ? 'ok' : 'WRONG'} ${check.notes.join(', ')}; its clean-up ended ${(out.cleanUpMs / 1000).toFixed(1)} s after`);
       return out;
     } catch (err) {
       await pinger.stop();
