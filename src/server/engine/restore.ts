@@ -1,11 +1,9 @@
 import fs from 'fs';
-import path from 'path';
 import { extractVerified, readHeader, readHeaderAndManifest } from '../archive';
-import { fsyncDir, fsyncFile } from '../archive/fs-ops';
 import { provenanceIn } from '../archive/provenance';
 import type { ArchiveHeaderInfo, Manifest, ManifestEntry } from '../archive/manifest-types';
 import { getDumper } from '../dumpers';
-import { removeSqliteFiles } from '../dumpers/sqlite-files';
+import { replaceSqliteFile } from '../dumpers/sqlite-files';
 import { chooseJobs, cpuCount } from '../dumpers/parallel-jobs';
 import type { DbConfig, ToolPaths } from '../dumpers/types';
 import { BackupError } from '../errors';
@@ -105,12 +103,7 @@ export async function restoreDump(
     if (!db.storage) throw new BackupError('TOOL_FAILED', { tool: 'sqlite', detail: 'DB_STORAGE is not set' }, 500);
     const incoming = `${db.storage}.bm-incoming`;
     await fs.promises.copyFile(dump, incoming);
-    // On disk before it takes the database's name: after a power cut the app finds the old file or the new one whole,
-    // never an empty one in its place (ext4 allocates a new file's blocks late, the rename is in its journal at once).
-    await fsyncFile(incoming);
-    await removeSqliteFiles(db.storage);
-    await fs.promises.rename(incoming, db.storage);
-    await fsyncDir(path.dirname(db.storage));
+    await replaceSqliteFile(incoming, db.storage);
     return;
   }
   await fs.promises.mkdir(tmpDir, { recursive: true, mode: 0o700 });

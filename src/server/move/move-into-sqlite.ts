@@ -1,7 +1,5 @@
-import fs from 'fs';
 import path from 'path';
-import { fsyncFile } from '../archive/fs-ops';
-import { removeSqliteFiles } from '../dumpers/sqlite-files';
+import { removeSqliteFiles, replaceSqliteFile } from '../dumpers/sqlite-files';
 import { resolveSqlite3 } from '../dumpers/sqlite-snapshot';
 import { BackupError } from '../errors';
 import { ToolNotFoundError } from '../process/errors';
@@ -111,10 +109,7 @@ export async function moveIntoSqlite(input: MoveInput, checked?: IntoSqliteCheck
           onProgress,
         }),
     });
-    // Whole on disk before it becomes the app's database; the app's own journal files belong to the old one.
-    await fsyncFile(incoming);
-    await removeSqliteFiles(storage);
-    await fs.promises.rename(incoming, storage);
+    await replaceSqliteFile(incoming, storage);
     return report;
   } finally {
     await removeIncoming();
