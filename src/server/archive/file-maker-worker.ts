@@ -1,23 +1,28 @@
 // The body of the file maker's worker thread (file-maker.ts). It runs from its own source text
 // (`fileMakerWorker.toString()`), so it must use nothing but its parameters. Types are only for the type check.
 
-/** One file to create: its content is bytes [off, off + len) of the batch's buffer. */
-export interface FileToMake {
-  target: string;
-  off: number;
-  len: number;
-  mode: number;
-}
+/** Numbers per file in a batch's `meta`: content offset, content length, mode, end of its names in `names`. */
+export const META_FIELDS = 4;
 
+/**
+ * A batch of files, all in transferable buffers and none as an object per file: file i's content is bytes
+ * [meta[4i], meta[4i] + meta[4i+1]) of `bytes`, its mode meta[4i+2], and its target path the UTF-8 bytes of `names`
+ * from the previous file's name end (0 for the first) up to the NUL before meta[4i+3]; after the NUL, up to
+ * meta[4i+3], comes its entry path (for the caller's messages only).
+ */
 export interface MakeRequest {
   buf: number;
   bytes: ArrayBuffer;
-  files: FileToMake[];
+  meta: ArrayBuffer;
+  names: ArrayBuffer;
+  count: number;
 }
 
 export interface MakeReply {
   buf: number;
   bytes: ArrayBuffer;
+  meta: ArrayBuffer;
+  names: ArrayBuffer;
   /** How many of the request's files were created, in order. */
   created: number;
   /** The first failure: the file at index `created` was not created, and nothing after it is. */
@@ -38,17 +43,27 @@ export function fileMakerWorker(port: Port, _data: unknown, deps: { fs: typeof i
   const { fs } = deps;
   const FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW || 0);
   let failed = false;
-  port.on('message', ({ buf, bytes, files }) => {
+  port.on('message', ({ buf, bytes, meta, names, count }) => {
+    const m = new Uint32Array(meta);
+    const nameBytes = new Uint8Array(names);
+    const decoder = new TextDecoder();
     let created = 0;
     let error: MakeReply['error'] = null;
-    for (const f of failed ? [] : files) {
+    let nameStart = 0;
+    for (let i = 0; i < count && !failed; i++) {
+      const off = m[4 * i];
+      const len = m[4 * i + 1];
+      const nameEnd = m[4 * i + 3];
+      const nul = nameBytes.indexOf(0, nameStart);
+      const target = decoder.decode(nameBytes.subarray(nameStart, nul));
+      nameStart = nameEnd;
       let fd = -1;
       try {
-        fd = fs.openSync(f.target, FLAGS, 0o600);
-        fs.fchmodSync(fd, f.mode);
-        const view = new Uint8Array(bytes, f.off, f.len);
+        fd = fs.openSync(target, FLAGS, 0o600);
+        fs.fchmodSync(fd, m[4 * i + 2]);
+        const view = new Uint8Array(bytes, off, len);
         let at = 0;
-        while (at < f.len) at += fs.writeSync(fd, view, at, f.len - at);
+        while (at < len) at += fs.writeSync(fd, view, at, len - at);
         fs.closeSync(fd);
         fd = -1;
         created++;
@@ -59,14 +74,13 @@ export function fileMakerWorker(port: Port, _data: unknown, deps: { fs: typeof i
         if (fd >= 0) {
           try {
             fs.closeSync(fd);
-            fs.rmSync(f.target, { force: true });
+            fs.rmSync(target, { force: true });
           } catch {
             /* best effort: the caller removes the whole staging folder */
           }
         }
-        break;
       }
     }
-    port.postMessage({ buf, bytes, created, error }, [bytes]);
+    port.postMessage({ buf, bytes, meta, names, created, error }, [bytes, meta, names]);
   });
 }

@@ -104,11 +104,12 @@ export class StagingFolder {
    * exists after `settle()`. For the many small files of a restore.
    */
   writeFileSoon(target: string, entryPath: string, data: Buffer, mode: number): Promise<void> | undefined {
-    if (data.length > FileMaker.MAX_FILE) {
+    if (!FileMaker.fits(target, entryPath, data)) {
       this.writeFile(target, entryPath, data, mode);
       return undefined;
     }
-    this.maker = this.maker ?? new FileMaker((made) => this.made(made));
+    // A folder that was empty keeps no list of what it made (made() ignores it): the maker then decodes no path.
+    this.maker = this.maker ?? new FileMaker(this.wasEmpty ? null : (made) => this.made(made));
     // A promise only when the maker must wait for a buffer (see FileMaker.add).
     return this.maker.add(target, entryPath, data, mode);
   }
