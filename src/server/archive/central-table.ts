@@ -1,4 +1,5 @@
 import crypto from 'crypto';
+import { hashOf, slotCount } from './path-index';
 import { type CentralEntry, utf8NameAt } from './zip-basics';
 
 /** What the reader asks of a central directory: lookups by name, in the Map's shape (a Map of entries fits it). */
@@ -164,17 +165,4 @@ export class CentralTable implements CentralIndex {
     this.slots = new Int32Array(slotCount(n));
     for (let i = 0; i < this.count; i++) this.place(this.hashes[i], i);
   }
-}
-
-/** A power of two (lookups mask with it) at least twice the entries. */
-const slotCount = (entries: number) => 2 ** Math.ceil(Math.log2(Math.max(2, entries * 2)));
-
-/** FNV-1a over the name's UTF-16 code units, from a seeded state. */
-function hashOf(name: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let k = 0; k < name.length; k++) {
-    h ^= name.charCodeAt(k);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }

@@ -3,6 +3,7 @@ import { ArchiveError } from './errors';
 import type { Manifest, ManifestEntry } from './manifest-types';
 import { dumpHeadEntry, MANIFEST_NAME, RESERVED_NAMES, STORED_NAME_RE } from './layout';
 import { validateRequirements } from './requirements';
+import { PathIndex } from './path-index';
 import { safeEntryPath } from './safe-path';
 import { TimeSlice } from '../time-slice';
 import { messageOf } from '../errno';
@@ -92,10 +93,9 @@ export function checkFormat(m: Record<string, unknown>): void {
  */
 export function validateManifest(value: unknown): Manifest {
   const m = checkManifestHeader(value);
-  const seen = new Set<string>();
-  const stored = new Set<string>();
+  const { seen, stored } = entryIndexes(m);
   m.entries.forEach((e: unknown, i: number) => validateEntry(e, i, seen, stored));
-  return checkManifestEntries(m, seen, stored);
+  return checkManifestEntries(m, seen, stored.size, entryPaths(m));
 }
 
 /**
@@ -104,21 +104,42 @@ export function validateManifest(value: unknown): Manifest {
  */
 export async function validateManifestAsync(value: unknown): Promise<Manifest> {
   const m = checkManifestHeader(value);
-  const seen = new Set<string>();
-  const stored = new Set<string>();
+  const { seen, stored } = entryIndexes(m);
   const slice = new TimeSlice();
   for (let i = 0; i < m.entries.length; i++) {
     validateEntry(m.entries[i], i, seen, stored);
     if (slice.due()) await slice.pause();
   }
-  checkEntrySet(m, seen, stored);
+  checkEntrySet(m, seen, stored.size);
   // The clash check looks up every folder of every path: 250 ms at 500,000 entries, in slices too.
   const clash = folderClashCheck(seen);
-  for (const p of seen) {
+  for (const p of entryPaths(m)) {
     clash(p);
     if (slice.due()) await slice.pause();
   }
   return checkDumpsListed(m, seen);
+}
+
+/** What a set of entry paths is asked. */
+interface PathLookup {
+  has(path: string): boolean;
+}
+
+/**
+ * The entry paths and stored names seen, indexed without keeping them (path-index.ts): they are read back from the
+ * entries, which a restore holds packed, only when two hashes meet.
+ */
+function entryIndexes(m: { entries: unknown[] }): { seen: PathIndex; stored: PathIndex } {
+  const entryAt = (i: number) => m.entries[i] as ManifestEntry;
+  return {
+    seen: new PathIndex((i) => entryAt(i).path, m.entries.length),
+    stored: new PathIndex((i) => entryAt(i).stored!),
+  };
+}
+
+/** The entries' paths, one at a time (a packed manifest makes each entry when it is read). */
+function* entryPaths(m: { entries: unknown[] }): IterableIterator<string> {
+  for (let i = 0; i < m.entries.length; i++) yield (m.entries[i] as ManifestEntry).path;
 }
 
 /**
@@ -128,7 +149,7 @@ export async function validateManifestAsync(value: unknown): Promise<Manifest> {
  */
 export function validateManifestHead<T extends Record<string, any>>(value: T, listed: ReadonlySet<string>): T {
   const m = checkManifestHeader({ ...value, entries: [] });
-  checkManifestEntries(m, listed, new Set());
+  checkManifestEntries(m, listed, 0, listed);
   const { entries: _none, ...head } = m;
   return head as unknown as T;
 }
@@ -223,20 +244,21 @@ function checkSkippedFiles(m: Record<string, any>): void {
  */
 function checkManifestEntries(
   m: Record<string, any> & { entries: unknown[] },
-  seen: ReadonlySet<string>,
-  stored: ReadonlySet<string>,
+  seen: PathLookup,
+  storedCount: number,
+  paths: Iterable<string>,
 ): Manifest {
-  checkEntrySet(m, seen, stored);
+  checkEntrySet(m, seen, storedCount);
   const clash = folderClashCheck(seen);
-  for (const p of seen) clash(p);
+  for (const p of paths) clash(p);
   return checkDumpsListed(m, seen);
 }
 
 /** Folders and stored names. */
-function checkEntrySet(m: Record<string, any> & { entries: unknown[] }, seen: ReadonlySet<string>, stored: ReadonlySet<string>): void {
+function checkEntrySet(m: Record<string, any> & { entries: unknown[] }, seen: PathLookup, storedCount: number): void {
   checkFolders(m.folders, seen);
   // An archive is encrypted as a whole: every entry has a stored name, or none has.
-  if (stored.size !== 0 && stored.size !== m.entries.length)
+  if (storedCount !== 0 && storedCount !== m.entries.length)
     throw invalid('either every entry or none has a stored name', { field: 'entries' });
 }
 
@@ -244,7 +266,7 @@ function checkEntrySet(m: Record<string, any> & { entries: unknown[] }, seen: Re
  * A file may not also be a folder of another entry ('a' and 'a/b'): extraction could not create both. The checker
  * remembers the last folder found clear: entries come folder by folder, so most are passed with one comparison.
  */
-function folderClashCheck(seen: ReadonlySet<string>): (p: string) => void {
+function folderClashCheck(seen: PathLookup): (p: string) => void {
   let clear: string | null = null;
   return (p) => {
     const last = p.lastIndexOf('/');
@@ -265,7 +287,7 @@ function folderClashCheck(seen: ReadonlySet<string>): (p: string) => void {
 }
 
 /** The dumps the other fields name are listed entries. */
-function checkDumpsListed(m: Record<string, any> & { entries: unknown[] }, seen: ReadonlySet<string>): Manifest {
+function checkDumpsListed(m: Record<string, any> & { entries: unknown[] }, seen: PathLookup): Manifest {
   const db = m.database as Record<string, any>;
   // A directory-format dump is a folder: its table of contents must be listed (the folder itself is no entry).
   const dumpFile = dumpHeadEntry(db as { dump: string; dumpFormat?: string });
@@ -282,7 +304,7 @@ function checkDumpsListed(m: Record<string, any> & { entries: unknown[] }, seen:
 }
 
 /** folders: canonical safe paths, none of them a listed file, each once, with permission bits. */
-function checkFolders(folders: unknown, files: ReadonlySet<string>): void {
+function checkFolders(folders: unknown, files: PathLookup): void {
   if (folders === undefined) return;
   if (!Array.isArray(folders)) throw invalid('folders must be an array', { field: 'folders' });
   const seen = new Set<string>();
@@ -295,7 +317,7 @@ function checkFolders(folders: unknown, files: ReadonlySet<string>): void {
   });
 }
 
-function validateEntry(e: unknown, i: number, seen: Set<string>, stored: Set<string>): asserts e is ManifestEntry {
+function validateEntry(e: unknown, i: number, seen: PathIndex, stored: PathIndex): asserts e is ManifestEntry {
   if (!isObj(e)) throw invalid(`entries[${i}] must be an object`, { field: `entries[${i}]` });
   if (!isStr(e.path)) throw invalid(`entries[${i}].path must be a string`, { field: `entries[${i}].path` });
   const canonical = safeEntryPath(e.path); // throws ENTRY_UNSAFE
@@ -306,9 +328,8 @@ function validateEntry(e: unknown, i: number, seen: Set<string>, stored: Set<str
     });
   }
   if (RESERVED_NAMES.includes(e.path)) throw invalid(`${e.path} is a reserved name`, { field: `entries[${i}].path` });
-  if (seen.has(e.path))
+  if (!seen.add(e.path, i))
     throw new ArchiveError('ENTRY_DUPLICATE', `Entry "${e.path}" is listed twice`, { path: e.path });
-  seen.add(e.path);
   if (!Number.isSafeInteger(e.size) || e.size < 0)
     throw invalid(`entries[${i}].size must be a non-negative integer`, { field: `entries[${i}].size`, path: e.path });
   if (!isStr(e.sha256) || !SHA256_RE.test(e.sha256))
@@ -321,9 +342,8 @@ function validateEntry(e: unknown, i: number, seen: Set<string>, stored: Set<str
   if (e.stored !== undefined) {
     if (!isStr(e.stored) || !STORED_NAME_RE.test(e.stored))
       throw invalid(`entries[${i}].stored must look like e/000001`, { field: `entries[${i}].stored`, path: e.path });
-    if (stored.has(e.stored))
+    if (!stored.add(e.stored, i))
       throw new ArchiveError('ENTRY_DUPLICATE', `Stored entry "${e.stored}" is listed twice`, { path: e.path });
-    stored.add(e.stored);
   }
 }
 

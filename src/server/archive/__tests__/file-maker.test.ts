@@ -2,9 +2,8 @@ import { createHash } from 'crypto';
 import fs from 'fs';
 import fsp from 'fs/promises';
 import path from 'path';
-import v8 from 'v8';
 import { FileMaker, MakeError } from '../file-maker';
-import { makeTmp } from './helpers';
+import { makeTmp, occurrencesInHeap } from './helpers';
 
 // The file maker's batches carry paths and numbers in transferred buffers, not an object per file (file-maker.ts):
 // what is checked here is that every file still comes out with its own content, mode and name, in order, and that a
@@ -19,20 +18,6 @@ afterEach(async () => {
 });
 
 const digest = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-
-/** How many times `marker` occurs in a heap snapshot taken now (synchronously: nothing runs in between). */
-async function occurrencesInHeap(marker: string): Promise<number> {
-  const snapshot = v8.getHeapSnapshot();
-  let count = 0;
-  let tail = '';
-  for await (const chunk of snapshot) {
-    const text = tail + (chunk as Buffer).toString('latin1');
-    for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + marker.length)) count++;
-    // What could be the start of a marker cut by the chunk's end is looked at again with the next chunk.
-    tail = text.slice(-(marker.length - 1));
-  }
-  return count;
-}
 
 describe('FileMaker', () => {
   it('creates thousands of files across batches with their content, mode and UTF-8 names', async () => {

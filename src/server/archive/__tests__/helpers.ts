@@ -5,6 +5,7 @@ import fsp from 'fs/promises';
 import os from 'os';
 import path from 'path';
 import { Readable } from 'stream';
+import v8 from 'v8';
 import { FORMAT, FORMAT_VERSION, NAMESPACE } from '../../../constants';
 import type { Manifest, ManifestEntry, ManifestHead } from '../manifest-types';
 import type { ManifestDraft } from '../writer';
@@ -285,4 +286,21 @@ export function turnCounter() {
       return turns;
     },
   };
+}
+
+/**
+ * How many times `marker` occurs in a heap snapshot taken now (synchronously: nothing else runs in between), i.e. how
+ * many live strings hold it. Build the marker at run time, or the test's own source (a heap string) holds it.
+ */
+export async function occurrencesInHeap(marker: string): Promise<number> {
+  const snapshot = v8.getHeapSnapshot();
+  let count = 0;
+  let tail = '';
+  for await (const chunk of snapshot) {
+    const text = tail + (chunk as Buffer).toString('latin1');
+    for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + marker.length)) count++;
+    // The start of a marker cut by the chunk's end is looked at again with the next chunk.
+    tail = text.slice(-(marker.length - 1));
+  }
+  return count;
 }
