@@ -20,9 +20,13 @@ export interface ReadRequest {
   id: number;
   buf: number;
   bytes: ArrayBuffer;
-  /** Paths relative to the root, with '/' separators. */
-  rels: string[];
-  /** The first of `rels` to read (those before it were answered by an earlier request). */
+  /**
+   * The run's paths relative to the root, with '/' separators, as the walk gave them (folder-walker-worker.ts): path
+   * i is the UTF-8 of names[ends[i-1] (0 for the first), ends[i]).
+   */
+  names: Uint8Array;
+  ends: Uint32Array;
+  /** The first path to read (those before it were answered by an earlier request). */
   from: number;
 }
 
@@ -30,7 +34,7 @@ export interface ReadReply {
   id: number;
   buf: number;
   bytes: ArrayBuffer;
-  /** FIELDS numbers for each of rels[from, to). */
+  /** FIELDS numbers for each of paths [from, to). */
   meta: Uint32Array;
   /** The SHA-256 (64 hex characters) of each FILE_DATA file, in order. */
   sha: string;
@@ -82,17 +86,18 @@ export function fileReaderWorker(port: Port, data: { root: string; inlineMax: nu
 
   // The exported constants above, again: this body runs from its source text, where the module's names do not exist.
   const [DATA, SKIP, LARGE, FAILED, N] = [0, 1, 2, 3, 5];
-  port.on('message', ({ id, buf, bytes, rels, from }) => {
-    const meta = new Uint32Array(N * (rels.length - from));
+  const decoder = new TextDecoder();
+  port.on('message', ({ id, buf, bytes, names, ends, from }) => {
+    const meta = new Uint32Array(N * (ends.length - from));
     const sha: string[] = [];
     const errors: ReadReply['errors'] = [];
     let off = 0;
     let i = from;
-    for (; i < rels.length; i++) {
+    for (; i < ends.length; i++) {
       const m = N * (i - from);
       let fd = -1;
       try {
-        fd = fs.openSync(prefix + rels[i], FLAGS);
+        fd = fs.openSync(prefix + decoder.decode(names.subarray(i ? ends[i - 1] : 0, ends[i])), FLAGS);
         const st = fs.fstatSync(fd);
         if (!st.isFile()) meta[m] = SKIP;
         else if (st.size > data.inlineMax) meta[m] = LARGE;

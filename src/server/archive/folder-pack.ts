@@ -108,7 +108,7 @@ export async function packFolder(
   let shaAt = 0;
   let errorAt = 0;
   const handleFile = (run: FileRun, i: number, data: Buffer): Promise<void> | void => {
-    const rel = run.rels[run.from + i];
+    const rel = run.rel(i);
     const m = FIELDS * i;
     const kind = run.meta[m];
     if (kind === FILE_SKIP) return skip(rel, 'not a regular file');

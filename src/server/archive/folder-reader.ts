@@ -11,13 +11,13 @@ import { folderWalkerWorker, type WalkItem, type WalkReply } from './folder-walk
 // buffers that go back and forth (transferred, never copied or allocated again: a backup's size churned through
 // external memory sets off full garbage collections in a server's large heap).
 
-/** An item of the walk that is not a file to read: entering or leaving a folder, an item left out, an error. */
-export type FoundItem = Exclude<WalkItem, { k: 'file' }>;
+/** An item of the walk that is not a file: entering or leaving a folder, an item left out, an error. */
+export type FoundItem = WalkItem;
 
-/** What the readers found of a run of listed files: for each of rels[from, from + count), FIELDS numbers in meta. */
+/** What the readers found of a run of listed files: for each of its `count` files, FIELDS numbers in meta. */
 export interface FileRun {
-  rels: string[];
-  from: number;
+  /** File i's path relative to the root (a new string each call: the run keeps bytes, not strings). */
+  rel(i: number): string;
   count: number;
   meta: Uint32Array;
   /** The SHA-256 (64 hex characters) of each FILE_DATA file, in order. */
@@ -62,14 +62,23 @@ export function readerCount(): number {
   return Math.max(1, Math.min(2, cores));
 }
 
+/** The files of one answer of the walk, as it sent them: paths as UTF-8 bytes and their ends. */
+interface Listed {
+  names: Buffer;
+  ends: Uint32Array;
+}
+
 /**
- * A run of the walk: items that are not files, then up to JOB_FILES files, which one reader reads. A request whose
- * buffer filled up answers part of the files: the rest becomes the next segment.
+ * A run of the walk: items that are not files, then up to JOB_FILES files (files [first, first + files) of `listed`),
+ * which one reader reads. A request whose buffer filled up answers part of the files: the rest becomes the next
+ * segment (the same files, from `from` on).
  */
 interface Segment {
   id: number;
   lead: FoundItem[];
-  rels: string[];
+  listed: Listed | null;
+  first: number;
+  files: number;
   from: number;
   state: 'waiting' | 'reading' | 'ready';
   reply: ReadReply | null;
@@ -143,11 +152,22 @@ export class FolderReader {
   private batchOf(seg: Segment): Batch {
     const reply = seg.reply;
     let released = false;
+    const { listed, first, from } = seg;
     return {
       items: seg.lead,
-      files: reply
-        ? { rels: seg.rels, from: seg.from, count: reply.to - seg.from, meta: reply.meta, sha: reply.sha, errors: reply.errors }
-        : null,
+      files:
+        reply && listed
+          ? {
+              rel: (i: number) => {
+                const k = first + from + i;
+                return listed.names.toString('utf8', k ? listed.ends[k - 1] : 0, listed.ends[k]);
+              },
+              count: reply.to - from,
+              meta: reply.meta,
+              sha: reply.sha,
+              errors: reply.errors,
+            }
+          : null,
       data: reply ? Buffer.from(reply.bytes) : Buffer.alloc(0),
       release: () => {
         if (released || !reply) return;
@@ -175,27 +195,41 @@ export class FolderReader {
       this.bytes[buf] = null;
       seg.state = 'reading';
       this.reading.set(seg.id, seg);
-      const request: ReadRequest = { id: seg.id, buf, bytes, rels: seg.rels, from: seg.from };
-      this.readers[reader].postMessage(request, [bytes]);
+      const { names, ends } = runNames(seg);
+      const request: ReadRequest = { id: seg.id, buf, bytes, names, ends, from: seg.from };
+      this.readers[reader].postMessage(request, [bytes, names.buffer as ArrayBuffer, ends.buffer as ArrayBuffer]);
     }
   }
 
   private walkedSome(reply: WalkReply): void {
     this.walking = false;
     if (reply.done) this.walked = true;
-    let cur: Segment | null = null;
-    for (const item of reply.items) {
-      // An item after files comes after them: it leads a new segment; so do the files past JOB_FILES.
-      const fits = cur && (item.k === 'file' ? cur.rels.length < JOB_FILES : !cur.rels.length);
-      if (!cur || !fits) {
-        cur = { id: this.nextId++, lead: [], rels: [], from: 0, state: 'ready', reply: null };
-        this.segments.push(cur);
+    const listed: Listed = { names: Buffer.from(reply.names.buffer, reply.names.byteOffset, reply.names.length), ends: reply.ends };
+    // Assigned in segment() too: typed so that the checks below are not narrowed to its first value.
+    let cur = null as Segment | null;
+    const segment = (): Segment => {
+      const seg: Segment = { id: this.nextId++, lead: [], listed: null, first: 0, files: 0, from: 0, state: 'ready', reply: null };
+      this.segments.push(seg);
+      return (cur = seg);
+    };
+    // Files [f, end) of the answer, in segments of up to JOB_FILES (a segment's files are consecutive).
+    let f = 0;
+    const filesUpTo = (end: number) => {
+      while (f < end) {
+        const seg = cur && cur.files < JOB_FILES ? cur : segment();
+        if (!seg.files) Object.assign(seg, { listed, first: f, state: 'waiting' });
+        const take = Math.min(end - f, JOB_FILES - seg.files);
+        seg.files += take;
+        f += take;
       }
-      if (item.k === 'file') {
-        cur.rels.push(item.rel);
-        cur.state = 'waiting';
-      } else cur.lead.push(item);
+    };
+    for (const item of reply.items) {
+      filesUpTo(item.at);
+      // An item after files comes after them: it leads a new segment.
+      const seg = cur && !cur.files ? cur : segment();
+      seg.lead.push(item);
     }
+    filesUpTo(reply.ends.length);
     this.pump();
     this.wake();
   }
@@ -207,9 +241,9 @@ export class FolderReader {
     if (!seg) return;
     seg.state = 'ready';
     seg.reply = reply;
-    if (reply.to < seg.rels.length) {
+    if (reply.to < seg.files) {
       // The buffer filled up: the rest of the files is read next, before any later segment is answered.
-      const rest: Segment = { id: this.nextId++, lead: [], rels: seg.rels, from: reply.to, state: 'waiting', reply: null };
+      const rest: Segment = { ...seg, id: this.nextId++, lead: [], from: reply.to, state: 'waiting', reply: null };
       this.segments.splice(this.segments.indexOf(seg) + 1, 0, rest);
     }
     this.pump();
@@ -226,4 +260,13 @@ export class FolderReader {
     this.waiter = null;
     w?.();
   }
+}
+
+/** A segment's paths for a reader: a copy of their bytes, and their ends counted from the first. */
+function runNames(seg: Segment): { names: Uint8Array; ends: Uint32Array } {
+  const { names, ends } = seg.listed!;
+  const base = seg.first ? ends[seg.first - 1] : 0;
+  const own = ends.slice(seg.first, seg.first + seg.files);
+  for (let i = 0; i < own.length; i++) own[i] -= base;
+  return { names: new Uint8Array(names.subarray(base, base + own[own.length - 1])), ends: own };
 }

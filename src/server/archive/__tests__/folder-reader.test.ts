@@ -10,7 +10,7 @@ import { FolderReader } from '../folder-reader';
 import { FIELDS, FILE_DATA, FILE_ERROR, FILE_LARGE, FILE_SKIP, fileReaderWorker, type ReadReply, type ReadRequest } from '../file-reader-worker';
 import { folderWalkerWorker, type WalkReply } from '../folder-walker-worker';
 import { ArchiveWriter } from '../writer';
-import { draft, makeTmp, sha256, sha256File } from './helpers';
+import { draft, makeTmp, occurrencesInHeap, sha256, sha256File } from './helpers';
 
 // A folder is walked on a worker thread and its files read and hashed on others (folder-reader.ts): every file packed
 // byte for byte and in walk order, the same items left out as before, whatever the order of sizes (a buffer that fills
@@ -80,8 +80,20 @@ describe('the folder reader', () => {
     let onMessage: () => void = () => undefined;
     folderWalkerWorker({ on: (_e, fn) => (onMessage = fn), postMessage: (m) => answers.push(m) }, { root, maxItems: 4 }, { fs: failing, path });
     while (!answers.at(-1)?.done) onMessage();
-    expect(answers.map((r) => r.items.length)).toEqual([4, 4, 4]);
-    expect(answers.flatMap((r) => r.items.map((i) => `${i.k}:${'rel' in i ? i.rel : ''}`))).toEqual([
+    // Files come as UTF-8 bytes and ends, the other items as objects placed among them by `at`.
+    const inOrder = (r: WalkReply) => {
+      const out: string[] = [];
+      const file = (i: number) => `file:${Buffer.from(r.names).toString('utf8', i ? r.ends[i - 1] : 0, r.ends[i])}`;
+      let f = 0;
+      for (const item of r.items) {
+        while (f < item.at) out.push(file(f++));
+        out.push(`${item.k}:${'rel' in item ? item.rel : ''}`);
+      }
+      while (f < r.ends.length) out.push(file(f++));
+      return out;
+    };
+    expect(answers.map((r) => inOrder(r).length)).toEqual([4, 4, 4]);
+    expect(answers.flatMap(inOrder)).toEqual([
       'enter:',
       'file:a.bin',
       'enter:b',
@@ -123,9 +135,12 @@ describe('the folder reader', () => {
       { fs: failing, crypto: require('crypto'), zlib: require('zlib') },
     );
     const rels = ['a.bin', 'b/1.bin', 'big.bin', 'lost.bin', 'pipe'];
-    onMessage({ id: 7, buf: 0, bytes: new ArrayBuffer(1000), rels, from: 0 });
+    // As the walk sends them: UTF-8 bytes and the end of each path.
+    const names = new Uint8Array(Buffer.from(rels.join('')));
+    const ends = Uint32Array.from(rels.map((_, i) => Buffer.byteLength(rels.slice(0, i + 1).join(''))));
+    onMessage({ id: 7, buf: 0, bytes: new ArrayBuffer(1000), names, ends, from: 0 });
     expect(answers[0]).toMatchObject({ id: 7, buf: 0, to: 1 });
-    onMessage({ id: 8, buf: 1, bytes: new ArrayBuffer(1000), rels, from: answers[0].to });
+    onMessage({ id: 8, buf: 1, bytes: new ArrayBuffer(1000), names, ends, from: answers[0].to });
     expect(answers[1]).toMatchObject({ id: 8, buf: 1, to: 5 });
     // Each file as the main thread reads it back: its kind from the numbers, a data file's digests and bytes.
     const KIND = { [FILE_DATA]: 'data', [FILE_SKIP]: 'skip', [FILE_LARGE]: 'large', [FILE_ERROR]: 'error' } as Record<number, string>;
@@ -147,6 +162,33 @@ describe('the folder reader', () => {
     expect(data(answers[1], 0, 0).equals(b1)).toBe(true);
     expect(answers[1].sha).toHaveLength(64);
     expect(answers[1].errors).toEqual([expect.objectContaining({ code: 'ENOENT' })]);
+  });
+
+  it('holds the paths of the files listed ahead as bytes, not strings (those were promoted as garbage)', async () => {
+    // Made at run time, so that this file's source (a heap string too) does not hold it.
+    const marker = ['listed', 'ahead', String(process.pid), ''].join('-');
+    const root = path.join(tmp, 'ahead');
+    for (let d = 0; d < 4; d++) {
+      fs.mkdirSync(path.join(root, `d${d}`), { recursive: true });
+      for (let i = 0; i < 1500; i++) fs.writeFileSync(path.join(root, `d${d}`, `${marker}${i}.bin`), 'x');
+    }
+    const reader = new FolderReader(root, 1000);
+    try {
+      // The first batch comes once the walk's first answer (2,048 items: segments of 256 files) is in.
+      let batch = await reader.next();
+      while (batch && !batch.files) {
+        batch.release();
+        batch = await reader.next();
+      }
+      const found = await occurrencesInHeap(marker);
+      // Before: one string per file listed ahead (at least the 2,000 of the first answer).
+      expect(found).toBeLessThanOrEqual(4);
+      expect(batch!.files!.rel(0)).toBe(`d0/${marker}0.bin`);
+      expect(batch!.files!.rel(batch!.files!.count - 1)).toMatch(new RegExp(`^d0/${marker}\\d+\\.bin$`));
+      batch!.release();
+    } finally {
+      await reader.close();
+    }
   });
 
   it('ends the walk with a fatal item when the folder itself cannot be read', async () => {
