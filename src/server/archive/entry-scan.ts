@@ -1,5 +1,6 @@
 import { TimeSlice } from '../time-slice';
 import type { ManifestEntry } from './manifest-types';
+import { entryAtOf } from './packed-entries';
 
 // Passes over every entry of a manifest, in time slices. A restore's manifest hands each entry out as a new object
 // (packed-entries.ts): one synchronous reduce, filter or some over 500,000 of them held the event loop 100-200 ms,
@@ -10,8 +11,9 @@ const STEP = 256;
 
 async function scan(entries: readonly ManifestEntry[], each: (e: ManifestEntry) => boolean | void): Promise<void> {
   const slice = new TimeSlice();
+  const at = entryAtOf(entries);
   for (let i = 0; i < entries.length; i++) {
-    if (each(entries[i]) === false) return;
+    if (each(at(i)) === false) return;
     if ((i & (STEP - 1)) === STEP - 1 && slice.due()) await slice.pause();
   }
 }

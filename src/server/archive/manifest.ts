@@ -3,6 +3,7 @@ import { ArchiveError } from './errors';
 import type { Manifest, ManifestEntry } from './manifest-types';
 import { dumpHeadEntry, MANIFEST_NAME, RESERVED_NAMES, STORED_NAME_RE } from './layout';
 import { validateRequirements } from './requirements';
+import { entryAtOf } from './packed-entries';
 import { PathIndex } from './path-index';
 import { safeEntryPath } from './safe-path';
 import { TimeSlice } from '../time-slice';
@@ -94,7 +95,8 @@ export function checkFormat(m: Record<string, unknown>): void {
 export function validateManifest(value: unknown): Manifest {
   const m = checkManifestHeader(value);
   const { seen, stored } = entryIndexes(m);
-  m.entries.forEach((e: unknown, i: number) => validateEntry(e, i, seen, stored));
+  const at = entryAtOf(m.entries);
+  for (let i = 0; i < m.entries.length; i++) validateEntry(at(i), i, seen, stored);
   return checkManifestEntries(m, seen, stored.size, entryPaths(m));
 }
 
@@ -106,8 +108,9 @@ export async function validateManifestAsync(value: unknown): Promise<Manifest> {
   const m = checkManifestHeader(value);
   const { seen, stored } = entryIndexes(m);
   const slice = new TimeSlice();
+  const at = entryAtOf(m.entries);
   for (let i = 0; i < m.entries.length; i++) {
-    validateEntry(m.entries[i], i, seen, stored);
+    validateEntry(at(i), i, seen, stored);
     if (slice.due()) await slice.pause();
   }
   checkEntrySet(m, seen, stored.size);
@@ -130,7 +133,7 @@ interface PathLookup {
  * entries, which a restore holds packed, only when two hashes meet.
  */
 function entryIndexes(m: { entries: unknown[] }): { seen: PathIndex; stored: PathIndex } {
-  const entryAt = (i: number) => m.entries[i] as ManifestEntry;
+  const entryAt = entryAtOf(m.entries);
   return {
     seen: new PathIndex((i) => entryAt(i).path, m.entries.length),
     stored: new PathIndex((i) => entryAt(i).stored!),
@@ -139,7 +142,8 @@ function entryIndexes(m: { entries: unknown[] }): { seen: PathIndex; stored: Pat
 
 /** The entries' paths, one at a time (a packed manifest makes each entry when it is read). */
 function* entryPaths(m: { entries: unknown[] }): IterableIterator<string> {
-  for (let i = 0; i < m.entries.length; i++) yield (m.entries[i] as ManifestEntry).path;
+  const at = entryAtOf(m.entries);
+  for (let i = 0; i < m.entries.length; i++) yield at(i).path;
 }
 
 /**
