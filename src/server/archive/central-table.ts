@@ -23,6 +23,7 @@ const FIRST = 1024;
  */
 export class CentralTable implements CentralIndex {
   private count = 0;
+  private released = false;
   private names: Buffer;
   private namesUsed = 0;
   private nameStart: Float64Array;
@@ -105,6 +106,29 @@ export class CentralTable implements CentralIndex {
     return i < 0 ? undefined : this.entryAt(i, name);
   }
 
+  /** Where `name`'s record is (for recordAt), or -1. */
+  indexOf(name: string): number {
+    return this.find(name);
+  }
+
+  /** Record `i` (from indexOf), named `name`: after releaseNames the table no longer knows it. */
+  recordAt(i: number, name: string): CentralEntry {
+    return this.entryAt(i, name);
+  }
+
+  /**
+   * Lets go of the names and of their index, the larger half of the table (37 MB at 500,000 entries), once the
+   * caller holds each record's index and its name elsewhere (an extraction: the manifest's entries). Only recordAt
+   * and size answer after this.
+   */
+  releaseNames(): void {
+    this.released = true;
+    this.names = Buffer.alloc(0);
+    this.nameStart = new Float64Array(0);
+    this.hashes = new Uint32Array(0);
+    this.slots = new Int32Array(0);
+  }
+
   has(name: string): boolean {
     return this.find(name) >= 0;
   }
@@ -118,6 +142,7 @@ export class CentralTable implements CentralIndex {
   }
 
   private nameAt(i: number): string {
+    if (this.released) throw new Error('the central directory table let go of its names');
     return this.names.toString('utf8', this.nameStart[i], this.nameStart[i + 1]);
   }
 
@@ -127,6 +152,7 @@ export class CentralTable implements CentralIndex {
   }
 
   private find(name: string): number {
+    if (this.released) throw new Error('the central directory table let go of its names');
     const mask = this.slots.length - 1;
     const h = hashOf(name, this.seed);
     for (let s = h & mask; ; s = (s + 1) & mask) {

@@ -51,8 +51,10 @@ export async function copyVerified(
   doneEvent: 'finish' | 'close',
   signal: AbortSignal | undefined,
   onBytes: (n: number) => void,
+  /** The entry's central record, when the caller has it (z.entries may have let go of its names). */
+  central?: CentralEntry,
 ): Promise<void> {
-  const src = entryPlaintext(z, entry, sealed);
+  const src = entryPlaintext(z, entry, sealed, central);
   const hasher = new HashStream({ limit: entry.size, onProgress: onBytes });
   let srcErr: Error | null = null;
   let hashErr: Error | null = null;
@@ -115,8 +117,8 @@ export class VerifyStream extends HashStream {
  * The central record of a small entry, whose stored bytes fit an EntryWindow (read, decrypted and checked whole,
  * without a stream: verifiedWhole); null for a larger one. One lookup per entry, handed on.
  */
-export function inWindow(z: OpenArchive, entry: ManifestEntry, sealed: Sealed | null): CentralEntry | null {
-  const c = z.entries.get(storedName(entry, sealed))!;
+export function inWindow(z: OpenArchive, entry: ManifestEntry, sealed: Sealed | null, central?: CentralEntry): CentralEntry | null {
+  const c = central ?? z.entries.get(storedName(entry, sealed))!;
   return c.size <= EntryWindow.MAX_ENTRY ? c : null;
 }
 

@@ -8,7 +8,10 @@ import { headerOf } from './header';
 import { validateManifestAsync } from './manifest';
 import { openManifest, readPlainManifest } from './manifest-check';
 import type { ArchiveHeaderInfo, Manifest, ManifestEntry } from './manifest-types';
-import { entryPlaintext, readEncryptionInfo } from './sealed';
+import { CentralTable } from './central-table';
+import { entryAtOf } from './packed-entries';
+import type { CentralEntry } from './zip-basics';
+import { entryPlaintext, readEncryptionInfo, storedName, type Sealed } from './sealed';
 import { resolveInside } from './safe-path';
 import { StagingFolder } from './staging-folder';
 import { openArchive, withArchive, type OpenArchive } from './zip-directory';
@@ -126,16 +129,19 @@ export async function extractVerified(
     // A restore that runs out of disk halfway leaves a full disk and nothing restored: refuse up front.
     await ensureFreeSpace(stagingDir, total);
 
+    const recordOf = await recordsByEntry(z, chosen, sealed);
     const staging = await StagingFolder.open(stagingDir);
     let done = 0;
     const window = new EntryWindow(z);
     const slice = new TimeSlice();
     try {
+      let i = 0;
       for (const entry of chosen) {
         if (signal?.aborted) throw abortedError();
+        const central = recordOf(i++, entry);
         // No promise per file where none is needed: what a restore allocates per file is what its heap grows by.
         const target = staging.readyTarget(entry.path) ?? (await staging.prepare(entry.path));
-        const small = inWindow(z, entry, sealed);
+        const small = inWindow(z, entry, sealed, central);
         if (small) {
           // Small: checked whole before its file exists, which a worker thread creates (file-maker.ts).
           const plain = verifiedWhole(window, small, sealed, entry);
@@ -148,7 +154,7 @@ export async function extractVerified(
         }
         const out = await staging.openFile(target, entry.path, modeOf(entry));
         const start = done;
-        await copyVerified(z, sealed, entry, out, 'close', signal, (n) => onProgress?.(start + n, total));
+        await copyVerified(z, sealed, entry, out, 'close', signal, (n) => onProgress?.(start + n, total), central);
         done += entry.size;
         if (entry.size === 0) onProgress?.(done, total);
       }
@@ -162,6 +168,30 @@ export async function extractVerified(
     const root = staging.root;
     return { pathOf: (entryPath: string) => resolveInside(root, entryPath), bytes: done };
   });
+}
+
+/**
+ * Each chosen entry's central record, by its place in `chosen`, after which the central directory's table lets go of
+ * its names (they are the manifest's, checked by openManifest) and their index: an extraction held both the packed
+ * manifest and the table, the same 500,000 names twice. A table that cannot let go (a plain Map) is asked by name.
+ */
+async function recordsByEntry(
+  z: OpenArchive,
+  chosen: readonly ManifestEntry[],
+  sealed: Sealed | null,
+): Promise<(i: number, entry: ManifestEntry) => CentralEntry> {
+  const table = z.entries;
+  if (!(table instanceof CentralTable)) return (_i, entry) => table.get(storedName(entry, sealed))!;
+  const at = new Int32Array(chosen.length);
+  const entryAt = entryAtOf(chosen);
+  const slice = new TimeSlice();
+  for (let i = 0; i < chosen.length; i++) {
+    at[i] = table.indexOf(storedName(entryAt(i), sealed));
+    if (at[i] < 0) throw new Error(`central record of "${entryAt(i).path}" not found`); // openManifest checked it
+    if ((i & 1023) === 1023 && slice.due()) await slice.pause();
+  }
+  table.releaseNames();
+  return (i, entry) => table.recordAt(at[i], storedName(entry, sealed));
 }
 
 /** Reads the manifest, then streams every entry (decrypted if need be) and checks size and SHA-256, writing nothing. */

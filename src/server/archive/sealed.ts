@@ -55,8 +55,8 @@ export function storedSize(entry: ManifestEntry, sealed: Sealed | null): number 
  * `entry`'s plaintext as a stream, decrypted and authenticated chunk by chunk in an encrypted archive. Errors are
  * read errors as they are, or ChunkAuthError. The entry must have passed checkAgainst.
  */
-export function entryPlaintext(z: OpenArchive, entry: ManifestEntry, sealed: Sealed | null): Readable {
-  const raw = rawEntryStream(z, z.entries.get(storedName(entry, sealed))!);
+export function entryPlaintext(z: OpenArchive, entry: ManifestEntry, sealed: Sealed | null, central?: CentralEntry): Readable {
+  const raw = rawEntryStream(z, central ?? z.entries.get(storedName(entry, sealed))!);
   if (!sealed) return raw;
   const id = entry.stored as string;
   const decrypt = new DecryptStream(sealed.keyring.entryKey(id), id, sealed.info.chunkSize);

@@ -1,3 +1,4 @@
+import fs from 'fs';
 import path from 'path';
 import v8 from 'v8';
 import vm from 'vm';
@@ -5,6 +6,7 @@ import fsp from 'fs/promises';
 import { ARCHIVE_EXT } from '../../../constants';
 import { CentralTable } from '../central-table';
 import { openArchive } from '../zip-directory';
+import { extractVerified, readManifest } from '../reader';
 import { ArchiveWriter } from '../writer';
 import { draft, makeTmp } from './helpers';
 
@@ -30,6 +32,60 @@ describe('CentralTable', () => {
     for (const n of ['storage/uploads/d0/f-1', 'storage/uploads/d1/f-1x', 'storage/uploads/d1/f-2', 'storage/uploads/e0/文件-0.png', 'storage/uploads/é0/文件-0.pn', '']) {
       expect(table.has(n)).toBe(map.has(n));
       expect(table.get(n)).toEqual(map.has(n) ? expect.anything() : undefined);
+    }
+  });
+
+  it('lets go of its names and their index, answering records by index alone (an extraction holds the manifest\'s)', () => {
+    const names = Array.from({ length: 20_000 }, (_, i) => `storage/uploads/d${i % 13}/file-${i}-é.png`);
+    const table = new CentralTable();
+    names.forEach((n, i) => table.add(n, Buffer.from(n, 'utf8'), entryOf(n, i)));
+    table.trim();
+    const at = names.map((n) => table.indexOf(n));
+    expect(table.indexOf('storage/uploads/d0/file-1-é.png')).toBe(-1);
+    const before = table.bytes;
+    table.releaseNames();
+    // Left: offsets, sizes, CRCs and flags (22 bytes an entry); the names (about 35 bytes each) and the index are gone.
+    expect(table.bytes).toBeLessThan(25 * names.length);
+    expect(before - table.bytes).toBeGreaterThan(50 * names.length);
+    for (const i of [0, 7, 12_345, 19_999]) expect(table.recordAt(at[i], names[i])).toEqual({ path: names[i], ...entryOf(names[i], i), compressedSize: i * 3, method: 0 });
+    expect(table.size).toBe(names.length);
+    expect(() => table.get(names[0])).toThrow(/let go of its names/);
+    expect(() => [...table.keys()]).toThrow(/let go of its names/);
+  });
+
+  it('is let go of by an extraction once each entry\'s record is found, before the first file is made', async () => {
+    const tmp = await makeTmp();
+    try {
+      const src = path.join(tmp, 'src');
+      await fsp.mkdir(path.join(src, 'a'), { recursive: true });
+      for (let i = 0; i < 300; i++) await fsp.writeFile(path.join(src, 'a', `f${i}.txt`), `file ${i} `.repeat(i % 5));
+      await fsp.writeFile(path.join(src, 'big.bin'), Buffer.alloc(600 * 1024, 7)); // streamed, not read in a window
+      const file = path.join(tmp, 'x' + ARCHIVE_EXT);
+      const w = await ArchiveWriter.create(file, { tmpDir: tmp });
+      await w.addBuffer('db/main.dump', Buffer.from('dump'));
+      await w.addDirectory('storage/uploads', src);
+      await w.finish(draft());
+      const manifest = await readManifest(file);
+      const out = path.join(tmp, 'out');
+      const original = CentralTable.prototype.releaseNames;
+      const filesWhenReleased: number[] = [];
+      const spy = jest.spyOn(CentralTable.prototype, 'releaseNames').mockImplementation(function (this: CentralTable) {
+        filesWhenReleased.push(fs.existsSync(out) ? fs.readdirSync(out, { recursive: true }).length : 0);
+        original.call(this);
+      });
+      try {
+        await extractVerified(file, manifest, out);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(filesWhenReleased).toEqual([0]);
+      for (const e of manifest.entries) {
+        const rel = e.path.startsWith('storage/uploads/') ? path.join(src, e.path.slice('storage/uploads/'.length)) : null;
+        const got = fs.readFileSync(path.join(out, e.path));
+        expect(rel ? got.equals(fs.readFileSync(rel)) : got.toString()).toBe(rel ? true : 'dump');
+      }
+    } finally {
+      await fsp.rm(tmp, { recursive: true, force: true });
     }
   });
 
