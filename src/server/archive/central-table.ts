@@ -122,7 +122,22 @@ export class CentralTable implements CentralIndex {
    * and size answer after this.
    */
   releaseNames(): void {
+    this.dropNames();
+  }
+
+  /** Lets go of everything (the archive is closed): nothing answers after this but size. */
+  dispose(): void {
+    this.dropNames();
+    for (const a of [this.offsets, this.sizes, this.crcs, this.flagBits]) freeNow(a);
+    this.offsets = new Float64Array(0);
+    this.sizes = new Float64Array(0);
+    this.crcs = new Uint32Array(0);
+    this.flagBits = new Uint16Array(0);
+  }
+
+  private dropNames(): void {
     this.released = true;
+    for (const a of [this.names, this.nameStart, this.hashes, this.slots]) freeNow(a);
     this.names = Buffer.alloc(0);
     this.nameStart = new Float64Array(0);
     this.hashes = new Uint32Array(0);
@@ -191,4 +206,18 @@ export class CentralTable implements CentralIndex {
     this.slots = new Int32Array(slotCount(n));
     for (let i = 0; i < this.count; i++) this.place(this.hashes[i], i);
   }
+}
+
+/**
+ * Frees a column's memory at the next young collection instead of the next full one. The table lives long enough to
+ * reach the old generation, where a dead ArrayBuffer's memory waits for a full collection, which V8 runs only once
+ * about 64 MB more of such memory is held: a restore opened its archive twice (the request's check, then the
+ * extraction), so the first table (48 MB at 500,000 entries) was still resident while the second was read. Moving the
+ * memory to a new, unreferenced ArrayBuffer (a transfer, no copy) detaches the column. Only a buffer the view owns
+ * whole is moved (a small Buffer may share Node's pool with others).
+ */
+function freeNow(view: ArrayBufferView): void {
+  const buffer = view.buffer as ArrayBuffer;
+  if (view.byteOffset !== 0 || view.byteLength !== buffer.byteLength || buffer.byteLength < 64 * 1024) return;
+  structuredClone(buffer, { transfer: [buffer] });
 }
