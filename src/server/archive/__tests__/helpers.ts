@@ -289,11 +289,11 @@ export function turnCounter() {
 }
 
 /**
- * How many times `marker` occurs in a heap snapshot taken now (synchronously: nothing else runs in between), i.e. how
- * many live strings hold it. Build the marker at run time, or the test's own source (a heap string) holds it.
+ * How many times `marker` occurs in a heap snapshot taken now (synchronously: nothing else runs in between), or in
+ * `snapshot` (v8.getHeapSnapshot() takes it when called, then streams it), i.e. how many live strings held it. Build
+ * the marker at run time, or the test's own source (a heap string) holds it.
  */
-export async function occurrencesInHeap(marker: string): Promise<number> {
-  const snapshot = v8.getHeapSnapshot();
+export async function occurrencesInHeap(marker: string, snapshot: AsyncIterable<unknown> = v8.getHeapSnapshot()): Promise<number> {
   let count = 0;
   let tail = '';
   for await (const chunk of snapshot) {
