@@ -90,9 +90,17 @@ export class FileMaker {
     });
   }
 
-  /** Whether add() takes this file (its content and its names fit a batch). */
+  /**
+   * Whether add() takes this file: its content and its names fit a batch, and neither name holds a NUL (the batch
+   * ends each name with one: a NUL inside would make the worker create a shorter path).
+   */
   static fits(target: string, entryPath: string, data: Buffer): boolean {
-    return data.length <= BUFFER_BYTES && Buffer.byteLength(target) + Buffer.byteLength(entryPath) <= FileMaker.MAX_NAMES;
+    return (
+      data.length <= BUFFER_BYTES &&
+      Buffer.byteLength(target) + Buffer.byteLength(entryPath) <= FileMaker.MAX_NAMES &&
+      !target.includes('\0') &&
+      !entryPath.includes('\0')
+    );
   }
 
   /**

@@ -63,6 +63,12 @@ describe('FileMaker', () => {
     expect(FileMaker.fits('é'.repeat(FileMaker.MAX_NAMES / 2), '', Buffer.alloc(1))).toBe(true);
     expect(FileMaker.fits('é'.repeat(FileMaker.MAX_NAMES / 2 + 1), '', Buffer.alloc(1))).toBe(false);
     expect(FileMaker.fits('a', 'b', Buffer.alloc(FileMaker.MAX_FILE + 1))).toBe(false);
+    // A NUL would end a name early in the batch (the worker would create "…/x"): such a file is never queued.
+    expect(FileMaker.fits(path.join(tmp, 'x\0y'), 'x', Buffer.alloc(1))).toBe(false);
+    expect(FileMaker.fits(path.join(tmp, 'x'), 'x\0y', Buffer.alloc(1))).toBe(false);
+    const refusing = new FileMaker();
+    expect(() => refusing.add(path.join(tmp, 'x\0y'), 'x', Buffer.alloc(1), 0o600)).toThrow(RangeError);
+    await refusing.close();
   });
 
   it('holds no string per file while its batches are with the worker (they were promoted as garbage)', async () => {
