@@ -1,14 +1,17 @@
 // The body of the file maker's worker thread (file-maker.ts). It runs from its own source text
 // (`fileMakerWorker.toString()`), so it must use nothing but its parameters. Types are only for the type check.
 
-/** Numbers per file in a batch's `meta`: content offset, content length, mode, end of its names in `names`. */
-export const META_FIELDS = 4;
+/**
+ * Numbers per file in a batch's `meta`: content offset, content length, mode, end of its target path in `names`, end
+ * of its entry path there.
+ */
+export const META_FIELDS = 5;
 
 /**
  * A batch of files, all in transferable buffers and none as an object per file: file i's content is bytes
- * [meta[4i], meta[4i] + meta[4i+1]) of `bytes`, its mode meta[4i+2], and its target path the UTF-8 bytes of `names`
- * from the previous file's name end (0 for the first) up to the NUL before meta[4i+3]; after the NUL, up to
- * meta[4i+3], comes its entry path (for the caller's messages only).
+ * [meta[5i], meta[5i] + meta[5i+1]) of `bytes`, its mode meta[5i+2], its target path the UTF-8 bytes of `names` from
+ * the previous file's end (meta[5i-1], 0 for the first) to meta[5i+3], then its entry path (for the caller's messages
+ * only) up to meta[5i+4].
  */
 export interface MakeRequest {
   buf: number;
@@ -49,18 +52,16 @@ export function fileMakerWorker(port: Port, _data: unknown, deps: { fs: typeof i
     const decoder = new TextDecoder();
     let created = 0;
     let error: MakeReply['error'] = null;
-    let nameStart = 0;
+    // META_FIELDS, again: this body runs from its source text, where the module's names do not exist.
+    const F = 5;
     for (let i = 0; i < count && !failed; i++) {
-      const off = m[4 * i];
-      const len = m[4 * i + 1];
-      const nameEnd = m[4 * i + 3];
-      const nul = nameBytes.indexOf(0, nameStart);
-      const target = decoder.decode(nameBytes.subarray(nameStart, nul));
-      nameStart = nameEnd;
+      const off = m[F * i];
+      const len = m[F * i + 1];
+      const target = decoder.decode(nameBytes.subarray(i ? m[F * i - 1] : 0, m[F * i + 3]));
       let fd = -1;
       try {
         fd = fs.openSync(target, FLAGS, 0o600);
-        fs.fchmodSync(fd, m[4 * i + 2]);
+        fs.fchmodSync(fd, m[F * i + 2]);
         const view = new Uint8Array(bytes, off, len);
         let at = 0;
         while (at < len) at += fs.writeSync(fd, view, at, len - at);

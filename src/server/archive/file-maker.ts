@@ -60,7 +60,7 @@ interface Filling {
 export class FileMaker {
   static readonly MAX_FILE = BUFFER_BYTES;
   /** A target and entry path longer than this together (UTF-8 bytes) cannot be queued: see fits(). */
-  static readonly MAX_NAMES = NAME_BYTES - 2;
+  static readonly MAX_NAMES = NAME_BYTES;
 
   private readonly worker: Worker;
   private readonly batches: Batch[] = [];
@@ -91,8 +91,9 @@ export class FileMaker {
   }
 
   /**
-   * Whether add() takes this file: its content and its names fit a batch, and neither name holds a NUL (the batch
-   * ends each name with one: a NUL inside would make the worker create a shorter path).
+   * Whether add() takes this file: its content and its names fit a batch, and neither name holds a NUL (refused on
+   * the synchronous path, where Node rejects such a path before any system call; entry paths with one never get
+   * here, safe-path.ts).
    */
   static fits(target: string, entryPath: string, data: Buffer): boolean {
     return (
@@ -121,7 +122,7 @@ export class FileMaker {
   private room(c: Filling, target: string, entryPath: string, data: Buffer): boolean {
     if (c.count >= MAX_FILES || c.used + data.length > BUFFER_BYTES) return false;
     // Worst case of UTF-8 (3 bytes a UTF-16 unit) first: the exact count only near the end of the buffer.
-    const roomLeft = c.names.length - c.namesUsed - 2;
+    const roomLeft = c.names.length - c.namesUsed;
     return 3 * (target.length + entryPath.length) <= roomLeft || Buffer.byteLength(target) + Buffer.byteLength(entryPath) <= roomLeft;
   }
 
@@ -154,15 +155,14 @@ export class FileMaker {
   private queue(target: string, entryPath: string, data: Buffer, mode: number): void {
     const c = this.current!;
     data.copy(c.view, c.used);
-    c.namesUsed += c.names.write(target, c.namesUsed, 'utf8');
-    c.names[c.namesUsed++] = 0;
-    c.namesUsed += c.names.write(entryPath, c.namesUsed, 'utf8');
-    c.names[c.namesUsed++] = 0;
     const at = META_FIELDS * c.count++;
     c.meta[at] = c.used;
     c.meta[at + 1] = data.length;
     c.meta[at + 2] = mode;
+    c.namesUsed += c.names.write(target, c.namesUsed, 'utf8');
     c.meta[at + 3] = c.namesUsed;
+    c.namesUsed += c.names.write(entryPath, c.namesUsed, 'utf8');
+    c.meta[at + 4] = c.namesUsed;
     c.used += data.length;
   }
 
@@ -197,11 +197,11 @@ export class FileMaker {
     if (this.onCreated || error) {
       const m = new Uint32Array(meta);
       const n = Buffer.from(names);
-      // File i's names start where file i-1's end: [target NUL entryPath NUL].
+      // File i's names start where file i-1's end: its target, then its entry path.
       const namesOf = (i: number) => {
-        const start = i ? m[META_FIELDS * (i - 1) + 3] : 0;
-        const nul = n.indexOf(0, start);
-        return { target: n.toString('utf8', start, nul), entryPath: n.toString('utf8', nul + 1, m[META_FIELDS * i + 3] - 1) };
+        const at = META_FIELDS * i;
+        const start = i ? m[at - 1] : 0;
+        return { target: n.toString('utf8', start, m[at + 3]), entryPath: n.toString('utf8', m[at + 3], m[at + 4]) };
       };
       if (this.onCreated) for (let i = 0; i < created; i++) this.onCreated(namesOf(i).target);
       if (error && !this.failed) {

@@ -45,25 +45,34 @@ describe('FileMaker', () => {
 
   it('sends a batch early when the names fill it, and takes a name as long as a batch allows', async () => {
     const maker = new FileMaker();
-    const dir = path.join(tmp, 'd'.repeat(200));
+    // The batches sent to the worker, counted (white box: nothing else tells them apart).
+    const worker = (maker as unknown as { worker: { postMessage: (...a: unknown[]) => void } }).worker;
+    const post = worker.postMessage.bind(worker);
+    let batches = 0;
+    worker.postMessage = (...a: unknown[]) => {
+      batches++;
+      post(...a);
+    };
+    const dir = path.join(tmp, 'd'.repeat(250));
     fs.mkdirSync(dir);
     const targets: string[] = [];
-    // Each file's names take about 470 bytes: the 512 KiB of names of a batch fill before its 1,024 files.
+    // Each file's names take over 570 bytes: the 512 KiB of names of a batch fill at about 900 files, before its 1,024.
     for (let i = 0; i < 3000; i++) {
       const target = path.join(dir, `${'n'.repeat(30)}-${i}`);
-      const wait = maker.add(target, `storage/uploads/${'d'.repeat(200)}/${i}`, Buffer.from(String(i)), 0o600);
+      const wait = maker.add(target, `storage/uploads/${'d'.repeat(250)}/${i}`, Buffer.from(String(i)), 0o600);
       if (wait) await wait;
       targets.push(target);
     }
     await maker.settle();
     await maker.close();
+    expect(batches).toBe(4); // 3 if only the file count sent them
     for (const [i, t] of targets.entries()) expect(fs.readFileSync(t, 'utf8')).toBe(String(i));
     expect(FileMaker.fits('x'.repeat(FileMaker.MAX_NAMES - 1), 'y', Buffer.alloc(1))).toBe(true);
     expect(FileMaker.fits('x'.repeat(FileMaker.MAX_NAMES), 'y', Buffer.alloc(1))).toBe(false);
     expect(FileMaker.fits('é'.repeat(FileMaker.MAX_NAMES / 2), '', Buffer.alloc(1))).toBe(true);
     expect(FileMaker.fits('é'.repeat(FileMaker.MAX_NAMES / 2 + 1), '', Buffer.alloc(1))).toBe(false);
     expect(FileMaker.fits('a', 'b', Buffer.alloc(FileMaker.MAX_FILE + 1))).toBe(false);
-    // A NUL would end a name early in the batch (the worker would create "…/x"): such a file is never queued.
+    // A name with a NUL is never queued: it takes the synchronous path, where Node refuses it.
     expect(FileMaker.fits(path.join(tmp, 'x\0y'), 'x', Buffer.alloc(1))).toBe(false);
     expect(FileMaker.fits(path.join(tmp, 'x'), 'x\0y', Buffer.alloc(1))).toBe(false);
     const refusing = new FileMaker();
